@@ -66,6 +66,12 @@ struct FrameHeader {
 [[nodiscard]] Decoded<Message> decode_message(ByteSpan message, const DecodeContext& context);
 [[nodiscard]] Decoded<OpenMessage> decode_open(ByteSpan message);
 [[nodiscard]] Decoded<NotificationMessage> decode_notification(ByteSpan message);
+// A length other than 23 is ROUTE-REFRESH Message Error / Invalid Message Length with the
+// whole message as data (RFC 7313 §5); read_frame_header leaves that check to this
+// function, which alone holds the whole message. An unknown Message Subtype must be
+// ignored (RFC 7313 §3): that comes back as a WireError whose action is
+// attribute_discard (reason "unknown route refresh subtype"), meaning "drop this message,
+// keep the session"; its code and subcode are not to be sent.
 [[nodiscard]] Decoded<RouteRefreshMessage> decode_route_refresh(ByteSpan message);
 // The receive hot path: decodes into `out` (cleared first, capacity reused). Returns an
 // error only when the session must be reset; treat-as-withdraw and attribute discard are
