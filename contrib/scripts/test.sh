@@ -1,0 +1,183 @@
+#!/usr/bin/env bash
+# Installs what is missing, then runs every test tier that exists today:
+#
+#   1. build/       RelWithDebInfo build, the whole CTest suite (-j2)
+#   2. build-asan/  ASan+UBSan Debug build (BGPEMU_SANITIZE=ON), the tests labelled `unit`
+#   3. build-fuzz/  clang + libFuzzer build (BGPEMU_FUZZ=ON), each fuzz target run for
+#                   BGPEMU_FUZZ_SECONDS (default 30) on a copy of its committed corpus
+#
+# Every phase runs even if an earlier one failed (a phase is skipped only when the build
+# it needs failed), so one run shows everything that is wrong. The last line is
+# "N passed, N failed" (", N skipped" added when CTest skipped any): CTest's counts over
+# both runs plus one per fuzz run; a build that fails counts as one failure. The exit
+# status is non-zero when anything failed.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$root"
+
+jobs=${BGPEMU_TEST_JOBS:-2}
+fuzz_seconds=${BGPEMU_FUZZ_SECONDS:-30}
+
+passed=0
+failed=0
+skipped=0
+phase_lines=()
+summary_printed=0
+
+print_summary() {
+  summary_printed=1
+  echo
+  echo "==== test.sh phases ===="
+  local line
+  for line in "${phase_lines[@]}"; do echo "  $line"; done
+  local counts="$passed passed, $failed failed"
+  ((skipped == 0)) || counts+=", $skipped skipped"
+  echo "$counts"
+}
+
+on_exit() {
+  local status=$?
+  if ((summary_printed == 0)); then
+    # Something outside a phase failed (errexit); say so in the counts CI reads.
+    ((status == 0)) || failed=$((failed + 1))
+    phase_lines+=("test.sh stopped early (exit $status)")
+    print_summary
+  fi
+  exit "$status"
+}
+trap on_exit EXIT
+
+# phase NAME COMMAND...: runs one phase, records its duration and result; never aborts.
+# (Bash ignores errexit inside a function called from a condition, so the phase
+# functions below check each step themselves.)
+phase() {
+  local name=$1
+  shift
+  echo
+  echo "==== $name ===="
+  local start=$SECONDS status=0
+  "$@" || status=$?
+  local result=ok
+  ((status == 0)) || result="FAILED (exit $status)"
+  phase_lines+=("$(printf '%-24s %5ds  %s' "$name" $((SECONDS - start)) "$result")")
+  return "$status"
+}
+
+skip_phase() {
+  phase_lines+=("$(printf '%-24s %5s   %s' "$1" - "skipped: $2")")
+}
+
+build_tree() {  # build_tree DIR BUILD_TYPE CMAKE_ARGS...
+  local dir=$1 type=$2
+  shift 2
+  cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE="$type" "$@" || return 1
+  cmake --build "$dir" -j "$jobs" || return 1
+}
+
+# A failed build is one failure in the counts, so the closing line never reads as clean.
+build_phase() {
+  if phase "$@"; then return 0; fi
+  failed=$((failed + 1))
+  return 1
+}
+
+# Adds one CTest run's "X tests failed out of Y" (and its skipped list) to the counts.
+count_ctest() {
+  local log=$1 line total failures skips
+  line=$(grep -E '^[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$log" | tail -n 1 || true)
+  if [[ -z $line ]]; then
+    echo "test.sh: no CTest summary in $log (no tests found?)" >&2
+    failed=$((failed + 1))
+    return 1
+  fi
+  failures=$(sed -E 's/.* ([0-9]+) tests? failed out of ([0-9]+).*/\1/' <<<"$line")
+  total=$(sed -E 's/.* failed out of ([0-9]+).*/\1/' <<<"$line")
+  skips=$(grep -cE '^[[:space:]]+[0-9]+ - .*\(Skipped\)' "$log" || true)
+  passed=$((passed + total - failures - skips))
+  failed=$((failed + failures))
+  skipped=$((skipped + skips))
+}
+
+ctest_phase() {  # ctest_phase DIR CTEST_ARGS...
+  local dir=$1
+  shift
+  local log=$dir/test-sh-ctest.log status=0
+  ctest --test-dir "$dir" --output-on-failure -j "$jobs" "$@" 2>&1 | tee "$log" || status=$?
+  count_ctest "$log" || status=1
+  return "$status"
+}
+
+# The fuzz targets are tests/fuzz/fuzz_NAME.cpp; each has its seeds in tests/fuzz/corpus/NAME/.
+fuzz_targets() {
+  local source
+  for source in tests/fuzz/fuzz_*.cpp; do
+    [[ -e $source ]] || continue
+    source=${source##*/fuzz_}
+    echo "${source%.cpp}"
+  done
+}
+
+fuzz_build() {
+  local -a targets=()
+  local name
+  for name in $(fuzz_targets); do targets+=(--target "fuzz_$name"); done
+  ((${#targets[@]} > 0)) || { echo "no fuzz targets in tests/fuzz" >&2; return 1; }
+  # clang's warning set differs from g++'s; the -Werror gate is the g++ build above.
+  cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
+    -DBGPEMU_FUZZ=ON -DBGPEMU_WERROR=OFF || return 1
+  cmake --build build-fuzz -j "$jobs" "${targets[@]}" || return 1
+}
+
+fuzz_run() {  # fuzz_run NAME: a bounded run on a copy, so the committed corpus stays as it is
+  local name=$1
+  local binary=build-fuzz/tests/fuzz/fuzz_$name
+  local work=build-fuzz/fuzz-run/$name
+  rm -rf "$work"
+  mkdir -p "$work/corpus" "$work/artifacts"
+  cp -R "tests/fuzz/corpus/$name/." "$work/corpus/"
+  local seeds status=0
+  seeds=$(find "$work/corpus" -type f | wc -l)
+  "$binary" -max_total_time="$fuzz_seconds" -max_len=8192 -timeout=10 -rss_limit_mb=2048 \
+    -print_final_stats=1 -artifact_prefix="$root/$work/artifacts/" "$work/corpus" >"$work/log" 2>&1 || status=$?
+  local runs rate elapsed
+  runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/log" | tail -n 1)
+  rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$work/log" | tail -n 1)
+  elapsed=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$work/log" | tail -n 1)
+  echo "fuzz_$name: ${runs:-?} runs in ${elapsed:-?} s (${rate:-?} exec/s), corpus $seeds -> $(find "$work/corpus" -type f | wc -l) inputs, exit $status"
+  if ((status != 0)); then
+    tail -n 60 "$work/log"
+    echo "crash inputs kept in $work/artifacts/:"
+    ls -l "$work/artifacts/"
+    failed=$((failed + 1))
+    return "$status"
+  fi
+  passed=$((passed + 1))
+}
+
+phase "deps (test set)" bash contrib/scripts/deps.sh test || exit 1
+
+if build_phase "build build/" build_tree build RelWithDebInfo; then
+  phase "ctest build/" ctest_phase build || true
+else
+  skip_phase "ctest build/" "build failed"
+fi
+
+# Debug (-O0, assertions on): with sanitizers it builds about three times faster than
+# RelWithDebInfo on two cores, and the unit tests run as fast either way.
+if build_phase "build build-asan/" build_tree build-asan Debug -DBGPEMU_SANITIZE=ON; then
+  phase "ctest -L unit build-asan/" ctest_phase build-asan -L unit || true
+else
+  skip_phase "ctest -L unit build-asan/" "build failed"
+fi
+
+if build_phase "build build-fuzz/" fuzz_build; then
+  for target in $(fuzz_targets); do
+    phase "fuzz $target ${fuzz_seconds}s" fuzz_run "$target" || true
+  done
+else
+  skip_phase "fuzz runs" "build failed"
+fi
+
+print_summary
+((failed == 0))
