@@ -1,0 +1,436 @@
+#include "bgp/speaker.hpp"
+
+#include <algorithm>
+
+#include <boost/asio/post.hpp>
+#include <spdlog/spdlog.h>
+
+#include "bgp/codec.hpp"
+
+namespace bgpemu::bgp {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+namespace {
+
+constexpr AfiSafi ipv4_unicast{Afi::ipv4, Safi::unicast};
+constexpr AfiSafi ipv6_unicast{Afi::ipv6, Safi::unicast};
+
+tcp::endpoint to_endpoint(const TransportEndpoint& endpoint) {
+    if (endpoint.address.is_v4()) return {asio::ip::address_v4(endpoint.address.v4_value()), endpoint.port};
+    asio::ip::address_v6::bytes_type bytes;
+    std::copy(endpoint.address.bytes().begin(), endpoint.address.bytes().end(), bytes.begin());
+    return {asio::ip::address_v6(bytes), endpoint.port};
+}
+
+std::string address_key(const asio::ip::address& address) {
+    if (address.is_v6() && address.to_v6().is_v4_mapped())
+        return asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6()).to_string();
+    return address.to_string();
+}
+
+// ::ffff:a.b.c.d, the IPv6 next hop a speaker without an IPv6 address gives (as FRR does
+// for IPv6 routes over an IPv4 session).
+IpAddress v4_mapped(const IpAddress& v4) {
+    std::array<std::uint8_t, 16> bytes{};
+    bytes[10] = 0xff;
+    bytes[11] = 0xff;
+    std::copy(v4.bytes().begin(), v4.bytes().begin() + 4, bytes.begin() + 12);
+    return IpAddress::v6(bytes);
+}
+
+bool has_community(const PathAttributes& attributes, std::uint32_t community) {
+    return std::find(attributes.communities.begin(), attributes.communities.end(), community) !=
+           attributes.communities.end();
+}
+
+}  // namespace
+
+Speaker::Speaker(asio::io_context& io, SpeakerConfig config, std::shared_ptr<spdlog::logger> log)
+    : io_(io), config_(std::move(config)), log_(std::move(log)), acceptor_(io) {
+    rib::DecisionOptions options;
+    options.always_compare_med = config_.always_compare_med;
+    options.prefer_oldest_external = config_.prefer_oldest_external;
+    options.maximum_paths = config_.maximum_paths;
+    loc_rib_.set_options(options);
+
+    rib::PeerInfo local;
+    local.peer_as = config_.asn;
+    local.local_as = config_.asn;
+    local.external = false;
+    local.router_id = config_.router_id;
+    local.address = config_.listen.address;
+    local.locally_originated = true;
+    local_peer_ = loc_rib_.add_peer(local);
+
+    for (const auto& neighbor_config : config_.neighbors) {
+        auto neighbor = std::make_unique<Neighbor>();
+        neighbor->config = neighbor_config;
+        neighbor->external = neighbor_config.remote_as != config_.asn;
+
+        SessionConfig session;
+        session.name = neighbor_config.name;
+        session.description = neighbor_config.description;
+        session.remote = neighbor_config.remote;
+        session.local_address = neighbor_config.local_address.value_or(config_.listen.address);
+        session.passive = neighbor_config.passive;
+        session.enabled = neighbor_config.enabled;
+        session.external = neighbor->external;
+        session.ttl = static_cast<std::uint8_t>(
+            neighbor->external ? std::max(1U, neighbor_config.ebgp_multihop) : 255U);
+        session.connect_retry = neighbor_config.connect_retry;
+        session.offer.local_as = config_.asn;
+        session.offer.router_id = config_.router_id;
+        session.offer.hold_time = neighbor_config.hold_time;
+        session.offer.families = neighbor_config.families;
+        session.offer.extended_message = neighbor_config.extended_message;
+        session.offer.hostname = config_.hostname;
+        session.expectation.remote_as = neighbor_config.remote_as;
+        neighbor->session = std::make_unique<Session>(io_, std::move(session), *this, log_);
+        neighbors_by_address_[neighbor_config.remote.address.to_string()] = neighbor.get();
+        neighbors_.push_back(std::move(neighbor));
+    }
+}
+
+Speaker::~Speaker() = default;
+
+std::optional<std::string> Speaker::listen() {
+    const auto endpoint = to_endpoint(config_.listen);
+    boost::system::error_code ec;
+    acceptor_.open(endpoint.protocol(), ec);
+    if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
+    if (!ec) acceptor_.bind(endpoint, ec);
+    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec)
+        return "speaker " + config_.name + ": cannot listen on " + config_.listen.address.to_string() + ":" +
+               std::to_string(config_.listen.port) + ": " + ec.message();
+    log_->info("AS {}, listening on {}:{}", config_.asn, config_.listen.address.to_string(),
+               config_.listen.port);
+    accept_loop();
+    return std::nullopt;
+}
+
+void Speaker::accept_loop() {
+    acceptor_.async_accept([this](boost::system::error_code ec, tcp::socket socket) {
+        if (ec == asio::error::operation_aborted || stopped_) return;
+        if (!ec) {
+            boost::system::error_code endpoint_error;
+            const auto remote = socket.remote_endpoint(endpoint_error);
+            const auto key = endpoint_error ? std::string() : address_key(remote.address());
+            if (auto it = neighbors_by_address_.find(key); it != neighbors_by_address_.end()) {
+                it->second->session->accept(std::move(socket));
+            } else {
+                log_->warn("refused connection from {}: not a configured neighbour",
+                           key.empty() ? "?" : key);
+                socket.close(endpoint_error);
+            }
+        } else {
+            log_->warn("accept: {}", ec.message());
+        }
+        accept_loop();
+    });
+}
+
+void Speaker::start() {
+    stopped_ = false;
+    originate_networks();
+    for (auto& neighbor : neighbors_) neighbor->session->start();
+}
+
+void Speaker::stop(std::string_view communication) {
+    stopped_ = true;
+    for (auto& neighbor : neighbors_) neighbor->session->stop(communication);
+    boost::system::error_code ignored;
+    acceptor_.close(ignored);
+}
+
+Session* Speaker::find_session(std::string_view name) {
+    for (auto& neighbor : neighbors_)
+        if (neighbor->config.name == name) return neighbor->session.get();
+    return nullptr;
+}
+
+std::string Speaker::peer_name(rib::PeerId peer) const {
+    if (peer == local_peer_) return "local";
+    if (peer < neighbors_by_peer_.size() && neighbors_by_peer_[peer]) return neighbors_by_peer_[peer]->config.name;
+    return "peer " + std::to_string(peer);
+}
+
+std::size_t Speaker::advertised_count(std::size_t index) const {
+    return neighbors_[index]->adj_rib_out.advertised_count();
+}
+
+Speaker::Neighbor& Speaker::neighbor_of(const Session& session) {
+    for (auto& neighbor : neighbors_)
+        if (neighbor->session.get() == &session) return *neighbor;
+    throw std::logic_error("session without a neighbour");
+}
+
+void Speaker::originate_networks() {
+    for (const auto& network : config_.networks) {
+        PathAttributes attributes;
+        attributes.origin = network.origin;
+        attributes.has_as_path = true;
+        attributes.med = network.med;
+        attributes.communities = network.communities;
+        std::sort(attributes.communities.begin(), attributes.communities.end());
+        attributes.large_communities = network.large_communities;
+        // The next hop of a local route is "self": filled in per neighbour on export.
+        if (network.prefix.afi() == Afi::ipv4)
+            attributes.next_hop = IpAddress::v4(0);
+        else
+            attributes.mp_next_hop = IpAddress::v6({});
+        loc_rib_.announce(local_peer_, network.prefix, attributes_.intern(std::move(attributes)));
+    }
+    schedule_decision();
+}
+
+// ---- Sessions -------------------------------------------------------------------------
+
+void Speaker::session_established(Session& session) {
+    Neighbor& neighbor = neighbor_of(session);
+    const auto& negotiated = session.negotiated();
+    rib::PeerInfo info;
+    info.peer_as = negotiated.peer_as;
+    info.local_as = config_.asn;
+    info.external = neighbor.external;
+    info.router_id = negotiated.peer_router_id;
+    info.address = neighbor.config.remote.address;
+    info.weight = neighbor.config.weight;
+    neighbor.peer = loc_rib_.add_peer(info);
+    if (neighbors_by_peer_.size() <= neighbor.peer) neighbors_by_peer_.resize(neighbor.peer + 1, nullptr);
+    neighbors_by_peer_[neighbor.peer] = &neighbor;
+
+    neighbor.packer.emplace(negotiated.encode_context());
+    neighbor.adj_rib_out.clear();
+    neighbor.export_cache.clear();
+    neighbor.initial_dump_done = false;
+    neighbor.end_of_rib_pending = true;
+    log_->info("session with {} (AS {}) established, hold time {} s", neighbor.config.name,
+               negotiated.peer_as, negotiated.hold_time);
+    export_everything(neighbor);
+    session.wake_writer();
+}
+
+void Speaker::session_down(Session& session) {
+    Neighbor& neighbor = neighbor_of(session);
+    log_->info("session with {} down, withdrawing its routes", neighbor.config.name);
+    loc_rib_.withdraw_all(neighbor.peer);
+    neighbors_by_peer_[neighbor.peer] = nullptr;
+    loc_rib_.remove_peer(neighbor.peer);
+    neighbor.adj_rib_out.clear();
+    neighbor.export_cache.clear();
+    neighbor.packer.reset();
+    schedule_decision();
+}
+
+// ---- Import ---------------------------------------------------------------------------
+
+// Checks the path for the whole UPDATE once; nullptr (with the reason) when its prefixes
+// must be treated as withdrawn.
+rib::AttrRef Speaker::import_attributes(Neighbor& neighbor, const UpdateMessage& update,
+                                        const char*& rejected_because) {
+    const PathAttributes& attributes = update.attributes;
+    if (update.treat_as_withdraw) {
+        rejected_because = "malformed attribute (RFC 7606 treat-as-withdraw)";
+        return {};
+    }
+    // RFC 4271 §6.3: an eBGP peer's path starts with the peer's AS (FRR's enforce-first-as).
+    if (neighbor.external && attributes.as_path.neighbour_as() != neighbor.session->negotiated().peer_as) {
+        rejected_because = "AS_PATH does not start with the peer's AS";
+        return {};
+    }
+    // RFC 4271 §9.1.2: a path holding our own AS is a loop (allowas-in relaxes it).
+    if (attributes.as_path.count(config_.asn) > neighbor.config.allowas_in) {
+        rejected_because = "AS_PATH holds our own AS (loop)";
+        return {};
+    }
+    return attributes_.intern(attributes);
+}
+
+std::optional<WireError> Speaker::receive_update(Session& session, UpdateMessage& update) {
+    Neighbor& neighbor = neighbor_of(session);
+    const auto& negotiated = session.negotiated();
+
+    for (const auto& nlri : update.withdrawn) loc_rib_.withdraw(neighbor.peer, nlri.prefix, nlri.path_id);
+    if (update.mp_unreach_family && negotiated.has_family(*update.mp_unreach_family))
+        for (const auto& nlri : update.mp_unreach) loc_rib_.withdraw(neighbor.peer, nlri.prefix, nlri.path_id);
+
+    const bool announces = !update.nlri.empty() || !update.mp_reach.empty();
+    if (announces) {
+        const char* rejected_because = nullptr;
+        const rib::AttrRef attributes = import_attributes(neighbor, update, rejected_because);
+        const auto take = [&](const std::vector<Nlri>& nlris) {
+            for (const auto& nlri : nlris) {
+                if (attributes)
+                    loc_rib_.announce(neighbor.peer, nlri.prefix, attributes, nlri.path_id);
+                else
+                    loc_rib_.withdraw(neighbor.peer, nlri.prefix, nlri.path_id);
+            }
+        };
+        if (!attributes)
+            log_->debug("{} prefix(es) from {} not accepted: {}",
+                        update.nlri.size() + update.mp_reach.size(), neighbor.config.name, rejected_because);
+        if (negotiated.has_family(ipv4_unicast)) take(update.nlri);
+        if (update.mp_reach_family && negotiated.has_family(*update.mp_reach_family)) take(update.mp_reach);
+    } else if (const auto family = update.end_of_rib()) {
+        log_->debug("End-of-RIB from {} for AFI {}", neighbor.config.name,
+                    static_cast<int>(family->afi));
+    }
+    schedule_decision();
+    return std::nullopt;
+}
+
+void Speaker::receive_route_refresh(Session& session, const RouteRefreshMessage& refresh) {
+    Neighbor& neighbor = neighbor_of(session);
+    if (refresh.subtype != RouteRefreshSubtype::normal) return;  // BoRR/EoRR from the peer: nothing to do
+    if (!session.negotiated().has_family(refresh.afi_safi)) return;
+    log_->info("route refresh requested by {}", neighbor.config.name);
+    // RFC 7313 §4: with enhanced route refresh, bracket the re-advertisement.
+    const bool enhanced = session.negotiated().enhanced_route_refresh;
+    if (enhanced) {
+        Bytes marker;
+        encode_route_refresh(RouteRefreshMessage{refresh.afi_safi, RouteRefreshSubtype::begin_of_rib}, marker);
+        session.send_raw(std::move(marker));
+        neighbor.end_of_refresh_pending[refresh.afi_safi.afi == Afi::ipv4 ? 0 : 1] = true;
+    }
+    // Resend everything (both families: simpler, and harmless to the peer).
+    neighbor.adj_rib_out.clear();
+    export_everything(neighbor);
+    session.wake_writer();
+}
+
+// ---- Decision and export ----------------------------------------------------------------
+
+void Speaker::schedule_decision() {
+    if (decision_scheduled_) return;
+    decision_scheduled_ = true;
+    // After the current burst of input: the socket reads already queued run first.
+    asio::post(io_, [this] { run_decision(); });
+}
+
+void Speaker::run_decision() {
+    decision_scheduled_ = false;
+    bool changed = false;
+    loc_rib_.run_decision([&](const rib::RouteChange& change) {
+        changed = true;
+        for (auto& neighbor : neighbors_) {
+            if (!neighbor->session->established() || !neighbor->packer) continue;
+            export_route(*neighbor, change.index, change.prefix, change.new_best ? &*change.new_best : nullptr);
+        }
+    });
+    if (!changed) return;
+    for (auto& neighbor : neighbors_)
+        if (neighbor->adj_rib_out.pending_count() > 0) neighbor->session->wake_writer();
+}
+
+void Speaker::export_everything(Neighbor& neighbor) {
+    loc_rib_.for_each_best([&](rib::RouteIndex index, const Prefix& prefix, const rib::Path& best) {
+        export_route(neighbor, index, prefix, &best);
+    });
+}
+
+void Speaker::export_route(Neighbor& neighbor, rib::RouteIndex index, const Prefix& prefix, const rib::Path* best) {
+    const auto& negotiated = neighbor.session->negotiated();
+    const AfiSafi family{prefix.afi(), Safi::unicast};
+    if (!negotiated.has_family(family)) return;
+    rib::AttrRef exported;
+    if (best && best->peer != neighbor.peer) {
+        const PathAttributes& attributes = *best->attrs;
+        const Neighbor* source = best->peer < neighbors_by_peer_.size() ? neighbors_by_peer_[best->peer] : nullptr;
+        const bool from_internal = source && !source->external;
+        bool allowed = true;
+        // iBGP-learned paths are not passed to iBGP peers (RFC 4271 §9.1.3, no reflection).
+        if (from_internal && !neighbor.external) allowed = false;
+        // RFC 1997 well-known communities.
+        if (has_community(attributes, well_known_community::no_advertise)) allowed = false;
+        if (neighbor.external && (has_community(attributes, well_known_community::no_export) ||
+                                  has_community(attributes, well_known_community::no_export_subconfed)))
+            allowed = false;
+        if (neighbor.external && neighbor.config.sender_side_loop_detection &&
+            attributes.as_path.contains(negotiated.peer_as))
+            allowed = false;
+        if (allowed) exported = export_attributes(neighbor, *best);
+    }
+    neighbor.adj_rib_out.offer(index, prefix, exported);
+}
+
+rib::AttrRef Speaker::export_attributes(Neighbor& neighbor, const rib::Path& best) {
+    if (auto it = neighbor.export_cache.find(best.attrs); it != neighbor.export_cache.end()) return it->second;
+    // Bounded: the cache holds references, so a churning table must not pin old sets.
+    if (neighbor.export_cache.size() > 65536) neighbor.export_cache.clear();
+
+    PathAttributes attributes = *best.attrs;
+    const bool local = best.peer == local_peer_;
+    const auto transport = neighbor.session->local_endpoint().value_or(config_.listen.address);
+    const IpAddress self_v4 = neighbor.config.self_next_hop_v4.value_or(transport.is_v4() ? transport : IpAddress::v4(0));
+    const IpAddress self_v6 =
+        neighbor.config.self_next_hop_v6.value_or(transport.is_v4() ? v4_mapped(transport) : transport);
+    const bool next_hop_self = neighbor.external || neighbor.config.next_hop_self || local;
+    if (neighbor.external) {
+        attributes.as_path.prepend(config_.asn);
+        attributes.has_as_path = true;
+        attributes.local_pref.reset();
+        // RFC 4271 §5.1.4: a MED learned from one AS is not passed to another.
+        if (!local) attributes.med.reset();
+        // RFC 4456: reflection attributes stay inside the AS.
+        attributes.originator_id.reset();
+        attributes.cluster_list.clear();
+    } else {
+        if (!attributes.local_pref) attributes.local_pref = 100;
+    }
+    if (next_hop_self) {
+        if (attributes.next_hop) attributes.next_hop = self_v4;
+        if (attributes.mp_next_hop) {
+            attributes.mp_next_hop = self_v6;
+            attributes.mp_next_hop_link_local.reset();
+        }
+    }
+    auto exported = attributes_.intern(std::move(attributes));
+    neighbor.export_cache.emplace(best.attrs, exported);
+    return exported;
+}
+
+bool Speaker::fill_updates(Session& session, Bytes& out, std::size_t budget) {
+    Neighbor& neighbor = neighbor_of(session);
+    if (!neighbor.packer) return false;
+    std::vector<Nlri> nlris;
+    const std::size_t start = out.size();
+    const bool more = neighbor.adj_rib_out.drain(
+        budget,
+        [&](const rib::AttrRef& attributes, std::span<const Prefix> prefixes) {
+            nlris.clear();
+            for (const auto& prefix : prefixes) nlris.push_back(Nlri{prefix, 0});
+            const AfiSafi family{prefixes.front().afi(), Safi::unicast};
+            session.stats().updates_out += neighbor.packer->announce(*attributes, nlris, family, out);
+            log_->debug("to {}: {} prefix(es) of AFI {}, first {}", neighbor.config.name, nlris.size(),
+                        static_cast<int>(family.afi), prefixes.front().to_string());
+        },
+        [&](std::span<const Prefix> prefixes) {
+            nlris.clear();
+            for (const auto& prefix : prefixes) nlris.push_back(Nlri{prefix, 0});
+            const AfiSafi family{prefixes.front().afi(), Safi::unicast};
+            session.stats().updates_out += neighbor.packer->withdraw(nlris, family, out);
+        });
+    if (!more) {
+        // The initial table has gone out: End-of-RIB per family (RFC 4724 §2).
+        if (neighbor.end_of_rib_pending) {
+            neighbor.end_of_rib_pending = false;
+            neighbor.initial_dump_done = true;
+            for (const auto family : {ipv4_unicast, ipv6_unicast})
+                if (session.negotiated().has_family(family)) neighbor.packer->end_of_rib(family, out);
+        }
+        for (int afi = 0; afi < 2; ++afi) {
+            if (!neighbor.end_of_refresh_pending[afi]) continue;
+            neighbor.end_of_refresh_pending[afi] = false;
+            encode_route_refresh(RouteRefreshMessage{afi == 0 ? ipv4_unicast : ipv6_unicast,
+                                                     RouteRefreshSubtype::end_of_rib},
+                                 out);
+        }
+    }
+    if (out.size() > start) session.stats().messages_out++;
+    return more;
+}
+
+}  // namespace bgpemu::bgp

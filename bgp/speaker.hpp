@@ -1,0 +1,104 @@
+// One emulated BGP router: a listening socket, a Session per neighbour, and the RIBs.
+//
+// The speaker is the glue between sessions (bytes, FSM) and the RIB (paths, decision):
+// import turns UPDATEs into Loc-RIB paths (AS loop check, interned attributes), the
+// decision process runs in batches after each burst of input, and export turns best-path
+// changes into per-neighbour Adj-RIB-Out entries, which the sessions' writers pull as
+// packed UPDATEs. eBGP export prepends our AS, sets the next hop to self and drops
+// LOCAL_PREF (and a MED learned from another AS, RFC 4271 §5.1.4); iBGP export keeps
+// them and never passes iBGP-learned paths to iBGP peers (no route reflection).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <spdlog/logger.h>
+
+#include "bgp/session.hpp"
+#include "bgp/speaker_config.hpp"
+#include "bgp/update_packer.hpp"
+#include "rib/adj_rib_out.hpp"
+#include "rib/attr_store.hpp"
+#include "rib/loc_rib.hpp"
+
+namespace bgpemu::bgp {
+
+class Speaker final : public SessionHandler {
+public:
+    Speaker(boost::asio::io_context& io, SpeakerConfig config, std::shared_ptr<spdlog::logger> log);
+    ~Speaker() override;
+    Speaker(const Speaker&) = delete;
+    Speaker& operator=(const Speaker&) = delete;
+
+    // Binds the listening socket; returns an error message when it cannot.
+    [[nodiscard]] std::optional<std::string> listen();
+    // Originates the configured networks and starts every session.
+    void start();
+    // Cease (administrative shutdown) to every peer; the listener closes.
+    void stop(std::string_view communication = {});
+
+    [[nodiscard]] const SpeakerConfig& config() const noexcept { return config_; }
+    [[nodiscard]] const rib::LocRib& loc_rib() const noexcept { return loc_rib_; }
+    [[nodiscard]] std::size_t neighbor_count() const noexcept { return neighbors_.size(); }
+    [[nodiscard]] const Session& session(std::size_t index) const { return *neighbors_[index]->session; }
+    [[nodiscard]] Session* find_session(std::string_view name);
+    // The neighbour's name for a Loc-RIB peer id ("local" for our own networks).
+    [[nodiscard]] std::string peer_name(rib::PeerId peer) const;
+    // Prefixes received from / advertised to neighbour `index`.
+    [[nodiscard]] std::size_t advertised_count(std::size_t index) const;
+
+    // SessionHandler
+    void session_established(Session& session) override;
+    void session_down(Session& session) override;
+    std::optional<WireError> receive_update(Session& session, UpdateMessage& update) override;
+    void receive_route_refresh(Session& session, const RouteRefreshMessage& refresh) override;
+    bool fill_updates(Session& session, Bytes& out, std::size_t budget) override;
+
+private:
+    struct Neighbor {
+        NeighborConfig config;
+        std::unique_ptr<Session> session;
+        rib::PeerId peer = 0;
+        rib::AdjRibOut adj_rib_out;
+        // Exported attributes by source attributes: most paths share a few attribute
+        // sets, so the export transformation runs once per set, not once per prefix.
+        std::unordered_map<rib::AttrRef, rib::AttrRef, rib::AttrRefHash> export_cache;
+        std::optional<UpdatePacker> packer;
+        bool initial_dump_done = false;   // End-of-RIB sent for every family
+        bool end_of_rib_pending = false;
+        bool end_of_refresh_pending[2] = {false, false};  // enhanced route refresh, per AFI
+        bool external = true;
+    };
+
+    void accept_loop();
+    void originate_networks();
+    void schedule_decision();
+    void run_decision();
+    void export_route(Neighbor& neighbor, rib::RouteIndex index, const Prefix& prefix, const rib::Path* best);
+    void export_everything(Neighbor& neighbor);
+    [[nodiscard]] rib::AttrRef export_attributes(Neighbor& neighbor, const rib::Path& best);
+    [[nodiscard]] Neighbor& neighbor_of(const Session& session);
+    [[nodiscard]] rib::AttrRef import_attributes(Neighbor& neighbor, const UpdateMessage& update,
+                                                 const char*& rejected_because);
+
+    boost::asio::io_context& io_;
+    SpeakerConfig config_;
+    std::shared_ptr<spdlog::logger> log_;
+    boost::asio::ip::tcp::acceptor acceptor_;
+    rib::AttrStore attributes_;
+    rib::LocRib loc_rib_;
+    rib::PeerId local_peer_ = 0;
+    std::vector<std::unique_ptr<Neighbor>> neighbors_;
+    std::map<std::string, Neighbor*, std::less<>> neighbors_by_address_;
+    std::vector<Neighbor*> neighbors_by_peer_;  // indexed by rib::PeerId
+    bool decision_scheduled_ = false;
+    bool stopped_ = false;
+};
+
+}  // namespace bgpemu::bgp

@@ -1,0 +1,63 @@
+// What one emulated router is configured with: its identity, where its sessions run,
+// its neighbours and what it originates. Filled from YAML by daemon/config.cpp; the
+// defaults here are the documented defaults of the config file.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bgp/attributes.hpp"
+#include "bgp/ip.hpp"
+#include "bgp/session.hpp"
+
+namespace bgpemu::bgp {
+
+struct NeighborConfig {
+    std::string name;
+    std::string description;
+    TransportEndpoint remote;                 // the peer's transport address and port
+    std::optional<IpAddress> local_address;   // update-source; default: the speaker's listen address
+    std::uint32_t remote_as = 0;
+    bool passive = false;
+    bool enabled = true;                      // false: administratively down ("shutdown")
+    std::uint16_t hold_time = 90;             // seconds; 0 or 3..65535
+    std::chrono::seconds connect_retry{5};
+    unsigned ebgp_multihop = 0;               // 0: single hop (TTL 1); N: TTL N
+    bool next_hop_self = false;               // also for iBGP (eBGP always uses self)
+    unsigned allowas_in = 0;                  // accept paths holding our AS up to N times
+    bool sender_side_loop_detection = false;  // do not send paths holding the peer's AS
+    std::uint32_t weight = 0;                 // Cisco/FRR weight of every path from this peer
+    std::vector<AfiSafi> families{{Afi::ipv4, Safi::unicast}, {Afi::ipv6, Safi::unicast}};
+    bool extended_message = false;
+    // The next hops we advertise as "self" (the emulated interface addresses); without
+    // them, the local transport address (IPv4) or its IPv4-mapped IPv6 form.
+    std::optional<IpAddress> self_next_hop_v4;
+    std::optional<IpAddress> self_next_hop_v6;
+};
+
+// A prefix the speaker originates (a `network` statement).
+struct OriginatedNetwork {
+    Prefix prefix;
+    std::optional<std::uint32_t> med;
+    std::vector<std::uint32_t> communities;
+    std::vector<LargeCommunity> large_communities;
+    Origin origin = Origin::igp;
+};
+
+struct SpeakerConfig {
+    std::string name;
+    std::uint32_t asn = 0;
+    std::uint32_t router_id = 0;  // host order
+    TransportEndpoint listen;     // the listening socket; also the default update-source
+    std::string hostname;         // FQDN capability; default: the speaker's name
+    std::vector<NeighborConfig> neighbors;
+    std::vector<OriginatedNetwork> networks;
+    bool always_compare_med = false;
+    bool prefer_oldest_external = false;
+    unsigned maximum_paths = 1;
+};
+
+}  // namespace bgpemu::bgp
