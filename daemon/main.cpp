@@ -1,0 +1,142 @@
+// bgpemud: runs the BGP speakers of a topology file on one io_context.
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/program_options.hpp>
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "bgp/speaker.hpp"
+#include "daemon/config.hpp"
+
+#ifndef BGPEMU_VERSION
+#define BGPEMU_VERSION "0.0.0"
+#endif
+
+namespace po = boost::program_options;
+namespace asio = boost::asio;
+using namespace bgpemu;
+
+namespace {
+
+struct Options {
+    std::string config;
+    std::string log_level = "info";
+    std::string log_file;
+    bool check = false;
+};
+
+// Parses the command line; returns the exit code when the program should stop here.
+std::optional<int> parse_options(int argc, char** argv, Options& options) {
+    po::options_description description("bgpemud options");
+    description.add_options()
+        ("help,h", "print this help and exit")
+        ("version", "print the version and exit")
+        ("config,c", po::value(&options.config)->value_name("FILE"), "topology file (YAML)")
+        ("check", po::bool_switch(&options.check), "validate the config file and exit: 0 if valid, 1 if not")
+        ("log-level", po::value(&options.log_level)->value_name("LEVEL"),
+         "trace, debug, info, warning, error or off (default info)")
+        ("log-file", po::value(&options.log_file)->value_name("FILE"), "log to FILE instead of standard error");
+    po::positional_options_description positional;
+    positional.add("config", 1);
+    try {
+        po::variables_map values;
+        po::store(po::command_line_parser(argc, argv).options(description).positional(positional).run(), values);
+        po::notify(values);
+        if (values.count("help")) {
+            std::cout << "Usage: bgpemud [--config] FILE [options]\n\n" << description << "\n";
+            return 0;
+        }
+        if (values.count("version")) {
+            std::cout << "bgpemud " << BGPEMU_VERSION << "\n";
+            return 0;
+        }
+    } catch (const po::error& e) {
+        std::cerr << "bgpemud: " << e.what() << " (see --help)\n";
+        return 2;
+    }
+    if (options.config.empty()) {
+        std::cerr << "bgpemud: no config file given (--config FILE; see --help)\n";
+        return 2;
+    }
+    const auto level = spdlog::level::from_str(options.log_level == "warn" ? "warning" : options.log_level);
+    if (level == spdlog::level::off && options.log_level != "off") {
+        std::cerr << "bgpemud: unknown --log-level '" << options.log_level
+                  << "' (trace, debug, info, warning, error, off)\n";
+        return 2;
+    }
+    spdlog::set_level(level);
+    return std::nullopt;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    Options options;
+    if (auto exit_code = parse_options(argc, argv, options)) return *exit_code;
+
+    const auto loaded = daemon::load_config_file(options.config);
+    for (const auto& error : loaded.errors) std::cerr << error.to_string() << "\n";
+    if (!loaded.ok()) {
+        std::cerr << "bgpemud: " << loaded.errors.size() << " error(s) in " << options.config << "\n";
+        return 1;
+    }
+    if (options.check) {
+        std::cout << options.config << ": ok, " << loaded.config.speakers.size() << " speaker(s)\n";
+        return 0;
+    }
+
+    std::vector<spdlog::sink_ptr> sinks;
+    try {
+        if (options.log_file.empty())
+            sinks.push_back(std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
+        else
+            sinks.push_back(std::make_shared<spdlog::sinks::basic_file_sink_mt>(options.log_file));
+    } catch (const spdlog::spdlog_ex& e) {
+        std::cerr << "bgpemud: cannot open log file: " << e.what() << "\n";
+        return 1;
+    }
+    auto make_logger = [&](const std::string& name) {
+        auto logger = std::make_shared<spdlog::logger>(name, sinks.begin(), sinks.end());
+        logger->set_level(spdlog::get_level());
+        return logger;
+    };
+    auto log = make_logger("bgpemud");
+
+    asio::io_context io(1);
+    std::vector<std::unique_ptr<bgp::Speaker>> speakers;
+    for (const auto& config : loaded.config.speakers)
+        speakers.push_back(std::make_unique<bgp::Speaker>(io, config, make_logger(config.name)));
+    // Every listener is bound before any session connects, so speakers of one daemon
+    // find each other at the first attempt.
+    for (auto& speaker : speakers) {
+        if (auto error = speaker->listen()) {
+            log->error("{}", *error);
+            return 1;
+        }
+    }
+    for (auto& speaker : speakers) speaker->start();
+    log->info("bgpemud {} running {} speaker(s) from {}", BGPEMU_VERSION, speakers.size(), options.config);
+
+    asio::signal_set signals(io, SIGINT, SIGTERM);
+    asio::steady_timer shutdown_timer(io);
+    signals.async_wait([&](boost::system::error_code ec, int signal) {
+        if (ec) return;
+        log->info("signal {}: sending Cease to every peer and exiting", signal);
+        for (auto& speaker : speakers) speaker->stop("bgpemud shutting down");
+        // Give the NOTIFICATIONs a moment to leave, then stop.
+        shutdown_timer.expires_after(std::chrono::milliseconds(300));
+        shutdown_timer.async_wait([&](boost::system::error_code) { io.stop(); });
+    });
+    std::signal(SIGPIPE, SIG_IGN);
+    io.run();
+    log->info("bgpemud stopped");
+    return 0;
+}
