@@ -130,6 +130,8 @@ public:
 
     // The hold timer is re-armed on every KEEPALIVE and UPDATE; moving a deadline and
     // re-arming lazily on expiry costs far less than rescheduling a timer per message.
+    // A deadline that moves earlier (OpenSent's 240 s replaced by a negotiated 9 s) must
+    // re-arm at once, or the timer would sleep through it.
     void set_hold(TimerAction action, std::chrono::seconds hold) {
         if (action == TimerAction::keep) return;
         if (action == TimerAction::stop || hold.count() == 0) {
@@ -139,7 +141,7 @@ public:
         }
         const bool armed = hold_deadline_.has_value();
         hold_deadline_ = Clock::now() + hold;
-        if (!armed) arm_hold_timer();
+        if (!armed || *hold_deadline_ < hold_timer_.expiry()) arm_hold_timer();
     }
 
     void set_keepalive(TimerAction action, std::chrono::seconds interval) {
@@ -567,8 +569,14 @@ FsmActions Session::event(Connection& connection, FsmEvent fsm_event, Fsm::Event
     if (actions.send_notification) {
         const auto& error = *actions.send_notification;
         NotificationMessage notification{static_cast<std::uint8_t>(error.code), error.subcode, error.data};
-        stats_.last_error = "sent " + notification.to_string();
-        log_->warn("{}: sending NOTIFICATION {} ({})", name(), notification.to_string(), error.reason);
+        // Collision resolution and administrative stops are routine, not faults.
+        const bool routine = error.code == ErrorCode::cease &&
+                             (error.subcode == cease_subcode::connection_collision_resolution ||
+                              error.subcode == cease_subcode::administrative_shutdown);
+        if (!routine)
+            stats_.last_error = "sent " + notification.to_string();
+        log_->log(routine ? spdlog::level::info : spdlog::level::warn, "{}: sending NOTIFICATION {} ({})", name(),
+                  notification.to_string(), error.reason);
         Bytes message;
         encode_notification(notification, message);
         stats_.messages_out++;

@@ -1,0 +1,195 @@
+// One bgpemu speaker between a real FRR bgpd and a real BIRD 2, all on loopback:
+//
+//   FRR  AS 65011  127.0.0.11  <-eBGP->  bgpemu "edge" AS 65000 127.0.0.2  <-eBGP->  BIRD AS 65021 127.0.0.21
+//
+// Each router originates one prefix with MED, communities and large communities, so a
+// route that crosses bgpemu shows what our speaker did to it: AS path prepended, next
+// hop set to itself, MED dropped (RFC 4271 §5.1.4: not passed between neighbouring
+// ASes), communities carried. Then withdrawals, resets from both sides, and a peer
+// frozen with SIGSTOP until bgpemu's hold timer expires.
+#include <signal.h>
+
+#include <catch2/catch.hpp>
+#include <sstream>
+
+#include "routers.hpp"
+
+namespace bgpemu::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr auto session_timeout = 30s;
+constexpr auto route_timeout = 20s;
+
+struct InteropSetup {
+    TempDir dir{"bgpemu-interop"};
+    unsigned short emu_port = test_port(0);
+    unsigned short frr_port = test_port(1);
+    unsigned short bird_port = test_port(2);
+
+    std::string emu_yaml() const {
+        std::ostringstream yaml;
+        yaml << "speakers:\n"
+             << "  - name: edge\n"
+             << "    asn: 65000\n"
+             << "    router_id: 10.255.0.2\n"
+             << "    listen: 127.0.0.2:" << emu_port << "\n"
+             << "    networks:\n"
+             << "      - prefix: 203.0.113.0/24\n"
+             << "        med: 42\n"
+             << "        communities: [\"65000:42\"]\n"
+             << "        large_communities: [\"65000:4:2\"]\n"
+             << "    neighbors:\n"
+             << "      - name: frr\n"
+             << "        address: 127.0.0.11:" << frr_port << "\n"
+             << "        asn: 65011\n"
+             << "        hold_time: 9\n"
+             << "        connect_retry: 1\n"
+             // FRR drops routes whose next hop is in 127/8 ("martian"), so toward FRR
+             // bgpemu's next hop is an address of its own that is not on loopback.
+             << "        next_hop: {ipv4: 10.255.0.2}\n"
+             << "      - name: bird\n"
+             << "        address: 127.0.0.21:" << bird_port << "\n"
+             << "        asn: 65021\n"
+             << "        hold_time: 9\n"
+             << "        connect_retry: 1\n";
+        return yaml.str();
+    }
+
+    TestRouterConfig frr_config() const {
+        TestRouterConfig config;
+        config.address = "127.0.0.11";
+        config.port = frr_port;
+        config.asn = 65011;
+        config.router_id = "10.255.0.11";
+        config.neighbors.push_back({"127.0.0.2", emu_port, 65000});
+        config.networks.push_back({"198.51.100.0/24", 7, {"65011:100"}, {"65011:1:1"}});
+        return config;
+    }
+
+    TestRouterConfig bird_config() const {
+        TestRouterConfig config;
+        config.address = "127.0.0.21";
+        config.port = bird_port;
+        config.asn = 65021;
+        config.router_id = "10.255.0.21";
+        config.neighbors.push_back({"127.0.0.2", emu_port, 65000});
+        config.networks.push_back({"192.0.2.0/24", 9, {"65021:200"}, {"65021:2:2"}});
+        return config;
+    }
+};
+
+template <typename Router>
+std::optional<ObservedRoute> wait_for_route(const Router& router, const std::string& prefix) {
+    std::optional<ObservedRoute> route;
+    (void)wait_until([&] { return (route = router.route(prefix)).has_value(); }, route_timeout, 200ms);
+    return route;
+}
+
+template <typename Router>
+bool wait_for_no_route(const Router& router, const std::string& prefix) {
+    return wait_until([&] { return !router.route(prefix).has_value(); }, route_timeout, 200ms);
+}
+
+std::vector<std::string> strings(std::initializer_list<const char*> items) { return {items.begin(), items.end()}; }
+
+}  // namespace
+
+TEST_CASE("a bgpemu speaker carries routes between FRR and BIRD, and recovers from resets and dead peers",
+          "[integration][frr][bird]") {
+    InteropSetup setup;
+    BgpemuDaemon emu(setup.emu_yaml(), setup.dir.path());
+    FrrRouter frr(setup.frr_config(), setup.dir.path());
+    BirdRouter bird(setup.bird_config(), setup.dir.path());
+    INFO("work directory (removed afterwards): " << setup.dir.path());
+
+    // Sessions.
+    const bool frr_up = wait_until([&] { return frr.session_state("127.0.0.2") == "Established"; }, session_timeout);
+    const bool bird_up = wait_until([&] { return bird.session_state(0) == "Established"; }, session_timeout);
+    if (!frr_up || !bird_up) {
+        UNSCOPED_INFO("bgpemud log:\n" << emu.log());
+        UNSCOPED_INFO("bgpd log:\n" << frr.log());
+        UNSCOPED_INFO("bird log:\n" << bird.log());
+    }
+    REQUIRE(frr_up);
+    REQUIRE(bird_up);
+
+    // FRR's route, seen by BIRD through bgpemu.
+    auto from_frr = wait_for_route(bird, "198.51.100.0/24");
+    INFO("BIRD's 198.51.100.0/24: " << to_string(from_frr));
+    REQUIRE(from_frr);
+    CHECK(from_frr->as_path == "65000 65011");
+    CHECK(from_frr->next_hop == "127.0.0.2");
+    CHECK_FALSE(from_frr->med);  // FRR's MED 7 stays between FRR and bgpemu
+    CHECK(from_frr->communities == strings({"65011:100"}));
+    CHECK(from_frr->large_communities == strings({"65011:1:1"}));
+
+    // BIRD's route, seen by FRR through bgpemu.
+    auto from_bird = wait_for_route(frr, "192.0.2.0/24");
+    INFO("FRR's 192.0.2.0/24: " << to_string(from_bird));
+    REQUIRE(from_bird);
+    CHECK(from_bird->as_path == "65000 65021");
+    CHECK(from_bird->next_hop == "10.255.0.2");
+    CHECK_FALSE(from_bird->med);
+    CHECK(from_bird->communities == strings({"65021:200"}));
+    CHECK(from_bird->large_communities == strings({"65021:2:2"}));
+
+    // bgpemu's own network reaches both, with its MED (sent to a neighbouring AS, not passed on).
+    for (const auto& [own, next_hop] : {std::pair{wait_for_route(frr, "203.0.113.0/24"), "10.255.0.2"},
+                                        std::pair{wait_for_route(bird, "203.0.113.0/24"), "127.0.0.2"}}) {
+        INFO("203.0.113.0/24: " << to_string(own));
+        REQUIRE(own);
+        CHECK(own->as_path == "65000");
+        CHECK(own->next_hop == next_hop);
+        CHECK(own->med == std::optional<std::uint32_t>(42));
+        CHECK(own->communities == strings({"65000:42"}));
+        CHECK(own->large_communities == strings({"65000:4:2"}));
+    }
+
+    // A withdrawal on one side disappears on the other, and an announcement comes back.
+    frr.withdraw_network("198.51.100.0/24");
+    CHECK(wait_for_no_route(bird, "198.51.100.0/24"));
+    frr.announce_network("198.51.100.0/24");
+    CHECK(wait_for_route(bird, "198.51.100.0/24"));
+    bird.disable_originate();
+    CHECK(wait_for_no_route(frr, "192.0.2.0/24"));
+    bird.enable_originate();
+    CHECK(wait_for_route(frr, "192.0.2.0/24"));
+
+    // A reset from FRR's side: the session comes back and so do the routes.
+    const unsigned emu_frr_sessions = emu.established_count("frr");
+    frr.clear_session("127.0.0.2");
+    CHECK(wait_until([&] { return emu.established_count("frr") > emu_frr_sessions; }, session_timeout));
+    CHECK(wait_until([&] { return frr.session_state("127.0.0.2") == "Established"; }, session_timeout));
+    CHECK(wait_for_route(frr, "192.0.2.0/24"));
+    CHECK(wait_for_route(bird, "198.51.100.0/24"));
+
+    // A reset from BIRD's side.
+    const unsigned emu_bird_sessions = emu.established_count("bird");
+    bird.restart_session(0);
+    CHECK(wait_until([&] { return emu.established_count("bird") > emu_bird_sessions; }, session_timeout));
+    CHECK(wait_until([&] { return bird.session_state(0) == "Established"; }, session_timeout));
+    CHECK(wait_for_route(bird, "198.51.100.0/24"));
+    CHECK(wait_for_route(frr, "192.0.2.0/24"));
+
+    // FRR frozen: bgpemu's hold timer (9 s) expires, FRR's routes are withdrawn from BIRD.
+    frr.process().signal(SIGSTOP);
+    const bool expired = wait_until([&] { return emu.log().find("frr: Hold Timer Expired") != std::string::npos ||
+                                                 emu.log().find("frr: sending NOTIFICATION Hold Timer Expired") !=
+                                                     std::string::npos; },
+                                    20s, 250ms);
+    if (!expired) UNSCOPED_INFO("bgpemud log:\n" << emu.log());
+    CHECK(expired);
+    CHECK(wait_for_no_route(bird, "198.51.100.0/24"));
+    frr.process().signal(SIGCONT);
+    // Thawed, FRR finds its session gone and reconnects.
+    CHECK(wait_until([&] { return frr.session_state("127.0.0.2") == "Established"; }, session_timeout));
+    CHECK(wait_for_route(bird, "198.51.100.0/24"));
+
+    // Everything torn down cleanly: bgpemud exits 0 on SIGTERM after sending Cease.
+    emu.process().signal(SIGTERM);
+    CHECK(emu.process().wait_exit(10s) == std::optional<int>(0));
+}
+
+}  // namespace bgpemu::test

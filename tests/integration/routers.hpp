@@ -1,0 +1,120 @@
+// The routers an integration test runs: our daemon, FRR's bgpd and BIRD 2, each a real
+// process on a loopback address, configured from a small description and queried
+// through its own CLI (vtysh, birdc), so a test sees what the router itself believes.
+//
+// Every query returns a normalised ObservedRoute, so one assertion reads the same for
+// FRR and for BIRD: "198.51.100.0/24 has AS path 65000 65011 and next hop 127.0.0.2".
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "process.hpp"
+
+namespace bgpemu::test {
+
+// One route as a router shows it (its best path).
+struct ObservedRoute {
+    std::string as_path;                  // "65000 65011"; "" for an empty path
+    std::string next_hop;                 // "127.0.0.2"
+    std::optional<std::uint32_t> med;
+    std::optional<std::uint32_t> local_pref;
+    std::vector<std::string> communities;        // "65011:100", sorted
+    std::vector<std::string> large_communities;  // "65011:1:1", sorted
+};
+
+// A BGP neighbour as the test describes it to FRR or BIRD.
+struct TestNeighbor {
+    std::string address;  // the neighbour's address (a bgpemu speaker)
+    unsigned short port = 179;
+    std::uint32_t asn = 0;
+};
+
+// A prefix the router originates, with the attributes it attaches.
+struct TestNetwork {
+    std::string prefix;
+    std::optional<std::uint32_t> med;
+    std::vector<std::string> communities;        // "65011:100"
+    std::vector<std::string> large_communities;  // "65011:1:1"
+};
+
+struct TestRouterConfig {
+    std::string address;  // listen and source address, 127.0.0.x
+    unsigned short port = 0;
+    std::uint32_t asn = 0;
+    std::string router_id;
+    std::vector<TestNeighbor> neighbors;
+    std::vector<TestNetwork> networks;
+};
+
+// FRR's bgpd alone (no zebra, no root services), in its own temporary directory.
+class FrrRouter {
+public:
+    // Starts bgpd; throws if it cannot be started.
+    FrrRouter(const TestRouterConfig& config, const std::filesystem::path& work_dir);
+
+    [[nodiscard]] std::string vtysh(const std::vector<std::string>& commands) const;
+    [[nodiscard]] std::string session_state(const std::string& neighbor) const;  // "Established", ...
+    [[nodiscard]] unsigned established_count(const std::string& neighbor) const;  // times it reached Established
+    [[nodiscard]] std::optional<ObservedRoute> route(const std::string& prefix) const;
+    void withdraw_network(const std::string& prefix) const;
+    void announce_network(const std::string& prefix) const;
+    void clear_session(const std::string& neighbor) const;
+    [[nodiscard]] ChildProcess& process() noexcept { return process_; }
+    [[nodiscard]] std::string log() const { return read_file(log_file_); }
+
+private:
+    TestRouterConfig config_;
+    std::filesystem::path dir_;
+    std::filesystem::path log_file_;
+    ChildProcess process_;
+};
+
+// BIRD 2 with one `protocol bgp` per neighbour (named n0, n1, ...) and a static protocol
+// `static_routes` for its networks.
+class BirdRouter {
+public:
+    BirdRouter(const TestRouterConfig& config, const std::filesystem::path& work_dir);
+
+    [[nodiscard]] std::string birdc(const std::string& command) const;
+    // The state of `protocol bgp n<index>`: "Established", "Connect", ...
+    [[nodiscard]] std::string session_state(std::size_t neighbor_index) const;
+    [[nodiscard]] std::optional<ObservedRoute> route(const std::string& prefix) const;
+    void disable_originate() const;  // withdraws every network
+    void enable_originate() const;
+    void restart_session(std::size_t neighbor_index) const;
+    [[nodiscard]] ChildProcess& process() noexcept { return process_; }
+    [[nodiscard]] std::string log() const { return read_file(log_file_); }
+
+private:
+    TestRouterConfig config_;
+    std::filesystem::path dir_;
+    std::filesystem::path log_file_;
+    ChildProcess process_;
+};
+
+// bgpemud on a YAML configuration written by the test.
+class BgpemuDaemon {
+public:
+    BgpemuDaemon(const std::string& yaml, const std::filesystem::path& work_dir);
+    [[nodiscard]] ChildProcess& process() noexcept { return process_; }
+    [[nodiscard]] std::string log() const { return read_file(log_file_); }
+    // How many times the log says the session with `neighbor` reached Established.
+    [[nodiscard]] unsigned established_count(const std::string& neighbor) const;
+
+private:
+    std::filesystem::path log_file_;
+    ChildProcess process_;
+};
+
+// The paths of the programs, or nullopt when one is not installed.
+[[nodiscard]] std::optional<std::filesystem::path> frr_bgpd_path();
+[[nodiscard]] std::optional<std::filesystem::path> bird_path();
+
+// Renders a route for failure messages.
+[[nodiscard]] std::string to_string(const std::optional<ObservedRoute>& route);
+
+}  // namespace bgpemu::test
