@@ -203,7 +203,12 @@ FsmTransition Fsm::handle(FsmEvent event, const EventData& data) {
             return to_idle_on_error(std::move(actions), true);
         case FsmEvent::notif_msg_ver_err:  // 24: the peer wants another version; not a failure
             return to_idle_on_error(std::move(actions), false);
-        default:  // 9, 11, 13, 20, 25-28
+        case FsmEvent::notif_msg:  // 25
+            // §8.2.2 lists event 25 among those answered with an FSM Error, but the peer
+            // closes the connection right after its NOTIFICATION (§6.1); like FRR and
+            // BIRD, never answer a NOTIFICATION with another.
+            return to_idle_on_error(std::move(actions), true);
+        default:  // 9, 11, 13, 20, 26-28
             actions.send_notification = fsm_error(state_);
             return to_idle_on_error(std::move(actions), true);
         }

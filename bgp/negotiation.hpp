@@ -19,7 +19,8 @@ struct LocalOffer {
     std::uint32_t local_as = 0;
     std::uint32_t router_id = 0;          // host order
     std::uint16_t hold_time = 90;         // seconds, 0 or >= 3
-    std::vector<AfiSafi> families{AfiSafi{Afi::ipv4, Safi::unicast}};
+    // Not a braced list: GCC 12 warns (falsely) about its backing array at -O2.
+    std::vector<AfiSafi> families = std::vector<AfiSafi>(1, AfiSafi{Afi::ipv4, Safi::unicast});
     bool route_refresh = true;
     bool enhanced_route_refresh = true;
     bool extended_message = false;        // off by default, as BIRD does

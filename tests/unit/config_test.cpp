@@ -1,0 +1,169 @@
+// The daemon's YAML configuration: a valid file becomes the speaker model, and every
+// kind of mistake is reported with the file, line and column it is at, all at once.
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+
+#include "daemon/config.hpp"
+
+namespace bgpemu::daemon {
+namespace {
+
+const char* const valid = R"(speakers:
+  - name: edge
+    asn: 4200000001
+    router_id: 10.0.0.1
+    listen: 127.0.0.2:1790
+    maximum_paths: 4
+    networks:
+      - 192.0.2.0/24
+      - prefix: 2001:db8::/32
+        med: 5
+        communities: ["65001:7", no-export]
+        large_communities: ["65001:1:2"]
+        origin: incomplete
+    neighbors:
+      - name: frr
+        description: a real router
+        address: 127.0.0.11:11179
+        asn: 65011
+        hold_time: 9
+        passive: true
+        ebgp_multihop: 2
+        allowas_in: 2
+        families: [ipv4, ipv6]
+        next_hop: {ipv4: 10.255.0.2, ipv6: "2001:db8::2"}
+      - name: bird
+        address: 127.0.0.21
+        asn: 65021
+        shutdown: true
+)";
+
+// The errors of `yaml` as "line:column: message" strings.
+std::vector<std::string> errors_of(const std::string& yaml) {
+    std::vector<std::string> out;
+    for (const auto& e : parse_config(yaml, "test.yaml").errors)
+        out.push_back(std::to_string(e.line) + ":" + std::to_string(e.column) + ": " + e.message);
+    return out;
+}
+
+bool has_error(const std::vector<std::string>& errors, const std::string& position, const std::string& words) {
+    for (const auto& e : errors)
+        if (e.rfind(position + ": ", 0) == 0 && e.find(words) != std::string::npos) return true;
+    return false;
+}
+
+}  // namespace
+
+TEST_CASE("a valid configuration becomes the speaker model", "[config]") {
+    const auto loaded = parse_config(valid, "test.yaml");
+    INFO((loaded.errors.empty() ? std::string() : loaded.errors.front().to_string()));
+    REQUIRE(loaded.ok());
+    REQUIRE(loaded.config.speakers.size() == 1);
+    const auto& s = loaded.config.speakers[0];
+    CHECK(s.name == "edge");
+    CHECK(s.asn == 4200000001u);
+    CHECK(s.router_id == 0x0a000001u);
+    CHECK(s.listen.address.to_string() == "127.0.0.2");
+    CHECK(s.listen.port == 1790);
+    CHECK(s.maximum_paths == 4);
+    REQUIRE(s.networks.size() == 2);
+    CHECK(s.networks[0].prefix.to_string() == "192.0.2.0/24");
+    CHECK(s.networks[1].prefix.to_string() == "2001:db8::/32");
+    CHECK(s.networks[1].med == std::optional<std::uint32_t>(5));
+    CHECK(s.networks[1].communities.size() == 2);
+    CHECK(s.networks[1].large_communities.size() == 1);
+
+    REQUIRE(s.neighbors.size() == 2);
+    const auto& frr = s.neighbors[0];
+    CHECK(frr.name == "frr");
+    CHECK(frr.description == "a real router");
+    CHECK(frr.remote.address.to_string() == "127.0.0.11");
+    CHECK(frr.remote.port == 11179);
+    CHECK(frr.remote_as == 65011);
+    CHECK(frr.hold_time == 9);
+    CHECK(frr.passive);
+    CHECK(frr.ebgp_multihop == 2);
+    CHECK(frr.allowas_in == 2);
+    REQUIRE(frr.self_next_hop_v4);
+    CHECK(frr.self_next_hop_v4->to_string() == "10.255.0.2");
+    REQUIRE(frr.self_next_hop_v6);
+    CHECK(frr.self_next_hop_v6->to_string() == "2001:db8::2");
+
+    const auto& bird = s.neighbors[1];
+    CHECK(bird.remote.port == 179);  // the default BGP port
+    CHECK_FALSE(bird.enabled);
+}
+
+TEST_CASE("mistakes are reported with their line and column, all of them", "[config]") {
+    const auto errors = errors_of(R"(speakers:
+  - name: edge
+    asn: 70000000000
+    router_id: 0.0.0.0
+    listen: 127.0.0.2
+    colour: blue
+    neighbors:
+      - name: x
+        address: not-an-address:179
+        asn: 65011
+        hold_time: 2
+        families: [ipv4, ipx]
+      - name: x
+        asn: 65012
+)");
+    INFO([&] {
+        std::string all;
+        for (const auto& e : errors) all += e + "\n";
+        return all;
+    }());
+    CHECK(has_error(errors, "3:10", "out of range"));
+    CHECK(has_error(errors, "4:16", "non-zero IPv4"));
+    CHECK(has_error(errors, "5:13", "port is required"));
+    CHECK(has_error(errors, "6:5", "unknown key 'colour'"));
+    CHECK(has_error(errors, "9:18", "not an IP address"));
+    CHECK(has_error(errors, "11:20", "hold_time must be 0 or at least 3"));
+    CHECK(has_error(errors, "12:26", "family 'ipx'"));
+    CHECK(has_error(errors, "13:9", "needs an 'address'"));
+    CHECK(errors.size() >= 8);
+}
+
+TEST_CASE("cross-checks: duplicate names and listeners", "[config]") {
+    const auto errors = errors_of(R"(speakers:
+  - {name: a, asn: 1, router_id: 1.1.1.1, listen: "127.0.0.2:1790"}
+  - {name: a, asn: 2, router_id: 2.2.2.2, listen: "127.0.0.2:1790"}
+)");
+    CHECK(has_error(errors, "3:5", "duplicate speaker name 'a'"));
+    CHECK(has_error(errors, "3:51", "both listen on 127.0.0.2:1790"));
+}
+
+TEST_CASE("broken YAML, empty files and missing files", "[config]") {
+    const auto syntax = errors_of("speakers:\n  - name: [unclosed\n");
+    REQUIRE(syntax.size() == 1);
+    CHECK(syntax[0].find("YAML syntax") != std::string::npos);
+    CHECK(syntax[0].rfind("0:", 0) != 0);  // it has a position
+
+    CHECK(has_error(errors_of(""), "0:0", "empty"));
+    CHECK(has_error(errors_of("speakers: 3\n"), "1:11", "must be a list"));
+    CHECK(has_error(errors_of("- 1\n"), "1:1", "must be a mapping"));
+
+    const auto missing = load_config_file("/nonexistent/bgpemu.yaml");
+    REQUIRE(missing.errors.size() == 1);
+    CHECK(missing.errors[0].to_string().find("/nonexistent/bgpemu.yaml") != std::string::npos);
+    CHECK(missing.errors[0].message == "cannot open the file");
+}
+
+TEST_CASE("every configuration shipped in configs/ is valid", "[config]") {
+    const std::filesystem::path dir = BGPEMU_SOURCE_DIR "/configs";
+    unsigned checked = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+        if (entry.path().extension() != ".yaml") continue;
+        const auto loaded = load_config_file(entry.path().string());
+        INFO(entry.path() << ": " << (loaded.ok() ? std::string("ok") : loaded.errors.front().to_string()));
+        CHECK(loaded.ok());
+        CHECK_FALSE(loaded.config.speakers.empty());
+        ++checked;
+    }
+    CHECK(checked >= 1);
+}
+
+}  // namespace bgpemu::daemon
