@@ -168,22 +168,51 @@ Speaker::Neighbor& Speaker::neighbor_of(const Session& session) {
 }
 
 void Speaker::originate_networks() {
-    for (const auto& network : config_.networks) {
-        PathAttributes attributes;
-        attributes.origin = network.origin;
-        attributes.has_as_path = true;
-        attributes.med = network.med;
-        attributes.communities = network.communities;
-        std::sort(attributes.communities.begin(), attributes.communities.end());
-        attributes.large_communities = network.large_communities;
-        // The next hop of a local route is "self": filled in per neighbour on export.
-        if (network.prefix.afi() == Afi::ipv4)
-            attributes.next_hop = IpAddress::v4(0);
-        else
-            attributes.mp_next_hop = IpAddress::v6({});
-        loc_rib_.announce(local_peer_, network.prefix, attributes_.intern(std::move(attributes)));
-    }
+    for (const auto& network : config_.networks) originate(network);
     schedule_decision();
+}
+
+void Speaker::originate(const OriginatedNetwork& network) {
+    PathAttributes attributes;
+    attributes.origin = network.origin;
+    attributes.has_as_path = true;
+    attributes.med = network.med;
+    attributes.communities = network.communities;
+    std::sort(attributes.communities.begin(), attributes.communities.end());
+    attributes.large_communities = network.large_communities;
+    // The next hop of a local route is "self": filled in per neighbour on export.
+    if (network.prefix.afi() == Afi::ipv4)
+        attributes.next_hop = IpAddress::v4(0);
+    else
+        attributes.mp_next_hop = IpAddress::v6({});
+    loc_rib_.announce(local_peer_, network.prefix, attributes_.intern(std::move(attributes)));
+}
+
+void Speaker::announce_network(const OriginatedNetwork& network) {
+    auto& networks = config_.networks;
+    const auto same = [&](const OriginatedNetwork& n) { return n.prefix == network.prefix; };
+    if (auto it = std::find_if(networks.begin(), networks.end(), same); it != networks.end())
+        *it = network;
+    else
+        networks.push_back(network);
+    originate(network);
+    schedule_decision();
+}
+
+bool Speaker::withdraw_network(const Prefix& prefix) {
+    auto& networks = config_.networks;
+    const auto it = std::find_if(networks.begin(), networks.end(),
+                                 [&](const OriginatedNetwork& n) { return n.prefix == prefix; });
+    if (it == networks.end()) return false;
+    networks.erase(it);
+    loc_rib_.withdraw(local_peer_, prefix);
+    schedule_decision();
+    return true;
+}
+
+std::size_t Speaker::accepted_count(std::size_t index) const {
+    const auto& neighbor = *neighbors_[index];
+    return neighbor.session->established() ? loc_rib_.paths_from(neighbor.peer) : 0;
 }
 
 // ---- Sessions -------------------------------------------------------------------------

@@ -50,8 +50,16 @@ public:
     [[nodiscard]] Session* find_session(std::string_view name);
     // The neighbour's name for a Loc-RIB peer id ("local" for our own networks).
     [[nodiscard]] std::string peer_name(rib::PeerId peer) const;
-    // Prefixes received from / advertised to neighbour `index`.
+    [[nodiscard]] const NeighborConfig& neighbor_config(std::size_t index) const { return neighbors_[index]->config; }
+    // Prefixes from neighbour `index` in the Loc-RIB (accepted), and advertised to it.
+    [[nodiscard]] std::size_t accepted_count(std::size_t index) const;
     [[nodiscard]] std::size_t advertised_count(std::size_t index) const;
+
+    // Originates `network` (replacing an earlier origination of the same prefix), as the
+    // configuration's `networks` do; the change is exported like any other.
+    void announce_network(const OriginatedNetwork& network);
+    // Stops originating `prefix`; false when this speaker did not originate it.
+    bool withdraw_network(const Prefix& prefix);
 
     // SessionHandler
     void session_established(Session& session) override;
@@ -78,6 +86,7 @@ private:
 
     void accept_loop();
     void originate_networks();
+    void originate(const OriginatedNetwork& network);
     void schedule_decision();
     void run_decision();
     void export_route(Neighbor& neighbor, rib::RouteIndex index, const Prefix& prefix, const rib::Path* best);

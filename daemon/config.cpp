@@ -8,6 +8,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "bgp/attribute_text.hpp"
+
 namespace bgpemu::daemon {
 
 std::string ConfigError::to_string() const {
@@ -163,20 +165,7 @@ public:
     std::optional<std::uint32_t> community(const YAML::Node& node) {
         auto text = string(node, "community");
         if (!text) return std::nullopt;
-        static const std::map<std::string, std::uint32_t, std::less<>> names = {
-            {"no-export", bgp::well_known_community::no_export},
-            {"no-advertise", bgp::well_known_community::no_advertise},
-            {"no-export-subconfed", bgp::well_known_community::no_export_subconfed},
-            {"blackhole", bgp::well_known_community::blackhole},
-            {"graceful-shutdown", bgp::well_known_community::graceful_shutdown},
-        };
-        if (auto it = names.find(*text); it != names.end()) return it->second;
-        unsigned high = 0;
-        unsigned low = 0;
-        char colon = 0;
-        std::istringstream in(*text);
-        if ((in >> high >> colon >> low) && colon == ':' && in.eof() && high <= 0xffff && low <= 0xffff)
-            return (high << 16) | low;
+        if (auto value = bgp::parse_community(*text)) return value;
         error(node, "community '" + *text + "' must be ASN:VALUE (each 0..65535) or a well-known name");
         return std::nullopt;
     }
@@ -184,20 +173,7 @@ public:
     std::optional<bgp::LargeCommunity> large_community(const YAML::Node& node) {
         auto text = string(node, "large community");
         if (!text) return std::nullopt;
-        std::uint64_t parts[3] = {};
-        std::size_t start = 0;
-        for (int i = 0; i < 3; ++i) {
-            const auto stop = i < 2 ? text->find(':', start) : text->size();
-            if (stop == std::string::npos) break;
-            const auto piece = std::string_view(*text).substr(start, stop - start);
-            const auto [end, ec] = std::from_chars(piece.data(), piece.data() + piece.size(), parts[i]);
-            if (ec != std::errc{} || end != piece.data() + piece.size() || parts[i] > 0xffffffffULL) break;
-            if (i == 2) {
-                return bgp::LargeCommunity{static_cast<std::uint32_t>(parts[0]), static_cast<std::uint32_t>(parts[1]),
-                                           static_cast<std::uint32_t>(parts[2])};
-            }
-            start = stop + 1;
-        }
+        if (auto value = bgp::parse_large_community(*text)) return value;
         error(node, "large community '" + *text + "' must be GLOBAL:LOCAL1:LOCAL2 (each 0..4294967295)");
         return std::nullopt;
     }
@@ -244,11 +220,10 @@ void read_network(Reader& reader, const YAML::Node& node, bgp::SpeakerConfig& sp
                 if (auto value = reader.large_community(item)) network.large_communities.push_back(*value);
     }
     if (const auto origin = node["origin"]) {
-        auto text = reader.string(origin, "origin");
-        if (text == "igp") network.origin = bgp::Origin::igp;
-        else if (text == "egp") network.origin = bgp::Origin::egp;
-        else if (text == "incomplete") network.origin = bgp::Origin::incomplete;
-        else if (text) reader.error(origin, "origin must be igp, egp or incomplete");
+        if (auto text = reader.string(origin, "origin")) {
+            if (auto value = bgp::parse_origin(*text)) network.origin = *value;
+            else reader.error(origin, "origin must be igp, egp or incomplete");
+        }
     }
     speaker.networks.push_back(std::move(network));
 }

@@ -14,6 +14,7 @@
 #include <spdlog/spdlog.h>
 
 #include "bgp/speaker.hpp"
+#include "daemon/admin_server.hpp"
 #include "daemon/config.hpp"
 
 #ifndef BGPEMU_VERSION
@@ -30,6 +31,7 @@ struct Options {
     std::string config;
     std::string log_level = "info";
     std::string log_file;
+    std::string socket;
     bool check = false;
 };
 
@@ -43,7 +45,10 @@ std::optional<int> parse_options(int argc, char** argv, Options& options) {
         ("check", po::bool_switch(&options.check), "validate the config file and exit: 0 if valid, 1 if not")
         ("log-level", po::value(&options.log_level)->value_name("LEVEL"),
          "trace, debug, info, warning, error or off (default info)")
-        ("log-file", po::value(&options.log_file)->value_name("FILE"), "log to FILE instead of standard error");
+        ("log-file", po::value(&options.log_file)->value_name("FILE"), "log to FILE instead of standard error")
+        ("socket,s", po::value(&options.socket)->value_name("PATH"),
+         "admin socket (default: $BGPEMU_SOCKET, /run/bgpemu/bgpemud.sock as root, else "
+         "$XDG_RUNTIME_DIR/bgpemud.sock or /tmp/bgpemud-UID.sock)");
     po::positional_options_description positional;
     positional.add("config", 1);
     try {
@@ -122,14 +127,24 @@ int main(int argc, char** argv) {
             return 1;
         }
     }
+    daemon::AdminCommands commands(speakers, options.config);
+    daemon::AdminServer admin(io, commands);
+    const auto socket_path = options.socket.empty() ? daemon::default_admin_socket_path()
+                                                    : std::filesystem::path(options.socket);
+    if (auto error = admin.listen(socket_path)) {
+        log->error("admin socket: {}", *error);
+        return 1;
+    }
     for (auto& speaker : speakers) speaker->start();
-    log->info("bgpemud {} running {} speaker(s) from {}", BGPEMU_VERSION, speakers.size(), options.config);
+    log->info("bgpemud {} running {} speaker(s) from {}; admin socket {}", BGPEMU_VERSION, speakers.size(),
+              options.config, socket_path.string());
 
     asio::signal_set signals(io, SIGINT, SIGTERM);
     asio::steady_timer shutdown_timer(io);
     signals.async_wait([&](boost::system::error_code ec, int signal) {
         if (ec) return;
         log->info("signal {}: sending Cease to every peer and exiting", signal);
+        admin.stop();
         for (auto& speaker : speakers) speaker->stop("bgpemud shutting down");
         // Give the NOTIFICATIONs a moment to leave, then stop.
         shutdown_timer.expires_after(std::chrono::milliseconds(300));

@@ -22,6 +22,26 @@ std::string_view to_string(DecisionStep step) noexcept {
     return "?";
 }
 
+std::string_view key(DecisionStep step) noexcept {
+    switch (step) {
+    case DecisionStep::none: return "none";
+    case DecisionStep::weight: return "weight";
+    case DecisionStep::local_pref: return "local_pref";
+    case DecisionStep::locally_originated: return "locally_originated";
+    case DecisionStep::as_path_length: return "as_path_length";
+    case DecisionStep::origin: return "origin";
+    case DecisionStep::med: return "med";
+    case DecisionStep::external_over_internal: return "external_over_internal";
+    case DecisionStep::igp_cost: return "igp_cost";
+    case DecisionStep::oldest_external: return "oldest_external";
+    case DecisionStep::router_id: return "router_id";
+    case DecisionStep::cluster_list_length: return "cluster_list_length";
+    case DecisionStep::neighbour_address: return "neighbour_address";
+    case DecisionStep::path_id: return "path_id";
+    }
+    return "unknown";
+}
+
 namespace {
 
 // Lower is better for every key below; `prefer_higher` flips the sign.

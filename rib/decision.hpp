@@ -54,7 +54,10 @@ enum class DecisionStep : std::uint8_t {
     path_id,
 };
 
+// "shorter AS_PATH": why the winner won, for people.
 [[nodiscard]] std::string_view to_string(DecisionStep step) noexcept;
+// "as_path_length": the step's stable identifier, for the admin socket's JSON.
+[[nodiscard]] std::string_view key(DecisionStep step) noexcept;
 
 struct Comparison {
     int order = 0;  // < 0: a is better, > 0: b is better

@@ -1,0 +1,284 @@
+#include "daemon/admin_commands.hpp"
+
+#include <stdexcept>
+
+#include "bgp/attribute_text.hpp"
+
+namespace bgpemu::daemon {
+
+namespace json = boost::json;
+
+namespace {
+
+// A request that cannot be carried out: the reply's error code and message.
+struct CommandError : std::runtime_error {
+    CommandError(std::string error_code, const std::string& message)
+        : std::runtime_error(message), code(std::move(error_code)) {}
+    std::string code;
+};
+
+std::string endpoint_text(const bgp::IpAddress& address, std::uint16_t port) {
+    return address.is_v4() ? address.to_string() + ":" + std::to_string(port)
+                           : "[" + address.to_string() + "]:" + std::to_string(port);
+}
+
+std::string router_id_text(std::uint32_t id) { return bgp::IpAddress::v4(id).to_string(); }
+
+std::int64_t seconds_since(std::chrono::steady_clock::time_point since) {
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - since).count();
+}
+
+const json::value* field(const json::object& request, std::string_view key) { return request.if_contains(key); }
+
+std::string required_string(const json::object& request, std::string_view key) {
+    const auto* value = field(request, key);
+    if (value == nullptr) throw CommandError("missing_argument", "the request needs \"" + std::string(key) + "\"");
+    if (!value->is_string()) throw CommandError("bad_argument", "\"" + std::string(key) + "\" must be a string");
+    return std::string(value->as_string());
+}
+
+std::optional<std::string> optional_string(const json::object& request, std::string_view key) {
+    if (field(request, key) == nullptr) return std::nullopt;
+    return required_string(request, key);
+}
+
+bgp::Prefix required_prefix(const json::object& request) {
+    const auto text = required_string(request, "prefix");
+    const auto prefix = bgp::Prefix::parse(text);
+    if (!prefix) throw CommandError("bad_argument", "\"" + text + "\" is not a prefix (address/length, host bits zero)");
+    return *prefix;
+}
+
+json::value path_json(const bgp::Speaker& speaker, const rib::ExplainedPath& explained) {
+    const auto& path = explained.path;
+    const auto& a = *path.attrs;
+    json::object out;
+    out["from"] = speaker.peer_name(path.peer);
+    out["best"] = explained.best;
+    out["multipath"] = explained.multipath;
+    // Why the best path beat this one: the step's identifier and its wording.
+    if (explained.best) {
+        out["lost_at"] = nullptr;
+        out["lost_because"] = nullptr;
+    } else {
+        out["lost_at"] = std::string(rib::key(explained.lost_at));
+        out["lost_because"] = std::string(rib::to_string(explained.lost_at));
+    }
+    out["as_path"] = a.as_path.to_string();
+    const auto& next_hop = a.next_hop ? a.next_hop : a.mp_next_hop;
+    if (next_hop && !next_hop->is_unspecified()) out["next_hop"] = next_hop->to_string();
+    else out["next_hop"] = nullptr;  // a local route: "self" toward each neighbour
+    out["origin"] = a.origin ? std::string(bgp::to_string(*a.origin)) : std::string("incomplete");
+    out["med"] = a.med ? json::value(*a.med) : json::value(nullptr);
+    out["local_pref"] = a.local_pref ? json::value(*a.local_pref) : json::value(nullptr);
+    json::array communities;
+    for (const auto c : a.communities) communities.push_back(json::value(bgp::community_to_string(c)));
+    out["communities"] = std::move(communities);
+    json::array large;
+    for (const auto& c : a.large_communities) large.push_back(json::value(bgp::to_string(c)));
+    out["large_communities"] = std::move(large);
+    return out;
+}
+
+}  // namespace
+
+AdminCommands::AdminCommands(std::vector<std::unique_ptr<bgp::Speaker>>& speakers, std::string config_file)
+    : speakers_(speakers), config_file_(std::move(config_file)) {}
+
+std::string AdminCommands::handle_line(std::string_view line) {
+    json::error_code error;
+    const auto request = json::parse(line, error);
+    if (error || !request.is_object()) {
+        json::object reply{{"version", admin_protocol_version}, {"ok", false}};
+        reply["error"] = json::object{
+            {"code", "bad_request"},
+            {"message", error ? "the request is not valid JSON: " + error.message()
+                              : std::string("the request must be a JSON object")}};
+        return json::serialize(reply);
+    }
+    return json::serialize(handle(request.as_object()));
+}
+
+json::object AdminCommands::handle(const json::object& request) {
+    json::object reply{{"version", admin_protocol_version}};
+    try {
+        if (const auto* version = field(request, "version");
+            version != nullptr && !(version->is_int64() && version->as_int64() == admin_protocol_version))
+            throw CommandError("unsupported_version", "this daemon speaks admin protocol version 1");
+        const auto command = required_string(request, "command");
+        json::value result;
+        if (command == "status") result = status();
+        else if (command == "show sessions") result = show_sessions(request);
+        else if (command == "show rib") result = show_rib(request);
+        else if (command == "session reset") result = session_action(request, "reset");
+        else if (command == "session shutdown") result = session_action(request, "shutdown");
+        else if (command == "session enable") result = session_action(request, "enable");
+        else if (command == "announce") result = announce(request);
+        else if (command == "withdraw") result = withdraw(request);
+        else
+            throw CommandError("unknown_command",
+                               "unknown command \"" + command +
+                                   "\" (expected status, show sessions, show rib, session reset|shutdown|enable, "
+                                   "announce, withdraw)");
+        reply["ok"] = true;
+        reply["result"] = std::move(result);
+    } catch (const CommandError& e) {
+        reply["ok"] = false;
+        reply["error"] = json::object{{"code", e.code}, {"message", e.what()}};
+    }
+    return reply;
+}
+
+bgp::Speaker& AdminCommands::node(const json::object& request) const {
+    const auto name = required_string(request, "node");
+    for (auto& speaker : speakers_)
+        if (speaker->config().name == name) return *speaker;
+    throw CommandError("unknown_node", "no speaker named \"" + name + "\"");
+}
+
+json::value AdminCommands::status() const {
+    json::array speakers;
+    for (const auto& speaker : speakers_) {
+        std::size_t established = 0;
+        for (std::size_t i = 0; i < speaker->neighbor_count(); ++i) established += speaker->session(i).established();
+        const auto& config = speaker->config();
+        speakers.push_back(json::object{
+            {"name", config.name},
+            {"asn", config.asn},
+            {"router_id", router_id_text(config.router_id)},
+            {"listen", endpoint_text(config.listen.address, config.listen.port)},
+            {"sessions", speaker->neighbor_count()},
+            {"sessions_established", established},
+            {"routes", speaker->loc_rib().route_count()},
+            {"paths", speaker->loc_rib().path_count()},
+        });
+    }
+    return json::object{{"daemon", "bgpemud"},
+                        {"version", BGPEMU_VERSION},
+                        {"config", config_file_},
+                        {"uptime_s", seconds_since(started_)},
+                        {"speakers", std::move(speakers)}};
+}
+
+json::value AdminCommands::show_sessions(const json::object& request) const {
+    const auto only = optional_string(request, "node");
+    if (only) (void)node(request);  // an unknown name is an error, not an empty list
+    json::array sessions;
+    for (const auto& speaker : speakers_) {
+        if (only && speaker->config().name != *only) continue;
+        for (std::size_t i = 0; i < speaker->neighbor_count(); ++i) {
+            const auto& session = speaker->session(i);
+            const auto& neighbor = speaker->neighbor_config(i);
+            const auto& stats = session.stats();
+            json::object s{
+                {"node", speaker->config().name},
+                {"peer", neighbor.name},
+                {"description", neighbor.description},
+                {"peer_address", endpoint_text(neighbor.remote.address, neighbor.remote.port)},
+                {"peer_as", neighbor.remote_as},
+                {"local_as", speaker->config().asn},
+                {"type", neighbor.remote_as == speaker->config().asn ? "ibgp" : "ebgp"},
+                {"state", std::string(bgp::to_string(session.state()))},
+                {"state_since_s", seconds_since(stats.state_since)},
+                {"prefixes_accepted", speaker->accepted_count(i)},
+                {"prefixes_advertised", speaker->advertised_count(i)},
+                {"messages_in", stats.messages_in},
+                {"messages_out", stats.messages_out},
+                {"updates_in", stats.updates_in},
+                {"updates_out", stats.updates_out},
+                {"established_count", stats.established_transitions},
+            };
+            s["last_error"] = stats.last_error ? json::value(*stats.last_error) : json::value(nullptr);
+            if (session.established()) {
+                s["hold_time_s"] = session.negotiated().hold_time;
+                s["peer_router_id"] = router_id_text(session.negotiated().peer_router_id);
+            } else {
+                s["hold_time_s"] = nullptr;
+                s["peer_router_id"] = nullptr;
+            }
+            sessions.push_back(std::move(s));
+        }
+    }
+    return json::object{{"sessions", std::move(sessions)}};
+}
+
+json::value AdminCommands::show_rib(const json::object& request) const {
+    const auto& speaker = node(request);
+    const auto& rib = speaker.loc_rib();
+    std::vector<bgp::Prefix> prefixes;
+    if (field(request, "prefix") != nullptr) prefixes.push_back(required_prefix(request));
+    else prefixes = rib.prefixes();
+    json::array routes;
+    for (const auto& prefix : prefixes) {
+        const auto explained = rib.explain(prefix);
+        if (explained.empty()) continue;
+        json::array paths;
+        for (const auto& path : explained) paths.push_back(path_json(speaker, path));
+        routes.push_back(json::object{{"prefix", prefix.to_string()}, {"paths", std::move(paths)}});
+    }
+    return json::object{{"node", speaker.config().name}, {"routes", std::move(routes)}};
+}
+
+json::value AdminCommands::session_action(const json::object& request, std::string_view action) {
+    auto& speaker = node(request);
+    const auto peer = required_string(request, "peer");
+    auto* session = speaker.find_session(peer);
+    if (session == nullptr)
+        throw CommandError("unknown_peer", "speaker \"" + speaker.config().name + "\" has no neighbour \"" + peer + "\"");
+    const auto message = optional_string(request, "message").value_or("");
+    if (action == "reset") session->reset(message);
+    else if (action == "shutdown") session->stop(message);
+    else session->start();
+    return json::object{{"node", speaker.config().name}, {"peer", peer}, {"done", std::string(action)}};
+}
+
+json::value AdminCommands::announce(const json::object& request) {
+    auto& speaker = node(request);
+    bgp::OriginatedNetwork network;
+    network.prefix = required_prefix(request);
+    if (const auto* med = field(request, "med")) {
+        if (!med->is_int64() || med->as_int64() < 0 || med->as_int64() > 0xffffffffLL)
+            throw CommandError("bad_argument", "\"med\" must be a whole number 0..4294967295");
+        network.med = static_cast<std::uint32_t>(med->as_int64());
+    }
+    if (const auto origin = optional_string(request, "origin")) {
+        const auto value = bgp::parse_origin(*origin);
+        if (!value) throw CommandError("bad_argument", "\"origin\" must be igp, egp or incomplete");
+        network.origin = *value;
+    }
+    const auto strings = [&](std::string_view key) {
+        std::vector<std::string> out;
+        const auto* list = field(request, key);
+        if (list == nullptr) return out;
+        if (!list->is_array()) throw CommandError("bad_argument", "\"" + std::string(key) + "\" must be a list");
+        for (const auto& item : list->as_array()) {
+            if (!item.is_string())
+                throw CommandError("bad_argument", "\"" + std::string(key) + "\" must be a list of strings");
+            out.emplace_back(item.as_string());
+        }
+        return out;
+    };
+    for (const auto& text : strings("communities")) {
+        const auto value = bgp::parse_community(text);
+        if (!value) throw CommandError("bad_argument", "community \"" + text + "\" must be ASN:VALUE or a well-known name");
+        network.communities.push_back(*value);
+    }
+    for (const auto& text : strings("large_communities")) {
+        const auto value = bgp::parse_large_community(text);
+        if (!value) throw CommandError("bad_argument", "large community \"" + text + "\" must be GLOBAL:LOCAL1:LOCAL2");
+        network.large_communities.push_back(*value);
+    }
+    speaker.announce_network(network);
+    return json::object{{"node", speaker.config().name}, {"announced", network.prefix.to_string()}};
+}
+
+json::value AdminCommands::withdraw(const json::object& request) {
+    auto& speaker = node(request);
+    const auto prefix = required_prefix(request);
+    if (!speaker.withdraw_network(prefix))
+        throw CommandError("not_originated",
+                           "speaker \"" + speaker.config().name + "\" does not originate " + prefix.to_string());
+    return json::object{{"node", speaker.config().name}, {"withdrawn", prefix.to_string()}};
+}
+
+}  // namespace bgpemu::daemon

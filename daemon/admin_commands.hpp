@@ -1,0 +1,48 @@
+// The admin socket's commands: one JSON request in, one JSON reply out (protocol version
+// 1, documented in the README under "Admin socket"). Runs on the daemon's io_context, so
+// it reads the speakers directly; actions go through the speakers' own operations
+// (Session::reset, Speaker::announce_network ...), never around them.
+//
+// Request: {"version": 1, "command": "show rib", "node": "hub-ergw", "prefix": "10.2.30.0/25"}
+// Reply:   {"version": 1, "ok": true, "result": {...}}
+//      or  {"version": 1, "ok": false, "error": {"code": "unknown_node", "message": "..."}}
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/json.hpp>
+
+#include "bgp/speaker.hpp"
+
+namespace bgpemu::daemon {
+
+inline constexpr int admin_protocol_version = 1;
+
+class AdminCommands {
+public:
+    AdminCommands(std::vector<std::unique_ptr<bgp::Speaker>>& speakers, std::string config_file);
+
+    // One request line (without its newline) to one reply line (without its newline).
+    [[nodiscard]] std::string handle_line(std::string_view line);
+    [[nodiscard]] boost::json::object handle(const boost::json::object& request);
+
+private:
+    [[nodiscard]] boost::json::value status() const;
+    [[nodiscard]] boost::json::value show_sessions(const boost::json::object& request) const;
+    [[nodiscard]] boost::json::value show_rib(const boost::json::object& request) const;
+    [[nodiscard]] boost::json::value session_action(const boost::json::object& request, std::string_view action);
+    [[nodiscard]] boost::json::value announce(const boost::json::object& request);
+    [[nodiscard]] boost::json::value withdraw(const boost::json::object& request);
+
+    [[nodiscard]] bgp::Speaker& node(const boost::json::object& request) const;
+
+    std::vector<std::unique_ptr<bgp::Speaker>>& speakers_;
+    std::string config_file_;
+    std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+};
+
+}  // namespace bgpemu::daemon

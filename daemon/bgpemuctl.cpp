@@ -1,0 +1,382 @@
+// bgpemuctl: the command line for a running bgpemud, over its admin socket.
+//
+// Turns words into one JSON request (admin protocol version 1), sends it, and prints
+// the reply as tables (or as the raw JSON with --json). Exit status: 0 done, 1 the
+// daemon refused the request, 2 usage error, 3 the daemon could not be reached.
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <iomanip>
+#include <iostream>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <boost/json.hpp>
+
+#include "daemon/admin_socket_path.hpp"
+
+#ifndef BGPEMU_VERSION
+#define BGPEMU_VERSION "0.0.0"
+#endif
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr int reply_timeout_ms = 30000;
+
+const char* const usage = R"(Usage: bgpemuctl [--socket PATH] [--json] COMMAND
+
+Commands:
+  status                                  the daemon and its speakers
+  show sessions [NODE]                    BGP sessions (all, or one speaker's)
+  show rib NODE [PREFIX]                  Loc-RIB paths; for one prefix, why the best won
+  session reset|shutdown|enable NODE PEER [MESSAGE]
+                                          reset (Cease/Administrative Reset), shut down
+                                          (Cease/Administrative Shutdown) or start a session
+  announce NODE PREFIX [med N] [origin igp|egp|incomplete]
+                       [community C]... [large-community L]...
+                                          originate PREFIX from NODE
+  withdraw NODE PREFIX                    stop originating PREFIX
+  request JSON                            send one raw request object
+
+Options:
+  --socket PATH   the admin socket (default: $BGPEMU_SOCKET, /run/bgpemu/bgpemud.sock as
+                  root, else $XDG_RUNTIME_DIR/bgpemud.sock or /tmp/bgpemud-UID.sock)
+  --json          print the daemon's JSON reply as it is
+  --version, --help
+)";
+
+struct UsageError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+// --- building the request -----------------------------------------------------------
+
+json::object build_request(const std::vector<std::string>& words) {
+    const auto need = [&](std::size_t count, const char* form) {
+        if (words.size() < count) throw UsageError(std::string("usage: bgpemuctl ") + form);
+    };
+    if (words.empty()) throw UsageError("no command given");
+    json::object request{{"version", 1}};
+    const auto& verb = words[0];
+    if (verb == "status") {
+        request["command"] = "status";
+    } else if (verb == "show" && words.size() >= 2 && words[1] == "sessions") {
+        request["command"] = "show sessions";
+        if (words.size() >= 3) request["node"] = words[2];
+    } else if (verb == "show" && words.size() >= 2 && words[1] == "rib") {
+        need(3, "show rib NODE [PREFIX]");
+        request["command"] = "show rib";
+        request["node"] = words[2];
+        if (words.size() >= 4) request["prefix"] = words[3];
+    } else if (verb == "session") {
+        need(4, "session reset|shutdown|enable NODE PEER [MESSAGE]");
+        if (words[1] != "reset" && words[1] != "shutdown" && words[1] != "enable")
+            throw UsageError("session takes reset, shutdown or enable, not '" + words[1] + "'");
+        request["command"] = "session " + words[1];
+        request["node"] = words[2];
+        request["peer"] = words[3];
+        if (words.size() >= 5) request["message"] = words[4];
+    } else if (verb == "announce") {
+        need(3, "announce NODE PREFIX [med N] [origin O] [community C]... [large-community L]...");
+        request["command"] = "announce";
+        request["node"] = words[1];
+        request["prefix"] = words[2];
+        json::array communities;
+        json::array large;
+        for (std::size_t i = 3; i < words.size(); i += 2) {
+            if (i + 1 >= words.size()) throw UsageError("'" + words[i] + "' needs a value");
+            const auto& key = words[i];
+            const auto& value = words[i + 1];
+            if (key == "med") {
+                try {
+                    std::size_t used = 0;
+                    const auto med = std::stoll(value, &used);
+                    if (used != value.size()) throw std::invalid_argument(value);
+                    request["med"] = med;
+                } catch (const std::exception&) {
+                    throw UsageError("med must be a number, not '" + value + "'");
+                }
+            } else if (key == "origin") {
+                request["origin"] = value;
+            } else if (key == "community") {
+                communities.push_back(json::value(value));
+            } else if (key == "large-community") {
+                large.push_back(json::value(value));
+            } else {
+                throw UsageError("unknown announce attribute '" + key +
+                                 "' (med, origin, community, large-community)");
+            }
+        }
+        if (!communities.empty()) request["communities"] = std::move(communities);
+        if (!large.empty()) request["large_communities"] = std::move(large);
+    } else if (verb == "withdraw") {
+        need(3, "withdraw NODE PREFIX");
+        request["command"] = "withdraw";
+        request["node"] = words[1];
+        request["prefix"] = words[2];
+    } else if (verb == "request") {
+        need(2, "request JSON");
+        json::error_code error;
+        auto value = json::parse(words[1], error);
+        if (error || !value.is_object()) throw UsageError("request takes one JSON object");
+        return value.as_object();
+    } else {
+        throw UsageError("unknown command '" + verb + "'");
+    }
+    return request;
+}
+
+// --- talking to the daemon ----------------------------------------------------------
+
+std::optional<std::string> exchange(const std::string& socket_path, const std::string& request, std::string& error) {
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        error = std::strerror(errno);
+        return std::nullopt;
+    }
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    if (socket_path.size() >= sizeof address.sun_path) {
+        ::close(fd);
+        error = "socket path too long";
+        return std::nullopt;
+    }
+    std::memcpy(address.sun_path, socket_path.c_str(), socket_path.size() + 1);
+    if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
+        error = std::strerror(errno);
+        ::close(fd);
+        return std::nullopt;
+    }
+    const std::string line = request + "\n";
+    for (std::size_t sent = 0; sent < line.size();) {
+        const auto n = ::send(fd, line.data() + sent, line.size() - sent, MSG_NOSIGNAL);
+        if (n <= 0) {
+            error = std::strerror(errno);
+            ::close(fd);
+            return std::nullopt;
+        }
+        sent += static_cast<std::size_t>(n);
+    }
+    std::string reply;
+    char buffer[65536];
+    while (reply.find('\n') == std::string::npos) {
+        pollfd p{fd, POLLIN, 0};
+        if (::poll(&p, 1, reply_timeout_ms) <= 0) {
+            error = "no reply within " + std::to_string(reply_timeout_ms / 1000) + " s";
+            ::close(fd);
+            return std::nullopt;
+        }
+        const auto n = ::read(fd, buffer, sizeof buffer);
+        if (n <= 0) {
+            error = "the daemon closed the connection";
+            ::close(fd);
+            return std::nullopt;
+        }
+        reply.append(buffer, static_cast<std::size_t>(n));
+    }
+    ::close(fd);
+    reply.erase(reply.find('\n'));
+    return reply;
+}
+
+// --- printing -----------------------------------------------------------------------
+
+std::string text(const json::value& value) {
+    if (value.is_string()) return std::string(value.as_string());
+    if (value.is_null()) return "-";
+    if (value.is_bool()) return value.as_bool() ? "yes" : "no";
+    return json::serialize(value);
+}
+
+std::string text(const json::object& object, std::string_view key) {
+    const auto* value = object.if_contains(key);
+    return value ? text(*value) : "-";
+}
+
+std::string join(const json::value& list) {
+    if (!list.is_array() || list.as_array().empty()) return "-";
+    std::string out;
+    for (const auto& item : list.as_array()) out += (out.empty() ? "" : " ") + text(item);
+    return out;
+}
+
+std::string duration(std::int64_t seconds) {
+    std::ostringstream out;
+    if (seconds >= 86400) out << seconds / 86400 << "d";
+    if (seconds >= 3600) out << (seconds % 86400) / 3600 << "h";
+    if (seconds >= 60) out << (seconds % 3600) / 60 << "m";
+    out << seconds % 60 << "s";
+    return out.str();
+}
+
+// Prints rows as columns padded to their widest cell.
+void print_table(const std::vector<std::vector<std::string>>& rows) {
+    std::vector<std::size_t> widths;
+    for (const auto& row : rows)
+        for (std::size_t i = 0; i < row.size(); ++i) {
+            if (widths.size() <= i) widths.push_back(0);
+            widths[i] = std::max(widths[i], row[i].size());
+        }
+    for (const auto& row : rows) {
+        std::string line;
+        for (std::size_t i = 0; i < row.size(); ++i) {
+            line += row[i];
+            if (i + 1 < row.size()) line += std::string(widths[i] - row[i].size() + 2, ' ');
+        }
+        std::cout << line << "\n";
+    }
+}
+
+void print_status(const json::object& result) {
+    std::cout << "bgpemud " << text(result, "version") << ", config " << text(result, "config") << ", up "
+              << duration(result.at("uptime_s").to_number<std::int64_t>()) << "\n\n";
+    std::vector<std::vector<std::string>> rows{{"NODE", "ASN", "ROUTER-ID", "LISTEN", "SESSIONS", "ROUTES"}};
+    for (const auto& s : result.at("speakers").as_array()) {
+        const auto& o = s.as_object();
+        rows.push_back({text(o, "name"), text(o, "asn"), text(o, "router_id"), text(o, "listen"),
+                        text(o, "sessions_established") + "/" + text(o, "sessions"), text(o, "routes")});
+    }
+    print_table(rows);
+}
+
+void print_sessions(const json::object& result) {
+    std::vector<std::vector<std::string>> rows{
+        {"NODE", "PEER", "AS", "TYPE", "STATE", "FOR", "ACCEPTED", "ADVERTISED", "LAST ERROR"}};
+    for (const auto& s : result.at("sessions").as_array()) {
+        const auto& o = s.as_object();
+        rows.push_back({text(o, "node"), text(o, "peer"), text(o, "peer_as"), text(o, "type"), text(o, "state"),
+                        duration(o.at("state_since_s").to_number<std::int64_t>()), text(o, "prefixes_accepted"),
+                        text(o, "prefixes_advertised"), text(o, "last_error")});
+    }
+    print_table(rows);
+}
+
+void print_rib(const json::object& result, bool one_prefix) {
+    const auto& routes = result.at("routes").as_array();
+    std::cout << "Loc-RIB of " << text(result, "node") << ": " << routes.size() << " prefix(es)\n"
+              << "  * best, = ECMP member\n\n";
+    std::vector<std::vector<std::string>> rows;
+    std::vector<std::string> header{"", "PREFIX", "FROM", "AS PATH", "NEXT HOP", "LP", "MED", "COMMUNITIES"};
+    if (one_prefix) header.push_back("LOST TO THE BEST ON");
+    rows.push_back(header);
+    for (const auto& route : routes) {
+        const auto& r = route.as_object();
+        bool first = true;
+        for (const auto& path : r.at("paths").as_array()) {
+            const auto& p = path.as_object();
+            const bool best = p.at("best").as_bool();
+            const bool multipath = p.at("multipath").as_bool();
+            std::string communities = join(p.at("communities"));
+            if (const auto large = join(p.at("large_communities")); large != "-")
+                communities = (communities == "-" ? "" : communities + " ") + large;
+            const auto as_path = text(p, "as_path");
+            std::vector<std::string> row{best ? "*" : (multipath ? "=" : ""),
+                                         first ? text(r, "prefix") : "",
+                                         text(p, "from"),
+                                         as_path.empty() ? "(local)" : as_path,
+                                         p.at("next_hop").is_null() ? "self" : text(p, "next_hop"),
+                                         text(p, "local_pref"),
+                                         text(p, "med"),
+                                         communities};
+            if (one_prefix) row.push_back(best ? "" : text(p, "lost_because"));
+            rows.push_back(std::move(row));
+            first = false;
+        }
+    }
+    print_table(rows);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::string socket_path;
+    bool raw_json = false;
+    std::vector<std::string> words;
+    for (int i = 1; i < argc; ++i) {
+        const std::string arg = argv[i];
+        if (arg == "--help" || arg == "-h") {
+            std::cout << usage;
+            return 0;
+        }
+        if (arg == "--version") {
+            std::cout << "bgpemuctl " << BGPEMU_VERSION << "\n";
+            return 0;
+        }
+        if (arg == "--json") {
+            raw_json = true;
+        } else if (arg == "--socket" || arg == "-s") {
+            if (++i >= argc) {
+                std::cerr << "bgpemuctl: --socket needs a path\n";
+                return 2;
+            }
+            socket_path = argv[i];
+        } else {
+            words.push_back(arg);
+        }
+    }
+    if (socket_path.empty()) socket_path = bgpemu::daemon::default_admin_socket_path().string();
+
+    json::object request;
+    try {
+        request = build_request(words);
+    } catch (const UsageError& e) {
+        std::cerr << "bgpemuctl: " << e.what() << "\n\n" << usage;
+        return 2;
+    }
+    std::string error;
+    const auto reply_text = exchange(socket_path, json::serialize(request), error);
+    if (!reply_text) {
+        std::cerr << "bgpemuctl: cannot talk to bgpemud at " << socket_path << ": " << error
+                  << " (is it running? --socket PATH)\n";
+        return 3;
+    }
+    json::error_code parse_error;
+    const auto reply = json::parse(*reply_text, parse_error);
+    if (parse_error || !reply.is_object()) {
+        std::cerr << "bgpemuctl: the daemon's reply is not JSON: " << *reply_text << "\n";
+        return 1;
+    }
+    const auto& object = reply.as_object();
+    const bool ok = object.contains("ok") && object.at("ok").is_bool() && object.at("ok").as_bool();
+    if (raw_json) {
+        std::cout << *reply_text << "\n";
+        return ok ? 0 : 1;
+    }
+    if (!ok) {
+        const auto* e = object.if_contains("error");
+        std::cerr << "bgpemuctl: "
+                  << (e && e->is_object() ? text(e->as_object(), "message") + " (" + text(e->as_object(), "code") + ")"
+                                          : *reply_text)
+                  << "\n";
+        return 1;
+    }
+    const auto& result = object.at("result");
+    const auto command = text(request, "command");
+    try {
+        if (command == "status") print_status(result.as_object());
+        else if (command == "show sessions") print_sessions(result.as_object());
+        else if (command == "show rib") print_rib(result.as_object(), request.contains("prefix"));
+        else if (command.rfind("session ", 0) == 0)
+            std::cout << text(result.as_object(), "node") << ": " << text(result.as_object(), "done")
+                      << " of the session with " << text(result.as_object(), "peer") << " done\n";
+        else if (command == "announce")
+            std::cout << text(result.as_object(), "node") << ": originating " << text(result.as_object(), "announced")
+                      << "\n";
+        else if (command == "withdraw")
+            std::cout << text(result.as_object(), "node") << ": no longer originating "
+                      << text(result.as_object(), "withdrawn") << "\n";
+        else std::cout << json::serialize(result) << "\n";
+    } catch (const std::exception& e) {
+        // A reply of another shape (a newer daemon): show it rather than fail.
+        std::cerr << "bgpemuctl: unexpected reply layout (" << e.what() << "); raw reply:\n";
+        std::cout << *reply_text << "\n";
+    }
+    return 0;
+}

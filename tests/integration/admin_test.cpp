@@ -1,0 +1,270 @@
+// bgpemud driven through bgpemuctl and its admin socket: three speakers in a triangle
+//
+//   a AS 65001 127.0.0.2 ---- b AS 65002 127.0.0.3
+//            \                 /
+//             c AS 65003 127.0.0.4
+//
+// so c has two paths to a's network and `show rib` must say why the direct one won.
+// Also: announce/withdraw, session shutdown/enable/reset, and bad input of every kind
+// (unknown command, node, peer; bad JSON; an oversized line) answered with an error
+// while the daemon carries on.
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <boost/json.hpp>
+#include <catch2/catch.hpp>
+#include <cstring>
+#include <sstream>
+#include <thread>
+
+#include "process.hpp"
+
+namespace bgpemu::test {
+namespace {
+
+using namespace std::chrono_literals;
+namespace json = boost::json;
+
+struct Ctl {
+    std::filesystem::path socket;
+
+    CommandResult run(std::vector<std::string> words, bool as_json = true) const {
+        std::vector<std::string> argv{BGPEMU_BGPEMUCTL_PATH, "--socket", socket.string()};
+        if (as_json) argv.emplace_back("--json");
+        argv.insert(argv.end(), words.begin(), words.end());
+        return run_command(argv, 15s);
+    }
+
+    // The reply's "result"; fails the test if the command did not succeed.
+    json::object result(std::vector<std::string> words) const {
+        const auto reply = run(words);
+        INFO("bgpemuctl " << words.front() << " -> exit " << reply.exit_code << ": " << reply.output);
+        REQUIRE(reply.exit_code == 0);
+        const auto value = json::parse(reply.output);
+        REQUIRE(value.at("ok").as_bool());
+        return value.at("result").as_object();
+    }
+
+    std::string session_state(const std::string& node, const std::string& peer) const {
+        const auto reply = run({"show", "sessions", node});
+        json::error_code error;
+        const auto value = json::parse(reply.output, error);
+        if (error || !value.is_object() || !value.as_object().contains("result")) return "unknown";
+        for (const auto& s : value.at("result").at("sessions").as_array())
+            if (s.at("peer").as_string() == peer) return std::string(s.at("state").as_string());
+        return "unknown";
+    }
+
+    // The paths `node` has for `prefix` (empty array when none).
+    json::array paths(const std::string& node, const std::string& prefix) const {
+        const auto reply = run({"show", "rib", node, prefix});
+        json::error_code error;
+        const auto value = json::parse(reply.output, error);
+        if (error || !value.is_object() || !value.as_object().contains("result")) return {};
+        const auto& routes = value.at("result").at("routes").as_array();
+        return routes.empty() ? json::array{} : routes[0].at("paths").as_array();
+    }
+};
+
+// Sends raw bytes on the admin socket and returns the first reply line.
+std::string raw_exchange(const std::filesystem::path& socket_path, const std::string& bytes) {
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    std::strncpy(address.sun_path, socket_path.c_str(), sizeof address.sun_path - 1);
+    if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
+        ::close(fd);
+        return "connect failed";
+    }
+    (void)::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    std::string reply;
+    char buffer[4096];
+    timeval timeout{5, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    while (reply.find('\n') == std::string::npos) {
+        const auto n = ::recv(fd, buffer, sizeof buffer, 0);
+        if (n <= 0) break;
+        reply.append(buffer, static_cast<std::size_t>(n));
+    }
+    ::close(fd);
+    return reply.substr(0, reply.find('\n'));
+}
+
+std::string triangle_yaml(unsigned short port) {
+    std::ostringstream y;
+    const auto p = std::to_string(port);
+    y << "speakers:\n"
+      << "  - name: a\n    asn: 65001\n    router_id: 10.0.0.1\n    listen: 127.0.0.2:" << p << "\n"
+      << "    networks:\n      - prefix: 192.0.2.0/24\n        med: 7\n        communities: [\"65001:7\"]\n"
+      << "    neighbors:\n"
+      << "      - {name: b, address: 127.0.0.3:" << p << ", asn: 65002, hold_time: 9, connect_retry: 1}\n"
+      << "      - {name: c, address: 127.0.0.4:" << p << ", asn: 65003, hold_time: 9, connect_retry: 1}\n"
+      << "  - name: b\n    asn: 65002\n    router_id: 10.0.0.2\n    listen: 127.0.0.3:" << p << "\n"
+      << "    neighbors:\n"
+      << "      - {name: a, address: 127.0.0.2:" << p << ", asn: 65001, hold_time: 9, connect_retry: 1}\n"
+      << "      - {name: c, address: 127.0.0.4:" << p << ", asn: 65003, hold_time: 9, connect_retry: 1}\n"
+      << "  - name: c\n    asn: 65003\n    router_id: 10.0.0.3\n    listen: 127.0.0.4:" << p << "\n"
+      << "    neighbors:\n"
+      << "      - {name: a, address: 127.0.0.2:" << p << ", asn: 65001, hold_time: 9, connect_retry: 1}\n"
+      << "      - {name: b, address: 127.0.0.3:" << p << ", asn: 65002, hold_time: 9, connect_retry: 1}\n";
+    return y.str();
+}
+
+}  // namespace
+
+TEST_CASE("bgpemuctl inspects and drives a running bgpemud", "[integration][admin]") {
+    TempDir dir("bgpemu-admin");
+    const auto config = dir.path() / "triangle.yaml";
+    write_file(config, triangle_yaml(test_port(5)));
+    const Ctl ctl{dir.path() / "admin.sock"};
+    ChildProcess daemon({BGPEMU_BGPEMUD_PATH, "--config", config.string(), "--socket", ctl.socket.string(),
+                         "--log-level", "debug"},
+                        dir.path() / "bgpemud.log");
+    REQUIRE(wait_until([&] { return std::filesystem::exists(ctl.socket); }, 10s));
+
+    const bool all_up = wait_until(
+        [&] {
+            for (const auto& [node, peer] : {std::pair{"a", "b"}, {"a", "c"}, {"b", "c"}})
+                if (ctl.session_state(node, peer) != "Established") return false;
+            return true;
+        },
+        30s);
+    if (!all_up) UNSCOPED_INFO(read_file(dir.path() / "bgpemud.log"));
+    REQUIRE(all_up);
+
+    SECTION("status and sessions") {
+        const auto status = ctl.result({"status"});
+        CHECK(status.at("daemon").as_string() == "bgpemud");
+        REQUIRE(status.at("speakers").as_array().size() == 3);
+        const auto& a = status.at("speakers").as_array()[0].as_object();
+        CHECK(a.at("name").as_string() == "a");
+        CHECK(a.at("sessions_established").to_number<int>() == 2);
+
+        const auto sessions = ctl.result({"show", "sessions", "c"});
+        REQUIRE(sessions.at("sessions").as_array().size() == 2);
+        for (const auto& s : sessions.at("sessions").as_array()) {
+            CHECK(s.at("node").as_string() == "c");
+            CHECK(s.at("type").as_string() == "ebgp");
+            CHECK(s.at("hold_time_s").to_number<int>() == 9);
+        }
+        // The human table has a row per session.
+        const auto table = ctl.run({"show", "sessions"}, false);
+        CHECK(table.exit_code == 0);
+        CHECK(table.output.find("Established") != std::string::npos);
+    }
+
+    SECTION("show rib says why the best path won") {
+        json::array paths;
+        REQUIRE(wait_until([&] { return (paths = ctl.paths("c", "192.0.2.0/24")).size() == 2; }, 20s));
+        const json::object* best = nullptr;
+        const json::object* other = nullptr;
+        for (const auto& p : paths) (p.at("best").as_bool() ? best : other) = &p.as_object();
+        REQUIRE(best);
+        REQUIRE(other);
+        CHECK(best->at("from").as_string() == "a");
+        CHECK(best->at("as_path").as_string() == "65001");
+        CHECK(best->at("med").to_number<int>() == 7);
+        CHECK(best->at("communities").as_array() == json::array{"65001:7"});
+        CHECK(other->at("from").as_string() == "b");
+        CHECK(other->at("as_path").as_string() == "65002 65001");
+        CHECK(other->at("lost_at").as_string() == "as_path_length");
+
+        const auto table = ctl.run({"show", "rib", "c", "192.0.2.0/24"}, false);
+        CHECK(table.output.find("shorter AS_PATH") != std::string::npos);
+    }
+
+    SECTION("announce and withdraw") {
+        ctl.result({"announce", "b", "198.51.100.0/24", "med", "5", "community", "65002:1", "large-community",
+                    "65002:1:2"});
+        json::array paths;
+        REQUIRE(wait_until([&] { return !(paths = ctl.paths("a", "198.51.100.0/24")).empty(); }, 10s));
+        const auto& p = paths[0].as_object();
+        CHECK(p.at("as_path").as_string() == "65002");
+        CHECK(p.at("med").to_number<int>() == 5);
+        CHECK(p.at("large_communities").as_array() == json::array{"65002:1:2"});
+
+        ctl.result({"withdraw", "b", "198.51.100.0/24"});
+        CHECK(wait_until([&] { return ctl.paths("a", "198.51.100.0/24").empty(); }, 10s));
+        // Withdrawing again is an error that names the problem.
+        const auto again = ctl.run({"withdraw", "b", "198.51.100.0/24"});
+        CHECK(again.exit_code == 1);
+        CHECK(again.output.find("not_originated") != std::string::npos);
+    }
+
+    SECTION("session shutdown, enable and reset") {
+        ctl.result({"session", "shutdown", "c", "a", "maintenance"});
+        CHECK(wait_until([&] { return ctl.session_state("c", "a") == "Idle"; }, 10s));
+        // c now reaches a's network only through b.
+        CHECK(wait_until(
+            [&] {
+                const auto paths = ctl.paths("c", "192.0.2.0/24");
+                return paths.size() == 1 && paths[0].at("from").as_string() == "b";
+            },
+            10s));
+        CHECK(read_file(dir.path() / "bgpemud.log").find("\"maintenance\"") != std::string::npos);
+        // It stays down (no automatic restart) until enabled.
+        std::this_thread::sleep_for(2s);
+        CHECK(ctl.session_state("c", "a") == "Idle");
+        ctl.result({"session", "enable", "c", "a"});
+        CHECK(wait_until([&] { return ctl.session_state("c", "a") == "Established"; }, 20s));
+
+        const auto before = ctl.result({"show", "sessions", "b"});
+        ctl.result({"session", "reset", "b", "a"});
+        CHECK(wait_until(
+            [&] {
+                const auto after = ctl.run({"show", "sessions", "b"});
+                const auto value = json::parse(after.output);
+                for (const auto& s : value.at("result").at("sessions").as_array())
+                    if (s.at("peer").as_string() == "a")
+                        return s.at("state").as_string() == "Established" &&
+                               s.at("established_count").to_number<int>() >= 2;
+                return false;
+            },
+            20s));
+        (void)before;
+    }
+
+    SECTION("bad input gets an error and changes nothing") {
+        const auto unknown_node = ctl.run({"show", "rib", "nope"});
+        CHECK(unknown_node.exit_code == 1);
+        CHECK(unknown_node.output.find("unknown_node") != std::string::npos);
+        const auto unknown_peer = ctl.run({"session", "reset", "a", "nope"});
+        CHECK(unknown_peer.exit_code == 1);
+        CHECK(unknown_peer.output.find("unknown_peer") != std::string::npos);
+        const auto bad_prefix = ctl.run({"announce", "a", "10.0.0.1/8"});
+        CHECK(bad_prefix.exit_code == 1);
+        CHECK(bad_prefix.output.find("bad_argument") != std::string::npos);
+        const auto usage = ctl.run({"frobnicate"});
+        CHECK(usage.exit_code == 2);
+        const auto unknown_command = ctl.run({"request", R"({"command":"frobnicate"})"});
+        CHECK(unknown_command.output.find("unknown_command") != std::string::npos);
+        const auto wrong_version = ctl.run({"request", R"({"version":2,"command":"status"})"});
+        CHECK(wrong_version.output.find("unsupported_version") != std::string::npos);
+
+        CHECK(raw_exchange(ctl.socket, "{not json\n").find("bad_request") != std::string::npos);
+        CHECK(raw_exchange(ctl.socket, "[1,2]\n").find("bad_request") != std::string::npos);
+        CHECK(raw_exchange(ctl.socket, std::string(100000, 'x')).find("request_too_long") != std::string::npos);
+
+        // Many clients at once, and the daemon is still there with its sessions up.
+        std::vector<std::thread> clients;
+        std::atomic<int> good{0};
+        for (int i = 0; i < 8; ++i)
+            clients.emplace_back([&] {
+                if (ctl.run({"status"}).exit_code == 0) ++good;
+            });
+        for (auto& t : clients) t.join();
+        CHECK(good == 8);
+        CHECK(daemon.running());
+        CHECK(ctl.session_state("a", "b") == "Established");
+    }
+
+    // SIGTERM: Cease to every peer, the socket file removed, exit 0.
+    daemon.signal(SIGTERM);
+    CHECK(daemon.wait_exit(10s) == std::optional<int>(0));
+    CHECK_FALSE(std::filesystem::exists(ctl.socket));
+}
+
+}  // namespace bgpemu::test
