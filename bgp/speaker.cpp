@@ -246,6 +246,9 @@ void Speaker::session_down(Session& session) {
     Neighbor& neighbor = neighbor_of(session);
     log_->info("session with {} down, withdrawing its routes", neighbor.config.name);
     loc_rib_.withdraw_all(neighbor.peer);
+    // Decide now, before the peer id can be reused: a new session that got this id and
+    // announced the same attributes would otherwise look like no change at all.
+    run_decision();
     neighbors_by_peer_[neighbor.peer] = nullptr;
     loc_rib_.remove_peer(neighbor.peer);
     neighbor.adj_rib_out.clear();

@@ -8,8 +8,8 @@ namespace bgpemu::rib {
 void LocRib::set_options(const DecisionOptions& options) {
     options_ = options;
     options_.maximum_paths = std::max(1U, std::min(options_.maximum_paths, 255U));
-    for (RouteIndex i = 0; i < entries_.size(); ++i)
-        if (entries_[i].live) mark_dirty(i);
+    for (RouteIndex i = 0; i < entry_count_; ++i)
+        if (entry_at(i).live) mark_dirty(i);
 }
 
 PeerId LocRib::add_peer(const PeerInfo& info) {
@@ -28,37 +28,38 @@ PeerId LocRib::add_peer(const PeerInfo& info) {
 void LocRib::remove_peer(PeerId peer) {
     if (peer >= peers_.size()) return;
     if (paths_per_peer_[peer] != 0) throw std::logic_error("LocRib::remove_peer: peer still has paths");
+    // Twice would hand the same id to two peers later.
+    if (std::find(free_peers_.begin(), free_peers_.end(), peer) != free_peers_.end()) return;
     free_peers_.push_back(peer);
 }
 
 RouteIndex LocRib::index_of(const bgp::Prefix& prefix) {
-    auto [it, inserted] = index_.try_emplace(prefix, 0);
-    if (!inserted) return it->second;
+    if (const auto found = index_.find(prefix, key_of())) return *found;
     RouteIndex index;
     if (!free_entries_.empty()) {
         index = free_entries_.back();
         free_entries_.pop_back();
     } else {
-        index = static_cast<RouteIndex>(entries_.size());
-        entries_.emplace_back();
+        index = entry_count_++;
+        if ((index >> chunk_bits) >= chunks_.size()) chunks_.push_back(std::make_unique<Entry[]>(chunk_mask + 1));
     }
-    Entry& entry = entries_[index];
-    entry.prefix = prefix;
-    entry.live = true;
-    it->second = index;
+    Entry& e = entry_at(index);
+    e.prefix = prefix;
+    e.live = true;
+    index_.insert(prefix, index, key_of());
     return index;
 }
 
 void LocRib::mark_dirty(RouteIndex index) {
-    Entry& entry = entries_[index];
-    if (entry.dirty) return;
-    entry.dirty = true;
+    Entry& e = entry_at(index);
+    if (e.dirty) return;
+    e.dirty = true;
     dirty_.push_back(index);
 }
 
 void LocRib::announce(PeerId peer, const bgp::Prefix& prefix, AttrRef attrs, std::uint32_t path_id) {
     const RouteIndex index = index_of(prefix);
-    Entry& entry = entries_[index];
+    Entry& entry = entry_at(index);
     for (std::size_t i = 0; i < entry.size(); ++i) {
         Path& path = entry.at(i);
         if (path.peer == peer && path.path_id == path_id) {
@@ -70,10 +71,12 @@ void LocRib::announce(PeerId peer, const bgp::Prefix& prefix, AttrRef attrs, std
         }
     }
     Path path{std::move(attrs), peer, path_id, ++arrivals_};
-    if (entry.path_count == 0)
+    if (entry.path_count == 0) {
         entry.first = std::move(path);
-    else
-        entry.more.push_back(std::move(path));
+    } else {
+        if (!entry.more) entry.more = std::make_unique<std::vector<Path>>();
+        entry.more->push_back(std::move(path));
+    }
     entry.path_count = 1;
     ++path_count_;
     ++paths_per_peer_[peer];
@@ -89,7 +92,7 @@ bool LocRib::remove_path(Entry& entry, PeerId peer, std::uint32_t path_id) {
         if (size == 1)
             entry.first = Path{};
         else
-            entry.more.pop_back();
+            entry.more->pop_back();
         if (size == 1) entry.path_count = 0;
         --path_count_;
         --paths_per_peer_[peer];
@@ -99,15 +102,15 @@ bool LocRib::remove_path(Entry& entry, PeerId peer, std::uint32_t path_id) {
 }
 
 void LocRib::withdraw(PeerId peer, const bgp::Prefix& prefix, std::uint32_t path_id) {
-    auto it = index_.find(prefix);
-    if (it == index_.end()) return;
-    if (remove_path(entries_[it->second], peer, path_id)) mark_dirty(it->second);
+    const auto index = index_.find(prefix, key_of());
+    if (!index) return;
+    if (remove_path(entry_at(*index), peer, path_id)) mark_dirty(*index);
 }
 
 void LocRib::withdraw_all(PeerId peer) {
     if (peer >= paths_per_peer_.size() || paths_per_peer_[peer] == 0) return;
-    for (RouteIndex i = 0; i < entries_.size() && paths_per_peer_[peer] > 0; ++i) {
-        Entry& entry = entries_[i];
+    for (RouteIndex i = 0; i < entry_count_ && paths_per_peer_[peer] > 0; ++i) {
+        Entry& entry = entry_at(i);
         if (!entry.live) continue;
         bool removed = false;
         for (std::size_t p = entry.size(); p-- > 0;) {
@@ -153,7 +156,7 @@ void LocRib::run_decision(const std::function<void(const RouteChange&)>& sink) {
     std::vector<RouteIndex> batch;
     batch.swap(dirty_);
     for (const RouteIndex index : batch) {
-        Entry& entry = entries_[index];
+        Entry& entry = entry_at(index);
         entry.dirty = false;
         const auto best = select_best(entry);
         std::uint8_t multipath_count = 0;
@@ -183,30 +186,36 @@ void LocRib::run_decision(const std::function<void(const RouteChange&)>& sink) {
         if (changed) sink(RouteChange{index, entry.prefix, new_best});
         if (!new_best) {
             // No path left: free the slot for another prefix (Adj-RIB-Outs have been told).
-            index_.erase(entry.prefix);
+            index_.erase(entry.prefix, key_of());
             entry.live = false;
-            entry.more.clear();
-            entry.more.shrink_to_fit();
+            entry.more.reset();
             free_entries_.push_back(index);
         }
     }
 }
 
 void LocRib::for_each_best(const std::function<void(RouteIndex, const bgp::Prefix&, const Path&)>& fn) const {
-    for (RouteIndex i = 0; i < entries_.size(); ++i) {
-        const Entry& entry = entries_[i];
+    for (RouteIndex i = 0; i < entry_count_; ++i) {
+        const Entry& entry = entry_at(i);
         if (entry.live && entry.multipath_count > 0 && !entry.dirty) fn(i, entry.prefix, entry.at(entry.best_position));
     }
 }
 
 const LocRib::Entry* LocRib::find(const bgp::Prefix& prefix) const {
-    auto it = index_.find(prefix);
-    return it == index_.end() ? nullptr : &entries_[it->second];
+    const auto index = index_.find(prefix, key_of());
+    return index ? &entry_at(*index) : nullptr;
 }
 
 const Path* LocRib::best(const bgp::Prefix& prefix) const {
     const Entry* entry = find(prefix);
-    if (!entry || entry->multipath_count == 0) return nullptr;
+    if (!entry) return nullptr;
+    // Between a change and the next decision, best_position may point at a path that
+    // moved or went: answer with the current best instead.
+    if (entry->dirty) {
+        const auto current = select_best(*entry);
+        return current ? &entry->at(*current) : nullptr;
+    }
+    if (entry->multipath_count == 0) return nullptr;
     return &entry->at(entry->best_position);
 }
 
@@ -252,7 +261,8 @@ std::vector<ExplainedPath> LocRib::explain(const bgp::Prefix& prefix) const {
 std::vector<bgp::Prefix> LocRib::prefixes() const {
     std::vector<bgp::Prefix> result;
     result.reserve(index_.size());
-    for (const auto& [prefix, index] : index_) result.push_back(prefix);
+    for (RouteIndex i = 0; i < entry_count_; ++i)
+        if (entry_at(i).live) result.push_back(entry_at(i).prefix);
     std::sort(result.begin(), result.end());
     return result;
 }

@@ -8,12 +8,13 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <optional>
-#include <unordered_map>
 #include <vector>
 
 #include "bgp/ip.hpp"
 #include "rib/decision.hpp"
+#include "rib/prefix_index.hpp"
 
 namespace bgpemu::rib {
 
@@ -65,25 +66,40 @@ public:
     [[nodiscard]] std::size_t pending_count() const noexcept { return dirty_.size(); }
 
 private:
+    // One prefix. Laid out for size (80 bytes): a table holds a million of these.
     struct Entry {
         bgp::Prefix prefix;
-        // Candidates: the first inline (most prefixes have one path), the rest on the heap.
-        Path first;
-        std::vector<Path> more;
-        std::uint8_t path_count = 0;
+        std::uint8_t path_count = 0;       // non-zero when `first` holds a path
         bool dirty = false;
         bool live = false;
         std::uint8_t multipath_count = 0;  // paths in the ECMP set, best first (0 = no best)
         std::uint32_t best_position = 0;   // position of the best path among the candidates
+        // Candidates: the first inline (most prefixes have one path), the rest on the heap.
+        Path first;
+        std::unique_ptr<std::vector<Path>> more;
         // What the last decision chose, to report only real changes: the attributes are
         // held (not just compared by address) so a freed and reused set cannot pass as unchanged.
         AttrRef reported_attrs;
         PeerId reported_peer = 0;
         std::uint32_t reported_path_id = 0;
-        [[nodiscard]] Path& at(std::size_t i) { return i == 0 ? first : more[i - 1]; }
-        [[nodiscard]] const Path& at(std::size_t i) const { return i == 0 ? first : more[i - 1]; }
-        [[nodiscard]] std::size_t size() const noexcept { return path_count == 0 ? 0 : 1 + more.size(); }
+
+        [[nodiscard]] Path& at(std::size_t i) { return i == 0 ? first : (*more)[i - 1]; }
+        [[nodiscard]] const Path& at(std::size_t i) const { return i == 0 ? first : (*more)[i - 1]; }
+        [[nodiscard]] std::size_t size() const noexcept {
+            return path_count == 0 ? 0 : 1 + (more ? more->size() : 0);
+        }
     };
+
+    // Entries live in fixed-size chunks: growing never moves (or briefly doubles) them.
+    static constexpr unsigned chunk_bits = 12;
+    [[nodiscard]] Entry& entry_at(RouteIndex index) { return chunks_[index >> chunk_bits][index & chunk_mask]; }
+    [[nodiscard]] const Entry& entry_at(RouteIndex index) const {
+        return chunks_[index >> chunk_bits][index & chunk_mask];
+    }
+    static constexpr RouteIndex chunk_mask = (1U << chunk_bits) - 1;
+    [[nodiscard]] auto key_of() const {
+        return [this](RouteIndex index) -> const bgp::Prefix& { return entry_at(index).prefix; };
+    }
 
     RouteIndex index_of(const bgp::Prefix& prefix);
     void mark_dirty(RouteIndex index);
@@ -95,9 +111,10 @@ private:
     std::vector<PeerInfo> peers_;
     std::vector<PeerId> free_peers_;
     std::vector<std::size_t> paths_per_peer_;
-    std::vector<Entry> entries_;
+    std::vector<std::unique_ptr<Entry[]>> chunks_;
+    RouteIndex entry_count_ = 0;  // entries ever allocated (live or on the free list)
     std::vector<RouteIndex> free_entries_;
-    std::unordered_map<bgp::Prefix, RouteIndex, bgp::PrefixHash> index_;
+    PrefixIndex index_;
     std::vector<RouteIndex> dirty_;
     std::size_t path_count_ = 0;
     std::uint32_t arrivals_ = 0;
