@@ -268,17 +268,28 @@ private:
 
     static asio::awaitable<void> write_loop(std::shared_ptr<Connection> self, std::uint64_t generation) {
         Bytes writing;
+        // The minimum route advertisement interval holds back UPDATEs, never KEEPALIVEs
+        // or NOTIFICATIONs: within the interval only control messages go out.
+        Clock::time_point updates_not_before{};
         while (generation == self->generation_) {
             writing.clear();
             std::swap(writing, self->control_out_);
-            if (!self->closing_ && self->session_ && self->fsm.state() == FsmState::established)
-                self->session_->handler_.fill_updates(*self->session_, writing, update_batch_bytes);
+            const bool updates_allowed = Clock::now() >= updates_not_before;
+            if (updates_allowed && !self->closing_ && self->session_ &&
+                self->fsm.state() == FsmState::established) {
+                const auto control_bytes = writing.size();
+                const bool more = self->session_->handler_.fill_updates(*self->session_, writing, update_batch_bytes);
+                const auto interval = self->session_->config().advertisement_interval;
+                // A round ends when the speaker has nothing more; the next may start an interval later.
+                if (writing.size() > control_bytes && !more && interval.count() > 0)
+                    updates_not_before = Clock::now() + interval;
+            }
             if (writing.empty()) {
                 if (self->closing_) {
                     self->close_now();
                     co_return;
                 }
-                self->writer_wake_.expires_at(Clock::time_point::max());
+                self->writer_wake_.expires_at(updates_allowed ? Clock::time_point::max() : updates_not_before);
                 co_await self->writer_wake_.async_wait(use_tuple);
                 continue;
             }

@@ -47,6 +47,7 @@ struct SessionConfig {
     // IP TTL for our packets: 1 for single-hop eBGP, 255 - multihop... as configured.
     std::uint8_t ttl = 1;
     std::chrono::seconds connect_retry{5};
+    std::chrono::seconds advertisement_interval{0};  // MRAI; see NeighborConfig
     // Exponential back-off between automatic restarts after failures (§8.1.1's optional
     // damping): restart_base doubled per consecutive failure, capped at restart_max.
     std::chrono::milliseconds restart_base{1000};

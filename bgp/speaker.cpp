@@ -80,6 +80,7 @@ Speaker::Speaker(asio::io_context& io, SpeakerConfig config, std::shared_ptr<spd
         session.ttl = static_cast<std::uint8_t>(
             neighbor->external ? std::max(1U, neighbor_config.ebgp_multihop) : 255U);
         session.connect_retry = neighbor_config.connect_retry;
+        session.advertisement_interval = neighbor_config.advertisement_interval;
         session.offer.local_as = config_.asn;
         session.offer.router_id = config_.router_id;
         session.offer.hold_time = neighbor_config.hold_time;

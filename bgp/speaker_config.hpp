@@ -25,6 +25,9 @@ struct NeighborConfig {
     bool enabled = true;                      // false: administratively down ("shutdown")
     std::uint16_t hold_time = 90;             // seconds; 0 or 3..65535
     std::chrono::seconds connect_retry{5};
+    // Minimum time between two rounds of UPDATEs to this neighbour (RFC 4271 §9.2.1.1);
+    // 0, the default for eBGP and iBGP alike as in FRR, sends as soon as the decision runs.
+    std::chrono::seconds advertisement_interval{0};
     unsigned ebgp_multihop = 0;               // 0: single hop (TTL 1); N: TTL N
     bool next_hop_self = false;               // also for iBGP (eBGP always uses self)
     unsigned allowas_in = 0;                  // accept paths holding our AS up to N times

@@ -232,7 +232,7 @@ void read_neighbor(Reader& reader, const YAML::Node& node, bgp::SpeakerConfig& s
     if (!reader.is_map(node, "neighbor")) return;
     reader.check_keys(node,
                       {"name", "description", "address", "asn", "local_address", "passive", "shutdown", "hold_time",
-                       "connect_retry", "ebgp_multihop", "next_hop_self", "allowas_in", "sender_side_loop_detection",
+                       "connect_retry", "advertisement_interval", "ebgp_multihop", "next_hop_self", "allowas_in", "sender_side_loop_detection",
                        "weight", "families", "extended_message", "next_hop"},
                       "neighbor");
     bgp::NeighborConfig neighbor;
@@ -265,6 +265,9 @@ void read_neighbor(Reader& reader, const YAML::Node& node, bgp::SpeakerConfig& s
     }
     if (const auto v = node["connect_retry"])
         if (auto value = reader.unsigned_integer(v, "connect_retry", 1, 65535)) neighbor.connect_retry = std::chrono::seconds(*value);
+    if (const auto v = node["advertisement_interval"])
+        if (auto value = reader.unsigned_integer(v, "advertisement_interval", 0, 600))
+            neighbor.advertisement_interval = std::chrono::seconds(*value);
     if (const auto v = node["ebgp_multihop"])
         if (auto value = reader.unsigned_integer(v, "ebgp_multihop", 1, 255)) neighbor.ebgp_multihop = static_cast<unsigned>(*value);
     if (const auto v = node["next_hop_self"]) neighbor.next_hop_self = reader.boolean(v, "next_hop_self").value_or(false);

@@ -101,7 +101,8 @@ std::string triangle_yaml(unsigned short port) {
       << "    networks:\n      - prefix: 192.0.2.0/24\n        med: 7\n        communities: [\"65001:7\"]\n"
       << "    neighbors:\n"
       << "      - {name: b, address: 127.0.0.3:" << p << ", asn: 65002, hold_time: 9, connect_retry: 1}\n"
-      << "      - {name: c, address: 127.0.0.4:" << p << ", asn: 65003, hold_time: 9, connect_retry: 1}\n"
+      << "      - {name: c, address: 127.0.0.4:" << p
+      << ", asn: 65003, hold_time: 9, connect_retry: 1, advertisement_interval: 3}\n"
       << "  - name: b\n    asn: 65002\n    router_id: 10.0.0.2\n    listen: 127.0.0.3:" << p << "\n"
       << "    neighbors:\n"
       << "      - {name: a, address: 127.0.0.2:" << p << ", asn: 65001, hold_time: 9, connect_retry: 1}\n"
@@ -225,6 +226,38 @@ TEST_CASE("bgpemuctl inspects and drives a running bgpemud", "[integration][admi
             },
             20s));
         (void)before;
+    }
+
+    SECTION("the minimum route advertisement interval batches UPDATEs") {
+        // a -> c has advertisement_interval 3 s: five announcements made within it reach
+        // c in at most two UPDATE rounds (the first at once, the rest together).
+        const auto updates_from_a = [&] {
+            const auto sessions = ctl.result({"show", "sessions", "c"});
+            for (const auto& s : sessions.at("sessions").as_array())
+                if (s.at("peer").as_string() == "a") return s.at("updates_in").to_number<std::int64_t>();
+            return std::int64_t{-1};
+        };
+        std::this_thread::sleep_for(3500ms);  // let any interval from the initial exchange pass
+        const auto before = updates_from_a();
+        const auto started = std::chrono::steady_clock::now();
+        for (int i = 0; i < 5; ++i) ctl.result({"announce", "a", "203.0.113." + std::to_string(i * 16) + "/28"});
+        const auto announcing = std::chrono::steady_clock::now() - started;
+        REQUIRE(announcing < 2500ms);  // else the test proves nothing about batching
+        const bool all_arrived = wait_until(
+            [&] {
+                for (int i = 0; i < 5; ++i) {
+                    const auto paths = ctl.paths("c", "203.0.113." + std::to_string(i * 16) + "/28");
+                    bool direct = false;
+                    for (const auto& p : paths) direct = direct || p.at("from").as_string() == "a";
+                    if (!direct) return false;
+                }
+                return true;
+            },
+            15s);
+        CHECK(all_arrived);
+        const auto rounds = updates_from_a() - before;
+        CHECK(rounds >= 1);
+        CHECK(rounds <= 2);
     }
 
     SECTION("bad input gets an error and changes nothing") {
