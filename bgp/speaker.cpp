@@ -211,6 +211,19 @@ bool Speaker::withdraw_network(const Prefix& prefix) {
     return true;
 }
 
+Speaker::MemoryUse Speaker::memory_use() const {
+    MemoryUse use;
+    use.attribute_sets = attributes_.size();
+    use.attribute_bytes = attributes_.memory_bytes();
+    use.loc_rib_entry_bytes = loc_rib_.entry_bytes();
+    use.prefix_index_bytes = loc_rib_.index_bytes();
+    for (const auto& neighbor : neighbors_) {
+        use.adj_rib_out_bytes += neighbor->adj_rib_out.memory_bytes();
+        use.export_cache_entries += neighbor->export_cache.size();
+    }
+    return use;
+}
+
 std::size_t Speaker::accepted_count(std::size_t index) const {
     const auto& neighbor = *neighbors_[index];
     return neighbor.session->established() ? loc_rib_.paths_from(neighbor.peer) : 0;

@@ -55,6 +55,17 @@ public:
     [[nodiscard]] std::size_t accepted_count(std::size_t index) const;
     [[nodiscard]] std::size_t advertised_count(std::size_t index) const;
 
+    // Memory by kind of object, for `show memory`.
+    struct MemoryUse {
+        std::size_t attribute_sets = 0;     // count of distinct interned sets
+        std::size_t attribute_bytes = 0;
+        std::size_t loc_rib_entry_bytes = 0;
+        std::size_t prefix_index_bytes = 0;
+        std::size_t adj_rib_out_bytes = 0;  // all neighbours
+        std::size_t export_cache_entries = 0;
+    };
+    [[nodiscard]] MemoryUse memory_use() const;
+
     // Originates `network` (replacing an earlier origination of the same prefix), as the
     // configuration's `networks` do; the change is exported like any other.
     void announce_network(const OriginatedNetwork& network);

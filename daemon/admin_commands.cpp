@@ -1,5 +1,6 @@
 #include "daemon/admin_commands.hpp"
 
+#include <fstream>
 #include <stdexcept>
 
 #include "bgp/attribute_text.hpp"
@@ -47,6 +48,14 @@ bgp::Prefix required_prefix(const json::object& request) {
     const auto prefix = bgp::Prefix::parse(text);
     if (!prefix) throw CommandError("bad_argument", "\"" + text + "\" is not a prefix (address/length, host bits zero)");
     return *prefix;
+}
+
+// The daemon's resident set (VmRSS), 0 where /proc is not there.
+std::uint64_t resident_bytes() {
+    std::ifstream status("/proc/self/status");
+    for (std::string line; std::getline(status, line);)
+        if (line.rfind("VmRSS:", 0) == 0) return std::stoull(line.substr(6)) * 1024;
+    return 0;
 }
 
 json::value path_json(const bgp::Speaker& speaker, const rib::ExplainedPath& explained) {
@@ -110,6 +119,7 @@ json::object AdminCommands::handle(const json::object& request) {
         if (command == "status") result = status();
         else if (command == "show sessions") result = show_sessions(request);
         else if (command == "show rib") result = show_rib(request);
+        else if (command == "show memory") result = show_memory(request);
         else if (command == "session reset") result = session_action(request, "reset");
         else if (command == "session shutdown") result = session_action(request, "shutdown");
         else if (command == "session enable") result = session_action(request, "enable");
@@ -118,7 +128,7 @@ json::object AdminCommands::handle(const json::object& request) {
         else
             throw CommandError("unknown_command",
                                "unknown command \"" + command +
-                                   "\" (expected status, show sessions, show rib, session reset|shutdown|enable, "
+                                   "\" (expected status, show sessions, show rib, show memory, session reset|shutdown|enable, "
                                    "announce, withdraw)");
         reply["ok"] = true;
         reply["result"] = std::move(result);
@@ -217,6 +227,31 @@ json::value AdminCommands::show_rib(const json::object& request) const {
         routes.push_back(json::object{{"prefix", prefix.to_string()}, {"paths", std::move(paths)}});
     }
     return json::object{{"node", speaker.config().name}, {"routes", std::move(routes)}};
+}
+
+json::value AdminCommands::show_memory(const json::object& request) const {
+    const auto only = optional_string(request, "node");
+    if (only) (void)node(request);
+    json::array speakers;
+    for (const auto& speaker : speakers_) {
+        if (only && speaker->config().name != *only) continue;
+        const auto use = speaker->memory_use();
+        const auto routes = speaker->loc_rib().route_count();
+        const auto total = use.attribute_bytes + use.loc_rib_entry_bytes + use.prefix_index_bytes + use.adj_rib_out_bytes;
+        speakers.push_back(json::object{
+            {"node", speaker->config().name},
+            {"routes", routes},
+            {"paths", speaker->loc_rib().path_count()},
+            {"attribute_sets", use.attribute_sets},
+            {"bytes", json::object{{"attribute_sets", use.attribute_bytes},
+                                   {"loc_rib_entries", use.loc_rib_entry_bytes},
+                                   {"prefix_index", use.prefix_index_bytes},
+                                   {"adj_rib_out", use.adj_rib_out_bytes},
+                                   {"total", total}}},
+            {"bytes_per_route", routes == 0 ? 0.0 : static_cast<double>(total) / static_cast<double>(routes)},
+        });
+    }
+    return json::object{{"resident_bytes", resident_bytes()}, {"speakers", std::move(speakers)}};
 }
 
 json::value AdminCommands::session_action(const json::object& request, std::string_view action) {

@@ -36,6 +36,7 @@ Commands:
   status                                  the daemon and its speakers
   show sessions [NODE]                    BGP sessions (all, or one speaker's)
   show rib NODE [PREFIX]                  Loc-RIB paths; for one prefix, why the best won
+  show memory [NODE]                      memory by kind of object, bytes per route
   session reset|shutdown|enable NODE PEER [MESSAGE]
                                           reset (Cease/Administrative Reset), shut down
                                           (Cease/Administrative Shutdown) or start a session
@@ -75,6 +76,9 @@ json::object build_request(const std::vector<std::string>& words) {
         request["command"] = "show rib";
         request["node"] = words[2];
         if (words.size() >= 4) request["prefix"] = words[3];
+    } else if (verb == "show" && words.size() >= 2 && words[1] == "memory") {
+        request["command"] = "show memory";
+        if (words.size() >= 3) request["node"] = words[2];
     } else if (verb == "session") {
         need(4, "session reset|shutdown|enable NODE PEER [MESSAGE]");
         if (words[1] != "reset" && words[1] != "shutdown" && words[1] != "enable")
@@ -258,6 +262,28 @@ void print_sessions(const json::object& result) {
     print_table(rows);
 }
 
+std::string mib(const json::value& bytes) {
+    std::ostringstream out;
+    out << std::fixed << std::setprecision(1) << bytes.to_number<double>() / (1024.0 * 1024.0);
+    return out.str();
+}
+
+void print_memory(const json::object& result) {
+    std::cout << "bgpemud resident: " << mib(result.at("resident_bytes")) << " MiB\n\n";
+    std::vector<std::vector<std::string>> rows{
+        {"NODE", "ROUTES", "PATHS", "ATTR SETS", "ATTRS MiB", "LOC-RIB MiB", "INDEX MiB", "ADJ-OUT MiB", "B/ROUTE"}};
+    for (const auto& s : result.at("speakers").as_array()) {
+        const auto& o = s.as_object();
+        const auto& b = o.at("bytes").as_object();
+        std::ostringstream per_route;
+        per_route << std::fixed << std::setprecision(0) << o.at("bytes_per_route").to_number<double>();
+        rows.push_back({text(o, "node"), text(o, "routes"), text(o, "paths"), text(o, "attribute_sets"),
+                        mib(b.at("attribute_sets")), mib(b.at("loc_rib_entries")), mib(b.at("prefix_index")),
+                        mib(b.at("adj_rib_out")), per_route.str()});
+    }
+    print_table(rows);
+}
+
 void print_rib(const json::object& result, bool one_prefix) {
     const auto& routes = result.at("routes").as_array();
     std::cout << "Loc-RIB of " << text(result, "node") << ": " << routes.size() << " prefix(es)\n"
@@ -363,6 +389,7 @@ int main(int argc, char** argv) {
         if (command == "status") print_status(result.as_object());
         else if (command == "show sessions") print_sessions(result.as_object());
         else if (command == "show rib") print_rib(result.as_object(), request.contains("prefix"));
+        else if (command == "show memory") print_memory(result.as_object());
         else if (command.rfind("session ", 0) == 0)
             std::cout << text(result.as_object(), "node") << ": " << text(result.as_object(), "done")
                       << " of the session with " << text(result.as_object(), "peer") << " done\n";

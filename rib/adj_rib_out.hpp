@@ -32,6 +32,10 @@ public:
 
     [[nodiscard]] std::size_t pending_count() const noexcept { return pending_.size() - pending_cancelled_; }
     [[nodiscard]] std::size_t advertised_count() const noexcept { return advertised_count_; }
+    [[nodiscard]] std::size_t memory_bytes() const noexcept {
+        return advertised_.capacity() * sizeof(AttrRef) + pending_slot_.capacity() * sizeof(std::uint32_t) +
+               pending_.capacity() * sizeof(Pending) + scratch_.capacity() * sizeof(bgp::Prefix);
+    }
     [[nodiscard]] const AttrRef* advertised(RouteIndex index) const {
         return index < advertised_.size() && advertised_[index] ? &advertised_[index] : nullptr;
     }

@@ -78,4 +78,20 @@ void AttrStore::erase(AttrNode* node) noexcept {
     delete node;
 }
 
+std::size_t AttrStore::memory_bytes() const noexcept {
+    // The hash set's own nodes are about two pointers each, plus one bucket pointer.
+    std::size_t bytes = nodes_.bucket_count() * sizeof(void*) + nodes_.size() * 2 * sizeof(void*);
+    for (const AttrNode* node : nodes_) {
+        const auto& a = node->value;
+        bytes += sizeof(AttrNode);
+        bytes += a.as_path.segments().capacity() * sizeof(bgp::AsPathSegment);
+        for (const auto& segment : a.as_path.segments()) bytes += segment.asns.capacity() * sizeof(std::uint32_t);
+        bytes += a.communities.capacity() * sizeof(std::uint32_t) + a.cluster_list.capacity() * sizeof(std::uint32_t) +
+                 a.extended_communities.capacity() * sizeof(std::uint64_t) +
+                 a.large_communities.capacity() * sizeof(bgp::LargeCommunity);
+        for (const auto& raw : a.unknown) bytes += sizeof(raw) + raw.value.capacity();
+    }
+    return bytes;
+}
+
 }  // namespace bgpemu::rib

@@ -82,6 +82,8 @@ public:
     [[nodiscard]] AttrRef intern(bgp::PathAttributes&& attributes);
     // Distinct attribute sets alive.
     [[nodiscard]] std::size_t size() const noexcept { return nodes_.size(); }
+    // Bytes held by the interned sets: the nodes, their AS paths and communities, the set.
+    [[nodiscard]] std::size_t memory_bytes() const noexcept;
 
 private:
     friend class AttrRef;

@@ -267,4 +267,12 @@ std::vector<bgp::Prefix> LocRib::prefixes() const {
     return result;
 }
 
+std::size_t LocRib::entry_bytes() const noexcept {
+    std::size_t bytes = chunks_.size() * (chunk_mask + 1) * sizeof(Entry) + free_entries_.capacity() * sizeof(RouteIndex) +
+                        dirty_.capacity() * sizeof(RouteIndex);
+    for (RouteIndex i = 0; i < entry_count_; ++i)
+        if (const auto& more = entry_at(i).more) bytes += sizeof(*more) + more->capacity() * sizeof(Path);
+    return bytes;
+}
+
 }  // namespace bgpemu::rib

@@ -64,6 +64,9 @@ public:
     [[nodiscard]] std::size_t path_count() const noexcept { return path_count_; }
     [[nodiscard]] std::size_t paths_from(PeerId peer) const { return peer < paths_per_peer_.size() ? paths_per_peer_[peer] : 0; }
     [[nodiscard]] std::size_t pending_count() const noexcept { return dirty_.size(); }
+    // Bytes held by the entries (with their extra candidates) and by the prefix index.
+    [[nodiscard]] std::size_t entry_bytes() const noexcept;
+    [[nodiscard]] std::size_t index_bytes() const noexcept { return index_.memory_bytes(); }
 
 private:
     // One prefix. Laid out for size (80 bytes): a table holds a million of these.
@@ -91,7 +94,7 @@ private:
     };
 
     // Entries live in fixed-size chunks: growing never moves (or briefly doubles) them.
-    static constexpr unsigned chunk_bits = 12;
+    static constexpr unsigned chunk_bits = 10;
     [[nodiscard]] Entry& entry_at(RouteIndex index) { return chunks_[index >> chunk_bits][index & chunk_mask]; }
     [[nodiscard]] const Entry& entry_at(RouteIndex index) const {
         return chunks_[index >> chunk_bits][index & chunk_mask];

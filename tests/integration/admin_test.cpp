@@ -151,6 +151,13 @@ TEST_CASE("bgpemuctl inspects and drives a running bgpemud", "[integration][admi
             CHECK(s.at("type").as_string() == "ebgp");
             CHECK(s.at("hold_time_s").to_number<int>() == 9);
         }
+        const auto memory = ctl.result({"show", "memory", "a"});
+        CHECK(memory.at("resident_bytes").to_number<std::int64_t>() > 0);
+        REQUIRE(memory.at("speakers").as_array().size() == 1);
+        const auto& a_memory = memory.at("speakers").as_array()[0].as_object();
+        CHECK(a_memory.at("routes").to_number<int>() >= 1);
+        CHECK(a_memory.at("bytes").at("total").to_number<std::int64_t>() > 0);
+
         // The human table has a row per session.
         const auto table = ctl.run({"show", "sessions"}, false);
         CHECK(table.exit_code == 0);
