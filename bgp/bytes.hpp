@@ -7,6 +7,7 @@
 // the malformation is.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -19,6 +20,14 @@ namespace bgpemu::bgp {
 
 using ByteSpan = std::span<const std::byte>;
 using Bytes = std::vector<std::byte>;
+
+// Makes room for `extra` more bytes at the end of `out` without giving up geometric
+// growth: a bare out.reserve(out.size() + extra) reallocates to the exact size on every
+// append, which turns encoding N messages into one buffer into O(N^2) copying.
+inline void reserve_more(Bytes& out, std::size_t extra) {
+    const std::size_t needed = out.size() + extra;
+    if (needed > out.capacity()) out.reserve(std::max(needed, out.capacity() * 2));
+}
 
 class WireReader {
 public:

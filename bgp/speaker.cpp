@@ -245,6 +245,7 @@ void Speaker::session_established(Session& session) {
     if (neighbors_by_peer_.size() <= neighbor.peer) neighbors_by_peer_.resize(neighbor.peer + 1, nullptr);
     neighbors_by_peer_[neighbor.peer] = &neighbor;
 
+    neighbor.transport_address = session.local_endpoint().value_or(config_.listen.address);
     neighbor.packer.emplace(negotiated.encode_context());
     neighbor.adj_rib_out.clear();
     neighbor.export_cache.clear();
@@ -409,7 +410,7 @@ rib::AttrRef Speaker::export_attributes(Neighbor& neighbor, const rib::Path& bes
 
     PathAttributes attributes = *best.attrs;
     const bool local = best.peer == local_peer_;
-    const auto transport = neighbor.session->local_endpoint().value_or(config_.listen.address);
+    const IpAddress& transport = neighbor.transport_address;
     const IpAddress self_v4 = neighbor.config.self_next_hop_v4.value_or(transport.is_v4() ? transport : IpAddress::v4(0));
     const IpAddress self_v6 =
         neighbor.config.self_next_hop_v6.value_or(transport.is_v4() ? v4_mapped(transport) : transport);

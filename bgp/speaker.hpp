@@ -93,6 +93,8 @@ private:
         bool end_of_rib_pending = false;
         bool end_of_refresh_pending[2] = {false, false};  // enhanced route refresh, per AFI
         bool external = true;
+        // The local address of the Established connection: "self" for next hops.
+        IpAddress transport_address;
     };
 
     void accept_loop();

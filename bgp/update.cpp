@@ -58,7 +58,7 @@ std::size_t nlri_list_wire_size(std::span<const Nlri> prefixes, bool add_path) n
 }
 
 void encode_nlri_list(std::span<const Nlri> prefixes, bool add_path, Bytes& out) {
-    out.reserve(out.size() + nlri_list_wire_size(prefixes, add_path));
+    reserve_more(out, nlri_list_wire_size(prefixes, add_path));
     WireWriter writer(out);
     for (const auto& nlri : prefixes) {
         if (add_path) writer.put_u32(nlri.path_id);
@@ -193,7 +193,7 @@ std::optional<WireError> decode_update(ByteSpan message, const DecodeContext& co
 
 bool encode_update(const UpdateMessage& update, const EncodeContext& context, Bytes& out) {
     const std::size_t start = out.size();
-    out.reserve(start + update_wire_size_hint(update, context));
+    reserve_more(out, update_wire_size_hint(update, context));
     begin_message(MessageType::update, out);
     WireWriter writer(out);
     const bool ipv4_add_path = context.add_path_send.ipv4_unicast;

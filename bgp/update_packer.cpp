@@ -89,7 +89,7 @@ std::size_t UpdatePacker::announce(const PathAttributes& attributes, std::span<c
         if (count == 0) break;  // the attributes leave no room for even one prefix
         const auto batch = prefixes.first(count);
         const std::size_t start = out.size();
-        out.reserve(start + overhead(nlri_bytes) + nlri_bytes);
+        reserve_more(out, overhead(nlri_bytes) + nlri_bytes);
         begin_message(MessageType::update, out);
         WireWriter writer(out);
         writer.put_u16(0);  // no withdrawn routes
@@ -129,7 +129,7 @@ std::size_t UpdatePacker::withdraw(std::span<const Nlri> prefixes, AfiSafi famil
         if (count == 0) break;
         const auto batch = prefixes.first(count);
         const std::size_t start = out.size();
-        out.reserve(start + overhead(nlri_bytes) + nlri_bytes);
+        reserve_more(out, overhead(nlri_bytes) + nlri_bytes);
         begin_message(MessageType::update, out);
         WireWriter writer(out);
         if (classic) {

@@ -46,7 +46,7 @@ RouteIndex LocRib::index_of(const bgp::Prefix& prefix) {
     Entry& e = entry_at(index);
     e.prefix = prefix;
     e.live = true;
-    index_.insert(prefix, index, key_of());
+    index_.insert(prefix, index);
     return index;
 }
 

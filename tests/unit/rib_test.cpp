@@ -956,7 +956,11 @@ TEST_CASE("AdjRibOut: random offers and drains leave the neighbour with the last
     AttrStore store;
     std::vector<AttrRef> pool = {AttrRef{}};
     for (const char* path : {"65001", "65002", "65001 65100", "65003 65100 65200"}) pool.push_back(store.intern(attributes(path)));
-    constexpr RouteIndex routes = 30;
+    // The small table checks after every operation; the large one piles up enough
+    // replaced entries between drains to make the queue compact itself.
+    const auto [routes, operations, drains_per_mille, clears_per_mille] =
+        GENERATE(table<RouteIndex, int, std::size_t, std::size_t>({{30, 4000, 140, 10}, {6000, 60000, 5, 0}}));
+    CAPTURE(routes);
     std::map<bgp::Prefix, RouteIndex> index_of;
     for (RouteIndex i = 0; i < routes; ++i) index_of[route(i)] = i;
     std::vector<AttrRef> wanted(routes);
@@ -991,20 +995,22 @@ TEST_CASE("AdjRibOut: random offers and drains leave the neighbour with the last
         return problems;
     };
 
-    for (int operation = 0; operation < 4000; ++operation) {
-        const std::size_t kind = pick(100);
+    for (int operation = 0; operation < operations; ++operation) {
+        const std::size_t kind = pick(1000);
+        const bool offer = kind >= drains_per_mille + clears_per_mille;
         std::vector<std::string> problems;
-        if (kind < 85) {
+        if (offer) {
             const auto i = static_cast<RouteIndex>(pick(routes));
             wanted[i] = pool[pick(pool.size())];
             out.offer(i, route(i), wanted[i]);
-        } else if (kind < 99) {
+        } else if (kind < drains_per_mille) {
             problems = apply(drain(out, 1 + pick(120)));
         } else {
             out.clear();
             std::fill(wanted.begin(), wanted.end(), AttrRef{});
             std::fill(neighbour.begin(), neighbour.end(), AttrRef{});
         }
+        if (routes > 100 && offer) continue;
         std::size_t advertised = 0;
         for (RouteIndex i = 0; i < routes; ++i) {
             advertised += neighbour[i] ? 1 : 0;
