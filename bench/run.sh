@@ -48,6 +48,7 @@ speakers:
   - name: dut
     asn: 65000
     router_id: 10.0.0.50
+    ebgp_requires_policy: false
     listen: $dut_address:$port
     neighbors:
       - {name: injector, address: 127.0.0.51, asn: 65001, passive: true, hold_time: 240}

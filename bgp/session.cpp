@@ -460,14 +460,18 @@ void Session::start_outgoing() {
 }
 
 void Session::stop(std::string_view communication, std::uint8_t subcode) {
+    stop_with_data(subcode, NotificationMessage::cease(subcode, communication).data, "administrative stop");
+}
+
+void Session::stop_with_data(std::uint8_t subcode, Bytes cease_data, const char* reason) {
     running_ = false;
     restart_timer_.cancel();
     Fsm::EventData data;
     WireError cease;
     cease.code = ErrorCode::cease;
     cease.subcode = subcode;
-    cease.data = NotificationMessage::cease(subcode, communication).data;
-    cease.reason = "administrative stop";
+    cease.data = std::move(cease_data);
+    cease.reason = reason;
     data.error = cease;
     for (auto* slot : {&outgoing_, &incoming_}) {
         if (auto connection = *slot) event(*connection, FsmEvent::manual_stop, data);

@@ -101,6 +101,9 @@ public:
     // ManualStop: Cease (administrative shutdown, with an RFC 9003 communication when
     // given) on every connection; stays down until start().
     void stop(std::string_view communication = {}, std::uint8_t cease_subcode = cease_subcode::administrative_shutdown);
+    // The same with the Cease NOTIFICATION's data given as bytes (RFC 4486 §4: AFI, SAFI
+    // and the limit for "Maximum Number of Prefixes Reached"). `reason` is a literal, for logs.
+    void stop_with_data(std::uint8_t cease_subcode, Bytes data, const char* reason);
     // Administrative reset: stop with Cease / Administrative Reset, then start again.
     void reset(std::string_view communication = {});
     // A connection the speaker's listener accepted from this neighbour's address.

@@ -89,6 +89,7 @@ Speaker::Speaker(asio::io_context& io, SpeakerConfig config, std::shared_ptr<spd
         session.offer.hostname = config_.hostname;
         session.expectation.remote_as = neighbor_config.remote_as;
         neighbor->session = std::make_unique<Session>(io_, std::move(session), *this, log_);
+        neighbor->maximum_prefix_restart = std::make_unique<asio::steady_timer>(io_);
         neighbors_by_address_[neighbor_config.remote.address.to_string()] = neighbor.get();
         neighbors_.push_back(std::move(neighbor));
     }
@@ -135,6 +136,24 @@ void Speaker::accept_loop() {
 
 void Speaker::start() {
     stopped_ = false;
+    if (!config_.ebgp_requires_policy) {
+        log_->info("ebgp_requires_policy is off: eBGP neighbours without a policy accept and send every route "
+                   "(RFC 8212 behaviour disabled)");
+    } else {
+        for (const auto& neighbor : neighbors_) {
+            if (!neighbor->external) continue;
+            const bool in = neighbor->config.has_import_policy();
+            const bool out = neighbor->config.has_export_policy();
+            if (!in || !out)
+                log_->warn("eBGP neighbour {} has no {} policy: RFC 8212 {} (give it route_map_{} or prefix_list_{}, "
+                           "or set ebgp_requires_policy: false on the speaker)",
+                           neighbor->config.name, !in && !out ? "import or export" : !in ? "import" : "export",
+                           !in && !out ? "accepts nothing from it and sends it nothing"
+                           : !in      ? "accepts nothing from it"
+                                      : "sends it nothing",
+                           !in ? "in" : "out", !in ? "in" : "out");
+        }
+    }
     originate_networks();
     for (auto& neighbor : neighbors_) neighbor->session->start();
 }
@@ -249,6 +268,9 @@ void Speaker::session_established(Session& session) {
     neighbor.packer.emplace(negotiated.encode_context());
     neighbor.adj_rib_out.clear();
     neighbor.export_cache.clear();
+    neighbor.import_cache.clear();
+    neighbor.maximum_prefix_warned = false;
+    neighbor.maximum_prefix_exceeded = false;
     neighbor.initial_dump_done = false;
     neighbor.end_of_rib_pending = true;
     log_->info("session with {} (AS {}) established, hold time {} s", neighbor.config.name,
@@ -268,6 +290,7 @@ void Speaker::session_down(Session& session) {
     loc_rib_.remove_peer(neighbor.peer);
     neighbor.adj_rib_out.clear();
     neighbor.export_cache.clear();
+    neighbor.import_cache.clear();
     neighbor.packer.reset();
     schedule_decision();
 }
@@ -310,8 +333,9 @@ std::optional<WireError> Speaker::receive_update(Session& session, UpdateMessage
         const rib::AttrRef attributes = import_attributes(neighbor, update, rejected_because);
         const auto take = [&](const std::vector<Nlri>& nlris) {
             for (const auto& nlri : nlris) {
-                if (attributes)
-                    loc_rib_.announce(neighbor.peer, nlri.prefix, attributes, nlri.path_id);
+                rib::AttrRef accepted = attributes ? import_policy(neighbor, nlri.prefix, attributes) : rib::AttrRef{};
+                if (accepted)
+                    loc_rib_.announce(neighbor.peer, nlri.prefix, std::move(accepted), nlri.path_id);
                 else
                     loc_rib_.withdraw(neighbor.peer, nlri.prefix, nlri.path_id);
             }
@@ -325,8 +349,87 @@ std::optional<WireError> Speaker::receive_update(Session& session, UpdateMessage
         log_->debug("End-of-RIB from {} for AFI {}", neighbor.config.name,
                     static_cast<int>(family->afi));
     }
+    if (announces) check_maximum_prefix(neighbor);
     schedule_decision();
     return std::nullopt;
+}
+
+bool Speaker::blocked_by_rfc8212(const Neighbor& neighbor, bool import) const {
+    if (!config_.ebgp_requires_policy || !neighbor.external) return false;
+    return import ? !neighbor.config.has_import_policy() : !neighbor.config.has_export_policy();
+}
+
+rib::RouteSource Speaker::source_of(const rib::Path& path) const {
+    if (path.peer == local_peer_) return rib::RouteSource::local;
+    const Neighbor* source = path.peer < neighbors_by_peer_.size() ? neighbors_by_peer_[path.peer] : nullptr;
+    return source && !source->external ? rib::RouteSource::ibgp : rib::RouteSource::ebgp;
+}
+
+// The neighbour's import policy for one prefix: null when denied.
+rib::AttrRef Speaker::import_policy(Neighbor& neighbor, const Prefix& prefix, const rib::AttrRef& received) {
+    const NeighborConfig& config = neighbor.config;
+    if (blocked_by_rfc8212(neighbor, true)) return {};
+    if (config.prefix_list_in && !config.prefix_list_in->permits(prefix)) return {};
+    if (!config.route_map_in) return received;
+    const bool cacheable = !config.route_map_in->depends_on_prefix();
+    if (cacheable)
+        if (const auto it = neighbor.import_cache.find(received); it != neighbor.import_cache.end()) return it->second;
+    PathAttributes attributes = *received;
+    rib::PolicyRoute route{prefix, attributes, neighbor.external ? rib::RouteSource::ebgp : rib::RouteSource::ibgp,
+                           config.name};
+    rib::AttrRef result;
+    if (config.route_map_in->apply(route)) result = attributes_.intern(std::move(attributes));
+    if (cacheable) {
+        // Bounded: the cache holds references, so a churning peer must not pin old sets.
+        if (neighbor.import_cache.size() > 65536) neighbor.import_cache.clear();
+        neighbor.import_cache.emplace(received, result);
+    }
+    return result;
+}
+
+void Speaker::check_maximum_prefix(Neighbor& neighbor) {
+    const NeighborConfig& config = neighbor.config;
+    if (config.maximum_prefix == 0 || neighbor.maximum_prefix_exceeded) return;
+    const std::size_t count = loc_rib_.paths_from(neighbor.peer);
+    if (!neighbor.maximum_prefix_warned &&
+        count * 100 >= std::uint64_t{config.maximum_prefix} * config.maximum_prefix_warning_percent) {
+        neighbor.maximum_prefix_warned = true;
+        log_->warn("{}: {} prefixes accepted, {} % of its maximum of {}", config.name, count,
+                   config.maximum_prefix_warning_percent, config.maximum_prefix);
+    }
+    if (count <= config.maximum_prefix) return;
+    neighbor.maximum_prefix_exceeded = true;
+    if (config.maximum_prefix_warning_only) {
+        log_->warn("{}: {} prefixes exceed its maximum of {} (warning only: the session stays up)", config.name,
+                   count, config.maximum_prefix);
+        return;
+    }
+    log_->warn("{}: {} prefixes exceed its maximum of {}: closing the session with Cease / Maximum Number of "
+               "Prefixes Reached, {}",
+               config.name, count, config.maximum_prefix,
+               config.maximum_prefix_restart.count() > 0
+                   ? "restarting in " + std::to_string(config.maximum_prefix_restart.count()) + " s"
+                   : std::string("down until `session enable` or `session reset`"));
+    // RFC 4486 §4: the data is the AFI, SAFI and the upper bound.
+    const bool v4 = neighbor.session->negotiated().has_family(ipv4_unicast);
+    const AfiSafi family = v4 ? ipv4_unicast : ipv6_unicast;
+    Bytes data;
+    WireWriter writer(data);
+    writer.put_u16(static_cast<std::uint16_t>(family.afi));
+    writer.put_u8(static_cast<std::uint8_t>(family.safi));
+    writer.put_u32(config.maximum_prefix);
+    // Not from inside the session's own read path: stop after this UPDATE is done.
+    asio::post(io_, [this, &neighbor, data = std::move(data)]() mutable {
+        neighbor.session->stop_with_data(cease_subcode::maximum_prefixes_reached, std::move(data),
+                                         "maximum number of prefixes reached");
+        if (neighbor.config.maximum_prefix_restart.count() == 0 || stopped_) return;
+        neighbor.maximum_prefix_restart->expires_after(neighbor.config.maximum_prefix_restart);
+        neighbor.maximum_prefix_restart->async_wait([this, &neighbor](boost::system::error_code ec) {
+            if (ec || stopped_) return;
+            log_->info("{}: restarting after the maximum-prefix shutdown", neighbor.config.name);
+            neighbor.session->start();
+        });
+    });
 }
 
 void Speaker::receive_route_refresh(Session& session, const RouteRefreshMessage& refresh) {
@@ -398,15 +501,25 @@ void Speaker::export_route(Neighbor& neighbor, rib::RouteIndex index, const Pref
         if (neighbor.external && neighbor.config.sender_side_loop_detection &&
             attributes.as_path.contains(negotiated.peer_as))
             allowed = false;
-        if (allowed) exported = export_attributes(neighbor, *best);
+        if (blocked_by_rfc8212(neighbor, false)) allowed = false;
+        if (allowed && neighbor.config.prefix_list_out && !neighbor.config.prefix_list_out->permits(prefix))
+            allowed = false;
+        if (allowed) exported = export_attributes(neighbor, *best, prefix);
     }
     neighbor.adj_rib_out.offer(index, prefix, exported);
 }
 
-rib::AttrRef Speaker::export_attributes(Neighbor& neighbor, const rib::Path& best) {
-    if (auto it = neighbor.export_cache.find(best.attrs); it != neighbor.export_cache.end()) return it->second;
-    // Bounded: the cache holds references, so a churning table must not pin old sets.
-    if (neighbor.export_cache.size() > 65536) neighbor.export_cache.clear();
+// What `best` looks like to the neighbour (null: its export route map denies it). Order
+// as in FRR: private-AS removal and AS override, next hop, the route map (which sees
+// LOCAL_PREF and can set MED or prepend), then our own AS and the eBGP clean-up.
+rib::AttrRef Speaker::export_attributes(Neighbor& neighbor, const rib::Path& best, const Prefix& prefix) {
+    const rib::RouteMap* route_map = neighbor.config.route_map_out;
+    const bool cacheable = !route_map || !route_map->depends_on_prefix();
+    if (cacheable) {
+        if (auto it = neighbor.export_cache.find(best.attrs); it != neighbor.export_cache.end()) return it->second;
+        // Bounded: the cache holds references, so a churning table must not pin old sets.
+        if (neighbor.export_cache.size() > 65536) neighbor.export_cache.clear();
+    }
 
     PathAttributes attributes = *best.attrs;
     const bool local = best.peer == local_peer_;
@@ -416,16 +529,11 @@ rib::AttrRef Speaker::export_attributes(Neighbor& neighbor, const rib::Path& bes
         neighbor.config.self_next_hop_v6.value_or(transport.is_v4() ? v4_mapped(transport) : transport);
     const bool next_hop_self = neighbor.external || neighbor.config.next_hop_self || local;
     if (neighbor.external) {
-        attributes.as_path.prepend(config_.asn);
-        attributes.has_as_path = true;
-        attributes.local_pref.reset();
+        const auto peer_as = neighbor.session->negotiated().peer_as;
+        rib::remove_private_as(attributes.as_path, neighbor.config.remove_private_as, peer_as);
+        if (neighbor.config.as_override) rib::override_as(attributes.as_path, peer_as, config_.asn);
         // RFC 4271 §5.1.4: a MED learned from one AS is not passed to another.
         if (!local) attributes.med.reset();
-        // RFC 4456: reflection attributes stay inside the AS.
-        attributes.originator_id.reset();
-        attributes.cluster_list.clear();
-    } else {
-        if (!attributes.local_pref) attributes.local_pref = 100;
     }
     if (next_hop_self) {
         if (attributes.next_hop) attributes.next_hop = self_v4;
@@ -434,8 +542,22 @@ rib::AttrRef Speaker::export_attributes(Neighbor& neighbor, const rib::Path& bes
             attributes.mp_next_hop_link_local.reset();
         }
     }
-    auto exported = attributes_.intern(std::move(attributes));
-    neighbor.export_cache.emplace(best.attrs, exported);
+    rib::AttrRef exported;
+    rib::PolicyRoute route{prefix, attributes, source_of(best), neighbor.config.name};
+    if (!route_map || route_map->apply(route)) {
+        if (neighbor.external) {
+            attributes.as_path.prepend(config_.asn);
+            attributes.has_as_path = true;
+            attributes.local_pref.reset();
+            // RFC 4456: reflection attributes stay inside the AS.
+            attributes.originator_id.reset();
+            attributes.cluster_list.clear();
+        } else if (!attributes.local_pref) {
+            attributes.local_pref = 100;
+        }
+        exported = attributes_.intern(std::move(attributes));
+    }
+    if (cacheable) neighbor.export_cache.emplace(best.attrs, exported);
     return exported;
 }
 

@@ -7,6 +7,9 @@
 // packed UPDATEs. eBGP export prepends our AS, sets the next hop to self and drops
 // LOCAL_PREF (and a MED learned from another AS, RFC 4271 §5.1.4); iBGP export keeps
 // them and never passes iBGP-learned paths to iBGP peers (no route reflection).
+// Per-neighbour policy (rib/policy.hpp) sits on both sides: prefix list and route map
+// after the loop checks on import, and before the eBGP rewriting on export, with
+// RFC 8212's "no policy, no routes" for eBGP unless the speaker turns it off.
 #pragma once
 
 #include <map>
@@ -18,6 +21,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <spdlog/logger.h>
 
 #include "bgp/session.hpp"
@@ -88,6 +92,12 @@ private:
         // Exported attributes by source attributes: most paths share a few attribute
         // sets, so the export transformation runs once per set, not once per prefix.
         std::unordered_map<rib::AttrRef, rib::AttrRef, rib::AttrRefHash> export_cache;
+        // Imported attributes (null: denied) by received attributes, when the import
+        // route map does not look at prefixes: policy runs once per attribute set.
+        std::unordered_map<rib::AttrRef, rib::AttrRef, rib::AttrRefHash> import_cache;
+        bool maximum_prefix_warned = false;    // the warning threshold was logged
+        bool maximum_prefix_exceeded = false;  // past the limit in this session
+        std::unique_ptr<boost::asio::steady_timer> maximum_prefix_restart;
         std::optional<UpdatePacker> packer;
         bool initial_dump_done = false;   // End-of-RIB sent for every family
         bool end_of_rib_pending = false;
@@ -104,7 +114,11 @@ private:
     void run_decision();
     void export_route(Neighbor& neighbor, rib::RouteIndex index, const Prefix& prefix, const rib::Path* best);
     void export_everything(Neighbor& neighbor);
-    [[nodiscard]] rib::AttrRef export_attributes(Neighbor& neighbor, const rib::Path& best);
+    [[nodiscard]] rib::AttrRef export_attributes(Neighbor& neighbor, const rib::Path& best, const Prefix& prefix);
+    [[nodiscard]] rib::AttrRef import_policy(Neighbor& neighbor, const Prefix& prefix, const rib::AttrRef& received);
+    void check_maximum_prefix(Neighbor& neighbor);
+    [[nodiscard]] bool blocked_by_rfc8212(const Neighbor& neighbor, bool import) const;
+    [[nodiscard]] rib::RouteSource source_of(const rib::Path& path) const;
     [[nodiscard]] Neighbor& neighbor_of(const Session& session);
     [[nodiscard]] rib::AttrRef import_attributes(Neighbor& neighbor, const UpdateMessage& update,
                                                  const char*& rejected_because);

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "bgp/attributes.hpp"
 #include "bgp/ip.hpp"
 #include "bgp/session.hpp"
+#include "rib/policy.hpp"
 
 namespace bgpemu::bgp {
 
@@ -39,6 +41,25 @@ struct NeighborConfig {
     // them, the local transport address (IPv4) or its IPv4-mapped IPv6 form.
     std::optional<IpAddress> self_next_hop_v4;
     std::optional<IpAddress> self_next_hop_v6;
+
+    // Policy (pointers into the speaker's PolicySet; null: none configured).
+    const rib::RouteMap* route_map_in = nullptr;
+    const rib::RouteMap* route_map_out = nullptr;
+    const rib::PrefixList* prefix_list_in = nullptr;
+    const rib::PrefixList* prefix_list_out = nullptr;
+    rib::RemovePrivateAs remove_private_as = rib::RemovePrivateAs::no;  // toward eBGP peers
+    bool as_override = false;                                           // toward eBGP peers
+    // Maximum prefixes accepted from the peer (0: no limit). Past it the session is
+    // closed with Cease "Maximum Number of Prefixes Reached" (RFC 4486) and restarted
+    // after `maximum_prefix_restart` (0: stays down until `session enable`/`reset`);
+    // a warning is logged once the count reaches `maximum_prefix_warning_percent`.
+    std::uint32_t maximum_prefix = 0;
+    unsigned maximum_prefix_warning_percent = 75;
+    std::chrono::seconds maximum_prefix_restart{0};
+    bool maximum_prefix_warning_only = false;
+
+    [[nodiscard]] bool has_import_policy() const noexcept { return route_map_in || prefix_list_in; }
+    [[nodiscard]] bool has_export_policy() const noexcept { return route_map_out || prefix_list_out; }
 };
 
 // A prefix the speaker originates (a `network` statement).
@@ -61,6 +82,11 @@ struct SpeakerConfig {
     bool always_compare_med = false;
     bool prefer_oldest_external = false;
     unsigned maximum_paths = 1;
+    // RFC 8212: an eBGP session without an import (export) policy accepts (sends)
+    // nothing. On by default, as in FRR; `ebgp_requires_policy: false` turns it off.
+    bool ebgp_requires_policy = true;
+    // The named policy objects neighbours refer to (shared by copies of this config).
+    std::shared_ptr<const rib::PolicySet> policy;
 };
 
 }  // namespace bgpemu::bgp

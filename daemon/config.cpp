@@ -9,6 +9,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "bgp/attribute_text.hpp"
+#include "rib/policy.hpp"
 
 namespace bgpemu::daemon {
 
@@ -187,6 +188,322 @@ private:
 
 constexpr std::uint64_t max_asn = 4294967295ULL;
 
+// ---- Policy --------------------------------------------------------------------------------
+
+std::optional<rib::PolicyAction> read_action(Reader& reader, const YAML::Node& node, std::string_view what) {
+    if (!node) {
+        reader.error(node, std::string(what) + " needs an 'action' (permit or deny)");
+        return std::nullopt;
+    }
+    auto text = reader.string(node, "action");
+    if (!text) return std::nullopt;
+    if (*text == "permit") return rib::PolicyAction::permit;
+    if (*text == "deny") return rib::PolicyAction::deny;
+    reader.error(node, std::string(what) + ": action must be permit or deny, not '" + *text + "'");
+    return std::nullopt;
+}
+
+// Calls `read(entry_node, where)` for each entry of the list `node` named `name`;
+// `where` is "KIND 'NAME' entry N" for messages.
+template <typename ReadEntry>
+void for_each_entry(Reader& reader, const YAML::Node& node, std::string_view kind, const std::string& name,
+                    const ReadEntry& read) {
+    if (!node.IsSequence()) {
+        reader.error(node, std::string(kind) + " '" + name + "' must be a list of entries");
+        return;
+    }
+    std::size_t position = 0;
+    for (const auto& entry : node) {
+        ++position;
+        const std::string where = std::string(kind) + " '" + name + "' entry " + std::to_string(position);
+        if (reader.is_map(entry, where)) read(entry, where);
+    }
+}
+
+// Reads `seq` (default: 5 more than the previous entry's, as FRR numbers them) and
+// checks that sequences are unique.
+std::uint32_t read_sequence(Reader& reader, const YAML::Node& entry, const std::string& where,
+                            std::map<std::uint32_t, bool>& used) {
+    std::uint32_t sequence = used.empty() ? 5 : used.rbegin()->first + 5;
+    if (const auto v = entry["seq"])
+        if (auto value = reader.unsigned_integer(v, where + " seq", 1, 4294967295ULL)) sequence = static_cast<std::uint32_t>(*value);
+    if (!used.emplace(sequence, true).second) reader.error(entry, where + ": sequence " + std::to_string(sequence) + " is used twice");
+    return sequence;
+}
+
+void read_prefix_list(Reader& reader, const std::string& name, const YAML::Node& node, rib::PolicySet& set) {
+    rib::PrefixList list{name, {}};
+    std::map<std::uint32_t, bool> used;
+    for_each_entry(reader, node, "prefix list", name, [&](const YAML::Node& entry, const std::string& where) {
+        reader.check_keys(entry, {"seq", "action", "prefix", "ge", "le"}, where);
+        rib::PrefixListEntry e;
+        e.sequence = read_sequence(reader, entry, where, used);
+        const auto action = read_action(reader, entry["action"], where);
+        if (!entry["prefix"]) {
+            reader.error(entry, where + " needs a 'prefix'");
+            return;
+        }
+        const auto prefix = reader.prefix(entry["prefix"], where + " prefix");
+        if (!action || !prefix) return;
+        e.action = *action;
+        e.prefix = *prefix;
+        const unsigned max = prefix->afi() == bgp::Afi::ipv4 ? 32 : 128;
+        if (const auto v = entry["ge"]) {
+            if (auto value = reader.unsigned_integer(v, where + " ge", prefix->length() + 1, max)) e.ge = static_cast<std::uint8_t>(*value);
+        }
+        if (const auto v = entry["le"]) {
+            if (auto value = reader.unsigned_integer(v, where + " le", std::max<unsigned>(prefix->length(), e.ge), max))
+                e.le = static_cast<std::uint8_t>(*value);
+        }
+        list.entries.push_back(e);
+    });
+    std::sort(list.entries.begin(), list.entries.end(), [](const auto& a, const auto& b) { return a.sequence < b.sequence; });
+    set.prefix_lists[name] = std::move(list);
+}
+
+void read_as_path_list(Reader& reader, const std::string& name, const YAML::Node& node, rib::PolicySet& set) {
+    rib::AsPathList list{name, {}};
+    for_each_entry(reader, node, "AS-path list", name, [&](const YAML::Node& entry, const std::string& where) {
+        reader.check_keys(entry, {"action", "regex", "contains", "origin", "length_max", "length_min"}, where);
+        rib::AsPathListEntry e;
+        const auto action = read_action(reader, entry["action"], where);
+        int kinds = 0;
+        if (const auto v = entry["regex"]) {
+            ++kinds;
+            if (auto text = reader.string(v, where + " regex")) {
+                e.kind = rib::AsPathListEntry::Kind::regex;
+                e.text = *text;
+                try {
+                    e.regex = rib::compile_as_path_regex(*text);
+                } catch (const std::regex_error& error) {
+                    reader.error(v, where + ": regex '" + *text + "' does not compile: " + error.what());
+                    return;
+                }
+            }
+        }
+        const auto number = [&](const char* key, rib::AsPathListEntry::Kind kind, std::uint64_t min, std::uint64_t max) {
+            if (const auto v = entry[key]) {
+                ++kinds;
+                e.kind = kind;
+                if (auto value = reader.unsigned_integer(v, where + " " + key, min, max)) e.value = static_cast<std::uint32_t>(*value);
+            }
+        };
+        number("contains", rib::AsPathListEntry::Kind::contains, 1, max_asn);
+        number("origin", rib::AsPathListEntry::Kind::originates_from, 1, max_asn);
+        number("length_max", rib::AsPathListEntry::Kind::length_at_most, 0, 1000);
+        number("length_min", rib::AsPathListEntry::Kind::length_at_least, 0, 1000);
+        if (kinds != 1) {
+            reader.error(entry, where + " needs exactly one of regex, contains, origin, length_max, length_min");
+            return;
+        }
+        if (action) {
+            e.action = *action;
+            list.entries.push_back(std::move(e));
+        }
+    });
+    set.as_path_lists[name] = std::move(list);
+}
+
+void read_community_list(Reader& reader, const std::string& name, const YAML::Node& node, rib::PolicySet& set) {
+    rib::CommunityList list{name, {}};
+    for_each_entry(reader, node, "community list", name, [&](const YAML::Node& entry, const std::string& where) {
+        reader.check_keys(entry, {"action", "communities"}, where);
+        rib::CommunityListEntry e;
+        const auto action = read_action(reader, entry["action"], where);
+        const auto values = entry["communities"];
+        if (!values || !values.IsSequence() || values.size() == 0) {
+            reader.error(entry, where + " needs 'communities': a non-empty list");
+            return;
+        }
+        for (const auto& item : values)
+            if (auto value = reader.community(item)) e.communities.push_back(*value);
+        if (action) {
+            e.action = *action;
+            list.entries.push_back(std::move(e));
+        }
+    });
+    set.community_lists[name] = std::move(list);
+}
+
+void read_large_community_list(Reader& reader, const std::string& name, const YAML::Node& node, rib::PolicySet& set) {
+    rib::LargeCommunityList list{name, {}};
+    for_each_entry(reader, node, "large community list", name, [&](const YAML::Node& entry, const std::string& where) {
+        reader.check_keys(entry, {"action", "large_communities"}, where);
+        rib::LargeCommunityListEntry e;
+        const auto action = read_action(reader, entry["action"], where);
+        const auto values = entry["large_communities"];
+        if (!values || !values.IsSequence() || values.size() == 0) {
+            reader.error(entry, where + " needs 'large_communities': a non-empty list");
+            return;
+        }
+        for (const auto& item : values)
+            if (auto value = reader.large_community(item)) e.communities.push_back(*value);
+        if (action) {
+            e.action = *action;
+            list.entries.push_back(std::move(e));
+        }
+    });
+    set.large_community_lists[name] = std::move(list);
+}
+
+template <typename T>
+const T* resolve(Reader& reader, const YAML::Node& node, const std::string& where, std::string_view kind,
+                 const T* (rib::PolicySet::*lookup)(std::string_view) const, const rib::PolicySet& set) {
+    auto name = reader.string(node, where);
+    if (!name) return nullptr;
+    const T* found = (set.*lookup)(*name);
+    if (!found) reader.error(node, where + ": " + std::string(kind) + " '" + *name + "' is not defined");
+    return found;
+}
+
+std::vector<std::uint32_t> read_asn_list(Reader& reader, const YAML::Node& node, const std::string& what) {
+    std::vector<std::uint32_t> asns;
+    if (node.IsScalar()) {
+        if (auto value = reader.unsigned_integer(node, what, 1, max_asn)) asns.push_back(static_cast<std::uint32_t>(*value));
+    } else if (node.IsSequence()) {
+        for (const auto& item : node)
+            if (auto value = reader.unsigned_integer(item, what, 1, max_asn)) asns.push_back(static_cast<std::uint32_t>(*value));
+    } else {
+        reader.error(node, what + " must be an ASN or a list of ASNs");
+    }
+    return asns;
+}
+
+std::optional<rib::RouteSource> read_route_source(Reader& reader, const YAML::Node& node, const std::string& what) {
+    auto text = reader.string(node, what);
+    if (!text) return std::nullopt;
+    if (*text == "ebgp") return rib::RouteSource::ebgp;
+    if (*text == "ibgp") return rib::RouteSource::ibgp;
+    if (*text == "local") return rib::RouteSource::local;
+    reader.error(node, what + " must be ebgp, ibgp or local, not '" + *text + "'");
+    return std::nullopt;
+}
+
+// `{add: [...], delete: [...], replace: [...]}` for communities or large communities.
+template <typename T, typename ReadOne>
+void read_community_change(Reader& reader, const YAML::Node& node, const std::string& what, bool& replace,
+                           std::vector<T>& add, std::vector<T>& remove, const ReadOne& read_one) {
+    if (!reader.is_map(node, what)) return;
+    reader.check_keys(node, {"add", "delete", "replace"}, what);
+    const auto list = [&](const YAML::Node& values, std::vector<T>& out, const std::string& key) {
+        if (!values.IsSequence()) {
+            reader.error(values, what + " " + key + " must be a list");
+            return;
+        }
+        for (const auto& item : values)
+            if (auto value = read_one(item)) out.push_back(*value);
+    };
+    if (node["replace"] && node["add"]) reader.error(node, what + ": give 'replace' or 'add', not both");
+    if (const auto v = node["replace"]) {
+        replace = true;
+        list(v, add, "replace");
+    }
+    if (const auto v = node["add"]) list(v, add, "add");
+    if (const auto v = node["delete"]) list(v, remove, "delete");
+}
+
+void read_route_map(Reader& reader, const std::string& name, const YAML::Node& node, rib::PolicySet& set) {
+    rib::RouteMap map{name, {}};
+    std::map<std::uint32_t, bool> used;
+    for_each_entry(reader, node, "route map", name, [&](const YAML::Node& entry, const std::string& where) {
+        reader.check_keys(entry, {"seq", "action", "match", "set", "on_match"}, where);
+        rib::RouteMapEntry e;
+        e.sequence = read_sequence(reader, entry, where, used);
+        if (auto action = read_action(reader, entry["action"], where)) e.action = *action;
+        if (const auto match = entry["match"]; match && reader.is_map(match, where + " match")) {
+            reader.check_keys(match,
+                              {"prefix_list", "next_hop_prefix_list", "as_path", "community", "large_community", "neighbor",
+                               "source", "med", "local_pref", "origin"},
+                              where + " match");
+            auto& m = e.match;
+            if (const auto v = match["prefix_list"]) m.prefix_list = resolve(reader, v, where + " match prefix_list", "prefix list", &rib::PolicySet::prefix_list, set);
+            if (const auto v = match["next_hop_prefix_list"])
+                m.next_hop = resolve(reader, v, where + " match next_hop_prefix_list", "prefix list", &rib::PolicySet::prefix_list, set);
+            if (const auto v = match["as_path"]) m.as_path = resolve(reader, v, where + " match as_path", "AS-path list", &rib::PolicySet::as_path_list, set);
+            if (const auto v = match["community"])
+                m.community = resolve(reader, v, where + " match community", "community list", &rib::PolicySet::community_list, set);
+            if (const auto v = match["large_community"])
+                m.large_community = resolve(reader, v, where + " match large_community", "large community list",
+                                            &rib::PolicySet::large_community_list, set);
+            if (const auto v = match["neighbor"]) m.neighbor = reader.string(v, where + " match neighbor");
+            if (const auto v = match["source"]) m.source = read_route_source(reader, v, where + " match source");
+            if (const auto v = match["med"])
+                if (auto value = reader.unsigned_integer(v, where + " match med", 0, 0xffffffffULL)) m.med = static_cast<std::uint32_t>(*value);
+            if (const auto v = match["local_pref"])
+                if (auto value = reader.unsigned_integer(v, where + " match local_pref", 0, 0xffffffffULL))
+                    m.local_pref = static_cast<std::uint32_t>(*value);
+            if (const auto v = match["origin"]) {
+                if (auto text = reader.string(v, where + " match origin")) {
+                    m.origin = bgp::parse_origin(*text);
+                    if (!m.origin) reader.error(v, where + " match origin must be igp, egp or incomplete");
+                }
+            }
+        }
+        if (const auto set_node = entry["set"]; set_node && reader.is_map(set_node, where + " set")) {
+            reader.check_keys(set_node,
+                              {"local_pref", "med", "origin", "next_hop", "as_path_prepend", "as_path_exclude", "communities",
+                               "large_communities"},
+                              where + " set");
+            if (e.action == rib::PolicyAction::deny) reader.error(set_node, where + ": a deny entry sets nothing (remove 'set')");
+            auto& x = e.set;
+            if (const auto v = set_node["local_pref"])
+                if (auto value = reader.unsigned_integer(v, where + " set local_pref", 0, 0xffffffffULL))
+                    x.local_pref = static_cast<std::uint32_t>(*value);
+            if (const auto v = set_node["med"])
+                if (auto value = reader.unsigned_integer(v, where + " set med", 0, 0xffffffffULL)) x.med = static_cast<std::uint32_t>(*value);
+            if (const auto v = set_node["origin"]) {
+                if (auto text = reader.string(v, where + " set origin")) {
+                    x.origin = bgp::parse_origin(*text);
+                    if (!x.origin) reader.error(v, where + " set origin must be igp, egp or incomplete");
+                }
+            }
+            if (const auto v = set_node["next_hop"]) x.next_hop = reader.address(v, where + " set next_hop");
+            if (const auto v = set_node["as_path_prepend"]) x.as_path_prepend = read_asn_list(reader, v, where + " set as_path_prepend");
+            if (const auto v = set_node["as_path_exclude"]) x.as_path_exclude = read_asn_list(reader, v, where + " set as_path_exclude");
+            if (const auto v = set_node["communities"])
+                read_community_change(reader, v, where + " set communities", x.communities_replace, x.communities_add,
+                                      x.communities_delete, [&](const YAML::Node& item) { return reader.community(item); });
+            if (const auto v = set_node["large_communities"])
+                read_community_change(reader, v, where + " set large_communities", x.large_communities_replace,
+                                      x.large_communities_add, x.large_communities_delete,
+                                      [&](const YAML::Node& item) { return reader.large_community(item); });
+        }
+        if (const auto v = entry["on_match"]) {
+            if (v.IsScalar() && v.Scalar() == "next") {
+                e.on_match = rib::RouteMapEntry::OnMatch::next;
+            } else if (v.IsMap() && v["goto"] && v.size() == 1) {
+                if (auto value = reader.unsigned_integer(v["goto"], where + " on_match goto", e.sequence + 1ULL, 4294967295ULL)) {
+                    e.on_match = rib::RouteMapEntry::OnMatch::go_to;
+                    e.goto_sequence = static_cast<std::uint32_t>(*value);
+                }
+            } else {
+                reader.error(v, where + ": on_match must be 'next' or {goto: SEQ} with SEQ after this entry's");
+            }
+            if (e.action == rib::PolicyAction::deny) reader.error(v, where + ": on_match applies to permit entries only");
+        }
+        map.entries.push_back(std::move(e));
+    });
+    std::sort(map.entries.begin(), map.entries.end(), [](const auto& a, const auto& b) { return a.sequence < b.sequence; });
+    set.route_maps[name] = std::move(map);
+}
+
+// A `policy:` block: lists first, so route maps (read last) can refer to any of them.
+void read_policy(Reader& reader, const YAML::Node& node, rib::PolicySet& set) {
+    if (!reader.is_map(node, "policy")) return;
+    reader.check_keys(node, {"prefix_lists", "as_path_lists", "community_lists", "large_community_lists", "route_maps"}, "policy");
+    const auto each = [&](const char* key, auto read) {
+        const auto block = node[key];
+        if (!block) return;
+        if (!reader.is_map(block, std::string("policy ") + key)) return;
+        for (const auto& item : block) read(reader, item.first.Scalar(), item.second, set);
+    };
+    each("prefix_lists", read_prefix_list);
+    each("as_path_lists", read_as_path_list);
+    each("community_lists", read_community_list);
+    each("large_community_lists", read_large_community_list);
+    each("route_maps", read_route_map);
+}
+
 void read_network(Reader& reader, const YAML::Node& node, bgp::SpeakerConfig& speaker) {
     bgp::OriginatedNetwork network;
     if (node.IsScalar()) {
@@ -228,12 +545,50 @@ void read_network(Reader& reader, const YAML::Node& node, bgp::SpeakerConfig& sp
     speaker.networks.push_back(std::move(network));
 }
 
+void read_neighbor_policy(Reader& reader, const YAML::Node& node, const rib::PolicySet& set, bgp::NeighborConfig& neighbor) {
+    const std::string where = "neighbor '" + neighbor.name + "'";
+    if (const auto v = node["route_map_in"]) neighbor.route_map_in = resolve(reader, v, where + " route_map_in", "route map", &rib::PolicySet::route_map, set);
+    if (const auto v = node["route_map_out"]) neighbor.route_map_out = resolve(reader, v, where + " route_map_out", "route map", &rib::PolicySet::route_map, set);
+    if (const auto v = node["prefix_list_in"]) neighbor.prefix_list_in = resolve(reader, v, where + " prefix_list_in", "prefix list", &rib::PolicySet::prefix_list, set);
+    if (const auto v = node["prefix_list_out"])
+        neighbor.prefix_list_out = resolve(reader, v, where + " prefix_list_out", "prefix list", &rib::PolicySet::prefix_list, set);
+    if (const auto v = node["remove_private_as"]) {
+        bool flag = false;
+        if (v.IsScalar() && v.Scalar() == "all")
+            neighbor.remove_private_as = rib::RemovePrivateAs::all;
+        else if (v.IsScalar() && YAML::convert<bool>::decode(v, flag))
+            neighbor.remove_private_as = flag ? rib::RemovePrivateAs::yes : rib::RemovePrivateAs::no;
+        else
+            reader.error(v, where + " remove_private_as must be true, false or all");
+    }
+    if (const auto v = node["as_override"]) neighbor.as_override = reader.boolean(v, "as_override").value_or(false);
+    if (const auto v = node["maximum_prefix"]) {
+        const auto limit = [&](const YAML::Node& n) {
+            if (auto value = reader.unsigned_integer(n, where + " maximum_prefix", 1, 4294967295ULL))
+                neighbor.maximum_prefix = static_cast<std::uint32_t>(*value);
+        };
+        if (v.IsScalar()) {
+            limit(v);
+        } else if (reader.is_map(v, where + " maximum_prefix")) {
+            reader.check_keys(v, {"limit", "warning_percent", "restart", "warning_only"}, "maximum_prefix");
+            if (v["limit"]) limit(v["limit"]);
+            else reader.error(v, where + " maximum_prefix needs a 'limit'");
+            if (const auto w = v["warning_percent"])
+                if (auto value = reader.unsigned_integer(w, "warning_percent", 1, 100)) neighbor.maximum_prefix_warning_percent = static_cast<unsigned>(*value);
+            if (const auto r = v["restart"])
+                if (auto value = reader.unsigned_integer(r, "restart (seconds)", 0, 86400)) neighbor.maximum_prefix_restart = std::chrono::seconds(*value);
+            if (const auto w = v["warning_only"]) neighbor.maximum_prefix_warning_only = reader.boolean(w, "warning_only").value_or(false);
+        }
+    }
+}
+
 void read_neighbor(Reader& reader, const YAML::Node& node, bgp::SpeakerConfig& speaker) {
     if (!reader.is_map(node, "neighbor")) return;
     reader.check_keys(node,
                       {"name", "description", "address", "asn", "local_address", "passive", "shutdown", "hold_time",
                        "connect_retry", "advertisement_interval", "ebgp_multihop", "next_hop_self", "allowas_in", "sender_side_loop_detection",
-                       "weight", "families", "extended_message", "next_hop"},
+                       "weight", "families", "extended_message", "next_hop", "route_map_in", "route_map_out",
+                       "prefix_list_in", "prefix_list_out", "remove_private_as", "as_override", "maximum_prefix"},
                       "neighbor");
     bgp::NeighborConfig neighbor;
     bool complete = true;
@@ -304,16 +659,22 @@ void read_neighbor(Reader& reader, const YAML::Node& node, bgp::SpeakerConfig& s
             }
         }
     }
+    read_neighbor_policy(reader, node, *speaker.policy, neighbor);
     if (complete) speaker.neighbors.push_back(std::move(neighbor));
 }
 
-void read_speaker(Reader& reader, const YAML::Node& node, DaemonConfig& config) {
+void read_speaker(Reader& reader, const YAML::Node& node, const std::shared_ptr<const rib::PolicySet>& global,
+                  DaemonConfig& config) {
     if (!reader.is_map(node, "speaker")) return;
     reader.check_keys(node,
                       {"name", "asn", "router_id", "listen", "hostname", "neighbors", "networks", "always_compare_med",
-                       "prefer_oldest_external", "maximum_paths"},
+                       "prefer_oldest_external", "maximum_paths", "ebgp_requires_policy", "policy"},
                       "speaker");
     bgp::SpeakerConfig speaker;
+    // The speaker's own policy objects, falling back to the file's top-level ones.
+    auto policy = std::make_shared<rib::PolicySet>(global);
+    if (const auto v = node["policy"]) read_policy(reader, v, *policy);
+    speaker.policy = std::move(policy);
     bool complete = true;
     if (const auto v = node["name"]) speaker.name = reader.string(v, "speaker name").value_or("");
     if (speaker.name.empty()) {
@@ -347,6 +708,8 @@ void read_speaker(Reader& reader, const YAML::Node& node, DaemonConfig& config) 
         speaker.prefer_oldest_external = reader.boolean(v, "prefer_oldest_external").value_or(false);
     if (const auto v = node["maximum_paths"])
         if (auto value = reader.unsigned_integer(v, "maximum_paths", 1, 64)) speaker.maximum_paths = static_cast<unsigned>(*value);
+    if (const auto v = node["ebgp_requires_policy"])
+        speaker.ebgp_requires_policy = reader.boolean(v, "ebgp_requires_policy").value_or(true);
     if (const auto list = node["networks"]) {
         if (!list.IsSequence()) reader.error(list, "networks must be a list");
         else
@@ -396,7 +759,10 @@ LoadedConfig parse_config(const std::string& yaml_text, const std::string& file)
         loaded.errors = reader.take_errors();
         return loaded;
     }
-    reader.check_keys(root, {"speakers"}, "the top level");
+    reader.check_keys(root, {"speakers", "policy"}, "the top level");
+    auto global = std::make_shared<rib::PolicySet>();
+    if (const auto v = root["policy"]) read_policy(reader, v, *global);
+    const std::shared_ptr<const rib::PolicySet> global_policy = std::move(global);
     const auto speakers = root["speakers"];
     if (!speakers) {
         reader.error(root, "missing 'speakers' (a list of speakers)");
@@ -407,7 +773,7 @@ LoadedConfig parse_config(const std::string& yaml_text, const std::string& file)
         std::map<std::string, std::string> listeners;
         for (const auto& item : speakers) {
             const auto before = loaded.config.speakers.size();
-            read_speaker(reader, item, loaded.config);
+            read_speaker(reader, item, global_policy, loaded.config);
             if (loaded.config.speakers.size() == before) continue;
             const auto& added = loaded.config.speakers.back();
             if (!names.emplace(added.name, item.Mark()).second)

@@ -97,17 +97,17 @@ std::string triangle_yaml(unsigned short port) {
     std::ostringstream y;
     const auto p = std::to_string(port);
     y << "speakers:\n"
-      << "  - name: a\n    asn: 65001\n    router_id: 10.0.0.1\n    listen: 127.0.0.2:" << p << "\n"
+      << "  - name: a\n    asn: 65001\n    router_id: 10.0.0.1\n    ebgp_requires_policy: false\n    listen: 127.0.0.2:" << p << "\n"
       << "    networks:\n      - prefix: 192.0.2.0/24\n        med: 7\n        communities: [\"65001:7\"]\n"
       << "    neighbors:\n"
       << "      - {name: b, address: 127.0.0.3:" << p << ", asn: 65002, hold_time: 9, connect_retry: 1}\n"
       << "      - {name: c, address: 127.0.0.4:" << p
       << ", asn: 65003, hold_time: 9, connect_retry: 1, advertisement_interval: 3}\n"
-      << "  - name: b\n    asn: 65002\n    router_id: 10.0.0.2\n    listen: 127.0.0.3:" << p << "\n"
+      << "  - name: b\n    asn: 65002\n    router_id: 10.0.0.2\n    ebgp_requires_policy: false\n    listen: 127.0.0.3:" << p << "\n"
       << "    neighbors:\n"
       << "      - {name: a, address: 127.0.0.2:" << p << ", asn: 65001, hold_time: 9, connect_retry: 1}\n"
       << "      - {name: c, address: 127.0.0.4:" << p << ", asn: 65003, hold_time: 9, connect_retry: 1}\n"
-      << "  - name: c\n    asn: 65003\n    router_id: 10.0.0.3\n    listen: 127.0.0.4:" << p << "\n"
+      << "  - name: c\n    asn: 65003\n    router_id: 10.0.0.3\n    ebgp_requires_policy: false\n    listen: 127.0.0.4:" << p << "\n"
       << "    neighbors:\n"
       << "      - {name: a, address: 127.0.0.2:" << p << ", asn: 65001, hold_time: 9, connect_retry: 1}\n"
       << "      - {name: b, address: 127.0.0.3:" << p << ", asn: 65002, hold_time: 9, connect_retry: 1}\n";

@@ -7,10 +7,14 @@
 // hop set to itself, MED dropped (RFC 4271 §5.1.4: not passed between neighbouring
 // ASes), communities carried. Then withdrawals, resets from both sides, and a peer
 // frozen with SIGSTOP until bgpemu's hold timer expires.
+//
+// The second test gives the speaker routing policy (route maps, prefix lists, RFC 8212,
+// maximum-prefix) and checks its effect as FRR and BIRD see it.
 #include <signal.h>
 
 #include <catch2/catch.hpp>
 #include <sstream>
+#include <thread>
 
 #include "routers.hpp"
 
@@ -34,6 +38,7 @@ struct InteropSetup {
              << "  - name: edge\n"
              << "    asn: 65000\n"
              << "    router_id: 10.255.0.2\n"
+             << "    ebgp_requires_policy: false\n"  // plain carrying here; policy has its own test
              << "    listen: 127.0.0.2:" << emu_port << "\n"
              << "    networks:\n"
              << "      - prefix: 203.0.113.0/24\n"
@@ -190,6 +195,130 @@ TEST_CASE("a bgpemu speaker carries routes between FRR and BIRD, and recovers fr
     // Everything torn down cleanly: bgpemud exits 0 on SIGTERM after sending Cease.
     emu.process().signal(SIGTERM);
     CHECK(emu.process().wait_exit(10s) == std::optional<int>(0));
+}
+
+TEST_CASE("policy on a bgpemu speaker, as FRR and BIRD see it", "[integration][frr][bird][policy]") {
+    TempDir dir{"bgpemu-policy"};
+    const unsigned short emu_port = test_port(3);
+    const unsigned short frr_port = test_port(4);
+    const unsigned short bird_port = test_port(5);
+
+    // FRR announces a public prefix and one the speaker's import policy refuses; BIRD's
+    // session has no import policy, so RFC 8212 (on by default) takes nothing from it.
+    std::ostringstream yaml;
+    yaml << R"(policy:
+  prefix_lists:
+    refused:
+      - {seq: 10, action: permit, prefix: 10.0.0.0/8, le: 32}
+    own:
+      - {seq: 10, action: permit, prefix: 203.0.113.0/24}
+  community_lists:
+    tagged-from-frr:
+      - {action: permit, communities: ["65000:1"]}
+  route_maps:
+    from-frr:
+      - {seq: 10, action: deny, match: {prefix_list: refused}}
+      - {seq: 20, action: permit, set: {local_pref: 200, communities: {add: ["65000:1"]}}, on_match: next}
+      - {seq: 30, action: permit, match: {as_path: from-65011}, set: {med: 5}}
+    to-bird:
+      - {seq: 10, action: permit, match: {community: tagged-from-frr}, set: {as_path_prepend: [65000, 65000]}}
+      - {seq: 20, action: permit, match: {source: local}, set: {communities: {delete: ["65000:42"]}}}
+  as_path_lists:
+    from-65011:
+      - {action: permit, regex: "^65011$"}
+speakers:
+  - name: edge
+    asn: 65000
+    router_id: 10.255.0.3
+    listen: 127.0.0.3:)" << emu_port << R"(
+    networks:
+      - {prefix: 203.0.113.0/24, communities: ["65000:42", "65000:43"]}
+    neighbors:
+      - name: frr
+        address: 127.0.0.12:)" << frr_port << R"(
+        asn: 65011
+        hold_time: 9
+        connect_retry: 1
+        next_hop: {ipv4: 10.255.0.3}
+        route_map_in: from-frr
+        prefix_list_out: own
+        maximum_prefix: {limit: 3, warning_percent: 50}
+      - name: bird
+        address: 127.0.0.22:)" << bird_port << R"(
+        asn: 65021
+        hold_time: 9
+        connect_retry: 1
+        route_map_out: to-bird
+)";
+    BgpemuDaemon emu(yaml.str(), dir.path());
+
+    TestRouterConfig frr_config;
+    frr_config.address = "127.0.0.12";
+    frr_config.port = frr_port;
+    frr_config.asn = 65011;
+    frr_config.router_id = "10.255.0.12";
+    frr_config.neighbors.push_back({"127.0.0.3", emu_port, 65000});
+    frr_config.networks.push_back({"198.51.100.0/24", 7, {"65011:100"}, {}});
+    frr_config.networks.push_back({"10.99.0.0/16", std::nullopt, {}, {}});
+    FrrRouter frr(frr_config, dir.path());
+
+    TestRouterConfig bird_config;
+    bird_config.address = "127.0.0.22";
+    bird_config.port = bird_port;
+    bird_config.asn = 65021;
+    bird_config.router_id = "10.255.0.22";
+    bird_config.neighbors.push_back({"127.0.0.3", emu_port, 65000});
+    bird_config.networks.push_back({"192.0.2.0/24", std::nullopt, {}, {}});
+    BirdRouter bird(bird_config, dir.path());
+    INFO("work directory (removed afterwards): " << dir.path());
+
+    const bool up = wait_until([&] { return frr.session_state("127.0.0.3") == "Established" &&
+                                            bird.session_state(0) == "Established"; },
+                               session_timeout);
+    if (!up) UNSCOPED_INFO("bgpemud log:\n" << emu.log());
+    REQUIRE(up);
+
+    // Import from FRR: local-pref and a community added (not visible to eBGP BIRD, but the
+    // community is), MED set by the continued entry; export to BIRD: the tagged route
+    // prepended twice, our own network without the deleted community.
+    auto from_frr = wait_for_route(bird, "198.51.100.0/24");
+    INFO("BIRD's 198.51.100.0/24: " << to_string(from_frr));
+    REQUIRE(from_frr);
+    CHECK(from_frr->as_path == "65000 65000 65000 65011");
+    CHECK(from_frr->communities == strings({"65000:1", "65011:100"}));
+    CHECK_FALSE(from_frr->med);  // set on import, but a MED learned from one AS is not passed to another
+
+    auto own = wait_for_route(bird, "203.0.113.0/24");
+    INFO("BIRD's 203.0.113.0/24: " << to_string(own));
+    REQUIRE(own);
+    CHECK(own->as_path == "65000");
+    CHECK(own->communities == strings({"65000:43"}));
+
+    // FRR gets only what the outbound prefix list lets through; BIRD's route was never
+    // accepted (RFC 8212), and FRR's 10.99.0.0/16 was refused on import.
+    auto own_at_frr = wait_for_route(frr, "203.0.113.0/24");
+    REQUIRE(own_at_frr);
+    CHECK(own_at_frr->communities == strings({"65000:42", "65000:43"}));
+    std::this_thread::sleep_for(2s);  // time enough for a wrongly accepted route to cross
+    CHECK_FALSE(frr.route("192.0.2.0/24"));
+    CHECK_FALSE(bird.route("10.99.0.0/16"));
+    CHECK(emu.log().find("bird has no import policy") != std::string::npos);
+
+    // Maximum prefixes: a fourth and a fifth prefix from FRR push it past 3 (the refused
+    // one does not count): bgpemu closes the session with Cease / Maximum Number of
+    // Prefixes Reached, which FRR reports, and its routes leave BIRD.
+    frr.announce_network("198.51.101.0/24");
+    frr.announce_network("198.51.102.0/24");
+    frr.announce_network("198.51.103.0/24");
+    const bool tripped = wait_until([&] { return emu.log().find("exceed its maximum of 3") != std::string::npos; }, 20s);
+    if (!tripped) UNSCOPED_INFO("bgpemud log:\n" << emu.log());
+    CHECK(tripped);
+    CHECK(emu.log().find("50 % of its maximum of 3") != std::string::npos);
+    CHECK(wait_until([&] { return frr.vtysh({"show bgp neighbors 127.0.0.3"}).find("Maximum Number of Prefixes Reached") !=
+                                  std::string::npos; },
+                     20s));
+    CHECK(wait_for_no_route(bird, "198.51.100.0/24"));
+    CHECK(frr.session_state("127.0.0.3") != "Established");
 }
 
 }  // namespace bgpemu::test

@@ -194,11 +194,12 @@ void FrrRouter::withdraw_network(const std::string& prefix) const {
 }
 
 void FrrRouter::announce_network(const std::string& prefix) const {
+    // A configured network comes back with its attributes; any other as a plain one.
+    std::string statement = "network " + prefix;
     for (std::size_t i = 0; i < config_.networks.size(); ++i)
-        if (config_.networks[i].prefix == prefix)
-            (void)vtysh({"configure terminal", "router bgp " + std::to_string(config_.asn),
-                         "address-family ipv4 unicast",
-                         "network " + prefix + " route-map originate-" + std::to_string(i)});
+        if (config_.networks[i].prefix == prefix) statement += " route-map originate-" + std::to_string(i);
+    (void)vtysh({"configure terminal", "router bgp " + std::to_string(config_.asn), "address-family ipv4 unicast",
+                 statement});
 }
 
 void FrrRouter::clear_session(const std::string& neighbor) const { (void)vtysh({"clear bgp " + neighbor}); }
@@ -322,7 +323,10 @@ BgpemuDaemon::BgpemuDaemon(const std::string& yaml, const std::filesystem::path&
     : log_file_(work_dir / "bgpemud.log") {
     const auto config = work_dir / "bgpemud.yaml";
     write_file(config, yaml);
-    process_ = ChildProcess({BGPEMU_BGPEMUD_PATH, "--config", config.string(), "--log-level", "debug"}, log_file_);
+    // Its own admin socket: never the shared default, which another daemon may hold.
+    process_ = ChildProcess({BGPEMU_BGPEMUD_PATH, "--config", config.string(), "--socket",
+                             (work_dir / "bgpemud.sock").string(), "--log-level", "debug"},
+                            log_file_);
 }
 
 unsigned BgpemuDaemon::established_count(const std::string& neighbor) const {

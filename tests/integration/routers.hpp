@@ -61,6 +61,8 @@ public:
     [[nodiscard]] unsigned established_count(const std::string& neighbor) const;  // times it reached Established
     [[nodiscard]] std::optional<ObservedRoute> route(const std::string& prefix) const;
     void withdraw_network(const std::string& prefix) const;
+    // Originates `prefix`: with its configured attributes if it is one of the config's
+    // networks, as a plain `network` statement otherwise.
     void announce_network(const std::string& prefix) const;
     void clear_session(const std::string& neighbor) const;
     [[nodiscard]] ChildProcess& process() noexcept { return process_; }

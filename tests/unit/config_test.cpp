@@ -127,6 +127,116 @@ TEST_CASE("mistakes are reported with their line and column, all of them", "[con
     CHECK(errors.size() >= 8);
 }
 
+TEST_CASE("policy: lists and route maps at the top level and per speaker, wired to neighbours", "[config][policy]") {
+    const auto loaded = parse_config(R"(policy:
+  prefix_lists:
+    customers:
+      - {action: permit, prefix: 10.0.0.0/8, le: 24}
+      - {seq: 100, action: deny, prefix: 0.0.0.0/0, le: 32}
+  as_path_lists:
+    via-12076:
+      - {action: permit, regex: "^12076_"}
+      - {action: deny, contains: 65516}
+speakers:
+  - name: ce
+    asn: 65021
+    router_id: 10.0.0.1
+    listen: 127.0.0.2:1790
+    policy:
+      community_lists:
+        er:
+          - {action: permit, communities: ["12076:1"]}
+      route_maps:
+        prefer-er:
+          - {seq: 10, action: permit, match: {as_path: via-12076, community: er}, set: {local_pref: 200}, on_match: next}
+          - {seq: 20, action: permit, match: {prefix_list: customers}, set: {as_path_prepend: [65021, 65021]}}
+    neighbors:
+      - name: msee
+        address: 127.0.0.3:1790
+        asn: 12076
+        route_map_in: prefer-er
+        prefix_list_out: customers
+        remove_private_as: all
+        as_override: true
+        maximum_prefix: {limit: 4000, warning_percent: 80, restart: 60}
+      - name: vpn
+        address: 127.0.0.4:1790
+        asn: 65515
+        remove_private_as: true
+        maximum_prefix: 100
+)", "test.yaml");
+    INFO((loaded.errors.empty() ? std::string() : loaded.errors.front().to_string()));
+    REQUIRE(loaded.ok());
+    const auto& s = loaded.config.speakers.at(0);
+    CHECK(s.ebgp_requires_policy);  // the default
+    REQUIRE(s.policy);
+    const auto* map = s.policy->route_map("prefer-er");
+    REQUIRE(map);
+    REQUIRE(map->entries.size() == 2);
+    CHECK(map->entries[0].match.as_path == s.policy->as_path_list("via-12076"));
+    CHECK(map->entries[0].match.community == s.policy->community_list("er"));
+    CHECK(map->entries[0].on_match == rib::RouteMapEntry::OnMatch::next);
+    CHECK(map->entries[1].set.as_path_prepend == std::vector<std::uint32_t>{65021, 65021});
+    const auto* customers = s.policy->prefix_list("customers");
+    REQUIRE(customers);
+    REQUIRE(customers->entries.size() == 2);
+    CHECK(customers->entries[0].sequence == 5);  // numbered as FRR does when seq is left out
+    CHECK(customers->entries[1].sequence == 100);
+    const auto& msee = s.neighbors.at(0);
+    CHECK(msee.route_map_in == map);
+    CHECK(msee.prefix_list_out == customers);
+    CHECK(msee.remove_private_as == rib::RemovePrivateAs::all);
+    CHECK(msee.as_override);
+    CHECK(msee.maximum_prefix == 4000);
+    CHECK(msee.maximum_prefix_warning_percent == 80);
+    CHECK(msee.maximum_prefix_restart == std::chrono::seconds(60));
+    const auto& vpn = s.neighbors.at(1);
+    CHECK(vpn.remove_private_as == rib::RemovePrivateAs::yes);
+    CHECK(vpn.maximum_prefix == 100);
+    CHECK_FALSE(vpn.has_import_policy());
+}
+
+TEST_CASE("policy mistakes: undefined names, bad regexes, ranges, order", "[config][policy]") {
+    const auto errors = errors_of(R"(policy:
+  prefix_lists:
+    p:
+      - {action: permit, prefix: 10.0.0.0/8, ge: 8}
+      - {action: allow, prefix: 10.0.0.0/8}
+  as_path_lists:
+    a:
+      - {action: permit, regex: "(12076"}
+      - {action: permit, regex: "x", contains: 1}
+  route_maps:
+    m:
+      - {seq: 10, action: deny, match: {prefix_list: nope}, set: {med: 1}}
+      - {seq: 20, action: permit, on_match: {goto: 5}}
+speakers:
+  - name: s
+    asn: 65001
+    router_id: 10.0.0.1
+    listen: 127.0.0.2:1790
+    ebgp_requires_policy: maybe
+    neighbors:
+      - {name: n, address: 127.0.0.3, asn: 65002, route_map_in: missing, remove_private_as: some, maximum_prefix: 0}
+)");
+    INFO([&] {
+        std::string all;
+        for (const auto& e : errors) all += e + "\n";
+        return all;
+    }());
+    CHECK(has_error(errors, "4:50", "ge 8 is out of range"));
+    CHECK(has_error(errors, "5:18", "action must be permit or deny"));
+    CHECK(has_error(errors, "8:33", "does not compile"));
+    CHECK(has_error(errors, "9:9", "exactly one of regex"));
+    CHECK(has_error(errors, "12:54", "prefix list 'nope' is not defined"));
+    CHECK(has_error(errors, "12:66", "a deny entry sets nothing"));
+    CHECK(has_error(errors, "13:52", "out of range"));
+    CHECK(has_error(errors, "19:27", "true or false"));
+    CHECK(has_error(errors, "21:65", "route map 'missing' is not defined"));
+    CHECK(has_error(errors, "21:93", "remove_private_as must be true, false or all"));
+    CHECK(has_error(errors, "21:115", "out of range"));
+}
+
 TEST_CASE("cross-checks: duplicate names and listeners", "[config]") {
     const auto errors = errors_of(R"(speakers:
   - {name: a, asn: 1, router_id: 1.1.1.1, listen: "127.0.0.2:1790"}
