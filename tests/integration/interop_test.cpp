@@ -87,17 +87,13 @@ struct InteropSetup {
 
 template <typename Router>
 std::optional<ObservedRoute> wait_for_route(const Router& router, const std::string& prefix) {
-    std::optional<ObservedRoute> route;
-    (void)wait_until([&] { return (route = router.route(prefix)).has_value(); }, route_timeout, 200ms);
-    return route;
+    return test::wait_for_route([&] { return router.route(prefix); }, route_timeout);
 }
 
 template <typename Router>
 bool wait_for_no_route(const Router& router, const std::string& prefix) {
-    return wait_until([&] { return !router.route(prefix).has_value(); }, route_timeout, 200ms);
+    return test::wait_for_no_route([&] { return router.route(prefix); }, route_timeout);
 }
-
-std::vector<std::string> strings(std::initializer_list<const char*> items) { return {items.begin(), items.end()}; }
 
 }  // namespace
 

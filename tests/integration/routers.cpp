@@ -14,15 +14,6 @@ using namespace std::chrono_literals;
 // Short timers everywhere: tests wait for sessions, never for default intervals.
 constexpr const char* frr_timers = "timers 3 9";
 
-std::string join(const std::vector<std::string>& items, const std::string& separator) {
-    std::string out;
-    for (const auto& item : items) {
-        if (!out.empty()) out += separator;
-        out += item;
-    }
-    return out;
-}
-
 // "65011:1:1" -> "(65011, 1, 1)" and "65011:100" -> "(65011,100)", BIRD's literals.
 std::string bird_tuple(const std::string& community) {
     std::string out = "(";
@@ -331,6 +322,27 @@ BgpemuDaemon::BgpemuDaemon(const std::string& yaml, const std::filesystem::path&
 
 unsigned BgpemuDaemon::established_count(const std::string& neighbor) const {
     return count_occurrences(log(), neighbor + ": OpenConfirm -> Established");
+}
+
+std::string join(const std::vector<std::string>& items, const std::string& separator) {
+    std::string out;
+    for (const auto& item : items) {
+        if (!out.empty()) out += separator;
+        out += item;
+    }
+    return out;
+}
+
+std::vector<std::string> strings(std::initializer_list<const char*> items) { return {items.begin(), items.end()}; }
+
+std::optional<ObservedRoute> wait_for_route(const RouteLookup& lookup, std::chrono::milliseconds timeout) {
+    std::optional<ObservedRoute> route;
+    (void)wait_until([&] { return (route = lookup()).has_value(); }, timeout, 200ms);
+    return route;
+}
+
+bool wait_for_no_route(const RouteLookup& lookup, std::chrono::milliseconds timeout) {
+    return wait_until([&] { return !lookup().has_value(); }, timeout, 200ms);
 }
 
 }  // namespace bgpemu::test

@@ -6,8 +6,11 @@
 // FRR and for BIRD: "198.51.100.0/24 has AS path 65000 65011 and next hop 127.0.0.2".
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <vector>
@@ -118,5 +121,17 @@ private:
 
 // Renders a route for failure messages.
 [[nodiscard]] std::string to_string(const std::optional<ObservedRoute>& route);
+
+// Joins `items` with `separator` ("65000:1 65000:2").
+[[nodiscard]] std::string join(const std::vector<std::string>& items, const std::string& separator);
+[[nodiscard]] std::vector<std::string> strings(std::initializer_list<const char*> items);
+
+// Polls `lookup` (a router's view of one prefix) until it finds a route, or until it
+// finds none; bounded by `timeout`.
+using RouteLookup = std::function<std::optional<ObservedRoute>()>;
+[[nodiscard]] std::optional<ObservedRoute> wait_for_route(const RouteLookup& lookup,
+                                                          std::chrono::milliseconds timeout = std::chrono::seconds(20));
+[[nodiscard]] bool wait_for_no_route(const RouteLookup& lookup,
+                                     std::chrono::milliseconds timeout = std::chrono::seconds(20));
 
 }  // namespace bgpemu::test
