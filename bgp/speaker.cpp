@@ -64,6 +64,10 @@ Speaker::Speaker(asio::io_context& io, SpeakerConfig config, std::shared_ptr<spd
     local.locally_originated = true;
     local_peer_ = loc_rib_.add_peer(local);
 
+    fib_enabled_ = config_.has_fib();
+    for (const auto& interface : config_.interfaces) fib_.set_interface(interface.name, interface.address, interface.length);
+    for (const auto& route : config_.static_routes) fib_.set_static(route.prefix, route.next_hops, route.blackhole);
+
     for (const auto& neighbor_config : config_.neighbors) {
         auto neighbor = std::make_unique<Neighbor>();
         neighbor->config = neighbor_config;
@@ -465,6 +469,7 @@ void Speaker::run_decision() {
     bool changed = false;
     loc_rib_.run_decision([&](const rib::RouteChange& change) {
         changed = true;
+        if (fib_enabled_) update_fib(change.prefix, change.new_best);
         for (auto& neighbor : neighbors_) {
             if (!neighbor->session->established() || !neighbor->packer) continue;
             export_route(*neighbor, change.index, change.prefix, change.new_best ? &*change.new_best : nullptr);
@@ -473,6 +478,29 @@ void Speaker::run_decision() {
     if (!changed) return;
     for (auto& neighbor : neighbors_)
         if (neighbor->adj_rib_out.pending_count() > 0) neighbor->session->wake_writer();
+}
+
+void Speaker::update_fib(const bgp::Prefix& prefix, const rib::Path* best) {
+    // Our own networks are not forwarded by BGP (they are connected or static here).
+    if (!best || best->peer == local_peer_) {
+        fib_.remove_bgp(prefix);
+        return;
+    }
+    const auto next_hop_of = [&](const rib::Path& path) {
+        return prefix.afi() == Afi::ipv4 ? path.attrs->next_hop : path.attrs->mp_next_hop;
+    };
+    std::vector<IpAddress> gateways;
+    std::string source = peer_name(best->peer);
+    if (config_.maximum_paths > 1) {
+        source.clear();
+        for (const auto& member : loc_rib_.multipath(prefix)) {
+            if (const auto hop = next_hop_of(member)) gateways.push_back(*hop);
+            source += (source.empty() ? "" : ", ") + peer_name(member.peer);
+        }
+    } else if (const auto hop = next_hop_of(*best)) {
+        gateways.push_back(*hop);
+    }
+    fib_.set_bgp(prefix, source_of(*best) == rib::RouteSource::ebgp, std::move(gateways), std::move(source));
 }
 
 void Speaker::export_everything(Neighbor& neighbor) {

@@ -29,6 +29,7 @@
 #include "bgp/update_packer.hpp"
 #include "rib/adj_rib_out.hpp"
 #include "rib/attr_store.hpp"
+#include "rib/fib.hpp"
 #include "rib/loc_rib.hpp"
 
 namespace bgpemu::bgp {
@@ -49,6 +50,7 @@ public:
 
     [[nodiscard]] const SpeakerConfig& config() const noexcept { return config_; }
     [[nodiscard]] const rib::LocRib& loc_rib() const noexcept { return loc_rib_; }
+    [[nodiscard]] const rib::Fib& fib() const noexcept { return fib_; }
     [[nodiscard]] std::size_t neighbor_count() const noexcept { return neighbors_.size(); }
     [[nodiscard]] const Session& session(std::size_t index) const { return *neighbors_[index]->session; }
     [[nodiscard]] Session* find_session(std::string_view name);
@@ -114,6 +116,8 @@ private:
     void run_decision();
     void export_route(Neighbor& neighbor, rib::RouteIndex index, const Prefix& prefix, const rib::Path* best);
     void export_everything(Neighbor& neighbor);
+    // Hands the prefix's new best path (and its ECMP members) to the FIB.
+    void update_fib(const bgp::Prefix& prefix, const rib::Path* best);
     [[nodiscard]] rib::AttrRef export_attributes(Neighbor& neighbor, const rib::Path& best, const Prefix& prefix);
     [[nodiscard]] rib::AttrRef import_policy(Neighbor& neighbor, const Prefix& prefix, const rib::AttrRef& received);
     void check_maximum_prefix(Neighbor& neighbor);
@@ -129,6 +133,8 @@ private:
     boost::asio::ip::tcp::acceptor acceptor_;
     rib::AttrStore attributes_;
     rib::LocRib loc_rib_;
+    rib::Fib fib_;
+    bool fib_enabled_ = false;
     rib::PeerId local_peer_ = 0;
     std::vector<std::unique_ptr<Neighbor>> neighbors_;
     std::map<std::string, Neighbor*, std::less<>> neighbors_by_address_;

@@ -71,6 +71,20 @@ struct OriginatedNetwork {
     Origin origin = Origin::igp;
 };
 
+// An interface of the emulated router: its address and subnet give a connected route.
+struct InterfaceConfig {
+    std::string name;
+    IpAddress address;
+    unsigned length = 0;  // the subnet's prefix length
+};
+
+// A static route: next hops (ECMP when several) or a blackhole.
+struct StaticRouteConfig {
+    Prefix prefix;
+    std::vector<IpAddress> next_hops;
+    bool blackhole = false;
+};
+
 struct SpeakerConfig {
     std::string name;
     std::uint32_t asn = 0;
@@ -87,6 +101,16 @@ struct SpeakerConfig {
     bool ebgp_requires_policy = true;
     // The named policy objects neighbours refer to (shared by copies of this config).
     std::shared_ptr<const rib::PolicySet> policy;
+    // The forwarding table: connected routes from the interfaces, static routes, and
+    // the BGP best paths. By default a speaker with interfaces or static routes has one
+    // and one without (a route server, a benchmark's device) does not: it could resolve
+    // no next hop. `fib: true|false` decides explicitly.
+    std::vector<InterfaceConfig> interfaces;
+    std::vector<StaticRouteConfig> static_routes;
+    std::optional<bool> fib;
+    [[nodiscard]] bool has_fib() const noexcept {
+        return fib.value_or(!interfaces.empty() || !static_routes.empty());
+    }
 };
 
 }  // namespace bgpemu::bgp

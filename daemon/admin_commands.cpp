@@ -120,6 +120,7 @@ json::object AdminCommands::handle(const json::object& request) {
         else if (command == "show sessions") result = show_sessions(request);
         else if (command == "show rib") result = show_rib(request);
         else if (command == "show memory") result = show_memory(request);
+        else if (command == "show fib") result = show_fib(request);
         else if (command == "session reset") result = session_action(request, "reset");
         else if (command == "session shutdown") result = session_action(request, "shutdown");
         else if (command == "session enable") result = session_action(request, "enable");
@@ -128,7 +129,7 @@ json::object AdminCommands::handle(const json::object& request) {
         else
             throw CommandError("unknown_command",
                                "unknown command \"" + command +
-                                   "\" (expected status, show sessions, show rib, show memory, session reset|shutdown|enable, "
+                                   "\" (expected status, show sessions, show rib, show fib, show memory, session reset|shutdown|enable, "
                                    "announce, withdraw)");
         reply["ok"] = true;
         reply["result"] = std::move(result);
@@ -227,6 +228,75 @@ json::value AdminCommands::show_rib(const json::object& request) const {
         routes.push_back(json::object{{"prefix", prefix.to_string()}, {"paths", std::move(paths)}});
     }
     return json::object{{"node", speaker.config().name}, {"routes", std::move(routes)}};
+}
+
+namespace {
+
+json::object next_hop_json(const rib::FibNextHop& hop) {
+    return json::object{{"address", hop.gateway ? json::value(hop.gateway->to_string()) : json::value(nullptr)},
+                        {"interface", hop.interface}};
+}
+
+json::object fib_route_json(const rib::FibRoute& route) {
+    json::array gateways;
+    for (const auto& gateway : route.gateways) gateways.push_back(json::value(gateway.to_string()));
+    json::array hops;
+    for (const auto& hop : route.next_hops) hops.push_back(next_hop_json(hop));
+    return json::object{{"protocol", rib::fib_protocol_name(route.protocol)},
+                        {"distance", route.distance},
+                        {"source", route.source},
+                        {"blackhole", route.blackhole},
+                        {"gateways", std::move(gateways)},
+                        {"next_hops", std::move(hops)},
+                        {"usable", route.usable()}};
+}
+
+bgp::IpAddress required_address(const json::object& request, std::string_view key) {
+    const auto text = required_string(request, key);
+    const auto address = bgp::IpAddress::parse(text);
+    if (!address) throw CommandError("bad_argument", "\"" + text + "\" is not an IPv4 or IPv6 address");
+    return *address;
+}
+
+}  // namespace
+
+// The whole FIB (every candidate per prefix, installed or not), or with "address" one
+// lookup: the route the address matches and the next hop its flow takes (the flow's
+// source: "source", default the unspecified address).
+json::value AdminCommands::show_fib(const json::object& request) const {
+    const auto& speaker = node(request);
+    const auto& fib = speaker.fib();
+    json::object result{{"node", speaker.config().name}};
+    if (field(request, "address") != nullptr) {
+        const auto destination = required_address(request, "address");
+        const auto source = field(request, "source") != nullptr
+                                ? required_address(request, "source")
+                                : (destination.is_v4() ? bgp::IpAddress::v4(0) : bgp::IpAddress::v6({}));
+        result["address"] = destination.to_string();
+        const auto hit = fib.lookup(destination, source);
+        if (!hit) {
+            result["route"] = nullptr;
+            return result;
+        }
+        auto route = fib_route_json(*hit->route);
+        route["prefix"] = hit->prefix.to_string();
+        route["next_hop"] = hit->next_hop ? json::value(next_hop_json(*hit->next_hop)) : json::value(nullptr);
+        result["route"] = std::move(route);
+        return result;
+    }
+    json::array routes;
+    fib.for_each([&](const bgp::Prefix& prefix, const rib::Fib::Candidates& candidates) {
+        const auto* installed = fib.installed(prefix);
+        json::array list;
+        for (const auto& candidate : candidates.routes) {
+            auto entry = fib_route_json(candidate);
+            entry["installed"] = installed != nullptr && installed->protocol == candidate.protocol;
+            list.push_back(std::move(entry));
+        }
+        routes.push_back(json::object{{"prefix", prefix.to_string()}, {"candidates", std::move(list)}});
+    });
+    result["routes"] = std::move(routes);
+    return result;
 }
 
 json::value AdminCommands::show_memory(const json::object& request) const {

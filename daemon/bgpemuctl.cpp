@@ -36,6 +36,9 @@ Commands:
   status                                  the daemon and its speakers
   show sessions [NODE]                    BGP sessions (all, or one speaker's)
   show rib NODE [PREFIX]                  Loc-RIB paths; for one prefix, why the best won
+  show fib NODE [ADDRESS [SOURCE]]        forwarding table (connected, static, BGP by
+                                          distance); with ADDRESS, the longest match and
+                                          the next hop the flow SOURCE -> ADDRESS takes
   show memory [NODE]                      memory by kind of object, bytes per route
   session reset|shutdown|enable NODE PEER [MESSAGE]
                                           reset (Cease/Administrative Reset), shut down
@@ -76,6 +79,12 @@ json::object build_request(const std::vector<std::string>& words) {
         request["command"] = "show rib";
         request["node"] = words[2];
         if (words.size() >= 4) request["prefix"] = words[3];
+    } else if (verb == "show" && words.size() >= 2 && words[1] == "fib") {
+        need(3, "show fib NODE [ADDRESS [SOURCE]]");
+        request["command"] = "show fib";
+        request["node"] = words[2];
+        if (words.size() >= 4) request["address"] = words[3];
+        if (words.size() >= 5) request["source"] = words[4];
     } else if (verb == "show" && words.size() >= 2 && words[1] == "memory") {
         request["command"] = "show memory";
         if (words.size() >= 3) request["node"] = words[2];
@@ -319,6 +328,57 @@ void print_rib(const json::object& result, bool one_prefix) {
     print_table(rows);
 }
 
+std::string next_hops_text(const json::value& hops) {
+    std::string out;
+    for (const auto& hop : hops.as_array()) {
+        const auto& h = hop.as_object();
+        const std::string via = h.at("address").is_null() ? "directly" : "via " + text(h, "address");
+        out += (out.empty() ? "" : ", ") + via + " on " + text(h, "interface");
+    }
+    return out;
+}
+
+void print_fib(const json::object& result) {
+    if (result.contains("address")) {
+        std::cout << text(result, "node") << ": " << text(result, "address");
+        if (result.at("route").is_null()) {
+            std::cout << ": no route\n";
+            return;
+        }
+        const auto& route = result.at("route").as_object();
+        std::cout << " matches " << text(route, "prefix") << " (" << text(route, "protocol") << ", from "
+                  << text(route, "source") << "): ";
+        if (route.at("blackhole").as_bool())
+            std::cout << "blackhole\n";
+        else
+            std::cout << next_hops_text(json::array{route.at("next_hop")}) << "\n";
+        return;
+    }
+    const auto& routes = result.at("routes").as_array();
+    std::cout << "FIB of " << text(result, "node") << ": " << routes.size() << " prefix(es)\n"
+              << "  > installed; a route not installed says why\n\n";
+    std::vector<std::vector<std::string>> rows{{"", "PREFIX", "PROTOCOL", "DIST", "FROM", "NEXT HOPS"}};
+    for (const auto& route : routes) {
+        const auto& r = route.as_object();
+        bool first = true;
+        bool winner_seen = false;
+        for (const auto& candidate : r.at("candidates").as_array()) {
+            const auto& c = candidate.as_object();
+            const bool installed = c.at("installed").as_bool();
+            std::string hops;
+            if (c.at("blackhole").as_bool()) hops = "blackhole";
+            else if (!c.at("usable").as_bool()) hops = "unreachable next hop " + join(c.at("gateways"));
+            else hops = next_hops_text(c.at("next_hops"));
+            if (!installed && c.at("usable").as_bool() && winner_seen) hops += " (a lower distance wins)";
+            winner_seen = winner_seen || installed;
+            rows.push_back({installed ? ">" : "", first ? text(r, "prefix") : "", text(c, "protocol"),
+                            text(c, "distance"), text(c, "source"), hops});
+            first = false;
+        }
+    }
+    print_table(rows);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -390,6 +450,7 @@ int main(int argc, char** argv) {
         else if (command == "show sessions") print_sessions(result.as_object());
         else if (command == "show rib") print_rib(result.as_object(), request.contains("prefix"));
         else if (command == "show memory") print_memory(result.as_object());
+        else if (command == "show fib") print_fib(result.as_object());
         else if (command.rfind("session ", 0) == 0)
             std::cout << text(result.as_object(), "node") << ": " << text(result.as_object(), "done")
                       << " of the session with " << text(result.as_object(), "peer") << " done\n";

@@ -504,6 +504,82 @@ void read_policy(Reader& reader, const YAML::Node& node, rib::PolicySet& set) {
     each("route_maps", read_route_map);
 }
 
+// "192.168.30.17/30": an interface address with its subnet length (host bits allowed).
+void read_interface(Reader& reader, const YAML::Node& node, bgp::SpeakerConfig& speaker) {
+    if (!reader.is_map(node, "interface")) return;
+    reader.check_keys(node, {"name", "address"}, "interface");
+    bgp::InterfaceConfig interface;
+    if (const auto v = node["name"]) interface.name = reader.string(v, "interface name").value_or("");
+    if (interface.name.empty()) {
+        reader.error(node, "interface needs a 'name'");
+        return;
+    }
+    const auto v = node["address"];
+    if (!v) {
+        reader.error(node, "interface '" + interface.name + "' needs an 'address' (ADDRESS/LENGTH)");
+        return;
+    }
+    const auto text = reader.string(v, "interface address");
+    if (!text) return;
+    const auto slash = text->find('/');
+    const auto address = bgp::IpAddress::parse(text->substr(0, slash));
+    unsigned length = 0;
+    const bool length_ok = slash != std::string::npos && slash + 1 < text->size() &&
+                           std::from_chars(text->data() + slash + 1, text->data() + text->size(), length).ptr ==
+                               text->data() + text->size();
+    if (!address || !length_ok || length > bgp::max_prefix_length(address->afi())) {
+        reader.error(v, "interface '" + interface.name + "' address '" + *text +
+                            "' must be ADDRESS/LENGTH, like 192.168.30.17/30");
+        return;
+    }
+    interface.address = *address;
+    interface.length = length;
+    for (const auto& other : speaker.interfaces) {
+        if (other.name == interface.name) reader.error(node, "duplicate interface name '" + interface.name + "'");
+        if (other.address == interface.address)
+            reader.error(v, "interfaces '" + other.name + "' and '" + interface.name + "' have the same address");
+    }
+    speaker.interfaces.push_back(std::move(interface));
+}
+
+void read_static_route(Reader& reader, const YAML::Node& node, bgp::SpeakerConfig& speaker) {
+    if (!reader.is_map(node, "static route")) return;
+    reader.check_keys(node, {"prefix", "next_hop", "blackhole"}, "static route");
+    bgp::StaticRouteConfig route;
+    if (!node["prefix"]) {
+        reader.error(node, "static route needs a 'prefix'");
+        return;
+    }
+    const auto prefix = reader.prefix(node["prefix"], "static route prefix");
+    if (!prefix) return;
+    route.prefix = *prefix;
+    if (const auto v = node["blackhole"]) route.blackhole = reader.boolean(v, "blackhole").value_or(false);
+    if (const auto v = node["next_hop"]) {
+        const auto add = [&](const YAML::Node& item) {
+            const auto hop = reader.address(item, "static route next_hop");
+            if (!hop) return;
+            if (hop->afi() != prefix->afi())
+                reader.error(item, "static route " + prefix->to_string() + ": next hop " + hop->to_string() +
+                                       " is not of the prefix's address family");
+            else
+                route.next_hops.push_back(*hop);
+        };
+        if (v.IsSequence())
+            for (const auto& item : v) add(item);
+        else
+            add(v);
+    }
+    const bool has_next_hop = static_cast<bool>(node["next_hop"]);
+    if (route.blackhole == has_next_hop) {
+        reader.error(node, "static route " + prefix->to_string() +
+                               (has_next_hop ? " has both 'next_hop' and 'blackhole: true'; give one"
+                                             : " needs 'next_hop' (one address or a list) or 'blackhole: true'"));
+        return;
+    }
+    if (!route.blackhole && route.next_hops.empty()) return;  // its next hops were reported
+    speaker.static_routes.push_back(std::move(route));
+}
+
 void read_network(Reader& reader, const YAML::Node& node, bgp::SpeakerConfig& speaker) {
     bgp::OriginatedNetwork network;
     if (node.IsScalar()) {
@@ -668,7 +744,8 @@ void read_speaker(Reader& reader, const YAML::Node& node, const std::shared_ptr<
     if (!reader.is_map(node, "speaker")) return;
     reader.check_keys(node,
                       {"name", "asn", "router_id", "listen", "hostname", "neighbors", "networks", "always_compare_med",
-                       "prefer_oldest_external", "maximum_paths", "ebgp_requires_policy", "policy"},
+                       "prefer_oldest_external", "maximum_paths", "ebgp_requires_policy", "policy", "interfaces",
+                       "static_routes", "fib"},
                       "speaker");
     bgp::SpeakerConfig speaker;
     // The speaker's own policy objects, falling back to the file's top-level ones.
@@ -708,6 +785,16 @@ void read_speaker(Reader& reader, const YAML::Node& node, const std::shared_ptr<
         speaker.prefer_oldest_external = reader.boolean(v, "prefer_oldest_external").value_or(false);
     if (const auto v = node["maximum_paths"])
         if (auto value = reader.unsigned_integer(v, "maximum_paths", 1, 64)) speaker.maximum_paths = static_cast<unsigned>(*value);
+    if (const auto v = node["fib"]) speaker.fib = reader.boolean(v, "fib");
+    const auto each = [&](const char* key, auto read) {
+        const auto list = node[key];
+        if (!list) return;
+        if (!list.IsSequence()) reader.error(list, std::string(key) + " must be a list");
+        else
+            for (const auto& item : list) read(reader, item, speaker);
+    };
+    each("interfaces", read_interface);
+    each("static_routes", read_static_route);
     if (const auto v = node["ebgp_requires_policy"])
         speaker.ebgp_requires_policy = reader.boolean(v, "ebgp_requires_policy").value_or(true);
     if (const auto list = node["networks"]) {

@@ -100,10 +100,16 @@ std::string triangle_yaml(unsigned short port) {
       << "  - name: a\n    asn: 65001\n    router_id: 10.0.0.1\n    ebgp_requires_policy: false\n    listen: 127.0.0.2:" << p << "\n"
       << "    networks:\n      - prefix: 192.0.2.0/24\n        med: 7\n        communities: [\"65001:7\"]\n"
       << "    neighbors:\n"
-      << "      - {name: b, address: 127.0.0.3:" << p << ", asn: 65002, hold_time: 9, connect_retry: 1}\n"
+      << "      - {name: b, address: 127.0.0.3:" << p
+      << ", asn: 65002, hold_time: 9, connect_retry: 1, next_hop: {ipv4: 10.0.12.1}}\n"
       << "      - {name: c, address: 127.0.0.4:" << p
       << ", asn: 65003, hold_time: 9, connect_retry: 1, advertisement_interval: 3}\n"
       << "  - name: b\n    asn: 65002\n    router_id: 10.0.0.2\n    ebgp_requires_policy: false\n    listen: 127.0.0.3:" << p << "\n"
+      // b's forwarding table: a's routes (next hop 10.0.12.1) resolve on to-a; c's
+      // (next hop c's transport address) resolve nowhere.
+      << "    interfaces:\n      - {name: to-a, address: 10.0.12.2/30}\n      - {name: lan, address: 10.0.2.1/24}\n"
+      << "    static_routes:\n      - {prefix: 0.0.0.0/0, next_hop: 10.0.2.254}\n"
+      << "      - {prefix: 203.0.113.0/24, blackhole: true}\n"
       << "    neighbors:\n"
       << "      - {name: a, address: 127.0.0.2:" << p << ", asn: 65001, hold_time: 9, connect_retry: 1}\n"
       << "      - {name: c, address: 127.0.0.4:" << p << ", asn: 65003, hold_time: 9, connect_retry: 1}\n"
@@ -233,6 +239,37 @@ TEST_CASE("bgpemuctl inspects and drives a running bgpemud", "[integration][admi
             },
             20s));
         (void)before;
+    }
+
+    SECTION("show fib: connected, static and BGP routes, lookups, an unresolvable next hop") {
+        const auto lookup = [&](const char* address) { return ctl.result({"show", "fib", "b", address}); };
+        REQUIRE(wait_until([&] { return lookup("192.0.2.7").at("route").as_object().at("prefix") == "192.0.2.0/24"; },
+                           20s));
+        const auto via_a = lookup("192.0.2.7").at("route").as_object();
+        CHECK(via_a.at("protocol") == "ebgp");
+        CHECK(via_a.at("source") == "a");
+        CHECK(via_a.at("next_hop").at("address") == "10.0.12.1");
+        CHECK(via_a.at("next_hop").at("interface") == "to-a");
+        // Anything else takes the static default; the blackhole swallows its prefix.
+        const auto other = lookup("198.51.100.1").at("route").as_object();
+        CHECK(other.at("prefix") == "0.0.0.0/0");
+        CHECK(other.at("next_hop").at("interface") == "lan");
+        CHECK(lookup("203.0.113.9").at("route").at("blackhole") == true);
+        CHECK(lookup("10.0.12.1").at("route").at("protocol") == "connected");
+
+        // Without the session to a, b's best path is c's, whose next hop (c's transport
+        // address) resolves nowhere: not installed, and the lookup falls back to the default.
+        ctl.result({"session", "shutdown", "b", "a"});
+        CHECK(wait_until([&] { return lookup("192.0.2.7").at("route").at("prefix") == "0.0.0.0/0"; }, 20s));
+        const auto table = ctl.run({"show", "fib", "b"}, false);
+        INFO(table.output);
+        CHECK(table.output.find("unreachable next hop 127.0.0.4") != std::string::npos);
+        ctl.result({"session", "enable", "b", "a"});
+        CHECK(wait_until([&] { return lookup("192.0.2.7").at("route").at("prefix") == "192.0.2.0/24"; }, 20s));
+        // A bad address is an error, not a crash.
+        const auto bad = ctl.run({"show", "fib", "b", "not-an-address"});
+        CHECK(bad.exit_code == 1);
+        CHECK(bad.output.find("bad_argument") != std::string::npos);
     }
 
     SECTION("the minimum route advertisement interval batches UPDATEs") {

@@ -237,6 +237,66 @@ speakers:
     CHECK(has_error(errors, "21:115", "out of range"));
 }
 
+TEST_CASE("interfaces and static routes: the forwarding table's configuration", "[config][fib]") {
+    const auto loaded = parse_config(R"(speakers:
+  - name: ce
+    asn: 65021
+    router_id: 10.0.0.1
+    listen: 127.0.0.2:1790
+    interfaces:
+      - {name: to-msee, address: 192.168.30.17/30}
+      - {name: tunnel, address: "2001:db8::1/64"}
+    static_routes:
+      - {prefix: 0.0.0.0/0, next_hop: 192.168.30.18}
+      - {prefix: 10.0.0.0/8, next_hop: [192.168.30.18, 192.168.30.19]}
+      - {prefix: 203.0.113.0/24, blackhole: true}
+  - name: route-server
+    asn: 65000
+    router_id: 10.0.0.2
+    listen: 127.0.0.3:1790
+)", "test.yaml");
+    INFO((loaded.errors.empty() ? std::string() : loaded.errors.front().to_string()));
+    REQUIRE(loaded.ok());
+    const auto& ce = loaded.config.speakers.at(0);
+    REQUIRE(ce.interfaces.size() == 2);
+    CHECK(ce.interfaces[0].name == "to-msee");
+    CHECK(ce.interfaces[0].address.to_string() == "192.168.30.17");
+    CHECK(ce.interfaces[0].length == 30);
+    CHECK(ce.interfaces[1].length == 64);
+    REQUIRE(ce.static_routes.size() == 3);
+    CHECK(ce.static_routes[1].next_hops.size() == 2);
+    CHECK(ce.static_routes[2].blackhole);
+    CHECK(ce.has_fib());
+    CHECK_FALSE(loaded.config.speakers.at(1).has_fib());  // nothing to forward with
+
+    const auto errors = errors_of(R"(speakers:
+  - name: ce
+    asn: 65021
+    router_id: 10.0.0.1
+    listen: 127.0.0.2:1790
+    interfaces:
+      - {name: a, address: 192.168.30.17}
+      - {name: b, address: 10.0.0.1/33}
+      - {name: c, address: 10.0.0.1/8}
+      - {name: c, address: 10.0.0.2/8}
+    static_routes:
+      - {prefix: 10.0.0.0/8}
+      - {prefix: 10.0.0.0/8, next_hop: "2001:db8::1"}
+      - {prefix: 10.0.0.0/8, next_hop: 10.0.0.9, blackhole: true}
+)");
+    INFO([&] {
+        std::string all;
+        for (const auto& e : errors) all += e + "\n";
+        return all;
+    }());
+    CHECK(has_error(errors, "7:28", "must be ADDRESS/LENGTH"));
+    CHECK(has_error(errors, "8:28", "must be ADDRESS/LENGTH"));
+    CHECK(has_error(errors, "10:9", "duplicate interface name 'c'"));
+    CHECK(has_error(errors, "12:9", "needs 'next_hop'"));
+    CHECK(has_error(errors, "13:40", "not of the prefix's address family"));
+    CHECK(has_error(errors, "14:9", "has both"));
+}
+
 TEST_CASE("cross-checks: duplicate names and listeners", "[config]") {
     const auto errors = errors_of(R"(speakers:
   - {name: a, asn: 1, router_id: 1.1.1.1, listen: "127.0.0.2:1790"}
