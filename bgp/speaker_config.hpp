@@ -87,6 +87,8 @@ struct StaticRouteConfig {
 
 struct SpeakerConfig {
     std::string name;
+    std::string role;             // an Azure role preset ("msee", ...), or empty
+    bool premium_circuit = false; // role msee: the circuit's prefix limit toward CEs is 10000
     std::uint32_t asn = 0;
     std::uint32_t router_id = 0;  // host order
     TransportEndpoint listen;     // the listening socket; also the default update-source

@@ -155,6 +155,7 @@ json::value AdminCommands::status() const {
         const auto& config = speaker->config();
         speakers.push_back(json::object{
             {"name", config.name},
+            {"role", config.role.empty() ? json::value(nullptr) : json::value(config.role)},
             {"asn", config.asn},
             {"router_id", router_id_text(config.router_id)},
             {"listen", endpoint_text(config.listen.address, config.listen.port)},

@@ -250,10 +250,10 @@ void print_table(const std::vector<std::vector<std::string>>& rows) {
 void print_status(const json::object& result) {
     std::cout << "bgpemud " << text(result, "version") << ", config " << text(result, "config") << ", up "
               << duration(result.at("uptime_s").to_number<std::int64_t>()) << "\n\n";
-    std::vector<std::vector<std::string>> rows{{"NODE", "ASN", "ROUTER-ID", "LISTEN", "SESSIONS", "ROUTES"}};
+    std::vector<std::vector<std::string>> rows{{"NODE", "ROLE", "ASN", "ROUTER-ID", "LISTEN", "SESSIONS", "ROUTES"}};
     for (const auto& s : result.at("speakers").as_array()) {
         const auto& o = s.as_object();
-        rows.push_back({text(o, "name"), text(o, "asn"), text(o, "router_id"), text(o, "listen"),
+        rows.push_back({text(o, "name"), text(o, "role"), text(o, "asn"), text(o, "router_id"), text(o, "listen"),
                         text(o, "sessions_established") + "/" + text(o, "sessions"), text(o, "routes")});
     }
     print_table(rows);

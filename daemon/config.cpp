@@ -9,6 +9,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "bgp/attribute_text.hpp"
+#include "daemon/roles.hpp"
 #include "rib/policy.hpp"
 
 namespace bgpemu::daemon {
@@ -658,16 +659,33 @@ void read_neighbor_policy(Reader& reader, const YAML::Node& node, const rib::Pol
     }
 }
 
-void read_neighbor(Reader& reader, const YAML::Node& node, bgp::SpeakerConfig& speaker) {
+// The role of each speaker in the file, by name: a neighbour's defaults depend on its
+// peer's role (read before the speakers, so order in the file does not matter).
+using RolesByName = std::map<std::string, Role, std::less<>>;
+
+void read_neighbor(Reader& reader, const YAML::Node& node, Role role, const RolesByName& roles,
+                   bgp::SpeakerConfig& speaker) {
     if (!reader.is_map(node, "neighbor")) return;
     reader.check_keys(node,
                       {"name", "description", "address", "asn", "local_address", "passive", "shutdown", "hold_time",
                        "connect_retry", "advertisement_interval", "ebgp_multihop", "next_hop_self", "allowas_in", "sender_side_loop_detection",
                        "weight", "families", "extended_message", "next_hop", "route_map_in", "route_map_out",
-                       "prefix_list_in", "prefix_list_out", "remove_private_as", "as_override", "maximum_prefix"},
+                       "prefix_list_in", "prefix_list_out", "remove_private_as", "as_override", "maximum_prefix",
+                       "peer_role"},
                       "neighbor");
     bgp::NeighborConfig neighbor;
     bool complete = true;
+    // Role defaults first, so that every key below overrides them.
+    Role peer_role = Role::none;
+    if (const auto v = node["peer_role"]) {
+        if (auto text = reader.string(v, "peer_role")) {
+            if (auto parsed = parse_role(*text)) peer_role = *parsed;
+            else reader.error(v, "peer_role must be ce, msee, er-gateway or vpn-gateway, not '" + *text + "'");
+        }
+    } else if (const auto name = node["name"]; name && name.IsScalar()) {
+        if (const auto it = roles.find(name.Scalar()); it != roles.end()) peer_role = it->second;
+    }
+    apply_neighbor_defaults(role, peer_role, speaker.premium_circuit, *speaker.policy, neighbor);
     if (const auto address = node["address"]) {
         if (auto value = reader.endpoint(address, "neighbor address", std::uint16_t{179})) neighbor.remote = *value;
         else complete = false;
@@ -691,6 +709,8 @@ void read_neighbor(Reader& reader, const YAML::Node& node, bgp::SpeakerConfig& s
     if (const auto v = node["hold_time"]) {
         if (auto value = reader.unsigned_integer(v, "hold_time", 0, 65535)) {
             if (*value == 1 || *value == 2) reader.error(v, "hold_time must be 0 or at least 3 seconds (RFC 4271 §4.2)");
+            if (role == Role::vpn_gateway && *value != vpn_gateway_hold_time)
+                reader.error(v, "a vpn-gateway's hold time is fixed at 180 s (keepalive 60 s), as in Azure");
             neighbor.hold_time = static_cast<std::uint16_t>(*value);
         }
     }
@@ -740,18 +760,30 @@ void read_neighbor(Reader& reader, const YAML::Node& node, bgp::SpeakerConfig& s
 }
 
 void read_speaker(Reader& reader, const YAML::Node& node, const std::shared_ptr<const rib::PolicySet>& global,
-                  DaemonConfig& config) {
+                  const RolesByName& roles, DaemonConfig& config) {
     if (!reader.is_map(node, "speaker")) return;
     reader.check_keys(node,
-                      {"name", "asn", "router_id", "listen", "hostname", "neighbors", "networks", "always_compare_med",
-                       "prefer_oldest_external", "maximum_paths", "ebgp_requires_policy", "policy", "interfaces",
-                       "static_routes", "fib"},
+                      {"name", "role", "asn", "router_id", "listen", "hostname", "neighbors", "networks",
+                       "always_compare_med", "prefer_oldest_external", "maximum_paths", "ebgp_requires_policy", "policy",
+                       "interfaces", "static_routes", "fib", "premium_circuit"},
                       "speaker");
     bgp::SpeakerConfig speaker;
+    Role role = Role::none;
+    if (const auto v = node["role"]) {
+        if (auto text = reader.string(v, "role")) {
+            if (auto parsed = parse_role(*text)) role = *parsed;
+            else reader.error(v, "role must be ce, msee, er-gateway or vpn-gateway, not '" + *text + "'");
+        }
+    }
+    speaker.role = role_name(role);
+    apply_speaker_defaults(role, speaker);
+    if (const auto v = node["premium_circuit"]) {
+        speaker.premium_circuit = reader.boolean(v, "premium_circuit").value_or(false);
+        if (role != Role::msee) reader.error(v, "premium_circuit applies to role msee only");
+    }
     // The speaker's own policy objects, falling back to the file's top-level ones.
     auto policy = std::make_shared<rib::PolicySet>(global);
     if (const auto v = node["policy"]) read_policy(reader, v, *policy);
-    speaker.policy = std::move(policy);
     bool complete = true;
     if (const auto v = node["name"]) speaker.name = reader.string(v, "speaker name").value_or("");
     if (speaker.name.empty()) {
@@ -761,6 +793,12 @@ void read_speaker(Reader& reader, const YAML::Node& node, const std::shared_ptr<
     if (const auto v = node["asn"]) {
         if (auto value = reader.unsigned_integer(v, "asn", 1, max_asn)) speaker.asn = static_cast<std::uint32_t>(*value);
         else complete = false;
+        if (role == Role::ce && is_azure_reserved_asn(speaker.asn))
+            reader.error(v, "ASN " + std::to_string(speaker.asn) + " is reserved (by Azure: 8074, 8075, 12076, 65515, "
+                                                                  "65517-65520; by IANA: 23456, 64496-64511, 65535-65551) "
+                                                                  "and Azure refuses it for a customer router");
+    } else if (const auto asn = default_asn(role)) {
+        speaker.asn = *asn;
     } else {
         reader.error(node, "speaker '" + speaker.name + "' needs an 'asn'");
         complete = false;
@@ -801,7 +839,12 @@ void read_speaker(Reader& reader, const YAML::Node& node, const std::shared_ptr<
         if (!list.IsSequence()) reader.error(list, "networks must be a list");
         else
             for (const auto& item : list) read_network(reader, item, speaker);
+        if (role == Role::er_gateway && speaker.networks.size() > er_gateway_max_advertised)
+            reader.error(list, "an er-gateway advertises at most 1000 prefixes (its VNet and spokes), not " +
+                                   std::to_string(speaker.networks.size()));
     }
+    add_role_policy(role, speaker, *policy);
+    speaker.policy = std::move(policy);
     if (const auto list = node["neighbors"]) {
         if (!list.IsSequence()) {
             reader.error(list, "neighbors must be a list");
@@ -810,7 +853,7 @@ void read_speaker(Reader& reader, const YAML::Node& node, const std::shared_ptr<
             std::map<std::string, YAML::Mark> addresses;
             for (const auto& item : list) {
                 const auto before = speaker.neighbors.size();
-                read_neighbor(reader, item, speaker);
+                read_neighbor(reader, item, role, roles, speaker);
                 if (speaker.neighbors.size() == before) continue;
                 const auto& added = speaker.neighbors.back();
                 if (!names.emplace(added.name, item.Mark()).second)
@@ -858,9 +901,15 @@ LoadedConfig parse_config(const std::string& yaml_text, const std::string& file)
     } else {
         std::map<std::string, YAML::Mark> names;
         std::map<std::string, std::string> listeners;
+        RolesByName roles;
+        for (const auto& item : speakers) {
+            if (!item.IsMap() || !item["name"] || !item["name"].IsScalar() || !item["role"] || !item["role"].IsScalar())
+                continue;
+            if (const auto role = parse_role(item["role"].Scalar())) roles[item["name"].Scalar()] = *role;
+        }
         for (const auto& item : speakers) {
             const auto before = loaded.config.speakers.size();
-            read_speaker(reader, item, global_policy, loaded.config);
+            read_speaker(reader, item, global_policy, roles, loaded.config);
             if (loaded.config.speakers.size() == before) continue;
             const auto& added = loaded.config.speakers.back();
             if (!names.emplace(added.name, item.Mark()).second)

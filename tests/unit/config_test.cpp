@@ -297,6 +297,111 @@ TEST_CASE("interfaces and static routes: the forwarding table's configuration", 
     CHECK(has_error(errors, "14:9", "has both"));
 }
 
+TEST_CASE("Azure roles: presets by role and peer role, overridable, reserved ASNs refused", "[config][roles]") {
+    const auto loaded = parse_config(R"(speakers:
+  - name: msee
+    role: msee
+    router_id: 10.0.0.1
+    listen: 127.0.0.2:1790
+    premium_circuit: true
+    neighbors:
+      - {name: ce, address: 127.0.0.3:1790, asn: 65021}
+      - {name: gw, address: 127.0.0.4:1790, asn: 65515}
+      - {name: outside, address: 127.0.0.9:179, asn: 65515, peer_role: er-gateway}
+      - {name: ce2, address: 127.0.0.8:179, asn: 65022, allowas_in: 0, peer_role: ce}
+  - name: ce
+    role: ce
+    asn: 65021
+    router_id: 10.0.0.3
+    listen: 127.0.0.3:1790
+    neighbors:
+      - {name: msee, address: 127.0.0.2:1790, asn: 12076}
+  - name: gw
+    role: er-gateway
+    router_id: 10.0.0.4
+    listen: 127.0.0.4:1790
+    networks: [10.10.30.0/24]
+    neighbors:
+      - {name: msee, address: 127.0.0.2:1790, asn: 12076}
+  - name: vpn
+    role: vpn-gateway
+    router_id: 10.0.0.5
+    listen: 127.0.0.5:1790
+    networks: [10.10.30.0/24]
+    neighbors:
+      - {name: site, address: 127.0.0.6:1790, asn: 65030}
+)", "test.yaml");
+    INFO((loaded.errors.empty() ? std::string() : loaded.errors.front().to_string()));
+    REQUIRE(loaded.ok());
+    const auto& msee = loaded.config.speakers.at(0);
+    CHECK(msee.role == "msee");
+    CHECK(msee.asn == 12076);  // the role's ASN
+    CHECK_FALSE(msee.ebgp_requires_policy);
+    const auto& to_ce = msee.neighbors.at(0);
+    CHECK(to_ce.remove_private_as == rib::RemovePrivateAs::yes);
+    CHECK(to_ce.allowas_in == 2);
+    CHECK(to_ce.maximum_prefix == 10000);  // premium circuit
+    CHECK(to_ce.maximum_prefix_warning_percent == 80);
+    CHECK(to_ce.maximum_prefix_restart == std::chrono::seconds(60));
+    CHECK_FALSE(to_ce.as_override);
+    CHECK(msee.neighbors.at(1).as_override);  // the peer speaker's role decides
+    CHECK(msee.neighbors.at(1).remove_private_as == rib::RemovePrivateAs::no);
+    CHECK(msee.neighbors.at(2).as_override);  // peer_role for a router outside the file
+    CHECK(msee.neighbors.at(3).allowas_in == 0);  // an explicit key wins over the preset
+
+    const auto& gw = loaded.config.speakers.at(2);
+    CHECK(gw.asn == 65515);
+    CHECK(gw.maximum_paths == 4);
+    const auto& gw_msee = gw.neighbors.at(0);
+    REQUIRE(gw_msee.route_map_in);
+    REQUIRE(gw_msee.route_map_out);
+    // Imports refuse its own space and anything inside it; exports only what it originates.
+    // (Named prefixes: a PolicyRoute holds a reference, which must not bind to a temporary.)
+    const auto inside_prefix = *bgp::Prefix::parse("10.10.30.128/25");
+    const auto other_prefix = *bgp::Prefix::parse("10.2.30.0/25");
+    const auto own_prefix = *bgp::Prefix::parse("10.10.30.0/24");
+    const auto default_prefix = *bgp::Prefix::parse("0.0.0.0/0");
+    bgp::PathAttributes a;
+    rib::PolicyRoute inside{inside_prefix, a, rib::RouteSource::ebgp, "msee"};
+    CHECK_FALSE(gw_msee.route_map_in->apply(inside));
+    rib::PolicyRoute other{other_prefix, a, rib::RouteSource::ebgp, "msee"};
+    CHECK(gw_msee.route_map_in->apply(other));
+    CHECK_FALSE(gw_msee.route_map_out->apply(other));
+    rib::PolicyRoute own{own_prefix, a, rib::RouteSource::local, "msee"};
+    CHECK(gw_msee.route_map_out->apply(own));
+
+    const auto& vpn = loaded.config.speakers.at(3).neighbors.at(0);
+    CHECK(vpn.hold_time == 180);
+    CHECK(vpn.maximum_prefix == 4000);
+    REQUIRE(vpn.route_map_out);
+    rib::PolicyRoute learned{other_prefix, a, rib::RouteSource::ebgp, "site"};
+    CHECK(vpn.route_map_out->apply(learned));  // transit between site-to-site peers
+    rib::PolicyRoute default_route{default_prefix, a, rib::RouteSource::ebgp, "site"};
+    CHECK_FALSE(vpn.route_map_out->apply(default_route));
+
+    const auto errors = errors_of(R"(speakers:
+  - {name: a, role: ce, asn: 12076, router_id: 1.1.1.1, listen: "127.0.0.2:1790"}
+  - {name: b, role: ce, asn: 65518, router_id: 1.1.1.2, listen: "127.0.0.3:1790"}
+  - name: c
+    role: vpn-gateway
+    router_id: 1.1.1.3
+    listen: 127.0.0.4:1790
+    neighbors:
+      - {name: x, address: 127.0.0.9, asn: 65001, hold_time: 90}
+  - {name: d, role: router, asn: 65001, router_id: 1.1.1.4, listen: "127.0.0.5:1790", premium_circuit: true}
+)");
+    INFO([&] {
+        std::string all;
+        for (const auto& e : errors) all += e + "\n";
+        return all;
+    }());
+    CHECK(has_error(errors, "2:30", "ASN 12076 is reserved"));
+    CHECK(has_error(errors, "3:30", "ASN 65518 is reserved"));
+    CHECK(has_error(errors, "9:62", "hold time is fixed at 180 s"));
+    CHECK(has_error(errors, "10:21", "role must be ce, msee, er-gateway or vpn-gateway"));
+    CHECK(has_error(errors, "10:104", "premium_circuit applies to role msee only"));
+}
+
 TEST_CASE("cross-checks: duplicate names and listeners", "[config]") {
     const auto errors = errors_of(R"(speakers:
   - {name: a, asn: 1, router_id: 1.1.1.1, listen: "127.0.0.2:1790"}

@@ -1,0 +1,144 @@
+#include "daemon/roles.hpp"
+
+namespace bgpemu::daemon {
+
+namespace {
+
+rib::RouteMapEntry entry(std::uint32_t sequence, rib::PolicyAction action) {
+    rib::RouteMapEntry e;
+    e.sequence = sequence;
+    e.action = action;
+    return e;
+}
+
+// A prefix list that matches the node's own networks and everything inside them.
+rib::PrefixList own_spaces(const bgp::SpeakerConfig& speaker) {
+    rib::PrefixList list{"role:own-spaces", {}};
+    std::uint32_t sequence = 0;
+    for (const auto& network : speaker.networks) {
+        rib::PrefixListEntry e;
+        e.sequence = sequence += 5;
+        e.prefix = network.prefix;
+        e.le = static_cast<std::uint8_t>(bgp::max_prefix_length(network.prefix.afi()));
+        list.entries.push_back(e);
+    }
+    return list;
+}
+
+}  // namespace
+
+std::optional<Role> parse_role(std::string_view text) {
+    if (text == "ce") return Role::ce;
+    if (text == "msee") return Role::msee;
+    if (text == "er-gateway") return Role::er_gateway;
+    if (text == "vpn-gateway") return Role::vpn_gateway;
+    return std::nullopt;
+}
+
+const char* role_name(Role role) noexcept {
+    switch (role) {
+        case Role::none: return "";
+        case Role::ce: return "ce";
+        case Role::msee: return "msee";
+        case Role::er_gateway: return "er-gateway";
+        case Role::vpn_gateway: return "vpn-gateway";
+    }
+    return "";
+}
+
+std::optional<std::uint32_t> default_asn(Role role) noexcept {
+    switch (role) {
+        case Role::msee: return 12076;
+        case Role::er_gateway:
+        case Role::vpn_gateway: return 65515;
+        default: return std::nullopt;
+    }
+}
+
+bool is_azure_reserved_asn(std::uint32_t asn) noexcept {
+    return asn == 8074 || asn == 8075 || asn == 12076 || asn == 65515 || (asn >= 65517 && asn <= 65520) ||
+           asn == 23456 || (asn >= 64496 && asn <= 64511) || (asn >= 65535 && asn <= 65551);
+}
+
+void apply_speaker_defaults(Role role, bgp::SpeakerConfig& speaker) {
+    if (role == Role::none) return;
+    // Neither Azure nor a Cisco IOS CE applies RFC 8212.
+    speaker.ebgp_requires_policy = false;
+    // An ExpressRoute gateway spreads traffic over both MSEEs of a circuit.
+    if (role == Role::er_gateway) speaker.maximum_paths = 4;
+}
+
+void add_role_policy(Role role, const bgp::SpeakerConfig& speaker, rib::PolicySet& policy) {
+    using rib::PolicyAction;
+    if (role == Role::er_gateway) {
+        policy.prefix_lists["role:own-spaces"] = own_spaces(speaker);
+        const auto* own = &policy.prefix_lists["role:own-spaces"];
+        // It never accepts a route equal to or inside its own or its spokes' spaces...
+        rib::RouteMap in{"role:er-gateway-in", {}};
+        in.entries.push_back(entry(10, PolicyAction::deny));
+        in.entries.back().match.prefix_list = own;
+        in.entries.push_back(entry(20, PolicyAction::permit));
+        policy.route_maps[in.name] = in;
+        // ...and never re-advertises what it learned: only its own spaces go out.
+        rib::RouteMap out{"role:er-gateway-out", {}};
+        out.entries.push_back(entry(10, PolicyAction::permit));
+        out.entries.back().match.source = rib::RouteSource::local;
+        policy.route_maps[out.name] = out;
+    }
+    if (role == Role::vpn_gateway) {
+        policy.prefix_lists["role:own-spaces"] = own_spaces(speaker);
+        rib::PrefixList defaults{"role:default-route", {}};
+        for (const char* text : {"0.0.0.0/0", "::/0"}) {
+            rib::PrefixListEntry e;
+            e.sequence = defaults.entries.empty() ? 5 : 10;
+            e.prefix = *bgp::Prefix::parse(text);
+            defaults.entries.push_back(e);
+        }
+        policy.prefix_lists[defaults.name] = defaults;
+        // Its own spaces go out; learned routes transit between its BGP peers except
+        // a default route and anything inside a VNet space.
+        rib::RouteMap out{"role:vpn-gateway-out", {}};
+        out.entries.push_back(entry(10, PolicyAction::permit));
+        out.entries.back().match.source = rib::RouteSource::local;
+        out.entries.push_back(entry(20, PolicyAction::deny));
+        out.entries.back().match.prefix_list = &policy.prefix_lists["role:default-route"];
+        out.entries.push_back(entry(30, PolicyAction::deny));
+        out.entries.back().match.prefix_list = &policy.prefix_lists["role:own-spaces"];
+        out.entries.push_back(entry(40, PolicyAction::permit));
+        policy.route_maps[out.name] = out;
+    }
+}
+
+void apply_neighbor_defaults(Role role, Role peer_role, bool premium_circuit, const rib::PolicySet& policy,
+                             bgp::NeighborConfig& neighbor) {
+    switch (role) {
+        case Role::msee:
+            if (peer_role == Role::er_gateway || peer_role == Role::vpn_gateway) {
+                // The gateway's ASN becomes 12076, so one VNet's prefixes reach another
+                // VNet's gateway on the circuit as "12076 12076".
+                neighbor.as_override = true;
+            } else {
+                // Toward the customer: on-premises sees VNet prefixes as "12076" alone.
+                neighbor.remove_private_as = rib::RemovePrivateAs::yes;
+                neighbor.allowas_in = 2;
+                neighbor.maximum_prefix = premium_circuit ? 10000 : 4000;
+                neighbor.maximum_prefix_warning_percent = 80;
+                neighbor.maximum_prefix_restart = std::chrono::seconds(60);
+            }
+            break;
+        case Role::er_gateway:
+            neighbor.route_map_in = policy.route_map("role:er-gateway-in");
+            neighbor.route_map_out = policy.route_map("role:er-gateway-out");
+            break;
+        case Role::vpn_gateway:
+            neighbor.hold_time = vpn_gateway_hold_time;
+            neighbor.maximum_prefix = 4000;
+            neighbor.ebgp_multihop = 255;  // BGP runs over the IPsec tunnel
+            neighbor.route_map_out = policy.route_map("role:vpn-gateway-out");
+            break;
+        case Role::ce:
+        case Role::none: break;
+    }
+}
+
+}  // namespace bgpemu::daemon

@@ -1,0 +1,194 @@
+// The reference topology (configs/azure-interop.yaml: the Azure back-end connectivity
+// setup, twelve speakers with Azure role presets) run by a real bgpemud: it converges,
+// and every node's Loc-RIB holds what section 3 of ../shared/spec/seed-test-setup.md
+// lists (AS paths, the CE's local-preference 200 on the ExpressRoute path, ECMP on the
+// ExpressRoute gateways) and what the visibility table of section 4 says each network
+// can or cannot reach. The file is used as shipped, with only its port changed.
+#include <boost/json.hpp>
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "process.hpp"
+#include "routers.hpp"
+
+namespace bgpemu::test {
+namespace {
+
+using namespace std::chrono_literals;
+namespace json = boost::json;
+
+// The prefixes of the reference networks.
+const std::map<std::string, std::string> network_prefix = {
+    {"hub", "10.10.30.0/24"}, {"spoke", "10.11.30.0/26"}, {"branch", "10.11.30.64/26"},
+    {"loc1", "10.2.30.0/25"}, {"loc2", "10.1.31.0/25"},   {"remote", "10.17.30.0/24"},
+};
+
+struct Daemon {
+    TempDir dir{"bgpemu-reference"};
+    std::filesystem::path socket = dir.path() / "bgpemud.sock";
+    std::optional<BgpemuDaemon> process;
+
+    Daemon() {
+        std::ifstream in(std::string(BGPEMU_SOURCE_DIR) + "/configs/azure-interop.yaml");
+        std::stringstream text;
+        text << in.rdbuf();
+        std::string yaml = text.str();
+        REQUIRE(yaml.find(":1179") != std::string::npos);
+        const std::string port = ":" + std::to_string(test_port(9));
+        for (auto at = yaml.find(":1179"); at != std::string::npos; at = yaml.find(":1179", at + port.size()))
+            yaml.replace(at, 5, port);
+        process.emplace(yaml, dir.path());
+    }
+
+    json::value run(const std::vector<std::string>& words) const {
+        std::vector<std::string> argv{BGPEMU_BGPEMUCTL_PATH, "--socket", socket.string(), "--json"};
+        argv.insert(argv.end(), words.begin(), words.end());
+        const auto reply = run_command(argv, 15s);
+        json::error_code error;
+        auto value = json::parse(reply.output, error);
+        if (error || !value.is_object() || !value.as_object().contains("result")) return nullptr;
+        return value.at("result");
+    }
+
+    // prefix -> its paths, best first, as "from|as_path|local_pref|best|multipath".
+    std::map<std::string, std::vector<json::object>> rib(const std::string& node) const {
+        std::map<std::string, std::vector<json::object>> out;
+        const auto result = run({"show", "rib", node});
+        if (!result.is_object()) return out;
+        for (const auto& route : result.at("routes").as_array())
+            for (const auto& path : route.at("paths").as_array())
+                out[std::string(route.at("prefix").as_string())].push_back(path.as_object());
+        return out;
+    }
+};
+
+std::string as_path_of(const json::object& path) { return std::string(path.at("as_path").as_string()); }
+
+// The best path's AS path, and the neighbours of the ECMP set.
+struct Best {
+    std::string as_path;
+    std::set<std::string> from;
+    std::optional<std::int64_t> local_pref;
+};
+std::optional<Best> best_of(const std::vector<json::object>& paths) {
+    std::optional<Best> best;
+    for (const auto& p : paths) {
+        if (!p.at("best").as_bool() && !p.at("multipath").as_bool()) continue;
+        if (!best) best.emplace();
+        if (p.at("best").as_bool()) {
+            best->as_path = as_path_of(p);
+            if (!p.at("local_pref").is_null()) best->local_pref = p.at("local_pref").to_number<std::int64_t>();
+        }
+        best->from.insert(std::string(p.at("from").as_string()));
+    }
+    return best;
+}
+
+}  // namespace
+
+TEST_CASE("the reference topology converges to the documented control-plane outcome", "[integration][reference]") {
+    Daemon daemon;
+    // All sessions up but the one shut down on purpose (loc1-ce2 -- er1-msee2, both ends).
+    const bool converged = wait_until(
+        [&] {
+            const auto status = daemon.run({"status"});
+            if (!status.is_object()) return false;
+            std::int64_t up = 0;
+            std::int64_t configured = 0;
+            for (const auto& s : status.at("speakers").as_array()) {
+                up += s.at("sessions_established").to_number<std::int64_t>();
+                configured += s.at("sessions").to_number<std::int64_t>();
+            }
+            return configured == 24 && up == 22;
+        },
+        60s, 500ms);
+    if (!converged) UNSCOPED_INFO("bgpemud log:\n" << daemon.process->log());
+    REQUIRE(converged);
+    // Routes settle right after the sessions: poll until the last node has its table.
+    REQUIRE(wait_until([&] { return daemon.rib("loc2-ce2").size() == 3 && daemon.rib("remote-ergw").size() == 4; },
+                       20s));
+
+    SECTION("section 3: the AS paths each node prints") {
+        struct Expected {
+            const char* node;
+            const char* prefix;
+            const char* as_path;
+            std::set<std::string> from;  // the best path's neighbour, or the ECMP set
+            std::optional<std::int64_t> local_pref = std::nullopt;
+        };
+        const std::vector<Expected> expected = {
+            {"loc1-ce1", "10.10.30.0/24", "12076", {"er1-msee1"}, 200},
+            {"loc1-ce1", "10.11.30.0/26", "12076", {"er1-msee1"}, 200},
+            {"loc1-ce1", "10.17.30.0/24", "12076", {"er1-msee1"}, 200},
+            {"loc1-ce1", "10.11.30.64/26", "65515 65516", {"hub-vpngw"}},
+            {"hub-ergw", "10.2.30.0/25", "12076 65021", {"er1-msee1"}},
+            {"hub-ergw", "10.17.30.0/24", "12076 12076", {"er1-msee1", "er1-msee2"}},
+            {"hub-ergw", "10.1.31.0/25", "12076 65020", {"er2-msee1", "er2-msee2"}},
+            {"hub-vpngw", "10.2.30.0/25", "65021", {"loc1-ce1"}},
+            {"hub-vpngw", "10.11.30.64/26", "65516", {"branch-vpngw"}},
+            {"branch-vpngw", "10.2.30.0/25", "65515 65021", {"hub-vpngw"}},
+            {"branch-vpngw", "10.10.30.0/24", "65515", {"hub-vpngw"}},
+            {"remote-ergw", "10.10.30.0/24", "12076 12076", {"er1-msee1", "er1-msee2"}},
+            {"remote-ergw", "10.2.30.0/25", "12076 65021", {"er1-msee1"}},
+            {"loc2-ce1", "10.10.30.0/24", "12076", {"er2-msee1"}},
+            {"loc2-ce1", "10.11.30.0/26", "12076", {"er2-msee1"}},
+            {"loc2-ce2", "10.10.30.0/24", "12076", {"er2-msee2"}},
+            {"loc2-ce2", "10.11.30.0/26", "12076", {"er2-msee2"}},
+        };
+        std::map<std::string, std::map<std::string, std::vector<json::object>>> ribs;
+        for (const auto& e : expected) {
+            if (!ribs.count(e.node)) ribs[e.node] = daemon.rib(e.node);
+            INFO(e.node << " " << e.prefix);
+            const auto best = best_of(ribs[e.node][e.prefix]);
+            REQUIRE(best);
+            CHECK(best->as_path == e.as_path);
+            CHECK(best->from == e.from);
+            if (e.local_pref) CHECK(best->local_pref == e.local_pref);
+        }
+        // loc1-ce1 keeps the VPN path as the alternative, with the default local-pref.
+        const auto& hub_at_loc1 = ribs["loc1-ce1"]["10.10.30.0/24"];
+        REQUIRE(hub_at_loc1.size() == 2);
+        CHECK(hub_at_loc1[1].at("from") == "hub-vpngw");
+        CHECK(as_path_of(hub_at_loc1[1]) == "65515");
+        CHECK(hub_at_loc1[1].at("lost_at") == "local_pref");
+        // loc2's CEs learn the hub and its spoke, nothing else.
+        for (const char* node : {"loc2-ce1", "loc2-ce2"}) {
+            std::set<std::string> prefixes;
+            for (const auto& [prefix, paths] : daemon.rib(node)) prefixes.insert(prefix);
+            CHECK(prefixes == std::set<std::string>{"10.1.31.0/25", "10.10.30.0/24", "10.11.30.0/26"});
+        }
+    }
+
+    SECTION("section 4: which network's gateway or CE has a route to which other network") {
+        // from -> the node whose table decides, and the networks it must (not) reach.
+        struct Row {
+            const char* node;
+            std::vector<const char*> reaches;
+            std::vector<const char*> no_route;
+        };
+        const std::vector<Row> rows = {
+            {"hub-ergw", {"loc1", "loc2", "remote"}, {"branch"}},
+            {"hub-vpngw", {"branch", "loc1"}, {"loc2", "remote"}},
+            {"branch-vpngw", {"hub", "spoke", "loc1"}, {"loc2", "remote"}},
+            {"loc1-ce1", {"hub", "spoke", "branch", "remote"}, {"loc2"}},
+            {"loc2-ce1", {"hub", "spoke"}, {"branch", "loc1", "remote"}},
+            {"remote-ergw", {"hub", "spoke", "loc1"}, {"branch", "loc2"}},
+        };
+        for (const auto& row : rows) {
+            const auto rib = daemon.rib(row.node);
+            for (const char* network : row.reaches) {
+                INFO(row.node << " should reach " << network);
+                CHECK(rib.count(network_prefix.at(network)) == 1);
+            }
+            for (const char* network : row.no_route) {
+                INFO(row.node << " should have no route to " << network);
+                CHECK(rib.count(network_prefix.at(network)) == 0);
+            }
+        }
+    }
+}
+
+}  // namespace bgpemu::test
