@@ -68,7 +68,11 @@ Speaker::Speaker(asio::io_context& io, SpeakerConfig config, std::shared_ptr<spd
     for (const auto& interface : config_.interfaces) fib_.set_interface(interface.name, interface.address, interface.length);
     for (const auto& route : config_.static_routes) fib_.set_static(route.prefix, route.next_hops, route.blackhole);
 
-    for (const auto& neighbor_config : config_.neighbors) {
+    for (const auto& neighbor_config : config_.neighbors) add_neighbor(neighbor_config);
+}
+
+Speaker::Neighbor& Speaker::add_neighbor(const NeighborConfig& neighbor_config) {
+    {
         auto neighbor = std::make_unique<Neighbor>();
         neighbor->config = neighbor_config;
         neighbor->external = neighbor_config.remote_as != config_.asn;
@@ -97,6 +101,7 @@ Speaker::Speaker(asio::io_context& io, SpeakerConfig config, std::shared_ptr<spd
         neighbors_by_address_[neighbor_config.remote.address.to_string()] = neighbor.get();
         neighbors_.push_back(std::move(neighbor));
     }
+    return *neighbors_.back();
 }
 
 Speaker::~Speaker() = default;
@@ -187,6 +192,9 @@ std::size_t Speaker::advertised_count(std::size_t index) const {
 
 Speaker::Neighbor& Speaker::neighbor_of(const Session& session) {
     for (auto& neighbor : neighbors_)
+        if (neighbor->session.get() == &session) return *neighbor;
+    // A removed neighbour's session still reports its last state changes.
+    for (auto& neighbor : retired_neighbors_)
         if (neighbor->session.get() == &session) return *neighbor;
     throw std::logic_error("session without a neighbour");
 }

@@ -72,6 +72,16 @@ public:
     };
     [[nodiscard]] MemoryUse memory_use() const;
 
+    // Applies a new configuration of this speaker (same name, ASN, router id, listen
+    // address and decision options; the daemon re-creates the speaker otherwise):
+    // neighbours added, removed or re-created when their session settings changed;
+    // policy changes applied without a reset (exports re-evaluated, a ROUTE-REFRESH
+    // asked for the imports, or a reset when the peer cannot refresh); networks,
+    // interfaces and static routes brought in line. Returns what changed, for the log.
+    std::vector<std::string> reconfigure(const SpeakerConfig& next);
+    // Whether `next` can be applied by reconfigure().
+    [[nodiscard]] bool can_reconfigure(const SpeakerConfig& next) const noexcept;
+
     // Originates `network` (replacing an earlier origination of the same prefix), as the
     // configuration's `networks` do; the change is exported like any other.
     void announce_network(const OriginatedNetwork& network);
@@ -109,6 +119,12 @@ private:
         IpAddress transport_address;
     };
 
+    Neighbor& add_neighbor(const NeighborConfig& config);
+    // Stops the session (Cease / Peer De-configured) and keeps the neighbour, out of
+    // every lookup, until the speaker goes: its session may still have work queued.
+    void retire_neighbor(std::size_t index);
+    void apply_neighbor_policy(Neighbor& neighbor, const NeighborConfig& next, bool rfc8212_changed,
+                               std::vector<std::string>& changes);
     void accept_loop();
     void originate_networks();
     void originate(const OriginatedNetwork& network);
@@ -137,6 +153,7 @@ private:
     bool fib_enabled_ = false;
     rib::PeerId local_peer_ = 0;
     std::vector<std::unique_ptr<Neighbor>> neighbors_;
+    std::vector<std::unique_ptr<Neighbor>> retired_neighbors_;
     std::map<std::string, Neighbor*, std::less<>> neighbors_by_address_;
     std::vector<Neighbor*> neighbors_by_peer_;  // indexed by rib::PeerId
     bool decision_scheduled_ = false;

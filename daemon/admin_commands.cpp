@@ -124,12 +124,13 @@ json::object AdminCommands::handle(const json::object& request) {
         else if (command == "session reset") result = session_action(request, "reset");
         else if (command == "session shutdown") result = session_action(request, "shutdown");
         else if (command == "session enable") result = session_action(request, "enable");
+        else if (command == "reload") result = reload();
         else if (command == "announce") result = announce(request);
         else if (command == "withdraw") result = withdraw(request);
         else
             throw CommandError("unknown_command",
                                "unknown command \"" + command +
-                                   "\" (expected status, show sessions, show rib, show fib, show memory, session reset|shutdown|enable, "
+                                   "\" (expected status, show sessions, show rib, show fib, show memory, session reset|shutdown|enable, reload, "
                                    "announce, withdraw)");
         reply["ok"] = true;
         reply["result"] = std::move(result);
@@ -336,6 +337,19 @@ json::value AdminCommands::session_action(const json::object& request, std::stri
     else if (action == "shutdown") session->stop(message);
     else session->start();
     return json::object{{"node", speaker.config().name}, {"peer", peer}, {"done", std::string(action)}};
+}
+
+json::value AdminCommands::reload() {
+    if (!reload_) throw CommandError("unsupported", "this daemon cannot reload its configuration");
+    const auto outcome = reload_();
+    if (!outcome.errors.empty()) {
+        std::string message = "the new configuration was refused; the running one is kept:";
+        for (const auto& error : outcome.errors) message += "\n" + error;
+        throw CommandError("config_invalid", message);
+    }
+    json::array changes;
+    for (const auto& change : outcome.changes) changes.push_back(json::value(change));
+    return json::object{{"config", config_file_}, {"changes", std::move(changes)}};
 }
 
 json::value AdminCommands::announce(const json::object& request) {

@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <functional>
 #include <vector>
 
 #include <boost/json.hpp>
@@ -22,6 +23,13 @@ namespace bgpemu::daemon {
 
 inline constexpr int admin_protocol_version = 1;
 
+// What a configuration reload did: the errors that refused it (the running topology is
+// then untouched), or the changes it made.
+struct ReloadOutcome {
+    std::vector<std::string> errors;
+    std::vector<std::string> changes;
+};
+
 class AdminCommands {
 public:
     AdminCommands(std::vector<std::unique_ptr<bgp::Speaker>>& speakers, std::string config_file);
@@ -29,6 +37,8 @@ public:
     // One request line (without its newline) to one reply line (without its newline).
     [[nodiscard]] std::string handle_line(std::string_view line);
     [[nodiscard]] boost::json::object handle(const boost::json::object& request);
+    // What `reload` runs (the daemon's SIGHUP handler).
+    void set_reload(std::function<ReloadOutcome()> reload) { reload_ = std::move(reload); }
 
 private:
     [[nodiscard]] boost::json::value status() const;
@@ -38,12 +48,14 @@ private:
     [[nodiscard]] boost::json::value show_fib(const boost::json::object& request) const;
     [[nodiscard]] boost::json::value session_action(const boost::json::object& request, std::string_view action);
     [[nodiscard]] boost::json::value announce(const boost::json::object& request);
+    [[nodiscard]] boost::json::value reload();
     [[nodiscard]] boost::json::value withdraw(const boost::json::object& request);
 
     [[nodiscard]] bgp::Speaker& node(const boost::json::object& request) const;
 
     std::vector<std::unique_ptr<bgp::Speaker>>& speakers_;
     std::string config_file_;
+    std::function<ReloadOutcome()> reload_;
     std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };
 

@@ -47,6 +47,9 @@ Commands:
                        [community C]... [large-community L]...
                                           originate PREFIX from NODE
   withdraw NODE PREFIX                    stop originating PREFIX
+  reload                                  read the config file again and apply the
+                                          difference (as SIGHUP does); refused, with
+                                          every error, when the file is invalid
   request JSON                            send one raw request object
 
 Options:
@@ -96,6 +99,8 @@ json::object build_request(const std::vector<std::string>& words) {
         request["node"] = words[2];
         request["peer"] = words[3];
         if (words.size() >= 5) request["message"] = words[4];
+    } else if (verb == "reload") {
+        request["command"] = "reload";
     } else if (verb == "announce") {
         need(3, "announce NODE PREFIX [med N] [origin O] [community C]... [large-community L]...");
         request["command"] = "announce";
@@ -451,6 +456,12 @@ int main(int argc, char** argv) {
         else if (command == "show rib") print_rib(result.as_object(), request.contains("prefix"));
         else if (command == "show memory") print_memory(result.as_object());
         else if (command == "show fib") print_fib(result.as_object());
+        else if (command == "reload") {
+            const auto& changes = result.at("changes").as_array();
+            std::cout << "reloaded " << text(result.as_object(), "config") << ": "
+                      << (changes.empty() ? "no change" : std::to_string(changes.size()) + " change(s)") << "\n";
+            for (const auto& change : changes) std::cout << "  " << text(change) << "\n";
+        }
         else if (command.rfind("session ", 0) == 0)
             std::cout << text(result.as_object(), "node") << ": " << text(result.as_object(), "done")
                       << " of the session with " << text(result.as_object(), "peer") << " done\n";

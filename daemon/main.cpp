@@ -1,6 +1,8 @@
 // bgpemud: runs the BGP speakers of a topology file on one io_context.
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <vector>
@@ -139,12 +141,76 @@ int main(int argc, char** argv) {
     log->info("bgpemud {} running {} speaker(s) from {}; admin socket {}", BGPEMU_VERSION, speakers.size(),
               options.config, socket_path.string());
 
+    // SIGHUP and `bgpemuctl reload`: read the file again and apply the difference; a
+    // file with errors is refused and the running topology kept. Removed speakers stay
+    // allocated (stopped) until exit: their sessions may still have work queued.
+    std::vector<std::unique_ptr<bgp::Speaker>> retired;
+    const auto reload = [&]() {
+        daemon::ReloadOutcome outcome;
+        const auto next = daemon::load_config_file(options.config);
+        if (!next.ok()) {
+            for (const auto& error : next.errors) outcome.errors.push_back(error.to_string());
+            for (const auto& error : outcome.errors) log->error("reload: {}", error);
+            log->error("reload refused: {} error(s) in {}; the running topology is kept", outcome.errors.size(),
+                       options.config);
+            return outcome;
+        }
+        const auto find = [&](const std::string& name) -> const bgp::SpeakerConfig* {
+            for (const auto& config : next.config.speakers)
+                if (config.name == name) return &config;
+            return nullptr;
+        };
+        for (std::size_t i = speakers.size(); i-- > 0;) {
+            const auto* wanted = find(speakers[i]->config().name);
+            if (wanted && speakers[i]->can_reconfigure(*wanted)) continue;
+            outcome.changes.push_back("speaker " + speakers[i]->config().name +
+                                      (wanted ? " re-created (identity or decision options changed)" : " removed"));
+            speakers[i]->stop("de-configured by a configuration reload");
+            retired.push_back(std::move(speakers[i]));
+            speakers.erase(speakers.begin() + static_cast<std::ptrdiff_t>(i));
+        }
+        for (const auto& config : next.config.speakers) {
+            const auto running = std::find_if(speakers.begin(), speakers.end(),
+                                              [&](const auto& s) { return s->config().name == config.name; });
+            if (running != speakers.end()) {
+                for (auto& change : (*running)->reconfigure(config))
+                    outcome.changes.push_back(config.name + ": " + change);
+                continue;
+            }
+            auto speaker = std::make_unique<bgp::Speaker>(io, config, make_logger(config.name));
+            if (auto error = speaker->listen()) {
+                // The rest of the reload stands; this speaker alone is missing.
+                outcome.changes.push_back("speaker " + config.name + " NOT started: " + *error);
+                log->error("reload: {}", *error);
+                continue;
+            }
+            speaker->start();
+            speakers.push_back(std::move(speaker));
+            outcome.changes.push_back("speaker " + config.name + " added");
+        }
+        for (const auto& change : outcome.changes) log->info("reload: {}", change);
+        log->info("reload of {} done: {} change(s)", options.config, outcome.changes.size());
+        return outcome;
+    };
+    commands.set_reload(reload);
+    asio::signal_set hangups(io, SIGHUP);
+    std::function<void()> wait_for_hangup = [&] {
+        hangups.async_wait([&](boost::system::error_code ec, int) {
+            if (ec) return;
+            log->info("SIGHUP: reloading {}", options.config);
+            (void)reload();
+            wait_for_hangup();
+        });
+    };
+    wait_for_hangup();
+
     asio::signal_set signals(io, SIGINT, SIGTERM);
     asio::steady_timer shutdown_timer(io);
     signals.async_wait([&](boost::system::error_code ec, int signal) {
         if (ec) return;
         log->info("signal {}: sending Cease to every peer and exiting", signal);
         admin.stop();
+        hangups.cancel();
         for (auto& speaker : speakers) speaker->stop("bgpemud shutting down");
         // Give the NOTIFICATIONs a moment to leave, then stop.
         shutdown_timer.expires_after(std::chrono::milliseconds(300));

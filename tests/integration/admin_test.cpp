@@ -345,3 +345,108 @@ TEST_CASE("bgpemuctl inspects and drives a running bgpemud", "[integration][admi
 }
 
 }  // namespace bgpemu::test
+
+namespace bgpemu::test {
+namespace {
+
+// Two speakers x and y; `version` 2 adds policy on both sides, a network and a third
+// speaker z; version 3 is broken; version 4 drops z again.
+std::string reload_yaml(unsigned short port, int version) {
+    const auto p = std::to_string(port);
+    std::ostringstream y;
+    const auto neighbor = [&](const char* name, const char* address, const char* asn, const char* extra = "") {
+        y << "      - {name: " << name << ", address: " << address << ":" << p << ", asn: " << asn
+          << ", hold_time: 9, connect_retry: 1" << extra << "}\n";
+    };
+    if (version == 3) y << "colour: blue\n";
+    y << "speakers:\n"
+      << "  - name: x\n    asn: 65010\n    router_id: 10.0.0.12\n    ebgp_requires_policy: false\n"
+      << "    listen: 127.0.0.12:" << p << "\n"
+      << "    networks: [198.51.100.0/24, 198.51.101.0/24" << (version >= 2 ? ", 198.51.102.0/24" : "") << "]\n";
+    if (version >= 2)
+        y << "    policy:\n      prefix_lists:\n        some:\n"
+          << "          - {action: permit, prefix: 198.51.100.0/24}\n"
+          << "          - {action: permit, prefix: 198.51.102.0/24}\n";
+    y << "    neighbors:\n";
+    neighbor("y", "127.0.0.13", "65020", version >= 2 ? ", prefix_list_out: some" : "");
+    y << "  - name: y\n    asn: 65020\n    router_id: 10.0.0.13\n    ebgp_requires_policy: false\n"
+      << "    listen: 127.0.0.13:" << p << "\n";
+    if (version >= 2)
+        y << "    policy:\n      route_maps:\n        from-x:\n          - {action: permit, set: {local_pref: 300}}\n";
+    y << "    neighbors:\n";
+    neighbor("x", "127.0.0.12", "65010", version >= 2 ? ", route_map_in: from-x" : "");
+    if (version == 2 || version == 3) {
+        neighbor("z", "127.0.0.14", "65030");
+        y << "  - name: z\n    asn: 65030\n    router_id: 10.0.0.14\n    ebgp_requires_policy: false\n"
+          << "    listen: 127.0.0.14:" << p << "\n    neighbors:\n";
+        neighbor("y", "127.0.0.13", "65020");
+    }
+    return y.str();
+}
+
+}  // namespace
+
+TEST_CASE("reload applies a changed configuration without resetting unaffected sessions", "[integration][admin][reload]") {
+    TempDir dir("bgpemu-reload");
+    const auto config = dir.path() / "topology.yaml";
+    const auto port = test_port(6);
+    write_file(config, reload_yaml(port, 1));
+    const Ctl ctl{dir.path() / "admin.sock"};
+    ChildProcess daemon({BGPEMU_BGPEMUD_PATH, "--config", config.string(), "--socket", ctl.socket.string(),
+                         "--log-level", "debug"},
+                        dir.path() / "bgpemud.log");
+    REQUIRE(wait_until([&] { return std::filesystem::exists(ctl.socket); }, 10s));
+    REQUIRE(wait_until([&] { return ctl.paths("y", "198.51.101.0/24").size() == 1; }, 30s));
+    const auto established_count = [&](const std::string& node, const std::string& peer) {
+        const auto sessions = ctl.result({"show", "sessions", node});
+        for (const auto& s : sessions.at("sessions").as_array())
+            if (s.at("peer").as_string() == peer) return s.at("established_count").to_number<int>();
+        return -1;
+    };
+    REQUIRE(established_count("y", "x") == 1);
+
+    // Version 2: export and import policy on the x-y session, a new network, a new speaker.
+    write_file(config, reload_yaml(port, 2));
+    const auto reloaded = ctl.result({"reload"});
+    std::string changes;
+    for (const auto& change : reloaded.at("changes").as_array()) changes += std::string(change.as_string()) + "\n";
+    INFO("changes:\n" << changes);
+    CHECK(changes.find("x: network 198.51.102.0/24 originated") != std::string::npos);
+    CHECK(changes.find("y: neighbor x: policy re-applied (route refresh requested)") != std::string::npos);
+    CHECK(changes.find("y: neighbor z added") != std::string::npos);
+    CHECK(changes.find("speaker z added") != std::string::npos);
+    // The export prefix list withdraws .101; .102 arrives; the import route map, applied
+    // through a route refresh, sets local-pref 300; the session was never reset.
+    CHECK(wait_until([&] { return ctl.paths("y", "198.51.101.0/24").empty(); }, 20s));
+    CHECK(wait_until([&] { return ctl.paths("y", "198.51.102.0/24").size() == 1; }, 20s));
+    CHECK(wait_until(
+        [&] {
+            const auto paths = ctl.paths("y", "198.51.100.0/24");
+            return paths.size() == 1 && paths[0].at("local_pref") == 300;
+        },
+        20s));
+    CHECK(established_count("y", "x") == 1);
+    CHECK(wait_until([&] { return ctl.session_state("z", "y") == "Established"; }, 30s));
+    CHECK(wait_until([&] { return ctl.paths("z", "198.51.100.0/24").size() == 1; }, 20s));
+
+    // Version 3 is broken: refused with the file's errors, nothing changes.
+    write_file(config, reload_yaml(port, 3));
+    const auto refused = ctl.run({"reload"});
+    CHECK(refused.exit_code == 1);
+    CHECK(refused.output.find("config_invalid") != std::string::npos);
+    CHECK(refused.output.find("unknown key 'colour'") != std::string::npos);
+    CHECK(ctl.session_state("z", "y") == "Established");
+    CHECK(ctl.paths("y", "198.51.102.0/24").size() == 1);
+
+    // Version 4 through SIGHUP: z goes, with y's session to it.
+    write_file(config, reload_yaml(port, 4));
+    daemon.signal(SIGHUP);
+    CHECK(wait_until([&] { return ctl.result({"status"}).at("speakers").as_array().size() == 2; }, 20s));
+    CHECK(ctl.session_state("y", "z") == "unknown");  // no such neighbour any more
+    CHECK(established_count("y", "x") == 1);
+    CHECK(ctl.paths("y", "198.51.100.0/24").size() == 1);
+    daemon.signal(SIGTERM);
+    CHECK(daemon.wait_exit(10s) == std::optional<int>(0));
+}
+
+}  // namespace bgpemu::test
