@@ -3,7 +3,9 @@
 // and every node's Loc-RIB holds what section 3 of ../shared/spec/seed-test-setup.md
 // lists (AS paths, the CE's local-preference 200 on the ExpressRoute path, ECMP on the
 // ExpressRoute gateways) and what the visibility table of section 4 says each network
-// can or cannot reach. The file is used as shipped, with only its port changed.
+// can or cannot reach. Then configs/two-vnets-one-circuit.yaml, a topology of our own,
+// with the outcomes the same role rules give it. The files are used as shipped, with
+// only their port changed.
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 #include <fstream>
@@ -31,8 +33,8 @@ struct Daemon {
     std::filesystem::path socket = dir.path() / "bgpemud.sock";
     std::optional<BgpemuDaemon> process;
 
-    Daemon() {
-        std::ifstream in(std::string(BGPEMU_SOURCE_DIR) + "/configs/azure-interop.yaml");
+    explicit Daemon(const std::string& config_name) {
+        std::ifstream in(std::string(BGPEMU_SOURCE_DIR) + "/configs/" + config_name);
         std::stringstream text;
         text << in.rdbuf();
         std::string yaml = text.str();
@@ -53,7 +55,20 @@ struct Daemon {
         return value.at("result");
     }
 
-    // prefix -> its paths, best first, as "from|as_path|local_pref|best|multipath".
+    // Whether every configured session but `down` of them is Established.
+    bool sessions_up(std::int64_t configured, std::int64_t down) const {
+        const auto status = run({"status"});
+        if (!status.is_object()) return false;
+        std::int64_t up = 0;
+        std::int64_t total = 0;
+        for (const auto& s : status.at("speakers").as_array()) {
+            up += s.at("sessions_established").to_number<std::int64_t>();
+            total += s.at("sessions").to_number<std::int64_t>();
+        }
+        return total == configured && up == configured - down;
+    }
+
+    // prefix -> its paths, best first.
     std::map<std::string, std::vector<json::object>> rib(const std::string& node) const {
         std::map<std::string, std::vector<json::object>> out;
         const auto result = run({"show", "rib", node});
@@ -90,21 +105,9 @@ std::optional<Best> best_of(const std::vector<json::object>& paths) {
 }  // namespace
 
 TEST_CASE("the reference topology converges to the documented control-plane outcome", "[integration][reference]") {
-    Daemon daemon;
+    Daemon daemon("azure-interop.yaml");
     // All sessions up but the one shut down on purpose (loc1-ce2 -- er1-msee2, both ends).
-    const bool converged = wait_until(
-        [&] {
-            const auto status = daemon.run({"status"});
-            if (!status.is_object()) return false;
-            std::int64_t up = 0;
-            std::int64_t configured = 0;
-            for (const auto& s : status.at("speakers").as_array()) {
-                up += s.at("sessions_established").to_number<std::int64_t>();
-                configured += s.at("sessions").to_number<std::int64_t>();
-            }
-            return configured == 24 && up == 22;
-        },
-        60s, 500ms);
+    const bool converged = wait_until([&] { return daemon.sessions_up(24, 2); }, 60s, 500ms);
     if (!converged) UNSCOPED_INFO("bgpemud log:\n" << daemon.process->log());
     REQUIRE(converged);
     // Routes settle right after the sessions: poll until the last node has its table.
@@ -189,6 +192,49 @@ TEST_CASE("the reference topology converges to the documented control-plane outc
             }
         }
     }
+}
+
+TEST_CASE("a topology of our own follows the same role rules", "[integration][reference]") {
+    Daemon daemon("two-vnets-one-circuit.yaml");
+    const bool converged = wait_until([&] { return daemon.sessions_up(14, 0); }, 60s, 500ms);
+    if (!converged) UNSCOPED_INFO("bgpemud log:\n" << daemon.process->log());
+    REQUIRE(converged);
+    REQUIRE(wait_until([&] { return daemon.rib("vnet1-ergw").size() == 3 && daemon.rib("branch-ce").size() == 2; }, 20s));
+
+    struct Expected {
+        const char* node;
+        const char* prefix;
+        const char* as_path;
+        std::set<std::string> from;
+    };
+    for (const Expected& e : std::vector<Expected>{
+             {"vnet1-ergw", "10.60.0.0/16", "12076 12076", {"msee-a", "msee-b"}},
+             {"vnet1-ergw", "172.16.0.0/16", "12076 64900", {"msee-a", "msee-b"}},
+             {"vnet2-ergw", "10.50.0.0/16", "12076 12076", {"msee-a", "msee-b"}},
+             {"vnet2-ergw", "172.16.0.0/16", "12076 64900", {"msee-a", "msee-b"}},
+             {"onprem-ce", "10.50.0.0/16", "12076", {"msee-a"}},
+             {"onprem-ce", "10.60.0.0/16", "12076", {"msee-a"}},
+             {"branch-ce", "10.50.0.0/16", "65515", {"vnet1-vpngw"}},
+             {"vnet1-vpngw", "192.168.50.0/24", "64901", {"branch-ce"}},
+         }) {
+        INFO(e.node << " " << e.prefix);
+        const auto best = best_of(daemon.rib(e.node)[e.prefix]);
+        REQUIRE(best);
+        CHECK(best->as_path == e.as_path);
+        // onprem-ce has one best (no ECMP configured): either MSEE is right.
+        if (std::string(e.node) == "onprem-ce") CHECK(best->from.size() == 1);
+        else CHECK(best->from == e.from);
+    }
+    // Nobody but the VPN gateway learns the branch; the branch learns nothing of the
+    // circuit; and a gateway never accepts its own VNet back.
+    for (const char* node : {"onprem-ce", "vnet1-ergw", "vnet2-ergw", "msee-a"})
+        CHECK(daemon.rib(node).count("192.168.50.0/24") == 0);
+    const auto branch = daemon.rib("branch-ce");
+    CHECK(branch.count("172.16.0.0/16") == 0);
+    CHECK(branch.count("10.60.0.0/16") == 0);
+    const auto vnet1 = daemon.rib("vnet1-ergw").at("10.50.0.0/16");
+    REQUIRE(vnet1.size() == 1);
+    CHECK(vnet1[0].at("from") == "local");
 }
 
 }  // namespace bgpemu::test
