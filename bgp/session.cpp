@@ -452,6 +452,13 @@ void Session::start() {
     if (!config_.passive) start_outgoing();
 }
 
+void Session::enable() {
+    // A session configured `shutdown` was "started" idle: start it for real now.
+    if (!config_.enabled) running_ = false;
+    config_.enabled = true;
+    start();
+}
+
 void Session::start_outgoing() {
     if (!running_ || config_.passive || established_connection()) return;
     if (outgoing_ && outgoing_->fsm.state() != FsmState::idle) return;

@@ -104,6 +104,8 @@ public:
     // The same with the Cease NOTIFICATION's data given as bytes (RFC 4486 §4: AFI, SAFI
     // and the limit for "Maximum Number of Prefixes Reached"). `reason` is a literal, for logs.
     void stop_with_data(std::uint8_t cease_subcode, Bytes data, const char* reason);
+    // Starts the session, also one configured administratively down (`session enable`).
+    void enable();
     // Administrative reset: stop with Cease / Administrative Reset, then start again.
     void reset(std::string_view communication = {});
     // A connection the speaker's listener accepted from this neighbour's address.

@@ -72,35 +72,33 @@ Speaker::Speaker(asio::io_context& io, SpeakerConfig config, std::shared_ptr<spd
 }
 
 Speaker::Neighbor& Speaker::add_neighbor(const NeighborConfig& neighbor_config) {
-    {
-        auto neighbor = std::make_unique<Neighbor>();
-        neighbor->config = neighbor_config;
-        neighbor->external = neighbor_config.remote_as != config_.asn;
+    auto neighbor = std::make_unique<Neighbor>();
+    neighbor->config = neighbor_config;
+    neighbor->external = neighbor_config.remote_as != config_.asn;
 
-        SessionConfig session;
-        session.name = neighbor_config.name;
-        session.description = neighbor_config.description;
-        session.remote = neighbor_config.remote;
-        session.local_address = neighbor_config.local_address.value_or(config_.listen.address);
-        session.passive = neighbor_config.passive;
-        session.enabled = neighbor_config.enabled;
-        session.external = neighbor->external;
-        session.ttl = static_cast<std::uint8_t>(
-            neighbor->external ? std::max(1U, neighbor_config.ebgp_multihop) : 255U);
-        session.connect_retry = neighbor_config.connect_retry;
-        session.advertisement_interval = neighbor_config.advertisement_interval;
-        session.offer.local_as = config_.asn;
-        session.offer.router_id = config_.router_id;
-        session.offer.hold_time = neighbor_config.hold_time;
-        session.offer.families = neighbor_config.families;
-        session.offer.extended_message = neighbor_config.extended_message;
-        session.offer.hostname = config_.hostname;
-        session.expectation.remote_as = neighbor_config.remote_as;
-        neighbor->session = std::make_unique<Session>(io_, std::move(session), *this, log_);
-        neighbor->maximum_prefix_restart = std::make_unique<asio::steady_timer>(io_);
-        neighbors_by_address_[neighbor_config.remote.address.to_string()] = neighbor.get();
-        neighbors_.push_back(std::move(neighbor));
-    }
+    SessionConfig session;
+    session.name = neighbor_config.name;
+    session.description = neighbor_config.description;
+    session.remote = neighbor_config.remote;
+    session.local_address = neighbor_config.local_address.value_or(config_.listen.address);
+    session.passive = neighbor_config.passive;
+    session.enabled = neighbor_config.enabled;
+    session.external = neighbor->external;
+    session.ttl = static_cast<std::uint8_t>(
+        neighbor->external ? std::max(1U, neighbor_config.ebgp_multihop) : 255U);
+    session.connect_retry = neighbor_config.connect_retry;
+    session.advertisement_interval = neighbor_config.advertisement_interval;
+    session.offer.local_as = config_.asn;
+    session.offer.router_id = config_.router_id;
+    session.offer.hold_time = neighbor_config.hold_time;
+    session.offer.families = neighbor_config.families;
+    session.offer.extended_message = neighbor_config.extended_message;
+    session.offer.hostname = config_.hostname;
+    session.expectation.remote_as = neighbor_config.remote_as;
+    neighbor->session = std::make_unique<Session>(io_, std::move(session), *this, log_);
+    neighbor->maximum_prefix_restart = std::make_unique<asio::steady_timer>(io_);
+    neighbors_by_address_[neighbor_config.remote.address.to_string()] = neighbor.get();
+    neighbors_.push_back(std::move(neighbor));
     return *neighbors_.back();
 }
 

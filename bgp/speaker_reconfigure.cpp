@@ -58,7 +58,7 @@ void Speaker::apply_neighbor_policy(Neighbor& neighbor, const NeighborConfig& ne
     neighbor.import_cache.clear();
     neighbor.maximum_prefix_exceeded = false;
     if (enabled_changed) {
-        if (next.enabled) neighbor.session->start();
+        if (next.enabled) neighbor.session->enable();
         else neighbor.session->stop("administratively shut down by a configuration reload");
         changes.push_back("neighbor " + next.name + (next.enabled ? " enabled" : " shut down"));
         return;

@@ -335,7 +335,7 @@ json::value AdminCommands::session_action(const json::object& request, std::stri
     const auto message = optional_string(request, "message").value_or("");
     if (action == "reset") session->reset(message);
     else if (action == "shutdown") session->stop(message);
-    else session->start();
+    else session->enable();
     return json::object{{"node", speaker.config().name}, {"peer", peer}, {"done", std::string(action)}};
 }
 

@@ -165,6 +165,19 @@ TEST_CASE("the reference topology converges to the documented control-plane outc
         }
     }
 
+    SECTION("the shut secondary link of circuit 1 comes up with session enable") {
+        // Configured down on both ends (`shutdown: true`); enabling both brings it up.
+        CHECK(daemon.run({"session", "enable", "loc1-ce2", "er1-msee2"}).is_object());
+        CHECK(daemon.run({"session", "enable", "er1-msee2", "loc1-ce2"}).is_object());
+        CHECK(wait_until([&] { return daemon.sessions_up(24, 0); }, 30s, 500ms));
+        std::optional<Best> best;
+        CHECK(wait_until([&] { return (best = best_of(daemon.rib("loc1-ce2")["10.10.30.0/24"])).has_value(); }, 20s));
+        REQUIRE(best);
+        CHECK(best->as_path == "12076");
+        CHECK(best->from == std::set<std::string>{"er1-msee2"});
+        CHECK(best->local_pref == std::optional<std::int64_t>(200));
+    }
+
     SECTION("section 4: which network's gateway or CE has a route to which other network") {
         // from -> the node whose table decides, and the networks it must (not) reach.
         struct Row {
