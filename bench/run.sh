@@ -23,6 +23,10 @@ dut_address=127.0.0.50
 
 [[ -x $peer && -x $bgpemud ]] || { echo "bench/run.sh: build first (cmake --build $build)" >&2; exit 1; }
 
+# Every DUT runs with glibc's transparent-huge-page tunable, which bgpemud sets for
+# itself anyway (daemon/main.cpp): the same allocator conditions for all three.
+export GLIBC_TUNABLES=glibc.malloc.hugetlb=1
+
 work=$(mktemp -d /tmp/bgpemu-bench-XXXXXX)
 chmod 777 "$work"
 dut_pid=
