@@ -178,10 +178,28 @@ Session* Speaker::find_session(std::string_view name) {
     return nullptr;
 }
 
+std::optional<std::size_t> Speaker::find_neighbor_index(std::string_view name) const {
+    for (std::size_t i = 0; i < neighbors_.size(); ++i)
+        if (neighbors_[i]->config.name == name) return i;
+    return std::nullopt;
+}
+
 std::string Speaker::peer_name(rib::PeerId peer) const {
     if (peer == local_peer_) return "local";
     if (peer < neighbors_by_peer_.size() && neighbors_by_peer_[peer]) return neighbors_by_peer_[peer]->config.name;
     return "peer " + std::to_string(peer);
+}
+
+bool Speaker::for_each_advertised(std::string_view peer,
+                                  const std::function<void(const Prefix&, const PathAttributes&)>& fn) const {
+    const auto it = std::find_if(neighbors_.begin(), neighbors_.end(),
+                                 [&](const auto& neighbor) { return neighbor->config.name == peer; });
+    if (it == neighbors_.end()) return false;
+    const rib::AdjRibOut& out = (*it)->adj_rib_out;
+    loc_rib_.for_each_prefix([&](rib::RouteIndex index, const Prefix& prefix) {
+        if (const auto* sent = out.advertised(index)) fn(prefix, **sent);
+    });
+    return true;
 }
 
 std::size_t Speaker::advertised_count(std::size_t index) const {

@@ -12,6 +12,7 @@
 // RFC 8212's "no policy, no routes" for eBGP unless the speaker turns it off.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -54,9 +55,14 @@ public:
     [[nodiscard]] std::size_t neighbor_count() const noexcept { return neighbors_.size(); }
     [[nodiscard]] const Session& session(std::size_t index) const { return *neighbors_[index]->session; }
     [[nodiscard]] Session* find_session(std::string_view name);
+    [[nodiscard]] std::optional<std::size_t> find_neighbor_index(std::string_view name) const;
     // The neighbour's name for a Loc-RIB peer id ("local" for our own networks).
     [[nodiscard]] std::string peer_name(rib::PeerId peer) const;
     [[nodiscard]] const NeighborConfig& neighbor_config(std::size_t index) const { return neighbors_[index]->config; }
+    // What the neighbour named `peer` has been sent (its Adj-RIB-Out), in no particular
+    // order; false when there is no such neighbour.
+    bool for_each_advertised(std::string_view peer,
+                             const std::function<void(const Prefix&, const PathAttributes&)>& fn) const;
     // Prefixes from neighbour `index` in the Loc-RIB (accepted), and advertised to it.
     [[nodiscard]] std::size_t accepted_count(std::size_t index) const;
     [[nodiscard]] std::size_t advertised_count(std::size_t index) const;

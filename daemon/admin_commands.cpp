@@ -58,21 +58,8 @@ std::uint64_t resident_bytes() {
     return 0;
 }
 
-json::value path_json(const bgp::Speaker& speaker, const rib::ExplainedPath& explained) {
-    const auto& path = explained.path;
-    const auto& a = *path.attrs;
-    json::object out;
-    out["from"] = speaker.peer_name(path.peer);
-    out["best"] = explained.best;
-    out["multipath"] = explained.multipath;
-    // Why the best path beat this one: the step's identifier and its wording.
-    if (explained.best) {
-        out["lost_at"] = nullptr;
-        out["lost_because"] = nullptr;
-    } else {
-        out["lost_at"] = std::string(rib::key(explained.lost_at));
-        out["lost_because"] = std::string(rib::to_string(explained.lost_at));
-    }
+// The attributes of a path as `show rib` prints them (into `out`).
+void attributes_json(const bgp::PathAttributes& a, json::object& out) {
     out["as_path"] = a.as_path.to_string();
     const auto& next_hop = a.next_hop ? a.next_hop : a.mp_next_hop;
     if (next_hop && !next_hop->is_unspecified()) out["next_hop"] = next_hop->to_string();
@@ -86,6 +73,23 @@ json::value path_json(const bgp::Speaker& speaker, const rib::ExplainedPath& exp
     json::array large;
     for (const auto& c : a.large_communities) large.push_back(json::value(bgp::to_string(c)));
     out["large_communities"] = std::move(large);
+}
+
+json::value path_json(const bgp::Speaker& speaker, const rib::ExplainedPath& explained) {
+    const auto& path = explained.path;
+    json::object out;
+    out["from"] = speaker.peer_name(path.peer);
+    out["best"] = explained.best;
+    out["multipath"] = explained.multipath;
+    // Why the best path beat this one: the step's identifier and its wording.
+    if (explained.best) {
+        out["lost_at"] = nullptr;
+        out["lost_because"] = nullptr;
+    } else {
+        out["lost_at"] = std::string(rib::key(explained.lost_at));
+        out["lost_because"] = std::string(rib::to_string(explained.lost_at));
+    }
+    attributes_json(*path.attrs, out);
     return out;
 }
 
@@ -215,21 +219,52 @@ json::value AdminCommands::show_sessions(const json::object& request) const {
     return json::object{{"sessions", std::move(sessions)}};
 }
 
+// The Loc-RIB; with "in": PEER only the paths accepted from that neighbour (its
+// post-policy Adj-RIB-In); with "out": PEER what that neighbour has been sent (its
+// Adj-RIB-Out: the attributes as exported, our own AS prepended for eBGP).
 json::value AdminCommands::show_rib(const json::object& request) const {
     const auto& speaker = node(request);
     const auto& rib = speaker.loc_rib();
+    const auto in = optional_string(request, "in");
+    const auto out = optional_string(request, "out");
+    if (in && out) throw CommandError("bad_argument", "give \"in\" or \"out\", not both");
+    for (const auto& peer : {in, out})
+        if (peer && speaker.find_neighbor_index(*peer) == std::nullopt)
+            throw CommandError("unknown_peer", "speaker \"" + speaker.config().name + "\" has no neighbour \"" + *peer + "\"");
+    std::optional<bgp::Prefix> only;
+    if (field(request, "prefix") != nullptr) only = required_prefix(request);
+    json::object result{{"node", speaker.config().name}};
+    if (in) result["in"] = *in;
+    if (out) {
+        result["out"] = *out;
+        std::vector<std::pair<bgp::Prefix, json::object>> sent;
+        (void)speaker.for_each_advertised(*out, [&](const bgp::Prefix& prefix, const bgp::PathAttributes& attributes) {
+            if (only && prefix != *only) return;
+            json::object path{{"to", *out}};
+            attributes_json(attributes, path);
+            sent.emplace_back(prefix, std::move(path));
+        });
+        std::sort(sent.begin(), sent.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+        json::array routes;
+        for (auto& [prefix, path] : sent)
+            routes.push_back(json::object{{"prefix", prefix.to_string()}, {"paths", json::array{std::move(path)}}});
+        result["routes"] = std::move(routes);
+        return result;
+    }
     std::vector<bgp::Prefix> prefixes;
-    if (field(request, "prefix") != nullptr) prefixes.push_back(required_prefix(request));
+    if (only) prefixes.push_back(*only);
     else prefixes = rib.prefixes();
     json::array routes;
     for (const auto& prefix : prefixes) {
         const auto explained = rib.explain(prefix);
-        if (explained.empty()) continue;
         json::array paths;
-        for (const auto& path : explained) paths.push_back(path_json(speaker, path));
+        for (const auto& path : explained)
+            if (!in || speaker.peer_name(path.path.peer) == *in) paths.push_back(path_json(speaker, path));
+        if (paths.empty()) continue;
         routes.push_back(json::object{{"prefix", prefix.to_string()}, {"paths", std::move(paths)}});
     }
-    return json::object{{"node", speaker.config().name}, {"routes", std::move(routes)}};
+    result["routes"] = std::move(routes);
+    return result;
 }
 
 namespace {

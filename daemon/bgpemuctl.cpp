@@ -35,7 +35,10 @@ const char* const usage = R"(Usage: bgpemuctl [--socket PATH] [--json] COMMAND
 Commands:
   status                                  the daemon and its speakers
   show sessions [NODE]                    BGP sessions (all, or one speaker's)
-  show rib NODE [PREFIX]                  Loc-RIB paths; for one prefix, why the best won
+  show rib NODE [PREFIX] [--in PEER | --out PEER]
+                                          Loc-RIB paths; for one prefix, why the best won;
+                                          --in: only the paths accepted from PEER;
+                                          --out: what PEER has been sent
   show fib NODE [ADDRESS [SOURCE]]        forwarding table (connected, static, BGP by
                                           distance); with ADDRESS, the longest match and
                                           the next hop the flow SOURCE -> ADDRESS takes
@@ -78,10 +81,20 @@ json::object build_request(const std::vector<std::string>& words) {
         request["command"] = "show sessions";
         if (words.size() >= 3) request["node"] = words[2];
     } else if (verb == "show" && words.size() >= 2 && words[1] == "rib") {
-        need(3, "show rib NODE [PREFIX]");
+        need(3, "show rib NODE [PREFIX] [--in PEER | --out PEER]");
         request["command"] = "show rib";
         request["node"] = words[2];
-        if (words.size() >= 4) request["prefix"] = words[3];
+        for (std::size_t i = 3; i < words.size(); ++i) {
+            if (words[i] == "--in" || words[i] == "--out") {
+                if (i + 1 >= words.size()) throw UsageError(words[i] + " needs a neighbour's name");
+                request[words[i].substr(2)] = words[i + 1];
+                ++i;
+            } else if (!request.contains("prefix")) {
+                request["prefix"] = words[i];
+            } else {
+                throw UsageError("unexpected '" + words[i] + "' (show rib NODE [PREFIX] [--in PEER | --out PEER])");
+            }
+        }
     } else if (verb == "show" && words.size() >= 2 && words[1] == "fib") {
         need(3, "show fib NODE [ADDRESS [SOURCE]]");
         request["command"] = "show fib";
@@ -300,7 +313,24 @@ void print_memory(const json::object& result) {
 
 void print_rib(const json::object& result, bool one_prefix) {
     const auto& routes = result.at("routes").as_array();
-    std::cout << "Loc-RIB of " << text(result, "node") << ": " << routes.size() << " prefix(es)\n"
+    if (result.contains("out")) {
+        std::cout << "Sent by " << text(result, "node") << " to " << text(result, "out") << ": " << routes.size()
+                  << " prefix(es)\n\n";
+        std::vector<std::vector<std::string>> rows{{"PREFIX", "AS PATH", "NEXT HOP", "LP", "MED", "COMMUNITIES"}};
+        for (const auto& route : routes) {
+            const auto& p = route.at("paths").as_array().at(0).as_object();
+            std::string communities = join(p.at("communities"));
+            if (const auto large = join(p.at("large_communities")); large != "-")
+                communities = (communities == "-" ? "" : communities + " ") + large;
+            rows.push_back({text(route.as_object(), "prefix"), text(p, "as_path"), text(p, "next_hop"),
+                            text(p, "local_pref"), text(p, "med"), communities});
+        }
+        print_table(rows);
+        return;
+    }
+    std::cout << (result.contains("in") ? "Accepted by " + text(result, "node") + " from " + text(result, "in")
+                                        : "Loc-RIB of " + text(result, "node"))
+              << ": " << routes.size() << " prefix(es)\n"
               << "  * best, = ECMP member\n\n";
     std::vector<std::vector<std::string>> rows;
     std::vector<std::string> header{"", "PREFIX", "FROM", "AS PATH", "NEXT HOP", "LP", "MED", "COMMUNITIES"};

@@ -267,6 +267,11 @@ std::vector<bgp::Prefix> LocRib::prefixes() const {
     return result;
 }
 
+void LocRib::for_each_prefix(const std::function<void(RouteIndex, const bgp::Prefix&)>& fn) const {
+    for (RouteIndex i = 0; i < entry_count_; ++i)
+        if (entry_at(i).live) fn(i, entry_at(i).prefix);
+}
+
 std::size_t LocRib::entry_bytes() const noexcept {
     std::size_t bytes = chunks_.size() * (chunk_mask + 1) * sizeof(Entry) + free_entries_.capacity() * sizeof(RouteIndex) +
                         dirty_.capacity() * sizeof(RouteIndex);

@@ -59,6 +59,8 @@ public:
     [[nodiscard]] std::vector<Path> multipath(const bgp::Prefix& prefix) const;
     [[nodiscard]] std::vector<ExplainedPath> explain(const bgp::Prefix& prefix) const;
     [[nodiscard]] std::vector<bgp::Prefix> prefixes() const;  // sorted
+    // Every prefix with paths and its RouteIndex, in index order.
+    void for_each_prefix(const std::function<void(RouteIndex, const bgp::Prefix&)>& fn) const;
 
     [[nodiscard]] std::size_t route_count() const noexcept { return index_.size(); }
     [[nodiscard]] std::size_t path_count() const noexcept { return path_count_; }

@@ -190,6 +190,28 @@ TEST_CASE("bgpemuctl inspects and drives a running bgpemud", "[integration][admi
         CHECK(table.output.find("shorter AS_PATH") != std::string::npos);
     }
 
+    SECTION("show rib --in and --out: one neighbour's accepted and sent routes") {
+        REQUIRE(wait_until([&] { return ctl.paths("c", "192.0.2.0/24").size() == 2; }, 20s));
+        const auto in = ctl.result({"show", "rib", "c", "--in", "b"});
+        REQUIRE(in.at("routes").as_array().size() == 1);
+        const auto& only_b = in.at("routes").as_array()[0].at("paths").as_array();
+        REQUIRE(only_b.size() == 1);
+        CHECK(only_b[0].at("from") == "b");
+        CHECK(only_b[0].at("as_path") == "65002 65001");
+        // What a sends c: its own network, our AS prepended, MED kept toward a neighbour AS.
+        const auto out = ctl.result({"show", "rib", "a", "--out", "c"});
+        REQUIRE(out.at("routes").as_array().size() == 1);
+        const auto& sent = out.at("routes").as_array()[0].as_object();
+        CHECK(sent.at("prefix") == "192.0.2.0/24");
+        CHECK(sent.at("paths").as_array()[0].at("as_path") == "65001");
+        CHECK(sent.at("paths").as_array()[0].at("med") == 7);
+        // b does not send a's route back to a.
+        CHECK(ctl.result({"show", "rib", "b", "--out", "a"}).at("routes").as_array().empty());
+        const auto unknown = ctl.run({"show", "rib", "c", "--in", "nobody"});
+        CHECK(unknown.exit_code == 1);
+        CHECK(unknown.output.find("unknown_peer") != std::string::npos);
+    }
+
     SECTION("announce and withdraw") {
         ctl.result({"announce", "b", "198.51.100.0/24", "med", "5", "community", "65002:1", "large-community",
                     "65002:1:2"});
