@@ -192,10 +192,9 @@ std::string Speaker::peer_name(rib::PeerId peer) const {
 
 bool Speaker::for_each_advertised(std::string_view peer,
                                   const std::function<void(const Prefix&, const PathAttributes&)>& fn) const {
-    const auto it = std::find_if(neighbors_.begin(), neighbors_.end(),
-                                 [&](const auto& neighbor) { return neighbor->config.name == peer; });
-    if (it == neighbors_.end()) return false;
-    const rib::AdjRibOut& out = (*it)->adj_rib_out;
+    const auto neighbor = find_neighbor_index(peer);
+    if (!neighbor) return false;
+    const rib::AdjRibOut& out = neighbors_[*neighbor]->adj_rib_out;
     loc_rib_.for_each_prefix([&](rib::RouteIndex index, const Prefix& prefix) {
         if (const auto* sent = out.advertised(index)) fn(prefix, **sent);
     });

@@ -160,6 +160,7 @@ private:
     rib::PeerId local_peer_ = 0;
     std::vector<std::unique_ptr<Neighbor>> neighbors_;
     std::vector<std::unique_ptr<Neighbor>> retired_neighbors_;
+    std::vector<std::shared_ptr<const rib::PolicySet>> retired_policies_;
     std::map<std::string, Neighbor*, std::less<>> neighbors_by_address_;
     std::vector<Neighbor*> neighbors_by_peer_;  // indexed by rib::PeerId
     bool decision_scheduled_ = false;

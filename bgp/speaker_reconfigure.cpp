@@ -86,6 +86,8 @@ std::vector<std::string> Speaker::reconfigure(const SpeakerConfig& next) {
     std::vector<std::string> changes;
     const SpeakerConfig previous = config_;
     // Policy objects and speaker-wide switches first: neighbours' pointers refer to them.
+    // The old set stays alive: retired neighbours' configs still point into it.
+    retired_policies_.push_back(config_.policy);
     config_.policy = next.policy;
     config_.role = next.role;
     config_.premium_circuit = next.premium_circuit;
