@@ -70,28 +70,7 @@ public:
 
     // `node`'s best path for `prefix`.
     [[nodiscard]] std::optional<ObservedRoute> route(const std::string& node, const std::string& prefix) const {
-        const auto result = reply({"show", "rib", node, prefix});
-        if (!result) return std::nullopt;
-        const auto* routes = result->if_contains("routes");
-        if (routes == nullptr || !routes->is_array() || routes->as_array().empty()) return std::nullopt;
-        for (const auto& path_value : routes->as_array()[0].at("paths").as_array()) {
-            const auto& path = path_value.as_object();
-            if (!path.at("best").as_bool()) continue;
-            ObservedRoute route;
-            route.as_path = std::string(path.at("as_path").as_string());
-            route.next_hop = std::string(path.at("next_hop").as_string());
-            if (path.at("med").is_number())
-                route.med = static_cast<std::uint32_t>(path.at("med").to_number<std::int64_t>());
-            if (path.at("local_pref").is_number())
-                route.local_pref = static_cast<std::uint32_t>(path.at("local_pref").to_number<std::int64_t>());
-            for (const auto& c : path.at("communities").as_array()) route.communities.emplace_back(c.as_string());
-            for (const auto& c : path.at("large_communities").as_array())
-                route.large_communities.emplace_back(c.as_string());
-            std::sort(route.communities.begin(), route.communities.end());
-            std::sort(route.large_communities.begin(), route.large_communities.end());
-            return route;
-        }
-        return std::nullopt;
+        return best_route_of_rib_reply(ctl({"show", "rib", node, prefix}).output);
     }
 
     // Runs a command that must succeed (announce, withdraw).

@@ -317,4 +317,99 @@ speakers:
     CHECK(frr.session_state("127.0.0.3") != "Established");
 }
 
+TEST_CASE("the same route map in FRR and in bgpemu gives the same best paths", "[integration][frr][policy]") {
+    // One injector (a bgpemu speaker, AS 65100) feeds the same three routes to two
+    // routers in AS 65200 that carry the same inbound route map: FRR, and a second
+    // bgpemu speaker. Their best paths must agree on presence, AS path, local-pref,
+    // communities and MED.
+    TempDir dir{"bgpemu-samepolicy"};
+    const unsigned short injector_port = test_port(6);
+    const unsigned short frr_port = test_port(7);
+    const unsigned short emu_port = test_port(8);
+
+    std::ostringstream yaml;
+    yaml << R"(speakers:
+  - name: injector
+    asn: 65100
+    router_id: 10.255.0.15
+    ebgp_requires_policy: false
+    listen: 127.0.0.15:)" << injector_port << R"(
+    networks:
+      - {prefix: 198.51.100.0/24, communities: ["65100:1"]}
+      - {prefix: 198.51.101.0/24, med: 5, communities: ["65100:2"]}
+      - {prefix: 10.50.0.0/16, communities: ["65100:1"]}
+    neighbors:
+      - {name: dut, address: 127.0.0.5:)" << emu_port << R"(, asn: 65200, hold_time: 9, connect_retry: 1}
+      # FRR drops a 127/8 next hop as martian: toward FRR, one outside it.
+      - {name: frr, address: 127.0.0.16:)" << frr_port << R"(, asn: 65200, hold_time: 9, connect_retry: 1, next_hop: {ipv4: 10.255.0.15}}
+  - name: dut
+    asn: 65200
+    router_id: 10.255.0.5
+    listen: 127.0.0.5:)" << emu_port << R"(
+    policy:
+      prefix_lists:
+        bogons:
+          - {seq: 5, action: permit, prefix: 10.0.0.0/8, le: 32}
+      community_lists:
+        tagged:
+          - {action: permit, communities: ["65100:1"]}
+      route_maps:
+        from-injector:
+          - {seq: 10, action: deny, match: {prefix_list: bogons}}
+          - {seq: 20, action: permit, match: {community: tagged}, set: {local_pref: 250, communities: {add: ["65200:9"]}}, on_match: next}
+          - {seq: 30, action: permit, set: {as_path_prepend: [65100]}}
+    neighbors:
+      - {name: injector, address: 127.0.0.15:)" << injector_port << R"(, asn: 65100, hold_time: 9, connect_retry: 1, route_map_in: from-injector}
+)";
+    BgpemuDaemon emu(yaml.str(), dir.path());
+
+    TestRouterConfig frr_config;
+    frr_config.address = "127.0.0.16";
+    frr_config.port = frr_port;
+    frr_config.asn = 65200;
+    frr_config.router_id = "10.255.0.16";
+    frr_config.neighbors.push_back({"127.0.0.15", injector_port, 65100});
+    frr_config.address_family_lines = {"neighbor 127.0.0.15 route-map from-injector in"};
+    frr_config.extra_config =
+        "ip prefix-list bogons seq 5 permit 10.0.0.0/8 le 32\n"
+        "bgp community-list standard tagged permit 65100:1\n"
+        "route-map from-injector deny 10\n match ip address prefix-list bogons\n"
+        "route-map from-injector permit 20\n match community tagged\n set local-preference 250\n"
+        " set community 65200:9 additive\n on-match next\n"
+        "route-map from-injector permit 30\n set as-path prepend 65100\n";
+    FrrRouter frr(frr_config, dir.path());
+    INFO("work directory (removed afterwards): " << dir.path());
+
+    const auto emu_route = [&](const std::string& prefix) {
+        return best_route_of_rib_reply(
+            run_command({BGPEMU_BGPEMUCTL_PATH, "--socket", emu.socket().string(), "--json", "show", "rib", "dut", prefix}, 10s)
+                .output);
+    };
+    const bool up = wait_until([&] { return frr.session_state("127.0.0.15") == "Established"; }, session_timeout);
+    if (!up) UNSCOPED_INFO("bgpemud log:\n" << emu.log());
+    REQUIRE(up);
+
+    for (const char* prefix : {"198.51.100.0/24", "198.51.101.0/24"}) {
+        const auto at_frr = wait_for_route(frr, prefix);
+        const auto at_emu = test::wait_for_route([&] { return emu_route(prefix); }, route_timeout);
+        INFO(prefix << ": FRR " << to_string(at_frr) << " / bgpemu " << to_string(at_emu));
+        REQUIRE(at_frr);
+        REQUIRE(at_emu);
+        CHECK(at_emu->as_path == at_frr->as_path);
+        CHECK(at_emu->local_pref.value_or(100) == at_frr->local_pref.value_or(100));
+        CHECK(at_emu->communities == at_frr->communities);
+        CHECK(at_emu->med == at_frr->med);
+    }
+    // And the values themselves, so that agreeing on something wrong fails too.
+    const auto tagged = emu_route("198.51.100.0/24");
+    REQUIRE(tagged);
+    CHECK(tagged->as_path == "65100 65100");
+    CHECK(tagged->local_pref == std::optional<std::uint32_t>(250));
+    CHECK(tagged->communities == strings({"65100:1", "65200:9"}));
+    // The bogon is refused by both.
+    std::this_thread::sleep_for(2s);
+    CHECK_FALSE(frr.route("10.50.0.0/16"));
+    CHECK_FALSE(emu_route("10.50.0.0/16"));
+}
+
 }  // namespace bgpemu::test

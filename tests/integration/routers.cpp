@@ -95,7 +95,9 @@ FrrRouter::FrrRouter(const TestRouterConfig& config, const std::filesystem::path
     conf << " address-family ipv4 unicast\n";
     for (std::size_t i = 0; i < config.networks.size(); ++i)
         conf << "  network " << config.networks[i].prefix << " route-map originate-" << i << "\n";
+    for (const auto& line : config.address_family_lines) conf << "  " << line << "\n";
     conf << " exit-address-family\n";
+    conf << config.extra_config;
     for (std::size_t i = 0; i < config.networks.size(); ++i) {
         const auto& network = config.networks[i];
         conf << "route-map originate-" << i << " permit 10\n";
@@ -311,12 +313,12 @@ void BirdRouter::restart_session(std::size_t neighbor_index) const {
 // --- bgpemud ---
 
 BgpemuDaemon::BgpemuDaemon(const std::string& yaml, const std::filesystem::path& work_dir)
-    : log_file_(work_dir / "bgpemud.log") {
+    : log_file_(work_dir / "bgpemud.log"), socket_(work_dir / "bgpemud.sock") {
     const auto config = work_dir / "bgpemud.yaml";
     write_file(config, yaml);
     // Its own admin socket: never the shared default, which another daemon may hold.
-    process_ = ChildProcess({BGPEMU_BGPEMUD_PATH, "--config", config.string(), "--socket",
-                             (work_dir / "bgpemud.sock").string(), "--log-level", "debug"},
+    process_ = ChildProcess({BGPEMU_BGPEMUD_PATH, "--config", config.string(), "--socket", socket_.string(),
+                             "--log-level", "debug"},
                             log_file_);
 }
 
@@ -343,6 +345,32 @@ std::optional<ObservedRoute> wait_for_route(const RouteLookup& lookup, std::chro
 
 bool wait_for_no_route(const RouteLookup& lookup, std::chrono::milliseconds timeout) {
     return wait_until([&] { return !lookup().has_value(); }, timeout, 200ms);
+}
+
+std::optional<ObservedRoute> best_route_of_rib_reply(const std::string& output) {
+    boost::json::error_code error;
+    const auto value = boost::json::parse(output, error);
+    if (error || !value.is_object()) return std::nullopt;
+    const auto* result = value.as_object().if_contains("result");
+    if (result == nullptr || !result->is_object()) return std::nullopt;
+    const auto* routes = result->as_object().if_contains("routes");
+    if (routes == nullptr || !routes->is_array() || routes->as_array().empty()) return std::nullopt;
+    for (const auto& path_value : routes->as_array()[0].at("paths").as_array()) {
+        const auto& path = path_value.as_object();
+        if (!path.at("best").as_bool()) continue;
+        ObservedRoute route;
+        route.as_path = std::string(path.at("as_path").as_string());
+        if (path.at("next_hop").is_string()) route.next_hop = std::string(path.at("next_hop").as_string());
+        if (path.at("med").is_number()) route.med = static_cast<std::uint32_t>(path.at("med").to_number<std::int64_t>());
+        if (path.at("local_pref").is_number())
+            route.local_pref = static_cast<std::uint32_t>(path.at("local_pref").to_number<std::int64_t>());
+        for (const auto& c : path.at("communities").as_array()) route.communities.emplace_back(c.as_string());
+        for (const auto& c : path.at("large_communities").as_array()) route.large_communities.emplace_back(c.as_string());
+        std::sort(route.communities.begin(), route.communities.end());
+        std::sort(route.large_communities.begin(), route.large_communities.end());
+        return route;
+    }
+    return std::nullopt;
 }
 
 }  // namespace bgpemu::test

@@ -51,6 +51,10 @@ struct TestRouterConfig {
     std::string router_id;
     std::vector<TestNeighbor> neighbors;
     std::vector<TestNetwork> networks;
+    // FRR only: lines for the `address-family ipv4 unicast` block ("neighbor A route-map
+    // M in"), and lines appended to bgpd.conf (the route maps and lists they name).
+    std::vector<std::string> address_family_lines;
+    std::string extra_config;
 };
 
 // FRR's bgpd alone (no zebra, no root services), in its own temporary directory.
@@ -102,9 +106,13 @@ private:
 };
 
 // bgpemud on a YAML configuration written by the test.
+// The best path of the first route in a `show rib` reply's result, as an ObservedRoute.
+[[nodiscard]] std::optional<ObservedRoute> best_route_of_rib_reply(const std::string& bgpemuctl_json_output);
+
 class BgpemuDaemon {
 public:
     BgpemuDaemon(const std::string& yaml, const std::filesystem::path& work_dir);
+    [[nodiscard]] const std::filesystem::path& socket() const noexcept { return socket_; }
     [[nodiscard]] ChildProcess& process() noexcept { return process_; }
     [[nodiscard]] std::string log() const { return read_file(log_file_); }
     // How many times the log says the session with `neighbor` reached Established.
@@ -112,6 +120,7 @@ public:
 
 private:
     std::filesystem::path log_file_;
+    std::filesystem::path socket_;
     ChildProcess process_;
 };
 
