@@ -149,16 +149,14 @@ void Speaker::start() {
     } else {
         for (const auto& neighbor : neighbors_) {
             if (!neighbor->external) continue;
-            const bool in = neighbor->config.has_import_policy();
-            const bool out = neighbor->config.has_export_policy();
-            if (!in || !out)
-                log_->warn("eBGP neighbour {} has no {} policy: RFC 8212 {} (give it route_map_{} or prefix_list_{}, "
-                           "or set ebgp_requires_policy: false on the speaker)",
-                           neighbor->config.name, !in && !out ? "import or export" : !in ? "import" : "export",
-                           !in && !out ? "accepts nothing from it and sends it nothing"
-                           : !in      ? "accepts nothing from it"
-                                      : "sends it nothing",
-                           !in ? "in" : "out", !in ? "in" : "out");
+            if (!neighbor->config.has_import_policy())
+                log_->warn("eBGP neighbour {} has no import policy: RFC 8212 accepts nothing from it (give it "
+                           "route_map_in or prefix_list_in, or set ebgp_requires_policy: false on the speaker)",
+                           neighbor->config.name);
+            if (!neighbor->config.has_export_policy())
+                log_->warn("eBGP neighbour {} has no export policy: RFC 8212 sends it nothing (give it "
+                           "route_map_out or prefix_list_out, or set ebgp_requires_policy: false on the speaker)",
+                           neighbor->config.name);
         }
     }
     originate_networks();

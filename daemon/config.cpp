@@ -305,46 +305,40 @@ void read_as_path_list(Reader& reader, const std::string& name, const YAML::Node
     set.as_path_lists[name] = std::move(list);
 }
 
-void read_community_list(Reader& reader, const std::string& name, const YAML::Node& node, rib::PolicySet& set) {
-    rib::CommunityList list{name, {}};
-    for_each_entry(reader, node, "community list", name, [&](const YAML::Node& entry, const std::string& where) {
-        reader.check_keys(entry, {"action", "communities"}, where);
-        rib::CommunityListEntry e;
+// A community or large-community list: each entry an action and the (non-empty) list
+// of values under `key` that a route must all carry; `read_value` reads one value.
+template <typename List, typename ReadValue>
+List read_community_entries(Reader& reader, const std::string& name, const YAML::Node& node, const char* kind,
+                            const char* key, const ReadValue& read_value) {
+    List list{name, {}};
+    for_each_entry(reader, node, kind, name, [&](const YAML::Node& entry, const std::string& where) {
+        reader.check_keys(entry, {"action", key}, where);
+        typename decltype(list.entries)::value_type e;
         const auto action = read_action(reader, entry["action"], where);
-        const auto values = entry["communities"];
+        const auto values = entry[key];
         if (!values || !values.IsSequence() || values.size() == 0) {
-            reader.error(entry, where + " needs 'communities': a non-empty list");
+            reader.error(entry, where + " needs '" + key + "': a non-empty list");
             return;
         }
         for (const auto& item : values)
-            if (auto value = reader.community(item)) e.communities.push_back(*value);
+            if (auto value = read_value(item)) e.communities.push_back(*value);
         if (action) {
             e.action = *action;
             list.entries.push_back(std::move(e));
         }
     });
-    set.community_lists[name] = std::move(list);
+    return list;
+}
+
+void read_community_list(Reader& reader, const std::string& name, const YAML::Node& node, rib::PolicySet& set) {
+    set.community_lists[name] = read_community_entries<rib::CommunityList>(
+        reader, name, node, "community list", "communities", [&](const YAML::Node& item) { return reader.community(item); });
 }
 
 void read_large_community_list(Reader& reader, const std::string& name, const YAML::Node& node, rib::PolicySet& set) {
-    rib::LargeCommunityList list{name, {}};
-    for_each_entry(reader, node, "large community list", name, [&](const YAML::Node& entry, const std::string& where) {
-        reader.check_keys(entry, {"action", "large_communities"}, where);
-        rib::LargeCommunityListEntry e;
-        const auto action = read_action(reader, entry["action"], where);
-        const auto values = entry["large_communities"];
-        if (!values || !values.IsSequence() || values.size() == 0) {
-            reader.error(entry, where + " needs 'large_communities': a non-empty list");
-            return;
-        }
-        for (const auto& item : values)
-            if (auto value = reader.large_community(item)) e.communities.push_back(*value);
-        if (action) {
-            e.action = *action;
-            list.entries.push_back(std::move(e));
-        }
-    });
-    set.large_community_lists[name] = std::move(list);
+    set.large_community_lists[name] = read_community_entries<rib::LargeCommunityList>(
+        reader, name, node, "large community list", "large_communities",
+        [&](const YAML::Node& item) { return reader.large_community(item); });
 }
 
 template <typename T>

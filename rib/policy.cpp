@@ -28,12 +28,6 @@ void add_sorted_unique(std::vector<T>& values, const std::vector<T>& added) {
     values.erase(std::unique(values.begin(), values.end()), values.end());
 }
 
-template <typename Map>
-auto find_in(const Map& map, std::string_view name) -> const typename Map::mapped_type* {
-    const auto it = map.find(name);
-    return it == map.end() ? nullptr : &it->second;
-}
-
 }  // namespace
 
 // ---- Lists ---------------------------------------------------------------------------------
@@ -181,26 +175,22 @@ bool RouteMap::depends_on_prefix() const noexcept {
 
 // ---- Scopes ---------------------------------------------------------------------------------
 
-const PrefixList* PolicySet::prefix_list(std::string_view name) const {
-    if (auto* found = find_in(prefix_lists, name)) return found;
-    return parent_ ? parent_->prefix_list(name) : nullptr;
+template <typename T>
+const T* PolicySet::find(const Named<T> PolicySet::*member, std::string_view name) const {
+    const auto& named = this->*member;
+    if (const auto it = named.find(name); it != named.end()) return &it->second;
+    return parent_ ? parent_->find(member, name) : nullptr;
 }
-const AsPathList* PolicySet::as_path_list(std::string_view name) const {
-    if (auto* found = find_in(as_path_lists, name)) return found;
-    return parent_ ? parent_->as_path_list(name) : nullptr;
-}
+
+const PrefixList* PolicySet::prefix_list(std::string_view name) const { return find(&PolicySet::prefix_lists, name); }
+const AsPathList* PolicySet::as_path_list(std::string_view name) const { return find(&PolicySet::as_path_lists, name); }
 const CommunityList* PolicySet::community_list(std::string_view name) const {
-    if (auto* found = find_in(community_lists, name)) return found;
-    return parent_ ? parent_->community_list(name) : nullptr;
+    return find(&PolicySet::community_lists, name);
 }
 const LargeCommunityList* PolicySet::large_community_list(std::string_view name) const {
-    if (auto* found = find_in(large_community_lists, name)) return found;
-    return parent_ ? parent_->large_community_list(name) : nullptr;
+    return find(&PolicySet::large_community_lists, name);
 }
-const RouteMap* PolicySet::route_map(std::string_view name) const {
-    if (auto* found = find_in(route_maps, name)) return found;
-    return parent_ ? parent_->route_map(name) : nullptr;
-}
+const RouteMap* PolicySet::route_map(std::string_view name) const { return find(&PolicySet::route_maps, name); }
 
 // ---- AS-path rewriting ------------------------------------------------------------------------
 

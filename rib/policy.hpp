@@ -181,13 +181,19 @@ public:
     [[nodiscard]] const RouteMap* route_map(std::string_view name) const;
 
     // Definitions (std::map keeps addresses stable for the pointers route maps hold).
-    std::map<std::string, PrefixList, std::less<>> prefix_lists;
-    std::map<std::string, AsPathList, std::less<>> as_path_lists;
-    std::map<std::string, CommunityList, std::less<>> community_lists;
-    std::map<std::string, LargeCommunityList, std::less<>> large_community_lists;
-    std::map<std::string, RouteMap, std::less<>> route_maps;
+    template <typename T>
+    using Named = std::map<std::string, T, std::less<>>;
+    Named<PrefixList> prefix_lists;
+    Named<AsPathList> as_path_lists;
+    Named<CommunityList> community_lists;
+    Named<LargeCommunityList> large_community_lists;
+    Named<RouteMap> route_maps;
 
 private:
+    // `name` in this scope's map `member`, else in the parent scope's.
+    template <typename T>
+    [[nodiscard]] const T* find(const Named<T> PolicySet::*member, std::string_view name) const;
+
     std::shared_ptr<const PolicySet> parent_;
 };
 

@@ -22,7 +22,6 @@
 #include <signal.h>
 
 #include <algorithm>
-#include <boost/json.hpp>
 #include <catch2/catch.hpp>
 #include <sstream>
 #include <stdexcept>
@@ -33,73 +32,8 @@ namespace bgpemu::test {
 namespace {
 
 using namespace std::chrono_literals;
-namespace json = boost::json;
 
 constexpr auto session_timeout = 30s;
-
-// bgpemud with its admin socket in the test's directory, queried through bgpemuctl.
-class Emu {
-public:
-    Emu(const std::string& yaml, const std::filesystem::path& dir)
-        : socket_(dir / "admin.sock"), log_file_(dir / "bgpemud.log") {
-        const auto config = dir / "bgpemud.yaml";
-        write_file(config, yaml);
-        process_ = ChildProcess({BGPEMU_BGPEMUD_PATH, "--config", config.string(), "--socket", socket_.string(),
-                                 "--log-level", "debug"},
-                                log_file_);
-        if (!wait_until([&] { return std::filesystem::exists(socket_); }, 10s))
-            throw std::runtime_error("bgpemud did not create " + socket_.string() + "; its log:\n" + log());
-    }
-
-    [[nodiscard]] CommandResult ctl(const std::vector<std::string>& words) const {
-        std::vector<std::string> argv{BGPEMU_BGPEMUCTL_PATH, "--socket", socket_.string(), "--json"};
-        argv.insert(argv.end(), words.begin(), words.end());
-        return run_command(argv, 10s);
-    }
-
-    std::string session_state(const std::string& node, const std::string& peer) const {
-        const auto result = reply({"show", "sessions", node});
-        if (!result) return "unknown";
-        const auto* sessions = result->if_contains("sessions");
-        if (sessions == nullptr || !sessions->is_array()) return "unknown";
-        for (const auto& s : sessions->as_array())
-            if (s.is_object() && s.at("peer").is_string() && s.at("peer").as_string() == peer)
-                return std::string(s.at("state").as_string());
-        return "unknown";
-    }
-
-    // `node`'s best path for `prefix`.
-    [[nodiscard]] std::optional<ObservedRoute> route(const std::string& node, const std::string& prefix) const {
-        return best_route_of_rib_reply(ctl({"show", "rib", node, prefix}).output);
-    }
-
-    // Runs a command that must succeed (announce, withdraw).
-    void require_ok(const std::vector<std::string>& words) const {
-        const auto result = ctl(words);
-        INFO("bgpemuctl " << words.front() << " -> exit " << result.exit_code << ": " << result.output);
-        REQUIRE(result.exit_code == 0);
-    }
-
-    [[nodiscard]] ChildProcess& process() noexcept { return process_; }
-    [[nodiscard]] std::string log() const { return read_file(log_file_); }
-
-private:
-    // The reply's "result" object, or nullopt on any error.
-    [[nodiscard]] std::optional<json::object> reply(const std::vector<std::string>& words) const {
-        json::error_code error;
-        const auto value = json::parse(ctl(words).output, error);
-        if (error || !value.is_object()) return std::nullopt;
-        const auto* ok = value.as_object().if_contains("ok");
-        const auto* result = value.as_object().if_contains("result");
-        if (ok == nullptr || !ok->is_bool() || !ok->as_bool() || result == nullptr || !result->is_object())
-            return std::nullopt;
-        return result->as_object();
-    }
-
-    std::filesystem::path socket_;
-    std::filesystem::path log_file_;
-    ChildProcess process_;
-};
 
 // One bgpemu speaker "edge", AS 65000, with no routing policy, originating 203.0.113.0/24
 // with MED, a community and a large community; `neighbors` is the YAML of its neighbour list.
@@ -170,7 +104,7 @@ TEST_CASE("bgpemu and GoBGP exchange routes and withdrawals", "[integration][gob
     TempDir dir("bgpemu-gobgp");
     const Ports ports;
     INFO("work directory (removed afterwards): " << dir.path());
-    Emu emu(emu_yaml("127.0.0.70", ports.emu, gobgp_neighbor_yaml("127.0.0.71", ports.gobgp, "10.255.0.70")),
+    BgpemuDaemon emu(emu_yaml("127.0.0.70", ports.emu, gobgp_neighbor_yaml("127.0.0.71", ports.gobgp, "10.255.0.70")),
             dir.path());
     GobgpRouter gobgp(gobgp_config("127.0.0.71", ports.gobgp, "127.0.0.70", ports.emu), ports.gobgp_api, dir.path());
 
@@ -216,7 +150,7 @@ TEST_CASE("bgpemu and GoBGP exchange routes and withdrawals", "[integration][gob
         return route && route->med == std::optional<std::uint32_t>(21) ? route : std::nullopt;
     });
     CHECK(to_string(from_gobgp) == to_string(ObservedRoute{"65031", "127.0.0.71", 21, {}, {"65031:8"}, {}}));
-    emu.require_ok({"withdraw", "edge", "203.0.113.0/24"});
+    REQUIRE(emu.ctl({"withdraw", "edge", "203.0.113.0/24"}).exit_code == 0);
     CHECK(wait_for_no_route([&] { return gobgp.route("203.0.113.0/24"); }));
 
     // bgpemud exits 0 on SIGTERM after a Cease, and GoBGP sees the session go.
@@ -229,7 +163,7 @@ TEST_CASE("ExaBGP's routes reach bgpemu, and bgpemu's reach ExaBGP", "[integrati
     TempDir dir("bgpemu-exabgp");
     const Ports ports;
     INFO("work directory (removed afterwards): " << dir.path());
-    Emu emu(emu_yaml("127.0.0.72", ports.emu, exabgp_neighbor_yaml("127.0.0.73")), dir.path());
+    BgpemuDaemon emu(emu_yaml("127.0.0.72", ports.emu, exabgp_neighbor_yaml("127.0.0.73")), dir.path());
     ExabgpRouter exabgp(exabgp_config("127.0.0.73", "127.0.0.72", ports.emu), dir.path());
 
     const bool up = wait_until(
@@ -276,7 +210,7 @@ TEST_CASE("ExaBGP's routes reach bgpemu, and bgpemu's reach ExaBGP", "[integrati
           to_string(ObservedRoute{"65032", "127.0.0.73", 31, {}, {"65032:10", "65032:11"}, {}}));
 
     // bgpemu withdraws its own network.
-    emu.require_ok({"withdraw", "edge", "203.0.113.0/24"});
+    REQUIRE(emu.ctl({"withdraw", "edge", "203.0.113.0/24"}).exit_code == 0);
     CHECK(wait_for_no_route([&] { return exabgp.route("203.0.113.0/24"); }));
 
     emu.process().signal(SIGTERM);
@@ -288,7 +222,7 @@ TEST_CASE("bgpemu carries routes between GoBGP and ExaBGP", "[integration][gobgp
     TempDir dir("bgpemu-gobgp-exabgp");
     const Ports ports;
     INFO("work directory (removed afterwards): " << dir.path());
-    Emu emu(emu_yaml("127.0.0.74", ports.emu,
+    BgpemuDaemon emu(emu_yaml("127.0.0.74", ports.emu,
                      gobgp_neighbor_yaml("127.0.0.75", ports.gobgp, "10.255.0.74") +
                          exabgp_neighbor_yaml("127.0.0.76")),
             dir.path());

@@ -380,11 +380,7 @@ TEST_CASE("the same route map in FRR and in bgpemu gives the same best paths", "
     FrrRouter frr(frr_config, dir.path());
     INFO("work directory (removed afterwards): " << dir.path());
 
-    const auto emu_route = [&](const std::string& prefix) {
-        return best_route_of_rib_reply(
-            run_command({BGPEMU_BGPEMUCTL_PATH, "--socket", emu.socket().string(), "--json", "show", "rib", "dut", prefix}, 10s)
-                .output);
-    };
+    const auto emu_route = [&](const std::string& prefix) { return emu.route("dut", prefix); };
     const bool up = wait_until([&] { return frr.session_state("127.0.0.15") == "Established"; }, session_timeout);
     if (!up) UNSCOPED_INFO("bgpemud log:\n" << emu.log());
     REQUIRE(up);

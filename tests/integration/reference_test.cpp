@@ -30,7 +30,6 @@ const std::map<std::string, std::string> network_prefix = {
 
 struct Daemon {
     TempDir dir{"bgpemu-reference"};
-    std::filesystem::path socket = dir.path() / "bgpemud.sock";
     std::optional<BgpemuDaemon> process;
 
     explicit Daemon(const std::string& config_name) {
@@ -46,11 +45,8 @@ struct Daemon {
     }
 
     json::value run(const std::vector<std::string>& words) const {
-        std::vector<std::string> argv{BGPEMU_BGPEMUCTL_PATH, "--socket", socket.string(), "--json"};
-        argv.insert(argv.end(), words.begin(), words.end());
-        const auto reply = run_command(argv, 15s);
         json::error_code error;
-        auto value = json::parse(reply.output, error);
+        auto value = json::parse(process->ctl(words).output, error);
         if (error || !value.is_object() || !value.as_object().contains("result")) return nullptr;
         return value.at("result");
     }

@@ -320,6 +320,32 @@ BgpemuDaemon::BgpemuDaemon(const std::string& yaml, const std::filesystem::path&
     process_ = ChildProcess({BGPEMU_BGPEMUD_PATH, "--config", config.string(), "--socket", socket_.string(),
                              "--log-level", "debug"},
                             log_file_);
+    if (!wait_until([&] { return std::filesystem::exists(socket_); }, 10s))
+        throw std::runtime_error("bgpemud did not create " + socket_.string() + "; its log:\n" + log());
+}
+
+CommandResult BgpemuDaemon::ctl(const std::vector<std::string>& words) const {
+    std::vector<std::string> argv{BGPEMU_BGPEMUCTL_PATH, "--socket", socket_.string(), "--json"};
+    argv.insert(argv.end(), words.begin(), words.end());
+    return run_command(argv, 10s);
+}
+
+std::optional<ObservedRoute> BgpemuDaemon::route(const std::string& node, const std::string& prefix) const {
+    return best_route_of_rib_reply(ctl({"show", "rib", node, prefix}).output);
+}
+
+std::string BgpemuDaemon::session_state(const std::string& node, const std::string& peer) const {
+    boost::json::error_code error;
+    const auto value = boost::json::parse(ctl({"show", "sessions", node}).output, error);
+    if (error || !value.is_object()) return "unknown";
+    const auto* result = value.as_object().if_contains("result");
+    if (result == nullptr || !result->is_object()) return "unknown";
+    const auto* sessions = result->as_object().if_contains("sessions");
+    if (sessions == nullptr || !sessions->is_array()) return "unknown";
+    for (const auto& s : sessions->as_array())
+        if (s.is_object() && s.at("peer").is_string() && s.at("peer").as_string() == peer)
+            return std::string(s.at("state").as_string());
+    return "unknown";
 }
 
 unsigned BgpemuDaemon::established_count(const std::string& neighbor) const {

@@ -111,8 +111,16 @@ private:
 
 class BgpemuDaemon {
 public:
+    // Starts bgpemud on `yaml` with its admin socket in `work_dir`; throws if the socket
+    // does not appear.
     BgpemuDaemon(const std::string& yaml, const std::filesystem::path& work_dir);
     [[nodiscard]] const std::filesystem::path& socket() const noexcept { return socket_; }
+    // `bgpemuctl --json WORDS...` against this daemon.
+    [[nodiscard]] CommandResult ctl(const std::vector<std::string>& words) const;
+    // `node`'s best path for `prefix`, and the FSM state of its session with `peer`
+    // ("unknown" when there is none).
+    [[nodiscard]] std::optional<ObservedRoute> route(const std::string& node, const std::string& prefix) const;
+    [[nodiscard]] std::string session_state(const std::string& node, const std::string& peer) const;
     [[nodiscard]] ChildProcess& process() noexcept { return process_; }
     [[nodiscard]] std::string log() const { return read_file(log_file_); }
     // How many times the log says the session with `neighbor` reached Established.
