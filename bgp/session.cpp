@@ -459,8 +459,23 @@ void Session::enable() {
     start();
 }
 
+void Session::set_link_up(bool up) {
+    if (link_up_ == up) return;
+    link_up_ = up;
+    if (!up) {
+        restart_timer_.cancel();
+        log_->info("{}: link down: dropping the session", name());
+        for (auto* slot : {&outgoing_, &incoming_})
+            if (auto connection = *slot) event(*connection, FsmEvent::tcp_connection_fails);
+        return;
+    }
+    log_->info("{}: link up", name());
+    failures_ = 0;
+    if (running_ && config_.enabled && !config_.passive) start_outgoing();
+}
+
 void Session::start_outgoing() {
-    if (!running_ || config_.passive || established_connection()) return;
+    if (!running_ || !link_up_ || config_.passive || established_connection()) return;
     if (outgoing_ && outgoing_->fsm.state() != FsmState::idle) return;
     outgoing_ = std::make_shared<Connection>(io_, *this, Connection::Direction::outgoing);
     event(*outgoing_, FsmEvent::automatic_start);
@@ -493,10 +508,10 @@ void Session::reset(std::string_view communication) {
 void Session::accept(tcp::socket socket) {
     boost::system::error_code ec;
     const auto remote = socket.remote_endpoint(ec);
-    if (!running_ || !config_.enabled || established_connection()) {
+    if (!running_ || !config_.enabled || !link_up_ || established_connection()) {
         // RFC 4271 §6.8: with an Established connection, the new one is closed.
         log_->info("{}: refused connection from {} ({})", name(), ec ? std::string("?") : remote.address().to_string(),
-                   !running_ || !config_.enabled ? "session is down" : "already Established");
+                   !link_up_ ? "its link is down" : !running_ || !config_.enabled ? "session is down" : "already Established");
         socket.close(ec);
         return;
     }
@@ -669,7 +684,7 @@ void Session::detach(Connection& connection) {
         last_reported_state_ = now;
         stats_.state_since = Clock::now();
     }
-    if (running_ && !outgoing_ && !incoming_) schedule_restart();
+    if (running_ && link_up_ && !outgoing_ && !incoming_) schedule_restart();
 }
 
 void Session::schedule_restart() {

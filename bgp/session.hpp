@@ -108,6 +108,13 @@ public:
     void enable();
     // Administrative reset: stop with Cease / Administrative Reset, then start again.
     void reset(std::string_view communication = {});
+    // The emulated link the session runs over. Down: every connection is dropped at once,
+    // without a NOTIFICATION (nothing crosses a failed link; fast external fall-over or
+    // BFD notice it), and none is opened or accepted until the link is up again.
+    void set_link_up(bool up);
+    [[nodiscard]] bool link_up() const noexcept { return link_up_; }
+    // Started, enabled and on a link that is up: the session should come up.
+    [[nodiscard]] bool wanted() const noexcept { return running_ && config_.enabled && link_up_; }
     // A connection the speaker's listener accepted from this neighbour's address.
     void accept(boost::asio::ip::tcp::socket socket);
     // Asks the Established connection's writer to pull updates (there is something to send).
@@ -154,6 +161,7 @@ private:
     std::shared_ptr<Connection> incoming_;
     boost::asio::steady_timer restart_timer_;
     bool running_ = false;          // between start() and stop()
+    bool link_up_ = true;
     std::uint32_t failures_ = 0;    // consecutive, for the back-off
     NegotiatedSession negotiated_;  // of the Established connection
     SessionStats stats_;

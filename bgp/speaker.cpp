@@ -96,6 +96,7 @@ Speaker::Neighbor& Speaker::add_neighbor(const NeighborConfig& neighbor_config) 
     session.offer.hostname = config_.hostname;
     session.expectation.remote_as = neighbor_config.remote_as;
     neighbor->session = std::make_unique<Session>(io_, std::move(session), *this, log_);
+    neighbor->session->set_link_up(neighbor_config.link_up);
     neighbor->maximum_prefix_restart = std::make_unique<asio::steady_timer>(io_);
     neighbors_by_address_[neighbor_config.remote.address.to_string()] = neighbor.get();
     neighbors_.push_back(std::move(neighbor));
@@ -302,11 +303,13 @@ void Speaker::session_established(Session& session) {
                negotiated.peer_as, negotiated.hold_time);
     export_everything(neighbor);
     session.wake_writer();
+    if (session_observer_) session_observer_(config_.name, neighbor.config.name, true);
 }
 
 void Speaker::session_down(Session& session) {
     Neighbor& neighbor = neighbor_of(session);
     log_->info("session with {} down, withdrawing its routes", neighbor.config.name);
+    if (session_observer_) session_observer_(config_.name, neighbor.config.name, false);
     loc_rib_.withdraw_all(neighbor.peer);
     // Decide now, before the peer id can be reused: a new session that got this id and
     // announced the same attributes would otherwise look like no change at all.
@@ -490,6 +493,7 @@ void Speaker::run_decision() {
     bool changed = false;
     loc_rib_.run_decision([&](const rib::RouteChange& change) {
         changed = true;
+        last_route_change_ = std::chrono::steady_clock::now();
         if (fib_enabled_) update_fib(change.prefix, change.new_best);
         for (auto& neighbor : neighbors_) {
             if (!neighbor->session->established() || !neighbor->packer) continue;
@@ -499,6 +503,50 @@ void Speaker::run_decision() {
     if (!changed) return;
     for (auto& neighbor : neighbors_)
         if (neighbor->adj_rib_out.pending_count() > 0) neighbor->session->wake_writer();
+}
+
+std::vector<std::string> Speaker::set_link_up(std::string_view link, bool up) {
+    std::vector<std::string> affected;
+    for (auto& neighbor : neighbors_) {
+        if (neighbor->config.link != link) continue;
+        neighbor->config.link_up = up;
+        neighbor->session->set_link_up(up);
+        affected.push_back(neighbor->config.name);
+    }
+    return affected;
+}
+
+void Speaker::program_fib(const std::function<void(rib::Fib&)>& change) {
+    if (fib_enabled_) change(fib_);
+}
+
+bool Speaker::idle() const noexcept {
+    if (decision_scheduled_ || loc_rib_.pending_count() > 0) return false;
+    return std::all_of(neighbors_.begin(), neighbors_.end(),
+                       [](const auto& neighbor) { return neighbor->adj_rib_out.pending_count() == 0; });
+}
+
+void Speaker::for_each_learned(
+    const std::function<void(const Prefix&, std::uint32_t weight, std::size_t as_path_length)>& fn) const {
+    loc_rib_.for_each_best([&](rib::RouteIndex, const Prefix& prefix, const rib::Path& best) {
+        if (best.peer == local_peer_) return;
+        const Neighbor* from = best.peer < neighbors_by_peer_.size() ? neighbors_by_peer_[best.peer] : nullptr;
+        fn(prefix, from ? from->config.weight : 0, best.attrs->as_path.decision_length());
+    });
+}
+
+bool Speaker::learned_from(std::string_view peer, const IpAddress& address) const {
+    const auto index = find_neighbor_index(peer);
+    if (!index) return false;
+    const auto peer_id = neighbors_[*index]->peer;
+    if (!neighbors_[*index]->session->established()) return false;
+    // Every prefix length that could cover the address, longest first.
+    for (unsigned length = max_prefix_length(address.afi()) + 1; length-- > 0;) {
+        const auto prefix = Prefix::make(address, length);
+        for (const auto& path : loc_rib_.explain(prefix))
+            if (path.path.peer == peer_id) return true;
+    }
+    return false;
 }
 
 void Speaker::update_fib(const bgp::Prefix& prefix, const rib::Path* best) {

@@ -12,6 +12,7 @@
 // RFC 8212's "no policy, no routes" for eBGP unless the speaker turns it off.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -94,6 +95,26 @@ public:
     // Stops originating `prefix`; false when this speaker did not originate it.
     bool withdraw_network(const Prefix& prefix);
 
+    // The emulated link `link` went down or up: the sessions over it follow (see
+    // Session::set_link_up). Returns the names of the neighbours affected.
+    std::vector<std::string> set_link_up(std::string_view link, bool up);
+    // Changes the FIB's connected routes (the data plane programs interfaces and
+    // point-to-point peers from the state of the links); nothing without a FIB.
+    void program_fib(const std::function<void(rib::Fib&)>& change);
+    // Told of every session that comes up or goes down: (speaker, neighbour, up).
+    using SessionObserver = std::function<void(const std::string&, const std::string&, bool)>;
+    void set_session_observer(SessionObserver observer) { session_observer_ = std::move(observer); }
+    // Whether the decision process and every Adj-RIB-Out are drained, and when the
+    // Loc-RIB last changed a best path (for `wait converged`).
+    [[nodiscard]] bool idle() const noexcept;
+    [[nodiscard]] std::chrono::steady_clock::time_point last_route_change() const noexcept { return last_route_change_; }
+    // Whether the neighbour `index`'s session should be up (started, enabled, link up).
+    [[nodiscard]] bool neighbor_wanted(std::size_t index) const { return neighbors_[index]->session->wanted(); }
+    // Best paths learned from a peer (not our own networks), with the peer's weight and
+    // the AS path's length; and whether a prefix covering `address` came from `peer`.
+    void for_each_learned(const std::function<void(const Prefix&, std::uint32_t weight, std::size_t as_path_length)>& fn) const;
+    [[nodiscard]] bool learned_from(std::string_view peer, const IpAddress& address) const;
+
     // SessionHandler
     void session_established(Session& session) override;
     void session_down(Session& session) override;
@@ -165,6 +186,8 @@ private:
     std::vector<Neighbor*> neighbors_by_peer_;  // indexed by rib::PeerId
     bool decision_scheduled_ = false;
     bool stopped_ = false;
+    SessionObserver session_observer_;
+    std::chrono::steady_clock::time_point last_route_change_ = std::chrono::steady_clock::now();
 };
 
 }  // namespace bgpemu::bgp

@@ -13,6 +13,7 @@
 #include "bgp/attributes.hpp"
 #include "bgp/ip.hpp"
 #include "bgp/session.hpp"
+#include "rib/fib.hpp"
 #include "rib/policy.hpp"
 
 namespace bgpemu::bgp {
@@ -41,6 +42,13 @@ struct NeighborConfig {
     // them, the local transport address (IPv4) or its IPv4-mapped IPv6 form.
     std::optional<IpAddress> self_next_hop_v4;
     std::optional<IpAddress> self_next_hop_v6;
+    // The emulated interface and link the session runs over (`interface:`, or the one
+    // link between this speaker and the node the neighbour is named after). The
+    // interface's address is the default "self" next hop; taking the link down drops
+    // the session at once, as an interface failure with fast fall-over would.
+    std::string interface;
+    std::string link;
+    bool link_up = true;  // false: the link is configured down, so is the session
 
     // Policy (pointers into the speaker's PolicySet; null: none configured).
     const rib::RouteMap* route_map_in = nullptr;
@@ -71,19 +79,9 @@ struct OriginatedNetwork {
     Origin origin = Origin::igp;
 };
 
-// An interface of the emulated router: its address and subnet give a connected route.
-struct InterfaceConfig {
-    std::string name;
-    IpAddress address;
-    unsigned length = 0;  // the subnet's prefix length
-};
-
-// A static route: next hops (ECMP when several) or a blackhole.
-struct StaticRouteConfig {
-    Prefix prefix;
-    std::vector<IpAddress> next_hops;
-    bool blackhole = false;
-};
+// An interface and a static route of the emulated router (rib/fib.hpp).
+using InterfaceConfig = rib::InterfaceConfig;
+using StaticRouteConfig = rib::StaticRouteConfig;
 
 struct SpeakerConfig {
     std::string name;

@@ -131,11 +131,17 @@ json::object AdminCommands::handle(const json::object& request) {
         else if (command == "reload") result = reload();
         else if (command == "announce") result = announce(request);
         else if (command == "withdraw") result = withdraw(request);
+        else if (command == "trace") result = trace(request);
+        else if (command == "ping") result = ping(request);
+        else if (command == "link") result = link(request);
+        else if (command == "show links") result = show_links();
+        else if (command == "show events") result = show_events(request);
+        else if (command == "converged") result = converged(request);
         else
             throw CommandError("unknown_command",
                                "unknown command \"" + command +
-                                   "\" (expected status, show sessions, show rib, show fib, show memory, session reset|shutdown|enable, reload, "
-                                   "announce, withdraw)");
+                                   "\" (expected status, show sessions, show rib, show fib, show memory, show links, show events, "
+                                   "session reset|shutdown|enable, reload, announce, withdraw, trace, ping, link, converged)");
         reply["ok"] = true;
         reply["result"] = std::move(result);
     } catch (const CommandError& e) {
@@ -301,16 +307,27 @@ bgp::IpAddress required_address(const json::object& request, std::string_view ke
 // lookup: the route the address matches and the next hop its flow takes (the flow's
 // source: "source", default the unspecified address).
 json::value AdminCommands::show_fib(const json::object& request) const {
-    const auto& speaker = node(request);
-    const auto& fib = speaker.fib();
-    json::object result{{"node", speaker.config().name}};
+    const auto name = required_string(request, "node");
+    const rib::Fib* fib = nullptr;
+    for (const auto& speaker : speakers_)
+        if (speaker->config().name == name) fib = &speaker->fib();
+    if (!fib && emulation_) {
+        const auto& network = emulation_->network();
+        if (const auto vnet = network.find_vnet(name)) return effective_routes_json(*vnet);
+        if (const auto n = network.find_node(name)) {
+            fib = emulation_->fib(*n);
+            if (!fib) throw CommandError("no_fib", "\"" + name + "\" is a host in a VNet: its VNet routes it (show fib VNET)");
+        }
+    }
+    if (!fib) throw CommandError("unknown_node", "no speaker, router, host or VNet named \"" + name + "\"");
+    json::object result{{"node", name}};
     if (field(request, "address") != nullptr) {
         const auto destination = required_address(request, "address");
         const auto source = field(request, "source") != nullptr
                                 ? required_address(request, "source")
                                 : (destination.is_v4() ? bgp::IpAddress::v4(0) : bgp::IpAddress::v6({}));
         result["address"] = destination.to_string();
-        const auto hit = fib.lookup(destination, source);
+        const auto hit = fib->lookup(destination, source);
         if (!hit) {
             result["route"] = nullptr;
             return result;
@@ -322,8 +339,8 @@ json::value AdminCommands::show_fib(const json::object& request) const {
         return result;
     }
     json::array routes;
-    fib.for_each([&](const bgp::Prefix& prefix, const rib::Fib::Candidates& candidates) {
-        const auto* installed = fib.installed(prefix);
+    fib->for_each([&](const bgp::Prefix& prefix, const rib::Fib::Candidates& candidates) {
+        const auto* installed = fib->installed(prefix);
         json::array list;
         for (const auto& candidate : candidates.routes) {
             auto entry = fib_route_json(candidate);
@@ -334,6 +351,36 @@ json::value AdminCommands::show_fib(const json::object& request) const {
     });
     result["routes"] = std::move(routes);
     return result;
+}
+
+// A VNet's effective routes, with the columns of Azure's effective-routes view.
+json::value AdminCommands::effective_routes_json(std::size_t vnet) const {
+    const auto& network = emulation_->network();
+    json::array routes;
+    for (const auto& route : network.effective_routes(vnet, *emulation_)) {
+        json::array gateways;
+        json::array next_hop_addresses;
+        for (const auto g : route.gateways) {
+            const auto& node = network.nodes()[g];
+            gateways.push_back(json::value(node.name));
+            for (const auto& address : node.vnet_addresses) next_hop_addresses.push_back(json::value(address.to_string()));
+        }
+        json::object row{{"prefix", route.prefix.to_string()},
+                         {"source", route.source_name()},
+                         {"state", route.active ? "Active" : "Invalid"},
+                         {"next_hop_type", route.next_hop_type_name()},
+                         {"next_hop_addresses", std::move(next_hop_addresses)},
+                         {"gateways", std::move(gateways)}};
+        if (route.next_hop_type == dataplane::EffectiveRoute::NextHopType::vnet_peering) row["peer_vnet"] = route.peer_vnet;
+        if (route.next_hop_type == dataplane::EffectiveRoute::NextHopType::gateway) {
+            row["via"] = route.express_route ? "ExpressRoute" : "VPN";
+            row["as_path_length"] = route.as_path_length;
+            row["weight"] = route.weight;
+        }
+        if (!route.note.empty()) row["note"] = route.note;
+        routes.push_back(std::move(row));
+    }
+    return json::object{{"vnet", network.vnets()[vnet].name}, {"effective_routes", std::move(routes)}};
 }
 
 json::value AdminCommands::show_memory(const json::object& request) const {
@@ -434,6 +481,178 @@ json::value AdminCommands::withdraw(const json::object& request) {
         throw CommandError("not_originated",
                            "speaker \"" + speaker.config().name + "\" does not originate " + prefix.to_string());
     return json::object{{"node", speaker.config().name}, {"withdrawn", prefix.to_string()}};
+}
+
+// ---- The data plane ---------------------------------------------------------------------------
+
+namespace {
+
+json::object walk_json(const dataplane::WalkOutcome& walk) {
+    json::array nodes;
+    for (const auto& node : walk.nodes) nodes.push_back(json::value(node));
+    json::object out{{"verdict", dataplane::verdict_name(walk.verdict)}, {"at", walk.node}, {"nodes", std::move(nodes)}};
+    if (walk.verdict != dataplane::WalkOutcome::Verdict::delivered) out["reason"] = walk.reason;
+    return out;
+}
+
+bool optional_bool(const json::object& request, std::string_view key) {
+    const auto* value = field(request, key);
+    if (value == nullptr) return false;
+    if (!value->is_bool()) throw CommandError("bad_argument", "\"" + std::string(key) + "\" must be true or false");
+    return value->as_bool();
+}
+
+}  // namespace
+
+const dataplane::Network& AdminCommands::network() const {
+    if (!emulation_) throw CommandError("no_topology", "the daemon runs no emulated data plane");
+    return emulation_->network();
+}
+
+dataplane::ProbeSource AdminCommands::probe_source(const json::object& request) const {
+    const auto from = required_string(request, "from");
+    std::optional<bgp::IpAddress> source;
+    if (field(request, "source") != nullptr) source = required_address(request, "source");
+    std::string error;
+    const auto start = network().probe_source(from, source, error);
+    if (!start) throw CommandError("unknown_node", error);
+    return *start;
+}
+
+bgp::IpAddress AdminCommands::probe_destination(const json::object& request) const {
+    std::string error;
+    const auto destination = network().destination(required_string(request, "to"), error);
+    if (!destination) throw CommandError("unknown_destination", error);
+    return *destination;
+}
+
+// {"command": "trace", "from": NODE|HOST|VNET, "to": ADDRESS|HOST, "source"?: ADDRESS,
+//  "all_paths"?: bool}: the hops of each path, as the hop model answers them.
+json::value AdminCommands::trace(const json::object& request) const {
+    const auto from = probe_source(request);
+    const auto destination = probe_destination(request);
+    const auto& net = network();
+    json::array paths;
+    for (const auto& path : net.trace(*emulation_, from, destination, optional_bool(request, "all_paths"))) {
+        json::array hops;
+        for (const auto& hop : path.hops) {
+            json::object entry{{"hop", hop.number},
+                               {"node", hop.node},
+                               {"address", hop.address ? json::value(hop.address->to_string()) : json::value(nullptr)}};
+            if (hop.address) entry["rtt_ms"] = hop.rtt_ms;
+            else entry["why"] = hop.why_silent;
+            hops.push_back(std::move(entry));
+        }
+        auto entry = walk_json(path.forward);
+        entry["hops"] = std::move(hops);
+        paths.push_back(std::move(entry));
+    }
+    return json::object{{"from", net.nodes()[from.node].name},
+                        {"source", from.address.to_string()},
+                        {"destination", destination.to_string()},
+                        {"paths", std::move(paths)}};
+}
+
+// {"command": "ping", "from": ..., "to": ...}: reachable when the packet gets there and
+// the reply gets back.
+json::value AdminCommands::ping(const json::object& request) const {
+    const auto from = probe_source(request);
+    const auto destination = probe_destination(request);
+    const auto result = network().ping(*emulation_, from, destination);
+    json::object out{{"from", network().nodes()[from.node].name},
+                     {"source", from.address.to_string()},
+                     {"destination", destination.to_string()},
+                     {"reachable", result.reachable()},
+                     {"forward", walk_json(result.forward)},
+                     {"back", result.back ? json::value(walk_json(*result.back)) : json::value(nullptr)}};
+    if (result.reachable()) out["rtt_ms"] = result.forward.delay_ms + result.back->delay_ms;
+    return out;
+}
+
+// {"command": "link", "action": "down"|"up", "link": NAME} or {..., "a": NODE, "b": NODE}.
+json::value AdminCommands::link(const json::object& request) {
+    const auto action = required_string(request, "action");
+    if (action != "down" && action != "up") throw CommandError("bad_argument", "\"action\" must be \"down\" or \"up\"");
+    const auto& net = network();
+    std::size_t index = 0;
+    if (const auto name = optional_string(request, "link")) {
+        const auto found = net.find_link(*name);
+        if (!found) throw CommandError("unknown_link", "no link named \"" + *name + "\" (see show links)");
+        index = *found;
+    } else {
+        const auto a = required_string(request, "a");
+        const auto b = required_string(request, "b");
+        const auto node_a = net.find_node(a);
+        const auto node_b = net.find_node(b);
+        if (!node_a || !node_b) throw CommandError("unknown_node", "no node named \"" + (node_a ? b : a) + "\"");
+        const auto links = net.links_between(*node_a, *node_b);
+        if (links.empty()) throw CommandError("unknown_link", "no link between \"" + a + "\" and \"" + b + "\"");
+        if (links.size() > 1)
+            throw CommandError("ambiguous_link", std::to_string(links.size()) + " links join \"" + a + "\" and \"" + b +
+                                                     "\"; name one (see show links)");
+        index = links.front();
+    }
+    bool changed = false;
+    json::array sessions;
+    for (auto& name : emulation_->set_link_up(index, action == "up", changed)) sessions.push_back(json::value(name));
+    return json::object{{"link", net.links()[index].name},
+                        {"state", action},
+                        {"changed", changed},
+                        {"sessions", std::move(sessions)}};
+}
+
+json::value AdminCommands::show_links() const {
+    json::array links;
+    const auto& net = network();
+    for (const auto& link : net.links()) {
+        const auto end = [&](const dataplane::Network::End& e) {
+            const auto& node = net.nodes()[e.node];
+            const auto& interface = node.interfaces[e.interface];
+            return json::object{{"node", node.name},
+                                {"interface", interface.name},
+                                {"address", interface.address.to_string() + "/" + std::to_string(interface.length)}};
+        };
+        links.push_back(json::object{{"name", link.name},
+                                     {"a", end(link.ends[0])},
+                                     {"b", end(link.ends[1])},
+                                     {"delay_ms", link.delay_ms},
+                                     {"up", link.up}});
+    }
+    return json::object{{"links", std::move(links)}};
+}
+
+// {"command": "show events", "limit"?: N}: the newest last.
+json::value AdminCommands::show_events(const json::object& request) const {
+    std::size_t limit = 100;
+    if (const auto* value = field(request, "limit")) {
+        if (!value->is_int64() || value->as_int64() < 1) throw CommandError("bad_argument", "\"limit\" must be a positive number");
+        limit = static_cast<std::size_t>(value->as_int64());
+    }
+    if (!emulation_) throw CommandError("no_topology", "the daemon runs no emulated data plane");
+    const auto& events = emulation_->events();
+    json::array list;
+    for (auto it = events.size() > limit ? events.end() - static_cast<std::ptrdiff_t>(limit) : events.begin(); it != events.end(); ++it) {
+        const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(it->when.time_since_epoch()).count();
+        list.push_back(json::object{{"sequence", it->sequence}, {"time_ms", ms}, {"kind", it->kind}, {"text", it->text}});
+    }
+    return json::object{{"events", std::move(list)}};
+}
+
+// {"command": "converged", "quiet_ms"?: N}: whether the topology has settled (see
+// Emulation::converged); `bgpemuctl wait converged` asks until it has.
+json::value AdminCommands::converged(const json::object& request) const {
+    std::int64_t quiet = 1000;
+    if (const auto* value = field(request, "quiet_ms")) {
+        if (!value->is_int64() || value->as_int64() < 0 || value->as_int64() > 600000)
+            throw CommandError("bad_argument", "\"quiet_ms\" must be 0..600000");
+        quiet = value->as_int64();
+    }
+    if (!emulation_) throw CommandError("no_topology", "the daemon runs no emulated data plane");
+    std::vector<std::string> waiting;
+    const bool done = emulation_->converged(std::chrono::milliseconds(quiet), waiting);
+    json::array list;
+    for (auto& reason : waiting) list.push_back(json::value(reason));
+    return json::object{{"converged", done}, {"waiting_for", std::move(list)}};
 }
 
 }  // namespace bgpemu::daemon

@@ -18,6 +18,7 @@
 #include <boost/json.hpp>
 
 #include "bgp/speaker.hpp"
+#include "daemon/emulation.hpp"
 
 namespace bgpemu::daemon {
 
@@ -39,6 +40,8 @@ public:
     [[nodiscard]] boost::json::object handle(const boost::json::object& request);
     // What `reload` runs (the daemon's SIGHUP handler).
     void set_reload(std::function<ReloadOutcome()> reload) { reload_ = std::move(reload); }
+    // The data plane that trace, ping, link and VNet `show fib` work on.
+    void set_emulation(Emulation* emulation) { emulation_ = emulation; }
 
 private:
     [[nodiscard]] boost::json::value status() const;
@@ -51,11 +54,23 @@ private:
     [[nodiscard]] boost::json::value reload();
     [[nodiscard]] boost::json::value withdraw(const boost::json::object& request);
 
+    [[nodiscard]] boost::json::value effective_routes_json(std::size_t vnet) const;
+    [[nodiscard]] boost::json::value trace(const boost::json::object& request) const;
+    [[nodiscard]] boost::json::value ping(const boost::json::object& request) const;
+    [[nodiscard]] boost::json::value link(const boost::json::object& request);
+    [[nodiscard]] boost::json::value show_links() const;
+    [[nodiscard]] boost::json::value show_events(const boost::json::object& request) const;
+    [[nodiscard]] boost::json::value converged(const boost::json::object& request) const;
+    [[nodiscard]] const dataplane::Network& network() const;
+    [[nodiscard]] dataplane::ProbeSource probe_source(const boost::json::object& request) const;
+    [[nodiscard]] bgp::IpAddress probe_destination(const boost::json::object& request) const;
+
     [[nodiscard]] bgp::Speaker& node(const boost::json::object& request) const;
 
     std::vector<std::unique_ptr<bgp::Speaker>>& speakers_;
     std::string config_file_;
     std::function<ReloadOutcome()> reload_;
+    Emulation* emulation_ = nullptr;
     std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };
 

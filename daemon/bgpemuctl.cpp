@@ -8,7 +8,10 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstring>
+#include <ctime>
+#include <thread>
 #include <iomanip>
 #include <iostream>
 #include <optional>
@@ -53,6 +56,19 @@ Commands:
   reload                                  read the config file again and apply the
                                           difference (as SIGHUP does); refused, with
                                           every error, when the file is invalid
+  trace FROM TO [--source ADDRESS] [--all-paths]
+                                          the hops a probe from FROM (host, VNet or node)
+                                          to TO (address or host) answers, through the
+                                          live FIBs; --all-paths lists every ECMP branch
+  ping FROM TO [--source ADDRESS]         reachable both ways (there and back)?
+  show fib VNET                           a VNet's effective routes
+  show links                              emulated links and their state
+  link down|up A B | link down|up LINK    fail or restore a link: its sessions drop at
+                                          once, routes are withdrawn over BGP
+  show events [N]                         the last N session, link and reload events
+  wait converged [--timeout S] [--quiet MS]
+                                          return when sessions and routes have settled
+                                          (exit 1 after S seconds, default 60)
   request JSON                            send one raw request object
 
 Options:
@@ -152,6 +168,53 @@ json::object build_request(const std::vector<std::string>& words) {
         request["command"] = "withdraw";
         request["node"] = words[1];
         request["prefix"] = words[2];
+    } else if (verb == "trace" || verb == "ping") {
+        need(3, verb == "trace" ? "trace FROM TO [--source ADDRESS] [--all-paths]" : "ping FROM TO [--source ADDRESS]");
+        request["command"] = verb;
+        request["from"] = words[1];
+        request["to"] = words[2];
+        for (std::size_t i = 3; i < words.size(); ++i) {
+            if (words[i] == "--source" && i + 1 < words.size()) request["source"] = words[++i];
+            else if (words[i] == "--all-paths" && verb == "trace") request["all_paths"] = true;
+            else throw UsageError("unexpected '" + words[i] + "' after " + verb + " FROM TO");
+        }
+    } else if (verb == "show" && words.size() >= 2 && words[1] == "links") {
+        request["command"] = "show links";
+    } else if (verb == "show" && words.size() >= 2 && words[1] == "events") {
+        request["command"] = "show events";
+        if (words.size() >= 3) {
+            try {
+                request["limit"] = std::stoll(words[2]);
+            } catch (const std::exception&) {
+                throw UsageError("show events takes a count, not '" + words[2] + "'");
+            }
+        }
+    } else if (verb == "link") {
+        need(3, "link down|up A B   or   link down|up LINK");
+        if (words[1] != "down" && words[1] != "up") throw UsageError("link takes down or up, not '" + words[1] + "'");
+        request["command"] = "link";
+        request["action"] = words[1];
+        if (words.size() == 3) {
+            request["link"] = words[2];
+        } else {
+            request["a"] = words[2];
+            request["b"] = words[3];
+        }
+    } else if (verb == "wait") {
+        if (words.size() < 2 || words[1] != "converged") throw UsageError("usage: bgpemuctl wait converged [--timeout S] [--quiet MS]");
+        request["command"] = "converged";
+        for (std::size_t i = 2; i < words.size(); i += 2) {
+            if (i + 1 >= words.size()) throw UsageError("'" + words[i] + "' needs a value");
+            long long value = 0;
+            try {
+                value = std::stoll(words[i + 1]);
+            } catch (const std::exception&) {
+                throw UsageError("'" + words[i] + "' needs a number, not '" + words[i + 1] + "'");
+            }
+            if (words[i] == "--timeout") request["timeout_s"] = value;  // used here, not by the daemon
+            else if (words[i] == "--quiet") request["quiet_ms"] = value;
+            else throw UsageError("unexpected '" + words[i] + "' (wait converged [--timeout S] [--quiet MS])");
+        }
     } else if (verb == "request") {
         need(2, "request JSON");
         json::error_code error;
@@ -414,6 +477,89 @@ void print_fib(const json::object& result) {
     print_table(rows);
 }
 
+void print_effective_routes(const json::object& result) {
+    const auto& routes = result.at("effective_routes").as_array();
+    std::cout << "Effective routes of VNet " << text(result, "vnet") << ": " << routes.size() << " route(s)\n\n";
+    std::vector<std::vector<std::string>> rows{{"SOURCE", "STATE", "ADDRESS PREFIX", "NEXT HOP TYPE", "NEXT HOP", "VIA"}};
+    for (const auto& route : routes) {
+        const auto& r = route.as_object();
+        std::string next_hop = "-";
+        if (r.contains("peer_vnet")) next_hop = text(r, "peer_vnet");
+        else if (!r.at("gateways").as_array().empty()) next_hop = join(r.at("gateways"));
+        std::string via = r.contains("via") ? text(r, "via") + " (AS path " + text(r, "as_path_length") + ")" : "";
+        if (r.contains("note")) via += (via.empty() ? "" : "; ") + text(r, "note");
+        rows.push_back({text(r, "source"), text(r, "state"), text(r, "prefix"), text(r, "next_hop_type"), next_hop, via});
+    }
+    print_table(rows);
+}
+
+std::string verdict_text(const json::object& walk) {
+    const auto verdict = text(walk, "verdict");
+    if (verdict == "delivered") return "reached " + text(walk, "at");
+    return verdict + " at " + text(walk, "at") + ": " + text(walk, "reason");
+}
+
+void print_trace(const json::object& result) {
+    const auto& paths = result.at("paths").as_array();
+    std::cout << "trace from " << text(result, "from") << " (" << text(result, "source") << ") to "
+              << text(result, "destination") << "\n";
+    bool delays = false;
+    for (const auto& path : paths)
+        for (const auto& hop : path.at("hops").as_array())
+            delays = delays || (hop.as_object().contains("rtt_ms") && hop.at("rtt_ms").to_number<double>() > 0);
+    std::size_t number = 0;
+    for (const auto& path : paths) {
+        const auto& p = path.as_object();
+        if (paths.size() > 1) std::cout << "path " << ++number << " of " << paths.size() << "\n";
+        std::vector<std::vector<std::string>> rows;
+        for (const auto& hop : p.at("hops").as_array()) {
+            const auto& h = hop.as_object();
+            std::vector<std::string> row{std::string(h.at("hop").as_int64() < 10 ? " " : "") + text(h, "hop"),
+                                         h.at("address").is_null() ? "*" : text(h, "address"), text(h, "node")};
+            if (delays) {
+                std::ostringstream rtt;
+                if (h.contains("rtt_ms")) rtt << std::fixed << std::setprecision(1) << h.at("rtt_ms").to_number<double>() << " ms";
+                row.push_back(rtt.str());
+            }
+            rows.push_back(std::move(row));
+        }
+        print_table(rows);
+        std::cout << verdict_text(p) << "\n";
+    }
+}
+
+void print_ping(const json::object& result) {
+    std::cout << "ping from " << text(result, "from") << " (" << text(result, "source") << ") to "
+              << text(result, "destination") << ": " << (result.at("reachable").as_bool() ? "reachable" : "UNREACHABLE") << "\n";
+    std::cout << "  there: " << verdict_text(result.at("forward").as_object()) << " via " << join(result.at("forward").at("nodes")) << "\n";
+    if (!result.at("back").is_null())
+        std::cout << "  back:  " << verdict_text(result.at("back").as_object()) << " via " << join(result.at("back").at("nodes")) << "\n";
+}
+
+void print_links(const json::object& result) {
+    std::vector<std::vector<std::string>> rows{{"LINK", "A", "B", "DELAY", "STATE"}};
+    const auto end = [](const json::value& e) { return text(e.as_object(), "node") + ":" + text(e.as_object(), "interface") + " " + text(e.as_object(), "address"); };
+    for (const auto& link : result.at("links").as_array()) {
+        const auto& l = link.as_object();
+        std::ostringstream delay;
+        delay << l.at("delay_ms").to_number<double>() << " ms";
+        rows.push_back({text(l, "name"), end(l.at("a")), end(l.at("b")), delay.str(), l.at("up").as_bool() ? "up" : "DOWN"});
+    }
+    print_table(rows);
+}
+
+void print_events(const json::object& result) {
+    for (const auto& event : result.at("events").as_array()) {
+        const auto& e = event.as_object();
+        const auto ms = e.at("time_ms").as_int64();
+        const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
+        std::tm utc{};
+        ::gmtime_r(&seconds, &utc);
+        std::cout << std::put_time(&utc, "%H:%M:%S") << "." << std::setw(3) << std::setfill('0') << ms % 1000
+                  << std::setfill(' ') << "  " << std::left << std::setw(8) << text(e, "kind") << std::right << text(e, "text") << "\n";
+    }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -452,7 +598,21 @@ int main(int argc, char** argv) {
         return 2;
     }
     std::string error;
-    const auto reply_text = exchange(socket_path, json::serialize(request), error);
+    // `wait converged` asks again until the daemon says so, or the timeout.
+    const bool waiting = text(request, "command") == "converged";
+    const auto timeout_s = request.contains("timeout_s") ? request.at("timeout_s").as_int64() : 60;
+    request.erase("timeout_s");
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
+    auto reply_text = exchange(socket_path, json::serialize(request), error);
+    while (waiting && reply_text && std::chrono::steady_clock::now() < deadline) {
+        json::error_code e;
+        const auto reply = json::parse(*reply_text, e);
+        if (e || !reply.is_object() || !reply.as_object().contains("result") ||
+            reply.at("result").at("converged").as_bool())
+            break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        reply_text = exchange(socket_path, json::serialize(request), error);
+    }
     if (!reply_text) {
         std::cerr << "bgpemuctl: cannot talk to bgpemud at " << socket_path << ": " << error
                   << " (is it running? --socket PATH)\n";
@@ -485,7 +645,31 @@ int main(int argc, char** argv) {
         else if (command == "show sessions") print_sessions(result.as_object());
         else if (command == "show rib") print_rib(result.as_object(), request.contains("prefix"));
         else if (command == "show memory") print_memory(result.as_object());
+        else if (command == "show fib" && result.as_object().contains("effective_routes")) print_effective_routes(result.as_object());
         else if (command == "show fib") print_fib(result.as_object());
+        else if (command == "trace") print_trace(result.as_object());
+        else if (command == "ping") {
+            print_ping(result.as_object());
+            return result.at("reachable").as_bool() ? 0 : 1;
+        }
+        else if (command == "show links") print_links(result.as_object());
+        else if (command == "show events") print_events(result.as_object());
+        else if (command == "link") {
+            const auto& r = result.as_object();
+            std::cout << "link " << text(r, "link") << " " << text(r, "state")
+                      << (r.at("changed").as_bool() ? "" : " (it already was)") << "\n";
+            for (const auto& session : r.at("sessions").as_array()) std::cout << "  session " << text(session) << (text(r, "state") == "down" ? " dropped" : " restarting") << "\n";
+        }
+        else if (command == "converged") {
+            const auto& r = result.as_object();
+            if (r.at("converged").as_bool()) {
+                std::cout << "converged\n";
+                return 0;
+            }
+            std::cout << "not converged after " << timeout_s << " s; waiting for:\n";
+            for (const auto& reason : r.at("waiting_for").as_array()) std::cout << "  " << text(reason) << "\n";
+            return 1;
+        }
         else if (command == "reload") {
             const auto& changes = result.at("changes").as_array();
             std::cout << "reloaded " << text(result.as_object(), "config") << ": "

@@ -9,7 +9,9 @@
 #include <yaml-cpp/yaml.h>
 
 #include "bgp/attribute_text.hpp"
+#include "daemon/config_reader.hpp"
 #include "daemon/roles.hpp"
+#include "daemon/topology_config.hpp"
 #include "rib/policy.hpp"
 
 namespace bgpemu::daemon {
@@ -23,169 +25,13 @@ namespace {
 
 using bgp::IpAddress;
 using bgp::Prefix;
-
-// Walks the YAML tree, collecting errors with their positions instead of throwing.
-class Reader {
-public:
-    explicit Reader(std::string file) : file_(std::move(file)) {}
-
-    void error(const YAML::Node& node, std::string message) {
-        const auto mark = node.Mark();
-        if (mark.is_null())
-            errors_.push_back({file_, 0, 0, std::move(message)});
-        else
-            errors_.push_back({file_, static_cast<unsigned>(mark.line + 1), static_cast<unsigned>(mark.column + 1),
-                               std::move(message)});
-    }
-    void error_at(const YAML::Mark& mark, std::string message) {
-        errors_.push_back({file_, static_cast<unsigned>(mark.line + 1), static_cast<unsigned>(mark.column + 1),
-                           std::move(message)});
-    }
-
-    // Reports keys of `map` outside `known`.
-    void check_keys(const YAML::Node& map, std::initializer_list<std::string_view> known, std::string_view what) {
-        for (const auto& entry : map) {
-            const auto key = entry.first.Scalar();
-            bool found = false;
-            for (auto k : known) found = found || k == key;
-            if (!found) {
-                std::string list;
-                for (auto k : known) list += (list.empty() ? "" : ", ") + std::string(k);
-                error(entry.first, "unknown key '" + key + "' in " + std::string(what) + " (expected one of: " + list + ")");
-            }
-        }
-    }
-
-    bool is_map(const YAML::Node& node, std::string_view what) {
-        if (node.IsMap()) return true;
-        error(node, std::string(what) + " must be a mapping");
-        return false;
-    }
-
-    std::optional<std::string> string(const YAML::Node& node, std::string_view what) {
-        if (!node.IsScalar()) {
-            error(node, std::string(what) + " must be a string");
-            return std::nullopt;
-        }
-        return node.Scalar();
-    }
-
-    std::optional<std::uint64_t> unsigned_integer(const YAML::Node& node, std::string_view what, std::uint64_t min,
-                                                  std::uint64_t max) {
-        if (!node.IsScalar()) {
-            error(node, std::string(what) + " must be a number");
-            return std::nullopt;
-        }
-        const auto& text = node.Scalar();
-        std::uint64_t value = 0;
-        const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-        if (ec != std::errc{} || end != text.data() + text.size()) {
-            error(node, std::string(what) + " must be a whole number, not '" + text + "'");
-            return std::nullopt;
-        }
-        if (value < min || value > max) {
-            error(node, std::string(what) + " " + text + " is out of range (" + std::to_string(min) + ".." +
-                            std::to_string(max) + ")");
-            return std::nullopt;
-        }
-        return value;
-    }
-
-    std::optional<bool> boolean(const YAML::Node& node, std::string_view what) {
-        bool value = false;
-        if (!node.IsScalar() || !YAML::convert<bool>::decode(node, value)) {
-            error(node, std::string(what) + " must be true or false");
-            return std::nullopt;
-        }
-        return value;
-    }
-
-    std::optional<IpAddress> address(const YAML::Node& node, std::string_view what) {
-        auto text = string(node, what);
-        if (!text) return std::nullopt;
-        auto address = IpAddress::parse(*text);
-        if (!address) error(node, std::string(what) + ": '" + *text + "' is not an IPv4 or IPv6 address");
-        return address;
-    }
-
-    std::optional<std::uint32_t> ipv4_id(const YAML::Node& node, std::string_view what) {
-        auto value = address(node, what);
-        if (!value) return std::nullopt;
-        if (!value->is_v4() || value->v4_value() == 0) {
-            error(node, std::string(what) + " must be a non-zero IPv4 address (dotted quad)");
-            return std::nullopt;
-        }
-        return value->v4_value();
-    }
-
-    std::optional<Prefix> prefix(const YAML::Node& node, std::string_view what) {
-        auto text = string(node, what);
-        if (!text) return std::nullopt;
-        auto prefix = Prefix::parse(*text);
-        if (!prefix) error(node, std::string(what) + ": '" + *text + "' is not a prefix (address/length)");
-        return prefix;
-    }
-
-    // "address:port", "[v6]:port", or a bare address with `default_port`.
-    std::optional<bgp::TransportEndpoint> endpoint(const YAML::Node& node, std::string_view what,
-                                                   std::optional<std::uint16_t> default_port) {
-        auto text = string(node, what);
-        if (!text) return std::nullopt;
-        std::string host = *text;
-        std::optional<std::uint16_t> port = default_port;
-        std::string port_text;
-        if (!host.empty() && host.front() == '[') {
-            const auto close = host.find(']');
-            if (close != std::string::npos && close + 1 < host.size() && host[close + 1] == ':')
-                port_text = host.substr(close + 2);
-            host = host.substr(1, close == std::string::npos ? std::string::npos : close - 1);
-        } else if (std::count(host.begin(), host.end(), ':') == 1) {
-            port_text = host.substr(host.find(':') + 1);
-            host = host.substr(0, host.find(':'));
-        }
-        if (!port_text.empty()) {
-            unsigned value = 0;
-            const auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), value);
-            if (ec != std::errc{} || end != port_text.data() + port_text.size() || value == 0 || value > 65535) {
-                error(node, std::string(what) + ": bad port '" + port_text + "' (1..65535)");
-                return std::nullopt;
-            }
-            port = static_cast<std::uint16_t>(value);
-        }
-        auto address = IpAddress::parse(host);
-        if (!address) {
-            error(node, std::string(what) + ": '" + host + "' is not an IP address (want ADDRESS:PORT)");
-            return std::nullopt;
-        }
-        if (!port) {
-            error(node, std::string(what) + ": a port is required (ADDRESS:PORT)");
-            return std::nullopt;
-        }
-        return bgp::TransportEndpoint{*address, *port};
-    }
-
-    std::optional<std::uint32_t> community(const YAML::Node& node) {
-        auto text = string(node, "community");
-        if (!text) return std::nullopt;
-        if (auto value = bgp::parse_community(*text)) return value;
-        error(node, "community '" + *text + "' must be ASN:VALUE (each 0..65535) or a well-known name");
-        return std::nullopt;
-    }
-
-    std::optional<bgp::LargeCommunity> large_community(const YAML::Node& node) {
-        auto text = string(node, "large community");
-        if (!text) return std::nullopt;
-        if (auto value = bgp::parse_large_community(*text)) return value;
-        error(node, "large community '" + *text + "' must be GLOBAL:LOCAL1:LOCAL2 (each 0..4294967295)");
-        return std::nullopt;
-    }
-
-    std::vector<ConfigError> take_errors() { return std::move(errors_); }
-
-private:
-    std::string file_;
-    std::vector<ConfigError> errors_;
-};
+using detail::Reader;
+using detail::read_interface;
+using detail::read_static_route;
+using detail::read_speaker_dataplane;
+using detail::read_topology;
+using detail::read_vnets;
+using detail::gateway_spaces;
 
 constexpr std::uint64_t max_asn = 4294967295ULL;
 
@@ -499,82 +345,6 @@ void read_policy(Reader& reader, const YAML::Node& node, rib::PolicySet& set) {
     each("route_maps", read_route_map);
 }
 
-// "192.168.30.17/30": an interface address with its subnet length (host bits allowed).
-void read_interface(Reader& reader, const YAML::Node& node, bgp::SpeakerConfig& speaker) {
-    if (!reader.is_map(node, "interface")) return;
-    reader.check_keys(node, {"name", "address"}, "interface");
-    bgp::InterfaceConfig interface;
-    if (const auto v = node["name"]) interface.name = reader.string(v, "interface name").value_or("");
-    if (interface.name.empty()) {
-        reader.error(node, "interface needs a 'name'");
-        return;
-    }
-    const auto v = node["address"];
-    if (!v) {
-        reader.error(node, "interface '" + interface.name + "' needs an 'address' (ADDRESS/LENGTH)");
-        return;
-    }
-    const auto text = reader.string(v, "interface address");
-    if (!text) return;
-    const auto slash = text->find('/');
-    const auto address = bgp::IpAddress::parse(text->substr(0, slash));
-    unsigned length = 0;
-    const bool length_ok = slash != std::string::npos && slash + 1 < text->size() &&
-                           std::from_chars(text->data() + slash + 1, text->data() + text->size(), length).ptr ==
-                               text->data() + text->size();
-    if (!address || !length_ok || length > bgp::max_prefix_length(address->afi())) {
-        reader.error(v, "interface '" + interface.name + "' address '" + *text +
-                            "' must be ADDRESS/LENGTH, like 192.168.30.17/30");
-        return;
-    }
-    interface.address = *address;
-    interface.length = length;
-    for (const auto& other : speaker.interfaces) {
-        if (other.name == interface.name) reader.error(node, "duplicate interface name '" + interface.name + "'");
-        if (other.address == interface.address)
-            reader.error(v, "interfaces '" + other.name + "' and '" + interface.name + "' have the same address");
-    }
-    speaker.interfaces.push_back(std::move(interface));
-}
-
-void read_static_route(Reader& reader, const YAML::Node& node, bgp::SpeakerConfig& speaker) {
-    if (!reader.is_map(node, "static route")) return;
-    reader.check_keys(node, {"prefix", "next_hop", "blackhole"}, "static route");
-    bgp::StaticRouteConfig route;
-    if (!node["prefix"]) {
-        reader.error(node, "static route needs a 'prefix'");
-        return;
-    }
-    const auto prefix = reader.prefix(node["prefix"], "static route prefix");
-    if (!prefix) return;
-    route.prefix = *prefix;
-    if (const auto v = node["blackhole"]) route.blackhole = reader.boolean(v, "blackhole").value_or(false);
-    if (const auto v = node["next_hop"]) {
-        const auto add = [&](const YAML::Node& item) {
-            const auto hop = reader.address(item, "static route next_hop");
-            if (!hop) return;
-            if (hop->afi() != prefix->afi())
-                reader.error(item, "static route " + prefix->to_string() + ": next hop " + hop->to_string() +
-                                       " is not of the prefix's address family");
-            else
-                route.next_hops.push_back(*hop);
-        };
-        if (v.IsSequence())
-            for (const auto& item : v) add(item);
-        else
-            add(v);
-    }
-    const bool has_next_hop = static_cast<bool>(node["next_hop"]);
-    if (route.blackhole == has_next_hop) {
-        reader.error(node, "static route " + prefix->to_string() +
-                               (has_next_hop ? " has both 'next_hop' and 'blackhole: true'; give one"
-                                             : " needs 'next_hop' (one address or a list) or 'blackhole: true'"));
-        return;
-    }
-    if (!route.blackhole && route.next_hops.empty()) return;  // its next hops were reported
-    speaker.static_routes.push_back(std::move(route));
-}
-
 void read_network(Reader& reader, const YAML::Node& node, bgp::SpeakerConfig& speaker) {
     bgp::OriginatedNetwork network;
     if (node.IsScalar()) {
@@ -665,7 +435,7 @@ void read_neighbor(Reader& reader, const YAML::Node& node, Role role, const Role
                        "connect_retry", "advertisement_interval", "ebgp_multihop", "next_hop_self", "allowas_in", "sender_side_loop_detection",
                        "weight", "families", "extended_message", "next_hop", "route_map_in", "route_map_out",
                        "prefix_list_in", "prefix_list_out", "remove_private_as", "as_override", "maximum_prefix",
-                       "peer_role"},
+                       "peer_role", "interface"},
                       "neighbor");
     bgp::NeighborConfig neighbor;
     bool complete = true;
@@ -749,6 +519,14 @@ void read_neighbor(Reader& reader, const YAML::Node& node, Role role, const Role
             }
         }
     }
+    if (const auto v = node["interface"]) {
+        neighbor.interface = reader.string(v, "neighbor interface").value_or("");
+        const auto& interfaces = speaker.interfaces;
+        if (!neighbor.interface.empty() &&
+            std::none_of(interfaces.begin(), interfaces.end(), [&](const auto& i) { return i.name == neighbor.interface; }))
+            reader.error(v, "neighbor '" + neighbor.name + "': speaker '" + speaker.name + "' has no interface '" +
+                                neighbor.interface + "'");
+    }
     read_neighbor_policy(reader, node, *speaker.policy, neighbor);
     if (complete) speaker.neighbors.push_back(std::move(neighbor));
 }
@@ -759,7 +537,8 @@ void read_speaker(Reader& reader, const YAML::Node& node, const std::shared_ptr<
     reader.check_keys(node,
                       {"name", "role", "asn", "router_id", "listen", "hostname", "neighbors", "networks",
                        "always_compare_med", "prefer_oldest_external", "maximum_paths", "ebgp_requires_policy", "policy",
-                       "interfaces", "static_routes", "fib", "premium_circuit"},
+                       "interfaces", "static_routes", "fib", "premium_circuit", "vnet", "vnet_addresses", "hop",
+                       "vnet_hop", "transit", "source_check"},
                       "speaker");
     bgp::SpeakerConfig speaker;
     Role role = Role::none;
@@ -825,8 +604,14 @@ void read_speaker(Reader& reader, const YAML::Node& node, const std::shared_ptr<
         else
             for (const auto& item : list) read(reader, item, speaker);
     };
-    each("interfaces", read_interface);
-    each("static_routes", read_static_route);
+    dataplane::NodeConfig node_config;
+    each("interfaces", [&](Reader& r, const YAML::Node& item, bgp::SpeakerConfig& s) {
+        read_interface(r, item, s.interfaces, node_config.interface_hops);
+    });
+    each("static_routes", [&](Reader& r, const YAML::Node& item, bgp::SpeakerConfig& s) {
+        read_static_route(r, item, s.static_routes);
+    });
+    read_speaker_dataplane(reader, node, node_config);
     if (const auto v = node["ebgp_requires_policy"])
         speaker.ebgp_requires_policy = reader.boolean(v, "ebgp_requires_policy").value_or(true);
     if (const auto list = node["networks"]) {
@@ -837,6 +622,9 @@ void read_speaker(Reader& reader, const YAML::Node& node, const std::shared_ptr<
             reader.error(list, "an er-gateway advertises at most 1000 prefixes (its VNet and spokes), not " +
                                    std::to_string(speaker.networks.size()));
     }
+    if (!node["networks"] && !node_config.vnet.empty() && (role == Role::er_gateway || role == Role::vpn_gateway))
+        for (const auto& space : gateway_spaces(config.topology, node_config.vnet))
+            speaker.networks.push_back(bgp::OriginatedNetwork{space, std::nullopt, {}, {}, bgp::Origin::igp});
     add_role_policy(role, speaker, *policy);
     speaker.policy = std::move(policy);
     if (const auto list = node["neighbors"]) {
@@ -859,7 +647,13 @@ void read_speaker(Reader& reader, const YAML::Node& node, const std::shared_ptr<
             }
         }
     }
-    if (complete) config.speakers.push_back(std::move(speaker));
+    if (!complete) return;
+    node_config.name = speaker.name;
+    node_config.kind = dataplane::NodeKind::speaker;
+    node_config.role = speaker.role;
+    node_config.interfaces = speaker.interfaces;
+    config.topology.nodes.push_back(std::move(node_config));
+    config.speakers.push_back(std::move(speaker));
 }
 
 }  // namespace
@@ -883,10 +677,11 @@ LoadedConfig parse_config(const std::string& yaml_text, const std::string& file)
         loaded.errors = reader.take_errors();
         return loaded;
     }
-    reader.check_keys(root, {"speakers", "policy"}, "the top level");
+    reader.check_keys(root, {"speakers", "policy", "routers", "hosts", "vnets", "links"}, "the top level");
     auto global = std::make_shared<rib::PolicySet>();
     if (const auto v = root["policy"]) read_policy(reader, v, *global);
     const std::shared_ptr<const rib::PolicySet> global_policy = std::move(global);
+    read_vnets(reader, root, loaded.config);
     const auto speakers = root["speakers"];
     if (!speakers) {
         reader.error(root, "missing 'speakers' (a list of speakers)");
@@ -913,6 +708,7 @@ LoadedConfig parse_config(const std::string& yaml_text, const std::string& file)
                 reader.error(item["listen"], "speakers '" + it->second + "' and '" + added.name + "' both listen on " + listen);
         }
     }
+    read_topology(reader, root, loaded.config);
     loaded.errors = reader.take_errors();
     return loaded;
 }

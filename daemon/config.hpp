@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "bgp/speaker_config.hpp"
+#include "dataplane/topology.hpp"
 
 namespace bgpemu::daemon {
 
@@ -23,6 +24,8 @@ struct ConfigError {
 
 struct DaemonConfig {
     std::vector<bgp::SpeakerConfig> speakers;
+    // Every node (speakers included), link and VNet, for the emulated data plane.
+    dataplane::TopologyConfig topology;
 };
 
 struct LoadedConfig {

@@ -118,7 +118,10 @@ int main(int argc, char** argv) {
         return 1;
     }
     if (options.check) {
-        std::cout << options.config << ": ok, " << loaded.config.speakers.size() << " speaker(s)\n";
+        const auto& topology = loaded.config.topology;
+        std::cout << options.config << ": ok, " << loaded.config.speakers.size() << " speaker(s), "
+                  << topology.nodes.size() - loaded.config.speakers.size() << " router(s) and host(s), "
+                  << topology.vnets.size() << " VNet(s), " << topology.links.size() << " link(s)\n";
         return 0;
     }
 
@@ -151,7 +154,9 @@ int main(int argc, char** argv) {
             return 1;
         }
     }
+    daemon::Emulation emulation(speakers, loaded.config.topology);
     daemon::AdminCommands commands(speakers, options.config);
+    commands.set_emulation(&emulation);
     daemon::AdminServer admin(io, commands);
     const auto socket_path = options.socket.empty() ? daemon::default_admin_socket_path()
                                                     : std::filesystem::path(options.socket);
@@ -160,6 +165,7 @@ int main(int argc, char** argv) {
         return 1;
     }
     for (auto& speaker : speakers) speaker->start();
+    emulation.attach();
     log->info("bgpemud {} running {} speaker(s) from {}; admin socket {}", BGPEMU_VERSION, speakers.size(),
               options.config, socket_path.string());
 
@@ -210,6 +216,8 @@ int main(int argc, char** argv) {
             speakers.push_back(std::move(speaker));
             outcome.changes.push_back("speaker " + config.name + " added");
         }
+        emulation.replace_topology(next.config.topology);
+        emulation.record("reload", options.config + ": " + std::to_string(outcome.changes.size()) + " change(s)");
         for (const auto& change : outcome.changes) log->info("reload: {}", change);
         log->info("reload of {} done: {} change(s)", options.config, outcome.changes.size());
         return outcome;

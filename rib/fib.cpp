@@ -46,6 +46,8 @@ void Fib::set_interface(const std::string& interface, const bgp::IpAddress& addr
     interfaces_[interface] = Interface{address, subnet};
     refresh_connected(subnet);
     if (old_subnet && *old_subnet != subnet) refresh_connected(*old_subnet);
+    for (const auto& [name, peer] : peers_)
+        if (name == interface) refresh_connected(bgp::Prefix::make(peer, bgp::max_prefix_length(peer.afi())));
     reresolve_all();
 }
 
@@ -55,14 +57,44 @@ void Fib::remove_interface(const std::string& interface) {
     const auto subnet = it->second.subnet;
     interfaces_.erase(it);
     refresh_connected(subnet);
+    for (const auto& [name, peer] : peers_)
+        if (name == interface) refresh_connected(bgp::Prefix::make(peer, bgp::max_prefix_length(peer.afi())));
+    reresolve_all();
+}
+
+void Fib::set_peer(const std::string& interface, const bgp::IpAddress& peer) {
+    const std::pair<std::string, bgp::IpAddress> entry{interface, peer};
+    if (std::find(peers_.begin(), peers_.end(), entry) != peers_.end()) return;
+    peers_.push_back(entry);
+    refresh_connected(bgp::Prefix::make(peer, bgp::max_prefix_length(peer.afi())));
+    reresolve_all();
+}
+
+std::vector<bgp::IpAddress> Fib::peers(const std::string& interface) const {
+    std::vector<bgp::IpAddress> result;
+    for (const auto& [name, peer] : peers_)
+        if (name == interface) result.push_back(peer);
+    return result;
+}
+
+void Fib::remove_peer(const std::string& interface, const bgp::IpAddress& peer) {
+    const auto it = std::find(peers_.begin(), peers_.end(), std::pair<std::string, bgp::IpAddress>{interface, peer});
+    if (it == peers_.end()) return;
+    peers_.erase(it);
+    refresh_connected(bgp::Prefix::make(peer, bgp::max_prefix_length(peer.afi())));
     reresolve_all();
 }
 
 void Fib::refresh_connected(const bgp::Prefix& subnet) {
-    // Every interface in the subnet reaches it (usually one).
+    // Every interface in the subnet reaches it (usually one), and so does every
+    // point-to-point interface whose far end is this host prefix.
     std::vector<FibNextHop> hops;
     for (const auto& [name, entry] : interfaces_)
         if (entry.subnet == subnet) hops.push_back(FibNextHop{std::nullopt, name});
+    for (const auto& [name, peer] : peers_)
+        if (peer.afi() == subnet.afi() && subnet.length() == bgp::max_prefix_length(peer.afi()) &&
+            bgp::Prefix::make(peer, subnet.length()) == subnet && interfaces_.count(name) != 0)
+            hops.push_back(FibNextHop{std::nullopt, name});
     if (hops.empty()) {
         connected_.erase(subnet);
         remove_candidate(subnet, FibProtocol::connected);

@@ -56,13 +56,33 @@ struct FibLookup {
     std::optional<FibNextHop> next_hop;
 };
 
+// An interface of an emulated node: its address and subnet give a connected route.
+struct InterfaceConfig {
+    std::string name;
+    bgp::IpAddress address;
+    unsigned length = 0;  // the subnet's prefix length
+};
+
+// A static route: next hops (ECMP when several) or a blackhole.
+struct StaticRouteConfig {
+    bgp::Prefix prefix;
+    std::vector<bgp::IpAddress> next_hops;
+    bool blackhole = false;
+};
+
 class Fib {
 public:
     // Connected route for an interface address ("192.168.30.17/30" gives 192.168.30.16/30
     // via `interface`); replaces the interface's earlier address.
     void set_interface(const std::string& interface, const bgp::IpAddress& address, unsigned length);
     void remove_interface(const std::string& interface);
+    // The far end of a point-to-point link on `interface` whose address lies outside the
+    // interface's subnet (a tunnel between two /32s): a connected host route to it.
+    void set_peer(const std::string& interface, const bgp::IpAddress& peer);
+    void remove_peer(const std::string& interface, const bgp::IpAddress& peer);
     [[nodiscard]] bool owns(const bgp::IpAddress& address) const;  // one of our interface addresses
+    [[nodiscard]] bool has_interface(const std::string& interface) const { return interfaces_.count(interface) != 0; }
+    [[nodiscard]] std::vector<bgp::IpAddress> peers(const std::string& interface) const;
 
     void set_static(const bgp::Prefix& prefix, std::vector<bgp::IpAddress> gateways, bool blackhole);
     void remove_static(const bgp::Prefix& prefix);
@@ -108,6 +128,7 @@ private:
     [[nodiscard]] std::vector<FibNextHop> resolve_gateway(const bgp::IpAddress& gateway, bool allow_static) const;
 
     std::map<std::string, Interface> interfaces_;
+    std::vector<std::pair<std::string, bgp::IpAddress>> peers_;  // (interface, far-end address)
     std::map<bgp::Prefix, Candidates> routes_;   // every candidate, by prefix
     PrefixTrie<FibRoute> installed_;             // the winners, for lookups
     PrefixTrie<std::vector<FibNextHop>> connected_;  // connected subnets, for resolution

@@ -98,6 +98,75 @@ std::optional<Best> best_of(const std::vector<json::object>& paths) {
     return best;
 }
 
+// One probe's outcome: the hops ("*" for one that does not answer) and the verdict.
+struct Traced {
+    std::vector<std::string> hops;
+    std::string verdict;  // delivered, unreachable, dropped, loop; empty: no reply
+    std::string reason;
+};
+
+Traced trace(const Daemon& daemon, const std::string& from, const std::string& to) {
+    Traced traced;
+    const auto result = daemon.run({"trace", from, to});
+    if (!result.is_object()) return traced;
+    const auto& path = result.at("paths").as_array().at(0).as_object();
+    for (const auto& hop : path.at("hops").as_array())
+        traced.hops.push_back(hop.at("address").is_null() ? "*" : std::string(hop.at("address").as_string()));
+    traced.verdict = std::string(path.at("verdict").as_string());
+    if (path.contains("reason")) traced.reason = std::string(path.at("reason").as_string());
+    return traced;
+}
+
+// An expected hop matches when equal, an 'x' standing for any digit ("10.10.30.13x":
+// any instance of the ExpressRoute gateway).
+bool hops_match(const std::vector<std::string>& expected, const std::vector<std::string>& actual) {
+    if (expected.size() != actual.size()) return false;
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+        const auto& e = expected[i];
+        const auto& a = actual[i];
+        if (e.size() != a.size()) return false;
+        for (std::size_t c = 0; c < e.size(); ++c)
+            if (e[c] != a[c] && !(e[c] == 'x' && std::isdigit(static_cast<unsigned char>(a[c])))) return false;
+    }
+    return true;
+}
+
+std::string joined(const std::vector<std::string>& hops) {
+    std::string out;
+    for (const auto& hop : hops) out += (out.empty() ? "" : ", ") + hop;
+    return out;
+}
+
+// A probe reaches `to` with one of the `alternatives` hop lists.
+void check_trace(const Daemon& daemon, const std::string& from, const std::string& to,
+                 const std::vector<std::vector<std::string>>& alternatives) {
+    const auto traced = trace(daemon, from, to);
+    INFO("trace " << from << " -> " << to << ": " << joined(traced.hops) << " (" << traced.verdict << " " << traced.reason << ")");
+    CHECK(traced.verdict == "delivered");
+    bool matched = false;
+    for (const auto& hops : alternatives) matched = matched || hops_match(hops, traced.hops);
+    CHECK(matched);
+}
+
+void check_unreachable(const Daemon& daemon, const std::string& from, const std::string& to) {
+    const auto traced = trace(daemon, from, to);
+    INFO("trace " << from << " -> " << to << ": " << joined(traced.hops) << " (" << traced.verdict << ")");
+    CHECK(traced.verdict == "unreachable");
+    const auto ping = daemon.run({"ping", from, to});
+    REQUIRE(ping.is_object());
+    CHECK(ping.at("reachable") == false);
+}
+
+// The effective route of `prefix` in VNet `vnet`: "ExpressRoute", "VPN", or "" when none.
+std::string effective_via(const Daemon& daemon, const std::string& vnet, const std::string& prefix) {
+    const auto result = daemon.run({"show", "fib", vnet});
+    if (!result.is_object()) return "?";
+    for (const auto& route : result.at("effective_routes").as_array())
+        if (route.at("prefix") == prefix.c_str() && route.at("state") == "Active")
+            return route.as_object().contains("via") ? std::string(route.at("via").as_string()) : "system";
+    return "";
+}
+
 }  // namespace
 
 TEST_CASE("the reference topology converges to the documented control-plane outcome", "[integration][reference]") {
@@ -161,10 +230,10 @@ TEST_CASE("the reference topology converges to the documented control-plane outc
         }
     }
 
-    SECTION("the shut secondary link of circuit 1 comes up with session enable") {
-        // Configured down on both ends (`shutdown: true`); enabling both brings it up.
-        CHECK(daemon.run({"session", "enable", "loc1-ce2", "er1-msee2"}).is_object());
-        CHECK(daemon.run({"session", "enable", "er1-msee2", "loc1-ce2"}).is_object());
+    SECTION("the shut secondary link of circuit 1 comes up with link up") {
+        // The link is configured down (`shutdown: true`), and so its session; bringing
+        // the link up brings the session up.
+        CHECK(daemon.run({"link", "up", "loc1-ce2", "er1-msee2"}).is_object());
         CHECK(wait_until([&] { return daemon.sessions_up(24, 0); }, 30s, 500ms));
         std::optional<Best> best;
         CHECK(wait_until([&] { return (best = best_of(daemon.rib("loc1-ce2")["10.10.30.0/24"])).has_value(); }, 20s));
@@ -201,6 +270,84 @@ TEST_CASE("the reference topology converges to the documented control-plane outc
             }
         }
     }
+}
+
+TEST_CASE("the reference topology's traces, and the ExpressRoute link failure", "[integration][reference]") {
+    Daemon daemon("azure-interop.yaml");
+    const auto converge = [&] {
+        const auto waited = daemon.process->ctl({"wait", "converged", "--timeout", "60"});
+        if (waited.exit_code != 0) UNSCOPED_INFO("wait converged: " << waited.output << "\nbgpemud log:\n" << daemon.process->log());
+        return waited.exit_code == 0;
+    };
+    REQUIRE(converge());
+
+    // Section 5 of the spec, row by row: "from hub" probes from the hub's VM.
+    check_trace(daemon, "hub", "spoke-vm", {{"10.11.30.4"}});
+    check_trace(daemon, "hub", "branch-vm", {{"10.10.30.142", "*", "10.11.30.68"}});
+    check_trace(daemon, "hub", "loc1-vm", {{"10.10.30.13x", "*", "*", "10.2.30.10"}});
+    check_trace(daemon, "hub", "loc2-vm", {{"10.10.30.13x", "*", "*", "10.1.31.10"}});
+    check_trace(daemon, "hub", "remote-vm", {{"10.10.30.13x", "*", "10.17.30.4"}});
+    check_trace(daemon, "spoke", "hub-vm", {{"10.10.30.4"}});
+    check_trace(daemon, "spoke", "branch-vm", {{"10.10.30.142", "*", "10.11.30.68"}});
+    check_trace(daemon, "spoke", "loc1-vm", {{"10.10.30.13x", "*", "*", "10.2.30.10"}});
+    check_trace(daemon, "spoke", "loc2-vm", {{"10.10.30.13x", "*", "*", "10.1.31.10"}});
+    check_trace(daemon, "spoke", "remote-vm", {{"10.10.30.13x", "*", "10.17.30.4"}});
+    check_trace(daemon, "branch", "hub-vm", {{"10.11.30.100", "*", "10.10.30.4"}});
+    check_trace(daemon, "branch", "spoke-vm", {{"10.11.30.100", "*", "10.11.30.4"}});
+    check_trace(daemon, "branch", "loc1-vm", {{"10.11.30.100", "*", "10.2.30.125", "*", "10.2.30.10"}});
+    check_unreachable(daemon, "branch", "loc2-vm");
+    check_unreachable(daemon, "branch", "remote-vm");
+    check_trace(daemon, "loc1-vm", "hub-vm", {{"10.2.30.3", "192.168.30.0", "192.168.30.18", "*", "10.10.30.4"}});
+    check_trace(daemon, "loc1-vm", "spoke-vm", {{"10.2.30.3", "192.168.30.0", "192.168.30.18", "*", "10.11.30.4"}});
+    check_trace(daemon, "loc1-vm", "branch-vm", {{"10.2.30.3", "192.168.30.0", "10.11.30.68"}});
+    check_trace(daemon, "loc1-vm", "remote-vm", {{"10.2.30.3", "192.168.30.0", "192.168.30.18", "*", "10.17.30.4"}});
+    check_unreachable(daemon, "loc1-vm", "loc2-vm");
+    check_trace(daemon, "loc2-vm", "hub-vm",
+                {{"10.1.31.3", "192.168.31.4", "192.168.31.22", "*", "10.10.30.4"},
+                 {"10.1.31.3", "192.168.31.0", "192.168.31.18", "*", "10.10.30.4"}});
+    check_trace(daemon, "loc2-vm", "spoke-vm",
+                {{"10.1.31.3", "192.168.31.0", "192.168.31.18", "*", "10.11.30.4"},
+                 {"10.1.31.3", "192.168.31.4", "192.168.31.22", "*", "10.11.30.4"}});
+    for (const char* to : {"branch-vm", "loc1-vm", "remote-vm"}) check_unreachable(daemon, "loc2-vm", to);
+    check_trace(daemon, "remote", "hub-vm", {{"10.17.30.36", "*", "10.10.30.4"}});
+    check_trace(daemon, "remote", "spoke-vm", {{"10.17.30.36", "*", "10.11.30.4"}});
+    check_trace(daemon, "remote", "loc1-vm", {{"10.17.30.36", "*", "*", "10.2.30.10"}});
+    check_unreachable(daemon, "remote", "branch-vm");
+    check_unreachable(daemon, "remote", "loc2-vm");
+    // The hub's effective routes: Location 1 over ExpressRoute, though the VPN gateway
+    // has it with a shorter AS path.
+    CHECK(effective_via(daemon, "hub", "10.2.30.0/25") == "ExpressRoute");
+    CHECK(effective_via(daemon, "hub", "10.11.30.64/26") == "VPN");
+    CHECK(effective_via(daemon, "hub", "10.11.30.0/26") == "system");
+
+    // The failover: the loc1-ce1 -- er1-msee1 link goes down. Its session drops at
+    // once, the routes are withdrawn over BGP, and traffic moves to the VPN.
+    const auto down = daemon.run({"link", "down", "loc1-ce1", "er1-msee1"});
+    REQUIRE(down.is_object());
+    CHECK(down.at("sessions").as_array().size() == 2);
+    REQUIRE(converge());
+    CHECK(daemon.sessions_up(24, 4));
+    check_trace(daemon, "loc1-vm", "hub-vm", {{"10.2.30.3", "192.168.30.0", "10.10.30.4"}});
+    // The hub side of the same failure: back to Location 1 over the VPN too.
+    CHECK(effective_via(daemon, "hub", "10.2.30.0/25") == "VPN");
+    check_trace(daemon, "hub", "loc1-vm", {{"10.10.30.142", "*", "10.2.30.125", "*", "10.2.30.10"}});
+    // Section 7: the remote VNet and Location 1 lose each other (ER1's secondary is shut).
+    check_unreachable(daemon, "remote", "loc1-vm");
+    check_unreachable(daemon, "loc1-vm", "remote-vm");
+    const auto events = daemon.run({"show", "events"});
+    REQUIRE(events.is_object());
+    bool link_event = false;
+    for (const auto& event : events.at("events").as_array())
+        link_event = link_event || event.at("text") == "loc1-ce1:er1--er1-msee1:ce down";
+    CHECK(link_event);
+
+    // And back: the five-hop ExpressRoute path again, and the remote VNet reachable.
+    REQUIRE(daemon.run({"link", "up", "loc1-ce1", "er1-msee1"}).is_object());
+    REQUIRE(converge());
+    CHECK(daemon.sessions_up(24, 2));
+    check_trace(daemon, "loc1-vm", "hub-vm", {{"10.2.30.3", "192.168.30.0", "192.168.30.18", "*", "10.10.30.4"}});
+    check_trace(daemon, "remote", "loc1-vm", {{"10.17.30.36", "*", "*", "10.2.30.10"}});
+    CHECK(effective_via(daemon, "hub", "10.2.30.0/25") == "ExpressRoute");
 }
 
 TEST_CASE("a topology of our own follows the same role rules", "[integration][reference]") {

@@ -1,0 +1,132 @@
+#include "daemon/emulation.hpp"
+
+#include <algorithm>
+
+namespace bgpemu::daemon {
+
+namespace {
+constexpr std::size_t max_events = 1000;
+}
+
+Emulation::Emulation(std::vector<std::unique_ptr<bgp::Speaker>>& speakers, const dataplane::TopologyConfig& topology)
+    : speakers_(speakers), topology_(topology), network_(std::make_unique<dataplane::Network>(topology)) {}
+
+bgp::Speaker* Emulation::speaker_of(std::size_t node) const {
+    const auto& n = network_->nodes()[node];
+    if (n.kind != dataplane::NodeKind::speaker) return nullptr;
+    for (const auto& speaker : speakers_)
+        if (speaker->config().name == n.name) return speaker.get();
+    return nullptr;
+}
+
+void Emulation::program(std::size_t node) {
+    if (auto* speaker = speaker_of(node))
+        speaker->program_fib([&](rib::Fib& fib) { network_->program(node, fib); });
+}
+
+void Emulation::attach() {
+    for (std::size_t n = 0; n < network_->nodes().size(); ++n) program(n);
+    for (const auto& link : network_->links())
+        for (auto& speaker : speakers_) (void)speaker->set_link_up(link.name, link.up);
+    for (auto& speaker : speakers_)
+        speaker->set_session_observer([this](const std::string& node, const std::string& peer, bool up) {
+            record("session", node + " - " + peer + (up ? " Established" : " down"));
+        });
+}
+
+void Emulation::replace_topology(const dataplane::TopologyConfig& topology) {
+    auto next = std::make_unique<dataplane::Network>(topology);
+    for (std::size_t l = 0; l < next->links().size(); ++l) {
+        const auto& name = next->links()[l].name;
+        const auto old = network_->find_link(name);
+        const auto old_config = std::find_if(topology_.links.begin(), topology_.links.end(),
+                                             [&](const auto& link) { return link.name == name; });
+        const auto new_config = std::find_if(topology.links.begin(), topology.links.end(),
+                                             [&](const auto& link) { return link.name == name; });
+        if (old && old_config != topology_.links.end() && new_config != topology.links.end() &&
+            old_config->up == new_config->up)
+            next->set_link_up(l, network_->links()[*old].up);
+    }
+    network_ = std::move(next);
+    topology_ = topology;
+    attach();
+}
+
+std::vector<std::string> Emulation::set_link_up(std::size_t link, bool up, bool& changed) {
+    changed = network_->set_link_up(link, up);
+    std::vector<std::string> affected;
+    if (!changed) return affected;
+    const auto& l = network_->links()[link];
+    for (const auto& end : l.ends) {
+        program(end.node);
+        if (auto* speaker = speaker_of(end.node))
+            for (auto& name : speaker->set_link_up(l.name, up)) affected.push_back(speaker->config().name + " - " + name);
+    }
+    record("link", l.name + (up ? " up" : " down"));
+    return affected;
+}
+
+void Emulation::record(std::string kind, std::string text) {
+    events_.push_back(Event{std::chrono::system_clock::now(), next_sequence_++, std::move(kind), std::move(text)});
+    if (events_.size() > max_events) events_.pop_front();
+    last_event_ = std::chrono::steady_clock::now();
+}
+
+bool Emulation::converged(std::chrono::milliseconds quiet, std::vector<std::string>& waiting_for) const {
+    const auto now = std::chrono::steady_clock::now();
+    auto latest = last_event_;
+    std::vector<std::string> listening;
+    for (const auto& speaker : speakers_) {
+        latest = std::max(latest, speaker->last_route_change());
+        if (!speaker->idle()) waiting_for.push_back(speaker->config().name + ": UPDATEs to send or a decision to run");
+        listening.push_back(speaker->config().listen.address.to_string() + ":" + std::to_string(speaker->config().listen.port));
+    }
+    for (const auto& speaker : speakers_) {
+        for (std::size_t i = 0; i < speaker->neighbor_count(); ++i) {
+            const auto& session = speaker->session(i);
+            if (!speaker->neighbor_wanted(i) || session.established()) continue;
+            // Only sessions between two speakers of this daemon, both wanting it: an
+            // outside router may never come.
+            const auto& remote = speaker->neighbor_config(i).remote;
+            const auto peer = std::find_if(speakers_.begin(), speakers_.end(), [&](const auto& s) {
+                return s->config().listen.address == remote.address && s->config().listen.port == remote.port;
+            });
+            if (peer == speakers_.end()) continue;
+            bool peer_wants = false;
+            for (std::size_t j = 0; j < (*peer)->neighbor_count(); ++j)
+                if ((*peer)->neighbor_config(j).remote.address == speaker->config().listen.address)
+                    peer_wants = peer_wants || (*peer)->neighbor_wanted(j);
+            if (peer_wants) waiting_for.push_back(speaker->config().name + " - " + session.name() + " not Established");
+        }
+    }
+    const auto quiet_for = std::chrono::duration_cast<std::chrono::milliseconds>(now - latest);
+    if (quiet_for < quiet)
+        waiting_for.push_back("changes " + std::to_string(quiet_for.count()) + " ms ago (want " +
+                              std::to_string(quiet.count()) + " ms of quiet)");
+    return waiting_for.empty();
+}
+
+const rib::Fib* Emulation::fib(std::size_t node) const {
+    if (const auto* speaker = speaker_of(node); speaker && speaker->config().has_fib()) return &speaker->fib();
+    return network_->static_fib(node);
+}
+
+void Emulation::for_each_learned(std::size_t node, const std::function<void(const dataplane::LearnedRoute&)>& fn) const {
+    const auto* speaker = speaker_of(node);
+    if (!speaker) return;
+    speaker->for_each_learned([&](const bgp::Prefix& prefix, std::uint32_t weight, std::size_t length) {
+        fn(dataplane::LearnedRoute{prefix, weight, length});
+    });
+}
+
+bool Emulation::learned_over(std::size_t node, std::size_t link, const bgp::IpAddress& address) const {
+    const auto* speaker = speaker_of(node);
+    if (!speaker) return false;
+    const auto& name = network_->links()[link].name;
+    for (std::size_t i = 0; i < speaker->neighbor_count(); ++i)
+        if (speaker->neighbor_config(i).link == name && speaker->learned_from(speaker->neighbor_config(i).name, address))
+            return true;
+    return false;
+}
+
+}  // namespace bgpemu::daemon

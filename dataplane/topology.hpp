@@ -1,0 +1,97 @@
+// The emulated network around the BGP speakers, as the configuration describes it:
+// nodes (speakers, plain routers, hosts) with interfaces, the links between interfaces,
+// VNets with their peerings, and how each node answers a trace (the hop model). Plain
+// data, filled by daemon/config.cpp and turned into a dataplane::Network.
+//
+// The emulated addresses here are what next hops, FIBs and traces show; they are kept
+// apart from the transport addresses the BGP sessions really use (127.x.y.z on loopback),
+// so a topology runs as an ordinary user while printing the addresses of the design.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "bgp/ip.hpp"
+#include "rib/fib.hpp"
+
+namespace bgpemu::dataplane {
+
+// What a node does with a probe whose TTL expires there, stage by stage: `answer` counts
+// a hop and answers it, `silent` counts a hop that never answers (`*`). No stages: the
+// node is transparent (forwards without decrementing the TTL). A VPN gateway, for
+// packets from its VNet, is {answer, silent}: its VNet-side address, then the tunnel.
+enum class HopStage : std::uint8_t { answer, silent };
+using HopBehaviour = std::vector<HopStage>;
+
+// "answer", "silent", "transparent", or stages joined by '+' ("answer+silent").
+[[nodiscard]] std::optional<HopBehaviour> parse_hop_behaviour(std::string_view text);
+[[nodiscard]] std::string hop_behaviour_name(const HopBehaviour& behaviour);
+
+enum class NodeKind : std::uint8_t { speaker, router, host };
+
+[[nodiscard]] const char* node_kind_name(NodeKind kind) noexcept;
+
+struct NodeConfig {
+    std::string name;
+    NodeKind kind = NodeKind::router;
+    std::string role;  // a speaker's Azure role ("msee", "er-gateway" ...), or empty
+    // For a speaker, a copy of its SpeakerConfig's interfaces (its static routes live in
+    // the speaker's own FIB).
+    std::vector<rib::InterfaceConfig> interfaces;
+    std::vector<rib::StaticRouteConfig> static_routes;
+    // A host: the VNet it sits in (its address is `vnet_addresses[0]`). A speaker: the
+    // VNet it is the gateway of, answering traces from `vnet_addresses` (its instances).
+    std::string vnet;
+    std::vector<bgp::IpAddress> vnet_addresses;
+    // Hop model overrides; unset: the role's default (README, "Trace and ping").
+    std::optional<HopBehaviour> hop;                    // every ingress of the node
+    std::map<std::string, HopBehaviour> interface_hops; // by interface name
+    std::optional<HopBehaviour> vnet_hop;               // a gateway, for packets from its VNet
+    // A gateway: forwards between its connections (default: yes for a vpn-gateway,
+    // which transits between its site-to-site peers; no for an er-gateway).
+    std::optional<bool> transit;
+    // A gateway: drops packets from a connection whose source is not inside a prefix
+    // learned over that connection (Azure's ingress check; default yes).
+    bool source_check = true;
+};
+
+struct LinkEnd {
+    std::string node;
+    std::string interface;
+    friend bool operator==(const LinkEnd&, const LinkEnd&) = default;
+};
+
+struct LinkConfig {
+    std::string name;  // default "NODE:IF--NODE:IF"
+    LinkEnd a;
+    LinkEnd b;
+    double delay_ms = 0;  // one way; traces add it up
+    bool up = true;       // `shutdown: true`: configured down
+};
+
+struct VnetPeeringConfig {
+    std::string vnet;
+    bool allow_gateway_transit = false;  // this VNet's gateways serve the peer
+    bool use_remote_gateways = false;    // this VNet uses the peer's gateways
+};
+
+struct VnetConfig {
+    std::string name;
+    std::vector<bgp::Prefix> address_spaces;
+    std::vector<VnetPeeringConfig> peerings;
+};
+
+struct TopologyConfig {
+    std::vector<NodeConfig> nodes;  // every node: speakers too (kind speaker)
+    std::vector<LinkConfig> links;
+    std::vector<VnetConfig> vnets;
+
+    [[nodiscard]] const NodeConfig* find_node(std::string_view name) const;
+    [[nodiscard]] const VnetConfig* find_vnet(std::string_view name) const;
+};
+
+}  // namespace bgpemu::dataplane
