@@ -57,12 +57,12 @@ std::vector<std::string> Emulation::set_link_up(std::size_t link, bool up, bool&
     std::vector<std::string> affected;
     if (!changed) return affected;
     const auto& l = network_->links()[link];
+    record("link", l.name + (up ? " up" : " down"));  // before the session events it causes
     for (const auto& end : l.ends) {
         program(end.node);
         if (auto* speaker = speaker_of(end.node))
             for (auto& name : speaker->set_link_up(l.name, up)) affected.push_back(speaker->config().name + " - " + name);
     }
-    record("link", l.name + (up ? " up" : " down"));
     return affected;
 }
 

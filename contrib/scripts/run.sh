@@ -4,9 +4,9 @@
 #   bash contrib/scripts/run.sh [daemon arguments...]
 #
 # Runs build/daemon/bgpemud on configs/azure-interop.yaml (BGPEMU_CONFIG overrides the
-# file; extra arguments go to bgpemud), prints the speakers, sessions and the hub
-# gateway's routes once the sessions have settled, and stays in the foreground until
-# Ctrl-C. Safe to run again: configure and build are incremental, and deps.sh touches
+# file; extra arguments go to bgpemud), prints the speakers, the sessions, the hub
+# VNet's effective routes and the trace from Location 1 to the hub VM once the topology
+# has converged, and stays in the foreground until Ctrl-C. Safe to run again: configure and build are incremental, and deps.sh touches
 # apt only when something is missing.
 set -euo pipefail
 
@@ -28,29 +28,24 @@ echo "run.sh: starting $daemon --config $config $*"
 pid=$!
 trap 'kill -TERM "$pid" 2>/dev/null || true; wait "$pid"' INT TERM
 
-# Show the topology once its sessions have settled: the number of Established sessions
-# unchanged for three polls in a row (bounded: 20 s).
-last=-1
-steady=0
-for _ in $(seq 1 40); do
-  sleep 0.5
-  kill -0 "$pid" 2>/dev/null || { wait "$pid"; exit $?; }
-  now=$("$ctl" show sessions 2>/dev/null | grep -c Established || true)
-  if [[ $now == "$last" && $now -gt 0 ]]; then
-    steady=$((steady + 1))
-    ((steady >= 3)) && break
-  else
-    steady=0
-  fi
-  last=$now
-done
+# Show the topology once it has converged (bounded: 30 s): every session between two
+# of its speakers Established and the routes settled.
+sleep 0.5
+kill -0 "$pid" 2>/dev/null || { wait "$pid"; exit $?; }
+"$ctl" wait converged --timeout 30 || true
 echo
 "$ctl" status || true
 echo
 "$ctl" show sessions || true
-echo
-"$ctl" show rib hub-ergw 2>/dev/null || true
+if [[ $config == configs/azure-interop.yaml ]]; then
+  echo
+  "$ctl" show fib hub || true
+  echo
+  "$ctl" trace loc1-vm hub-vm || true
+fi
 echo
 echo "run.sh: bgpemud is running (pid $pid); Ctrl-C stops it (Cease to every peer)."
-echo "        In another shell: $ctl show rib loc1-ce1 10.10.30.0/24   (see README, \"The CLI\")"
+echo "        In another shell:  $ctl show rib loc1-ce1 10.10.30.0/24"
+echo "                           $ctl link down loc1-ce1 er1-msee1; $ctl trace loc1-vm hub-vm"
+echo "        (see README, \"The CLI\")"
 wait "$pid"
