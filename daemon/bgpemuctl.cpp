@@ -628,7 +628,13 @@ int main(int argc, char** argv) {
     const bool ok = object.contains("ok") && object.at("ok").is_bool() && object.at("ok").as_bool();
     if (raw_json) {
         std::cout << *reply_text << "\n";
-        return ok ? 0 : 1;
+        // As without --json: not converged and not reachable are failures too.
+        const auto* result = object.if_contains("result");
+        const auto flag = [&](const char* key) {
+            const auto* value = result && result->is_object() ? result->as_object().if_contains(key) : nullptr;
+            return !value || !value->is_bool() || value->as_bool();
+        };
+        return ok && flag("converged") && flag("reachable") ? 0 : 1;
     }
     if (!ok) {
         const auto* e = object.if_contains("error");

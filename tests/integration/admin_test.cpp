@@ -343,6 +343,29 @@ TEST_CASE("bgpemuctl inspects and drives a running bgpemud", "[integration][admi
         const auto wrong_version = ctl.run({"request", R"({"version":2,"command":"status"})"});
         CHECK(wrong_version.output.find("unsupported_version") != std::string::npos);
 
+        // The data-plane commands: unknown names, bad arguments, a walk that stops.
+        const auto error_of = [&](const std::vector<std::string>& words) {
+            const auto r = ctl.run(words);
+            CHECK(r.exit_code == 1);
+            return r.output;
+        };
+        CHECK(error_of({"trace", "nope", "10.0.2.1"}).find("unknown_node") != std::string::npos);
+        CHECK(error_of({"trace", "b", "nowhere"}).find("unknown_destination") != std::string::npos);
+        CHECK(error_of({"link", "down", "a", "b"}).find("unknown_link") != std::string::npos);
+        CHECK(error_of({"link", "down", "no-such-link"}).find("unknown_link") != std::string::npos);
+        CHECK(error_of({"show", "fib", "nope"}).find("unknown_node") != std::string::npos);
+        CHECK(error_of({"request", R"({"command":"trace","from":"b"})"}).find("missing_argument") != std::string::npos);
+        CHECK(error_of({"request", R"({"command":"converged","quiet_ms":"soon"})"}).find("bad_argument") != std::string::npos);
+        CHECK(error_of({"request", R"({"command":"link","action":"sideways","link":"x"})"}).find("bad_argument") != std::string::npos);
+        CHECK(ctl.run({"link", "sideways", "a", "b"}).exit_code == 2);
+        // b's default route points into its "lan" interface, which no link joins.
+        const auto stuck = ctl.result({"trace", "b", "10.0.2.99"});
+        const auto& path = stuck.at("paths").as_array().at(0);
+        CHECK(path.at("verdict") == "unreachable");
+        CHECK(std::string(path.at("reason").as_string()).find("interface lan of b has no link up") != std::string::npos);
+        // The triangle is settled: wait converged returns at once.
+        CHECK(ctl.run({"wait", "converged", "--timeout", "20"}).exit_code == 0);
+
         CHECK(raw_exchange(ctl.socket, "{not json\n").find("bad_request") != std::string::npos);
         CHECK(raw_exchange(ctl.socket, "[1,2]\n").find("bad_request") != std::string::npos);
         CHECK(raw_exchange(ctl.socket, std::string(100000, 'x')).find("request_too_long") != std::string::npos);
