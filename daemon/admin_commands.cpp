@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "bgp/attribute_text.hpp"
+#include "dataplane/checks.hpp"
 
 namespace bgpemu::daemon {
 
@@ -137,11 +138,12 @@ json::object AdminCommands::handle(const json::object& request) {
         else if (command == "show links") result = show_links();
         else if (command == "show events") result = show_events(request);
         else if (command == "converged") result = converged(request);
+        else if (command == "check") result = check(request);
         else
             throw CommandError("unknown_command",
                                "unknown command \"" + command +
                                    "\" (expected status, show sessions, show rib, show fib, show memory, show links, show events, "
-                                   "session reset|shutdown|enable, reload, announce, withdraw, trace, ping, link, converged)");
+                                   "session reset|shutdown|enable, reload, announce, withdraw, trace, ping, link, converged, check)");
         reply["ok"] = true;
         reply["result"] = std::move(result);
     } catch (const CommandError& e) {
@@ -653,6 +655,78 @@ json::value AdminCommands::converged(const json::object& request) const {
     json::array list;
     for (auto& reason : waiting) list.push_back(json::value(reason));
     return json::object{{"converged", done}, {"waiting_for", std::move(list)}};
+}
+
+// {"command": "check", "what"?: "symmetry"|"all", "from"?: HOST, "to"?: HOST}: the
+// forward and return paths of every pair of hosts (or one pair), and with "all" the
+// other design faults the daemon can see: a session near or past its prefix limit, a
+// learned route more specific than a VNet's address space (an overlap: it draws part of
+// that VNet's traffic wherever it wins the longest match).
+json::value AdminCommands::check(const json::object& request) const {
+    const auto what = optional_string(request, "what").value_or("all");
+    if (what != "symmetry" && what != "all") throw CommandError("bad_argument", "\"what\" must be \"symmetry\" or \"all\"");
+    const auto& net = network();
+    std::optional<std::pair<std::size_t, std::size_t>> only;
+    if (field(request, "from") != nullptr || field(request, "to") != nullptr) {
+        const auto from = required_string(request, "from");
+        const auto to = required_string(request, "to");
+        std::string error;
+        const auto a = net.probe_source(from, std::nullopt, error);
+        if (!a) throw CommandError("unknown_node", error);
+        const auto b = net.probe_source(to, std::nullopt, error);
+        if (!b) throw CommandError("unknown_node", error);
+        only = std::pair{a->node, b->node};
+    }
+    json::array pairs;
+    std::size_t problems = 0;
+    for (const auto& pair : dataplane::check_symmetry(net, *emulation_, only)) {
+        const bool problem = pair.verdict == dataplane::PairCheck::Verdict::asymmetric ||
+                             pair.verdict == dataplane::PairCheck::Verdict::one_way;
+        problems += problem;
+        json::object entry{{"from", pair.from},
+                           {"to", pair.to},
+                           {"verdict", dataplane::pair_verdict_name(pair.verdict)},
+                           {"problem", problem},
+                           {"there", walk_json(pair.there.forward)},
+                           {"back", walk_json(pair.back.forward)}};
+        if (!pair.kind_there.empty()) {
+            entry["kind_there"] = pair.kind_there;
+            entry["kind_back"] = pair.kind_back;
+        }
+        pairs.push_back(std::move(entry));
+    }
+    json::array findings;
+    if (what == "all") {
+        for (const auto& speaker : speakers_) {
+            for (std::size_t i = 0; i < speaker->neighbor_count(); ++i) {
+                const auto& neighbor = speaker->neighbor_config(i);
+                if (neighbor.maximum_prefix == 0) continue;
+                const auto accepted = speaker->accepted_count(i);
+                if (accepted * 100 < static_cast<std::size_t>(neighbor.maximum_prefix) * neighbor.maximum_prefix_warning_percent) continue;
+                findings.push_back(json::object{
+                    {"kind", "prefix_limit"},
+                    {"node", speaker->config().name},
+                    {"text", neighbor.name + " sends " + std::to_string(accepted) + " prefixes; the limit is " +
+                                 std::to_string(neighbor.maximum_prefix)}});
+            }
+        }
+        for (std::size_t n = 0; n < net.nodes().size(); ++n) {
+            if (!net.nodes()[n].gateway()) continue;
+            emulation_->for_each_learned(n, [&](const dataplane::LearnedRoute& route) {
+                for (const auto& vnet : net.vnets())
+                    for (const auto& space : vnet.address_spaces)
+                        if (space.afi() == route.prefix.afi() && route.prefix.length() > space.length() &&
+                            bgp::Prefix::make(route.prefix.address(), space.length()) == space)
+                            findings.push_back(json::object{
+                                {"kind", "overlap"},
+                                {"node", net.nodes()[n].name},
+                                {"text", "learned " + route.prefix.to_string() + ", a more specific of VNet " + vnet.name +
+                                             "'s address space " + space.to_string() + ": it draws part of that VNet's traffic"}});
+            });
+        }
+    }
+    problems += findings.size();
+    return json::object{{"pairs", std::move(pairs)}, {"findings", std::move(findings)}, {"problems", problems}};
 }
 
 }  // namespace bgpemu::daemon

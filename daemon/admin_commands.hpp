@@ -61,6 +61,7 @@ private:
     [[nodiscard]] boost::json::value show_links() const;
     [[nodiscard]] boost::json::value show_events(const boost::json::object& request) const;
     [[nodiscard]] boost::json::value converged(const boost::json::object& request) const;
+    [[nodiscard]] boost::json::value check(const boost::json::object& request) const;
     [[nodiscard]] const dataplane::Network& network() const;
     [[nodiscard]] dataplane::ProbeSource probe_source(const boost::json::object& request) const;
     [[nodiscard]] bgp::IpAddress probe_destination(const boost::json::object& request) const;

@@ -69,6 +69,11 @@ Commands:
   wait converged [--timeout S] [--quiet MS]
                                           return when sessions and routes have settled
                                           (exit 1 after S seconds, default 60)
+  check [symmetry] [FROM TO]              forward and return paths of every pair of
+                                          hosts (or one): asymmetric (ExpressRoute one
+                                          way, VPN the other) or one-way pairs; without
+                                          `symmetry` also prefix limits and overlaps;
+                                          exit 1 when a problem is found
   request JSON                            send one raw request object
 
 Options:
@@ -214,6 +219,19 @@ json::object build_request(const std::vector<std::string>& words) {
             if (words[i] == "--timeout") request["timeout_s"] = value;  // used here, not by the daemon
             else if (words[i] == "--quiet") request["quiet_ms"] = value;
             else throw UsageError("unexpected '" + words[i] + "' (wait converged [--timeout S] [--quiet MS])");
+        }
+    } else if (verb == "check") {
+        request["command"] = "check";
+        std::size_t i = 1;
+        if (words.size() > 1 && words[1] == "symmetry") {
+            request["what"] = "symmetry";
+            ++i;
+        }
+        if (words.size() == i + 2) {
+            request["from"] = words[i];
+            request["to"] = words[i + 1];
+        } else if (words.size() != i) {
+            throw UsageError("usage: bgpemuctl check [symmetry] [FROM TO]");
         }
     } else if (verb == "request") {
         need(2, "request JSON");
@@ -560,6 +578,28 @@ void print_events(const json::object& result) {
     }
 }
 
+// Returns the exit status: 1 when the check found a problem.
+int print_check(const json::object& result) {
+    std::vector<std::vector<std::string>> rows{{"FROM", "TO", "VERDICT", "THERE", "BACK"}};
+    for (const auto& pair : result.at("pairs").as_array()) {
+        const auto& p = pair.as_object();
+        const auto kind = [&](const char* key, const char* walk) {
+            if (p.contains(key)) return text(p, key);
+            const auto& w = p.at(walk).as_object();
+            return text(w, "verdict") == "delivered" ? std::string("reached") : text(w, "verdict") + " at " + text(w, "at");
+        };
+        rows.push_back({text(p, "from"), text(p, "to"),
+                        p.at("problem").as_bool() ? "PROBLEM: " + text(p, "verdict") : text(p, "verdict"),
+                        kind("kind_there", "there"), kind("kind_back", "back")});
+    }
+    print_table(rows);
+    for (const auto& finding : result.at("findings").as_array())
+        std::cout << "PROBLEM: " << text(finding.as_object(), "node") << ": " << text(finding.as_object(), "text") << "\n";
+    const auto problems = result.at("problems").as_int64();
+    std::cout << (problems == 0 ? "no problem found" : std::to_string(problems) + " problem(s)") << "\n";
+    return problems == 0 ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -634,7 +674,9 @@ int main(int argc, char** argv) {
             const auto* value = result && result->is_object() ? result->as_object().if_contains(key) : nullptr;
             return !value || !value->is_bool() || value->as_bool();
         };
-        return ok && flag("converged") && flag("reachable") ? 0 : 1;
+        const auto* problems = result && result->is_object() ? result->as_object().if_contains("problems") : nullptr;
+        const bool clean = !problems || !problems->is_int64() || problems->as_int64() == 0;
+        return ok && flag("converged") && flag("reachable") && clean ? 0 : 1;
     }
     if (!ok) {
         const auto* e = object.if_contains("error");
@@ -659,6 +701,7 @@ int main(int argc, char** argv) {
             return result.at("reachable").as_bool() ? 0 : 1;
         }
         else if (command == "show links") print_links(result.as_object());
+        else if (command == "check") return print_check(result.as_object());
         else if (command == "show events") print_events(result.as_object());
         else if (command == "link") {
             const auto& r = result.as_object();

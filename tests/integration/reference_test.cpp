@@ -30,18 +30,25 @@ const std::map<std::string, std::string> network_prefix = {
 
 struct Daemon {
     TempDir dir{"bgpemu-reference"};
+    std::string yaml;  // as started (port already changed)
     std::optional<BgpemuDaemon> process;
 
     explicit Daemon(const std::string& config_name) {
         std::ifstream in(std::string(BGPEMU_SOURCE_DIR) + "/configs/" + config_name);
         std::stringstream text;
         text << in.rdbuf();
-        std::string yaml = text.str();
+        yaml = text.str();
         REQUIRE(yaml.find(":1179") != std::string::npos);
         const std::string port = ":" + std::to_string(test_port(9));
         for (auto at = yaml.find(":1179"); at != std::string::npos; at = yaml.find(":1179", at + port.size()))
             yaml.replace(at, 5, port);
         process.emplace(yaml, dir.path());
+    }
+
+    // Rewrites the daemon's file and reloads it; true when the reload was accepted.
+    bool reload(const std::string& next) const {
+        write_file(dir.path() / "bgpemud.yaml", next);
+        return process->ctl({"reload"}).exit_code == 0;
     }
 
     json::value run(const std::vector<std::string>& words) const {
@@ -348,6 +355,45 @@ TEST_CASE("the reference topology's traces, and the ExpressRoute link failure", 
     check_trace(daemon, "loc1-vm", "hub-vm", {{"10.2.30.3", "192.168.30.0", "192.168.30.18", "*", "10.10.30.4"}});
     check_trace(daemon, "remote", "loc1-vm", {{"10.17.30.36", "*", "*", "10.2.30.10"}});
     CHECK(effective_via(daemon, "hub", "10.2.30.0/25") == "ExpressRoute");
+}
+
+TEST_CASE("check symmetry finds the asymmetry the CE's route map prevents", "[integration][reference]") {
+    Daemon daemon("azure-interop.yaml");
+    const auto converge = [&] { return daemon.process->ctl({"wait", "converged", "--timeout", "60"}).exit_code == 0; };
+    REQUIRE(converge());
+    // Problems of a pair: asymmetric or one-way.
+    const auto problems = [&] {
+        std::map<std::string, std::string> found;
+        const auto result = daemon.run({"check", "symmetry"});
+        if (!result.is_object()) return found;
+        for (const auto& pair : result.at("pairs").as_array())
+            if (pair.at("problem").as_bool())
+                found[std::string(pair.at("from").as_string()) + " " + std::string(pair.at("to").as_string())] =
+                    std::string(pair.at("kind_there").as_string()) + "/" + std::string(pair.at("kind_back").as_string());
+        return found;
+    };
+    CHECK(problems().empty());
+    CHECK(daemon.process->ctl({"check", "symmetry"}).exit_code == 0);
+
+    // Without "prefer-ER-over-VPN" on loc1-ce1's session with the MSEE, the ER path
+    // (12076) and the VPN path (65515) tie on length and the router id picks the VPN
+    // gateway: Location 1 sends to the hub over the VPN, the hub answers over ER.
+    const std::string route_map = "        route_map_in: prefer-ER-over-VPN\n        prefix_list_out: loc1-out\n      - name: hub-vpngw";
+    auto without = daemon.yaml;
+    const auto at = without.find(route_map);
+    REQUIRE(at != std::string::npos);
+    without.replace(at, route_map.size(), "        prefix_list_out: loc1-out\n      - name: hub-vpngw");
+    REQUIRE(daemon.reload(without));
+    REQUIRE(converge());
+    const auto found = problems();
+    CHECK(found == std::map<std::string, std::string>{{"loc1-vm hub-vm", "VPN/ExpressRoute"},
+                                                      {"loc1-vm spoke-vm", "VPN/ExpressRoute"}});
+    CHECK(daemon.process->ctl({"check", "symmetry", "loc1-vm", "hub-vm"}).exit_code == 1);
+
+    // Restored: clean again.
+    REQUIRE(daemon.reload(daemon.yaml));
+    REQUIRE(converge());
+    CHECK(problems().empty());
 }
 
 TEST_CASE("a topology of our own follows the same role rules", "[integration][reference]") {

@@ -1,0 +1,95 @@
+#include "dataplane/checks.hpp"
+
+#include <algorithm>
+
+namespace bgpemu::dataplane {
+
+std::string path_kind(const Network& network, const WalkOutcome& walk) {
+    bool express_route = false;
+    bool vpn = false;
+    for (const auto& name : walk.nodes) {
+        const auto node = network.find_node(name);
+        if (!node) continue;  // a VNet
+        const auto& role = network.nodes()[*node].role;
+        express_route = express_route || role == "msee" || role == "er-gateway";
+        vpn = vpn || role == "vpn-gateway";
+    }
+    if (express_route && vpn) return "ExpressRoute+VPN";
+    if (express_route) return "ExpressRoute";
+    if (vpn) return "VPN";
+    return "direct";
+}
+
+const char* pair_verdict_name(PairCheck::Verdict verdict) noexcept {
+    switch (verdict) {
+        case PairCheck::Verdict::symmetric: return "symmetric";
+        case PairCheck::Verdict::same_kind: return "same-kind";
+        case PairCheck::Verdict::asymmetric: return "asymmetric";
+        case PairCheck::Verdict::one_way: return "one-way";
+        case PairCheck::Verdict::unreachable: return "unreachable";
+    }
+    return "?";
+}
+
+namespace {
+
+// The nodes of a walk without VNets, which add no hop and differ by direction (a reply
+// enters the VNet from the gateway, a request leaves it from the host).
+std::vector<std::string> nodes_only(const Network& network, const WalkOutcome& walk) {
+    std::vector<std::string> nodes;
+    for (const auto& name : walk.nodes)
+        if (network.find_node(name)) nodes.push_back(name);
+    return nodes;
+}
+
+PairCheck check_pair(const Network& network, const RoutingState& state, std::size_t a, std::size_t b) {
+    PairCheck check;
+    check.from = network.nodes()[a].name;
+    check.to = network.nodes()[b].name;
+    std::string error;
+    const auto from = network.probe_source(check.from, std::nullopt, error);
+    const auto to = network.probe_source(check.to, std::nullopt, error);
+    if (!from || !to) {
+        check.verdict = PairCheck::Verdict::unreachable;
+        return check;
+    }
+    check.there = network.ping(state, *from, to->address);
+    check.back = network.ping(state, *to, from->address);
+    const bool there = check.there.forward.verdict == WalkOutcome::Verdict::delivered;
+    const bool back = check.back.forward.verdict == WalkOutcome::Verdict::delivered;
+    if (!there && !back) {
+        check.verdict = PairCheck::Verdict::unreachable;
+        return check;
+    }
+    if (!there || !back || !check.there.reachable() || !check.back.reachable()) {
+        check.verdict = PairCheck::Verdict::one_way;
+        return check;
+    }
+    check.kind_there = path_kind(network, check.there.forward);
+    check.kind_back = path_kind(network, check.back.forward);
+    auto reversed = nodes_only(network, check.back.forward);
+    std::reverse(reversed.begin(), reversed.end());
+    if (nodes_only(network, check.there.forward) == reversed) check.verdict = PairCheck::Verdict::symmetric;
+    else if (check.kind_there == check.kind_back) check.verdict = PairCheck::Verdict::same_kind;
+    else check.verdict = PairCheck::Verdict::asymmetric;
+    return check;
+}
+
+}  // namespace
+
+std::vector<PairCheck> check_symmetry(const Network& network, const RoutingState& state,
+                                      std::optional<std::pair<std::size_t, std::size_t>> only) {
+    std::vector<PairCheck> checks;
+    if (only) {
+        checks.push_back(check_pair(network, state, only->first, only->second));
+        return checks;
+    }
+    std::vector<std::size_t> hosts;
+    for (std::size_t n = 0; n < network.nodes().size(); ++n)
+        if (network.nodes()[n].kind == NodeKind::host) hosts.push_back(n);
+    for (std::size_t i = 0; i < hosts.size(); ++i)
+        for (std::size_t j = i + 1; j < hosts.size(); ++j) checks.push_back(check_pair(network, state, hosts[i], hosts[j]));
+    return checks;
+}
+
+}  // namespace bgpemu::dataplane

@@ -1,0 +1,41 @@
+// Design checks over the emulated network: whether traffic between two networks takes
+// the same kind of path both ways (ExpressRoute one way and VPN the other is the
+// asymmetric routing the reference article warns about, which stateful firewalls and
+// Azure's own gateways punish), and whether every path that gets there gets back.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dataplane/network.hpp"
+
+namespace bgpemu::dataplane {
+
+// What a walk crossed, by the roles of the nodes it passed: "ExpressRoute" (an MSEE or
+// an ExpressRoute gateway), "VPN" (a VPN gateway), both joined by '+', or "direct".
+[[nodiscard]] std::string path_kind(const Network& network, const WalkOutcome& walk);
+
+struct PairCheck {
+    std::string from;  // host names
+    std::string to;
+    PingResult there;  // from -> to, and its reply
+    PingResult back;   // to -> from, and its reply
+    std::string kind_there;
+    std::string kind_back;
+    enum class Verdict : std::uint8_t {
+        symmetric,       // the same nodes both ways
+        same_kind,       // the same kind of path, other nodes (ECMP members, instances)
+        asymmetric,      // another kind of path each way
+        one_way,         // gets there, the answer does not get back (or the reverse)
+        unreachable,     // neither way
+    };
+    Verdict verdict = Verdict::symmetric;
+};
+[[nodiscard]] const char* pair_verdict_name(PairCheck::Verdict verdict) noexcept;
+
+// Every pair of hosts (or the one pair given), each in both directions.
+[[nodiscard]] std::vector<PairCheck> check_symmetry(const Network& network, const RoutingState& state,
+                                                    std::optional<std::pair<std::size_t, std::size_t>> only = {});
+
+}  // namespace bgpemu::dataplane
