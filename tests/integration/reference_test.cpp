@@ -3,9 +3,12 @@
 // and every node's Loc-RIB holds what section 3 of ../shared/spec/seed-test-setup.md
 // lists (AS paths, the CE's local-preference 200 on the ExpressRoute path, ECMP on the
 // ExpressRoute gateways) and what the visibility table of section 4 says each network
-// can or cannot reach. Then configs/two-vnets-one-circuit.yaml, a topology of our own,
-// with the outcomes the same role rules give it. The files are used as shipped, with
-// only their port changed.
+// can or cannot reach; every trace of section 5 through the live FIBs, the failover of
+// the ExpressRoute link to the VPN and back, and section 7's consequences; and
+// `check symmetry` finding loc1 <-> hub asymmetric once the CE's route map is removed.
+// Then configs/two-vnets-one-circuit.yaml, a topology of our own, with the outcomes the
+// same rules give it, control and data plane. The files are used as shipped, with only
+// their port changed.
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 #include <fstream>
@@ -437,6 +440,31 @@ TEST_CASE("a topology of our own follows the same role rules", "[integration][re
     const auto vnet1 = daemon.rib("vnet1-ergw").at("10.50.0.0/16");
     REQUIRE(vnet1.size() == 1);
     CHECK(vnet1[0].at("from") == "local");
+
+    // The data plane, by the same hop model: VNet to VNet over the circuit (the gateway
+    // answers from an instance, the other gateway is silent, the MSEEs transparent),
+    // on-premises to VNet 1 (the CE, then the MSEE it chose), the branch to VNet 1
+    // through its tunnel, VNet 1 to the branch (the CE's answer from its tunnel address
+    // fails the VPN gateway's source check), and no way from the branch to VNet 2.
+    REQUIRE(daemon.process->ctl({"wait", "converged", "--timeout", "30"}).exit_code == 0);
+    check_trace(daemon, "vnet1", "vnet2-vm", {{"10.50.255.x", "*", "10.60.0.4"}});
+    check_trace(daemon, "onprem-pc", "vnet1-vm",
+                {{"172.16.0.1", "172.31.0.2", "*", "10.50.0.4"}, {"172.16.0.1", "172.31.0.6", "*", "10.50.0.4"}});
+    check_trace(daemon, "branch-pc", "vnet1-vm", {{"192.168.50.1", "10.50.0.4"}});
+    check_trace(daemon, "vnet1-vm", "branch-pc", {{"10.50.255.100", "*", "*", "192.168.50.10"}});
+    check_unreachable(daemon, "branch-pc", "vnet2-vm");
+    CHECK(effective_via(daemon, "vnet1", "192.168.50.0/24") == "VPN");
+    CHECK(effective_via(daemon, "vnet1", "172.16.0.0/16") == "ExpressRoute");
+    CHECK(daemon.process->ctl({"check"}).exit_code == 0);
+    // One MSEE's links to both gateways down: the circuit's other MSEE carries it all.
+    REQUIRE(daemon.run({"link", "down", "msee-a", "vnet1-ergw"}).is_object());
+    REQUIRE(daemon.run({"link", "down", "msee-a", "vnet2-ergw"}).is_object());
+    REQUIRE(daemon.process->ctl({"wait", "converged", "--timeout", "30"}).exit_code == 0);
+    check_trace(daemon, "vnet1", "vnet2-vm", {{"10.50.255.x", "*", "10.60.0.4"}});
+    const auto via = best_of(daemon.rib("vnet1-ergw")["10.60.0.0/16"]);
+    REQUIRE(via);
+    CHECK(via->from == std::set<std::string>{"msee-b"});
+    check_trace(daemon, "onprem-pc", "vnet1-vm", {{"172.16.0.1", "172.31.0.6", "*", "10.50.0.4"}});
 }
 
 }  // namespace bgpemu::test
