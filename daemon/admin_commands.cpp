@@ -654,7 +654,9 @@ json::value AdminCommands::converged(const json::object& request) const {
     const bool done = emulation_->converged(std::chrono::milliseconds(quiet), waiting);
     json::array list;
     for (auto& reason : waiting) list.push_back(json::value(reason));
-    return json::object{{"converged", done}, {"waiting_for", std::move(list)}};
+    const auto last_change = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 emulation_->last_change().time_since_epoch()).count();
+    return json::object{{"converged", done}, {"waiting_for", std::move(list)}, {"last_change_ms", last_change}};
 }
 
 // {"command": "check", "what"?: "symmetry"|"all", "from"?: HOST, "to"?: HOST}: the

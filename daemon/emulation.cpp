@@ -72,6 +72,13 @@ void Emulation::record(std::string kind, std::string text) {
     last_event_ = std::chrono::steady_clock::now();
 }
 
+std::chrono::system_clock::time_point Emulation::last_change() const {
+    auto latest = last_event_;
+    for (const auto& speaker : speakers_) latest = std::max(latest, speaker->last_route_change());
+    const auto ago = std::chrono::steady_clock::now() - latest;
+    return std::chrono::system_clock::now() - std::chrono::duration_cast<std::chrono::system_clock::duration>(ago);
+}
+
 bool Emulation::converged(std::chrono::milliseconds quiet, std::vector<std::string>& waiting_for) const {
     const auto now = std::chrono::steady_clock::now();
     auto latest = last_event_;

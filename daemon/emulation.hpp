@@ -45,6 +45,8 @@ public:
     // out, and every session that should be up between two speakers of this daemon is
     // Established. `waiting_for` says what is not yet so.
     [[nodiscard]] bool converged(std::chrono::milliseconds quiet, std::vector<std::string>& waiting_for) const;
+    // When the last event or best-path change happened (for convergence times).
+    [[nodiscard]] std::chrono::system_clock::time_point last_change() const;
 
     [[nodiscard]] bgp::Speaker* speaker_of(std::size_t node) const;
 
