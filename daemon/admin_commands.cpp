@@ -543,6 +543,7 @@ json::value AdminCommands::trace(const json::object& request) const {
                                {"address", hop.address ? json::value(hop.address->to_string()) : json::value(nullptr)}};
             if (hop.address) entry["rtt_ms"] = hop.rtt_ms;
             else entry["why"] = hop.why_silent;
+            if (hop.inferred) entry["inferred"] = true;  // an external router: its FIB is inferred
             hops.push_back(std::move(entry));
         }
         auto entry = walk_json(path.forward);

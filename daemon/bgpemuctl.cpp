@@ -208,6 +208,7 @@ json::object build_request(const std::vector<std::string>& words) {
     } else if (verb == "wait") {
         if (words.size() < 2 || words[1] != "converged") throw UsageError("usage: bgpemuctl wait converged [--timeout S] [--quiet MS]");
         request["command"] = "converged";
+        request["timeout_s"] = 60;  // marks the request as one to repeat (not sent to the daemon)
         for (std::size_t i = 2; i < words.size(); i += 2) {
             if (i + 1 >= words.size()) throw UsageError("'" + words[i] + "' needs a value");
             long long value = 0;
@@ -533,7 +534,8 @@ void print_trace(const json::object& result) {
         for (const auto& hop : p.at("hops").as_array()) {
             const auto& h = hop.as_object();
             std::vector<std::string> row{std::string(h.at("hop").as_int64() < 10 ? " " : "") + text(h, "hop"),
-                                         h.at("address").is_null() ? "*" : text(h, "address"), text(h, "node")};
+                                         h.at("address").is_null() ? "*" : text(h, "address"),
+                                         text(h, "node") + (h.contains("inferred") ? " (external: inferred)" : "")};
             if (delays) {
                 std::ostringstream rtt;
                 if (h.contains("rtt_ms")) rtt << std::fixed << std::setprecision(1) << h.at("rtt_ms").to_number<double>() << " ms";
@@ -639,7 +641,7 @@ int main(int argc, char** argv) {
     }
     std::string error;
     // `wait converged` asks again until the daemon says so, or the timeout.
-    const bool waiting = text(request, "command") == "converged";
+    const bool waiting = text(request, "command") == "converged" && request.contains("timeout_s");
     const auto timeout_s = request.contains("timeout_s") ? request.at("timeout_s").as_int64() : 60;
     request.erase("timeout_s");
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
@@ -715,7 +717,7 @@ int main(int argc, char** argv) {
                 std::cout << "converged\n";
                 return 0;
             }
-            std::cout << "not converged after " << timeout_s << " s; waiting for:\n";
+            std::cout << "not converged" << (waiting ? " after " + std::to_string(timeout_s) + " s" : std::string()) << "; waiting for:\n";
             for (const auto& reason : r.at("waiting_for").as_array()) std::cout << "  " << text(reason) << "\n";
             return 1;
         }

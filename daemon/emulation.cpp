@@ -115,7 +115,27 @@ bool Emulation::converged(std::chrono::milliseconds quiet, std::vector<std::stri
 
 const rib::Fib* Emulation::fib(std::size_t node) const {
     if (const auto* speaker = speaker_of(node); speaker && speaker->config().has_fib()) return &speaker->fib();
-    return network_->static_fib(node);
+    const auto& n = network_->nodes()[node];
+    if (n.kind != dataplane::NodeKind::external) return network_->static_fib(node);
+    // What our speakers advertise to the external router, over a link to it.
+    std::vector<dataplane::AdvertisedRoute> advertised;
+    for (const auto& speaker : speakers_) {
+        for (std::size_t i = 0; i < speaker->neighbor_count(); ++i) {
+            const auto& neighbor = speaker->neighbor_config(i);
+            if (neighbor.name != n.name || !speaker->session(i).established()) continue;
+            speaker->for_each_advertised(neighbor.name, [&](const bgp::Prefix& prefix, const bgp::PathAttributes& attributes) {
+                const auto& next_hop = prefix.afi() == bgp::Afi::ipv4 ? attributes.next_hop : attributes.mp_next_hop;
+                if (!next_hop) return;
+                advertised.push_back(dataplane::AdvertisedRoute{prefix, *next_hop, speaker->config().name,
+                                                                attributes.as_path.decision_length(),
+                                                                speaker->config().router_id});
+            });
+        }
+    }
+    auto& fib = external_fibs_[node];
+    fib = std::make_unique<rib::Fib>();
+    network_->build_external_fib(node, *fib, advertised);
+    return fib.get();
 }
 
 void Emulation::for_each_learned(std::size_t node, const std::function<void(const dataplane::LearnedRoute&)>& fn) const {

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -61,6 +62,9 @@ private:
     std::vector<std::unique_ptr<bgp::Speaker>>& speakers_;
     dataplane::TopologyConfig topology_;
     std::unique_ptr<dataplane::Network> network_;
+    // External routers' inferred FIBs, rebuilt on each ask (they follow our speakers'
+    // Adj-RIBs-Out, which change under us).
+    mutable std::map<std::size_t, std::unique_ptr<rib::Fib>> external_fibs_;
     std::deque<Event> events_;
     std::uint64_t next_sequence_ = 1;
     std::chrono::steady_clock::time_point last_event_ = std::chrono::steady_clock::now();

@@ -109,6 +109,49 @@ void read_router(Reader& reader, const YAML::Node& node, dataplane::TopologyConf
     topology.nodes.push_back(std::move(router));
 }
 
+// A real router outside the daemon: what the data plane needs to route through it.
+void read_external(Reader& reader, const YAML::Node& node, dataplane::TopologyConfig& topology) {
+    if (!reader.is_map(node, "external router")) return;
+    reader.check_keys(node, {"name", "role", "asn", "interfaces", "static_routes", "prefer", "hop"}, "external router");
+    dataplane::NodeConfig external;
+    external.kind = dataplane::NodeKind::external;
+    if (const auto v = node["name"]) external.name = reader.string(v, "external router name").value_or("");
+    if (external.name.empty()) {
+        reader.error(node, "external router needs a 'name' (the name our speakers' neighbours use)");
+        return;
+    }
+    external.role = "ce";
+    if (const auto v = node["role"]) {
+        const auto role = reader.string(v, "role").value_or("ce");
+        if (role != "ce" && role != "msee" && role != "er-gateway" && role != "vpn-gateway")
+            reader.error(v, "role must be ce, msee, er-gateway or vpn-gateway, not '" + role + "'");
+        external.role = role;
+    }
+    if (const auto v = node["asn"]) {
+        if (auto value = reader.unsigned_integer(v, "asn", 1, 4294967295ULL)) external.asn = static_cast<std::uint32_t>(*value);
+    } else {
+        reader.error(node, "external router '" + external.name + "' needs an 'asn'");
+    }
+    if (const auto list = node["interfaces"]) {
+        if (!list.IsSequence()) reader.error(list, "interfaces must be a list");
+        else
+            for (const auto& item : list) read_interface(reader, item, external.interfaces, external.interface_hops);
+    }
+    if (const auto list = node["static_routes"]) {
+        if (!list.IsSequence()) reader.error(list, "static_routes must be a list");
+        else
+            for (const auto& item : list) read_static_route(reader, item, external.static_routes);
+    }
+    if (const auto list = node["prefer"]) {
+        if (!list.IsSequence()) reader.error(list, "prefer must be a list of speaker names (most preferred first)");
+        else
+            for (const auto& item : list)
+                if (auto name = reader.string(item, "prefer entry")) external.prefer.push_back(*name);
+    }
+    if (const auto v = node["hop"]) external.hop = read_hop(reader, v, "hop");
+    topology.nodes.push_back(std::move(external));
+}
+
 // A host: `vnet` + `address` (a VM in a VNet), or `address: A/LEN` + `gateway` (a host
 // on a LAN, with one interface "eth0" and a default route).
 void read_host(Reader& reader, const YAML::Node& node, dataplane::TopologyConfig& topology) {
@@ -233,7 +276,7 @@ void each_item(Reader& reader, const YAML::Node& root, const char* key, Fn read)
 void check_nodes(Reader& reader, const YAML::Node& root, const dataplane::TopologyConfig& topology) {
     // Marks for messages: the YAML item of each node, by name.
     std::map<std::string, YAML::Node> items;
-    for (const char* key : {"speakers", "routers", "hosts"})
+    for (const char* key : {"speakers", "routers", "hosts", "externals"})
         if (const auto list = root[key]; list && list.IsSequence())
             for (const auto& item : list)
                 if (item.IsMap() && item["name"] && item["name"].IsScalar()) items.emplace(item["name"].Scalar(), item);
@@ -310,6 +353,13 @@ void resolve_neighbors(Reader& reader, const YAML::Node& root, DaemonConfig& con
                 reader.error(entry["asn"] ? entry["asn"] : entry,
                              "speaker '" + speaker.name + "' expects AS " + std::to_string(neighbor.remote_as) +
                                  " from neighbour '" + neighbor.name + "', but that speaker is AS " + std::to_string(peer->asn));
+            const auto* external = topology.find_node(neighbor.name);
+            if (external && external->kind == dataplane::NodeKind::external && external->asn != 0 &&
+                external->asn != neighbor.remote_as)
+                reader.error(entry["asn"] ? entry["asn"] : entry,
+                             "speaker '" + speaker.name + "' expects AS " + std::to_string(neighbor.remote_as) +
+                                 " from neighbour '" + neighbor.name + "', but that external router is AS " +
+                                 std::to_string(external->asn));
             // The link: on the named interface (or any), the one whose far end is the
             // node this neighbour is named after.
             std::vector<const dataplane::LinkConfig*> candidates;
@@ -450,7 +500,13 @@ void read_topology(Reader& reader, const YAML::Node& root, DaemonConfig& config)
     auto& topology = config.topology;
     each_item(reader, root, "routers", [&](const YAML::Node& item) { read_router(reader, item, topology); });
     each_item(reader, root, "hosts", [&](const YAML::Node& item) { read_host(reader, item, topology); });
+    each_item(reader, root, "externals", [&](const YAML::Node& item) { read_external(reader, item, topology); });
     check_nodes(reader, root, topology);
+    for (const auto& node : topology.nodes)
+        for (const auto& name : node.prefer)
+            if (std::none_of(config.speakers.begin(), config.speakers.end(), [&](const auto& s) { return s.name == name; }))
+                reader.error(named_item(root["externals"], node.name, root),
+                             "external router '" + node.name + "' prefers '" + name + "', which is not a speaker");
     each_item(reader, root, "links", [&](const YAML::Node& item) { read_link(reader, item, topology); });
     resolve_neighbors(reader, root, config);
 }

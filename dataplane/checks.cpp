@@ -50,6 +50,12 @@ PairCheck check_pair(const Network& network, const RoutingState& state, std::siz
     const auto from = network.probe_source(check.from, std::nullopt, error);
     const auto to = network.probe_source(check.to, std::nullopt, error);
     if (!from || !to) {
+        // Not a walk at all: say so in both directions rather than leave empty walks.
+        for (auto* walk : {&check.there.forward, &check.back.forward}) {
+            walk->verdict = WalkOutcome::Verdict::unreachable;
+            walk->node = !from ? check.from : check.to;
+            walk->reason = error;
+        }
         check.verdict = PairCheck::Verdict::unreachable;
         return check;
     }

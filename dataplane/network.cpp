@@ -69,6 +69,7 @@ const char* node_kind_name(NodeKind kind) noexcept {
         case NodeKind::speaker: return "speaker";
         case NodeKind::router: return "router";
         case NodeKind::host: return "host";
+        case NodeKind::external: return "external";
     }
     return "?";
 }
@@ -130,6 +131,7 @@ Network::Network(const TopologyConfig& topology) {
         }
         nodes_.push_back(std::move(node));
         static_routes_.push_back(config.kind == NodeKind::speaker ? std::vector<rib::StaticRouteConfig>{} : config.static_routes);
+        prefer_.push_back(config.prefer);
     }
     for (const auto& config : topology.links) {
         Link link;
@@ -188,7 +190,7 @@ void Network::build_static_fibs() {
     static_fibs_.clear();
     for (std::size_t n = 0; n < nodes_.size(); ++n) {
         const auto& node = nodes_[n];
-        if (node.kind == NodeKind::speaker || (node.kind == NodeKind::host && node.vnet)) {
+        if (node.kind == NodeKind::speaker || node.kind == NodeKind::external || (node.kind == NodeKind::host && node.vnet)) {
             static_fibs_.push_back(nullptr);
             continue;
         }
@@ -237,6 +239,26 @@ std::optional<std::size_t> Network::owner_of(const bgp::IpAddress& address) cons
             return n;
     }
     return std::nullopt;
+}
+
+void Network::build_external_fib(std::size_t node, rib::Fib& fib, const std::vector<AdvertisedRoute>& advertised) const {
+    program(node, fib);
+    for (const auto& route : static_routes_[node]) fib.set_static(route.prefix, route.next_hops, route.blackhole);
+    // Per prefix, what the router most likely chose among what it was sent: the
+    // neighbour it prefers (`prefer`, standing for its local-preference policy), then
+    // BGP's own steps that we can see: the shorter AS path, the lower router id.
+    const auto& prefer = prefer_[node];
+    const auto rank = [&](const AdvertisedRoute& r) {
+        const auto at = std::find(prefer.begin(), prefer.end(), r.from);
+        return std::make_tuple(static_cast<std::size_t>(at - prefer.begin()), r.as_path_length, r.router_id);
+    };
+    std::map<bgp::Prefix, const AdvertisedRoute*> best;
+    for (const auto& route : advertised) {
+        auto& chosen = best[route.prefix];
+        if (!chosen || rank(route) < rank(*chosen)) chosen = &route;
+    }
+    for (const auto& [prefix, route] : best)
+        fib.set_bgp(prefix, true, {route->next_hop}, "inferred: advertised by " + route->from);
 }
 
 const rib::Fib* Network::static_fib(std::size_t node) const {
@@ -387,7 +409,11 @@ std::optional<bgp::IpAddress> Network::destination(std::string_view text, std::s
         error = "'" + n.name + "' has no address";
         return std::nullopt;
     }
-    error = "'" + std::string(text) + "' is neither an address nor the name of a node or host";
+    if (const auto v = find_vnet(text); v && !vnets_[*v].hosts.empty()) {
+        const auto& host = nodes_[vnets_[*v].hosts.front()];
+        if (!host.vnet_addresses.empty()) return host.vnet_addresses.front();
+    }
+    error = "'" + std::string(text) + "' is neither an address nor the name of a node, host or VNet with a host";
     return std::nullopt;
 }
 
@@ -509,7 +535,8 @@ private:
             return end(outcome, WalkOutcome::Verdict::dropped, node.name + " is a host: it does not forward");
         if (node.kind == NodeKind::host && node.vnet) return into_vnet(at, *node.vnet, Position::From::host);
 
-        const rib::Fib* fib = node.kind == NodeKind::speaker ? state_.fib(at.index) : network_.static_fib(at.index);
+        const rib::Fib* fib = node.kind == NodeKind::speaker || node.kind == NodeKind::external ? state_.fib(at.index)
+                                                                                              : network_.static_fib(at.index);
         std::optional<rib::FibLookup> found;
         if (fib) found = fib->lookup(destination_, source_);
         if (node.gateway() && at.from != Position::From::vnet) {
@@ -552,6 +579,11 @@ private:
                                   : "no neighbour with address " + target.to_string() + " on " + node.name + ":" + hop.interface);
         const auto& link = network_.links()[*chosen];
         const auto& far = link.ends[0].node == at.index && link.ends[0].interface == interface_index ? link.ends[1] : link.ends[0];
+        // Delivered on a connected subnet: only its owner would answer ARP. Handing it to
+        // the link's far end anyway would bounce it between two routers until the loop check.
+        if (!hop.gateway && !owns_destination(network_.nodes()[far.node]))
+            return end(outcome, WalkOutcome::Verdict::unreachable,
+                       "no host with address " + destination_.to_string() + " on " + node.name + ":" + hop.interface);
         return Position{Position::Kind::node, far.node, Position::From::link, *chosen, far.interface, at.delay_ms + link.delay_ms};
     }
 
@@ -644,6 +676,7 @@ std::vector<TracePath> Network::trace(const RoutingState& state, const ProbeSour
             TraceHop hop;
             hop.number = static_cast<unsigned>(path.hops.size() + 1);
             hop.node = nodes_[node].name;
+            hop.inferred = nodes_[node].kind == NodeKind::external;
             Walker back(*this, state, address, from.address);
             const auto returned = back.walk(node);
             if (returned.verdict == WalkOutcome::Verdict::delivered) {
@@ -667,25 +700,30 @@ std::vector<TracePath> Network::trace(const RoutingState& state, const ProbeSour
             if (last && dropped) break;  // dropped on arrival: the probe never expires there
             const auto& node = nodes_[at.index];
             HopBehaviour stages;
-            bgp::IpAddress answer_from;
+            // Unset when the node has no address of its own to answer from: it then
+            // counts a `*`. (It used to fall back to the probe's own source address, so
+            // a gateway without vnet_addresses or interfaces "answered" as the prober.)
+            std::optional<bgp::IpAddress> answer_from;
             if (at.from == Position::From::link) {
                 stages = node.interfaces[at.interface].hop;
                 answer_from = node.interfaces[at.interface].address;
             } else if (at.from == Position::From::vnet) {
                 stages = node.vnet_hop;
                 const auto& addresses = node.vnet_addresses;
-                answer_from = !addresses.empty()
-                                  ? addresses[rib::Fib::flow_member(from.address, destination, addresses.size())]
-                                  : (node.interfaces.empty() ? from.address : node.interfaces.front().address);
+                if (!addresses.empty())
+                    answer_from = addresses[rib::Fib::flow_member(from.address, destination, addresses.size())];
+                else if (!node.interfaces.empty())
+                    answer_from = node.interfaces.front().address;
             }
             for (const auto stage : stages) {
-                if (stage == HopStage::answer) {
-                    answer(at.index, answer_from, at.delay_ms);
+                if (stage == HopStage::answer && answer_from) {
+                    answer(at.index, *answer_from, at.delay_ms);
                 } else {
                     TraceHop hop;
                     hop.number = static_cast<unsigned>(path.hops.size() + 1);
                     hop.node = node.name;
-                    hop.why_silent = "silent (hop model)";
+                    hop.inferred = node.kind == NodeKind::external;
+                    hop.why_silent = stage == HopStage::answer ? node.name + " has no address to answer from" : "silent (hop model)";
                     path.hops.push_back(std::move(hop));
                 }
             }

@@ -39,6 +39,16 @@ struct LearnedRoute {
     std::size_t as_path_length = 0;
 };
 
+// A route one of our speakers advertised to an external router: what that router may
+// have installed.
+struct AdvertisedRoute {
+    bgp::Prefix prefix;
+    bgp::IpAddress next_hop;
+    std::string from;  // the advertising speaker
+    std::size_t as_path_length = 0;
+    std::uint32_t router_id = 0;
+};
+
 // What the walk needs from the routing side. Node indices are the Network's.
 class RoutingState {
 public:
@@ -74,6 +84,7 @@ struct TraceHop {
     std::optional<bgp::IpAddress> address;  // the answer's source; unset: `*`
     std::string why_silent;                 // for `*`: silent node, or where the answer was lost
     double rtt_ms = 0;                      // summed link delays, there and back
+    bool inferred = false;                  // an external router: its forwarding is inferred
 };
 
 struct WalkOutcome {
@@ -174,8 +185,12 @@ public:
     // their links: a down interface has none; a point-to-point far end outside the
     // interface's subnet gets a host route.
     void program(std::size_t node, rib::Fib& fib) const;
+    // An external router's FIB as far as we can tell: its interfaces and static routes
+    // from the file, and per prefix the route it most likely chose of those `advertised`
+    // to it (README, "External routers"). Sources read "inferred: ...".
+    void build_external_fib(std::size_t node, rib::Fib& fib, const std::vector<AdvertisedRoute>& advertised) const;
     // The forwarding table of a router or host (connected and static routes), which the
-    // Network keeps itself; null for speakers and VNet hosts.
+    // Network keeps itself; null for speakers, external routers and VNet hosts.
     [[nodiscard]] const rib::Fib* static_fib(std::size_t node) const;
 
     // A VNet's effective routes, sorted by prefix (system routes first for equal ones).
@@ -185,7 +200,8 @@ public:
     // a node (its first interface address, or `source` when given and owned by it).
     [[nodiscard]] std::optional<ProbeSource> probe_source(std::string_view name, std::optional<bgp::IpAddress> source,
                                                           std::string& error) const;
-    // A destination: an address, or the name of a host (its address) or node.
+    // A destination: an address, or the name of a host (its address), a node, or a VNet
+    // (its first host).
     [[nodiscard]] std::optional<bgp::IpAddress> destination(std::string_view text, std::string& error) const;
 
     [[nodiscard]] std::vector<TracePath> trace(const RoutingState& state, const ProbeSource& from,
@@ -201,6 +217,7 @@ private:
     std::vector<Vnet> vnets_;
     std::vector<std::unique_ptr<rib::Fib>> static_fibs_;  // by node; null for speakers
     std::vector<std::vector<rib::StaticRouteConfig>> static_routes_;
+    std::vector<std::vector<std::string>> prefer_;
 };
 
 }  // namespace bgpemu::dataplane

@@ -31,7 +31,9 @@ using HopBehaviour = std::vector<HopStage>;
 [[nodiscard]] std::optional<HopBehaviour> parse_hop_behaviour(std::string_view text);
 [[nodiscard]] std::string hop_behaviour_name(const HopBehaviour& behaviour);
 
-enum class NodeKind : std::uint8_t { speaker, router, host };
+// `external`: a real router outside the daemon (FRR, BIRD, a lab box) that our speakers
+// peer with; its FIB is unknown, so the data plane infers it (Network, "external").
+enum class NodeKind : std::uint8_t { speaker, router, host, external };
 
 [[nodiscard]] const char* node_kind_name(NodeKind kind) noexcept;
 
@@ -54,6 +56,11 @@ struct NodeConfig {
     // A gateway: forwards between its connections (default: yes for a vpn-gateway,
     // which transits between its site-to-site peers; no for an er-gateway).
     std::optional<bool> transit;
+    // An external router: its AS (checked against our neighbours' `asn`) and, to infer
+    // its FIB, the order in which it prefers the neighbours that advertise a prefix to
+    // it (its local-preference policy, which we cannot see; first is most preferred).
+    std::uint32_t asn = 0;
+    std::vector<std::string> prefer;
     // A gateway: drops packets from a connection whose source is not inside a prefix
     // learned over that connection (Azure's ingress check; default yes).
     bool source_check = true;
