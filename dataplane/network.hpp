@@ -53,7 +53,8 @@ struct AdvertisedRoute {
 class RoutingState {
 public:
     virtual ~RoutingState() = default;
-    // The node's forwarding table; null when it has none.
+    // The node's forwarding table; null when it has none. Valid until the next call for
+    // the same node (an external router's is built anew on each call).
     [[nodiscard]] virtual const rib::Fib* fib(std::size_t node) const = 0;
     // A gateway's best paths learned from its BGP peers.
     virtual void for_each_learned(std::size_t node, const std::function<void(const LearnedRoute&)>& fn) const = 0;
