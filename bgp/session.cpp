@@ -6,12 +6,12 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/ip/unicast.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <spdlog/spdlog.h>
 
 #include "bgp/codec.hpp"
+#include "bgp/transport_security.hpp"
 
 namespace bgpemu::bgp {
 
@@ -48,6 +48,31 @@ IpAddress from_asio(const asio::ip::address& address) {
     return IpAddress::v6(bytes);
 }
 
+// The socket options the neighbour's configuration asks for: the TTL of our packets,
+// GTSM's minimum TTL for theirs, and on an outgoing socket the TCP-MD5 key (an accepted
+// socket inherits it from the speaker's listening socket). Returns what failed, with the
+// errno text: the connection is then not used, rather than run without a protection that
+// was configured (or with the wrong TTL).
+std::optional<std::string> set_connection_options(tcp::socket& socket, const SessionConfig& config, bool outgoing) {
+    const int fd = socket.native_handle();
+    const IpAddress& peer = config.remote.address;
+    // An outgoing socket is opened in the peer's family (see Connection::connect).
+    if (outgoing && !config.password.empty())
+        if (const auto ec = set_tcp_md5_key(fd, !peer.is_v4(), peer, config.password))
+            return "cannot install the TCP-MD5 key (TCP_MD5SIG): " + ec.message();
+    if (const auto ec = set_outgoing_ttl(fd, peer, config.ttl))
+        return "cannot set TTL " + std::to_string(config.ttl) + ": " + ec.message();
+    if (config.ttl_security_hops > 0) {
+        const auto minimum = gtsm_minimum_ttl(config.ttl_security_hops);
+        if (const auto ec = set_minimum_incoming_ttl(fd, peer, minimum))
+            return "cannot set the GTSM minimum TTL " + std::to_string(minimum) + " (" +
+                   (peer.is_v4() ? "IP_MINTTL" : "IPV6_MINHOPCOUNT") + "): " + ec.message();
+    }
+    boost::system::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);  // only latency depends on it
+    return std::nullopt;
+}
+
 }  // namespace
 
 // ---- Connection -------------------------------------------------------------------
@@ -71,11 +96,10 @@ public:
         return direction_ == Direction::outgoing ? "outgoing" : "incoming";
     }
 
-    // Takes over a socket the listener accepted.
+    // Takes over a socket the listener accepted (its options already set by Session::accept).
     void adopt(tcp::socket socket) {
         socket_ = std::move(socket);
         ++generation_;
-        set_ttl();
         start_io();
     }
 
@@ -169,12 +193,6 @@ public:
     UpdateMessage update;  // reused for every UPDATE, keeps its capacity
 
 private:
-    void set_ttl() {
-        boost::system::error_code ignored;
-        if (session_) socket_.set_option(asio::ip::unicast::hops(session_->config().ttl), ignored);
-        socket_.set_option(tcp::no_delay(true), ignored);
-    }
-
     void start_io() {
         asio::co_spawn(socket_.get_executor(), read_loop(shared_from_this(), generation_), asio::detached);
         asio::co_spawn(socket_.get_executor(), write_loop(shared_from_this(), generation_), asio::detached);
@@ -207,7 +225,14 @@ private:
         if (!ec && !config.local_address.is_unspecified())
             self->socket_.bind(to_endpoint(config.local_address, 0), ec);
         if (!ec) {
-            self->set_ttl();
+            // Before connect(): the SYN is signed, and the SYN-ACK already meets GTSM.
+            if (auto refused = set_connection_options(self->socket_, config, true)) {
+                session.stats().last_error = "connect to " + config.remote.address.to_string() + ":" +
+                                             std::to_string(config.remote.port) + ": " + *refused;
+                session.log().warn("{}: {}; connection not opened", session.name(), *session.stats().last_error);
+                self->session_->event(*self, FsmEvent::tcp_connection_fails);
+                co_return;
+            }
             std::tie(ec) = co_await self->socket_.async_connect(remote, use_tuple);
         }
         if (!self->current(generation)) co_return;
@@ -512,6 +537,17 @@ void Session::accept(tcp::socket socket) {
         // RFC 4271 §6.8: with an Established connection, the new one is closed.
         log_->info("{}: refused connection from {} ({})", name(), ec ? std::string("?") : remote.address().to_string(),
                    !link_up_ ? "its link is down" : !running_ || !config_.enabled ? "session is down" : "already Established");
+        socket.close(ec);
+        return;
+    }
+    // GTSM right after accept, as FRR does: the handshake, and what the peer sent before
+    // accept() returned (often its OPEN), met only the listener's TCP-MD5 check. The
+    // listener cannot carry the minimum TTL, which would apply to every neighbour. A
+    // far-away sender still never reaches Established: its KEEPALIVE answering our OPEN
+    // comes after the option is set.
+    if (auto refused = set_connection_options(socket, config_, false)) {
+        stats_.last_error = "connection from " + (ec ? std::string("?") : remote.address().to_string()) + ": " + *refused;
+        log_->warn("{}: {}; connection closed", name(), *stats_.last_error);
         socket.close(ec);
         return;
     }

@@ -44,8 +44,16 @@ struct SessionConfig {
     LocalOffer offer;                   // our OPEN
     PeerExpectation expectation;        // checks on theirs
     bool external = true;               // eBGP (remote AS differs from ours)
-    // IP TTL for our packets: 1 for single-hop eBGP, 255 - multihop... as configured.
+    // IP TTL for our packets: 1 for single-hop eBGP, N for ebgp_multihop N, 255 for iBGP
+    // and with GTSM.
     std::uint8_t ttl = 1;
+    // RFC 5082 GTSM (0: off): the peer is at most this many hops away, so its packets
+    // must arrive with TTL 255 - (hops - 1); the kernel drops the others (IP_MINTTL).
+    unsigned ttl_security_hops = 0;
+    // RFC 2385 TCP-MD5 key (empty: none). The session installs it on each outgoing
+    // socket before connect(); the speaker installs it for the peer's address on its
+    // listening socket, from which accepted connections inherit it.
+    std::string password;
     std::chrono::seconds connect_retry{5};
     std::chrono::seconds advertisement_interval{0};  // MRAI; see NeighborConfig
     // Exponential back-off between automatic restarts after failures (§8.1.1's optional

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "bgp/codec.hpp"
+#include "bgp/transport_security.hpp"
 
 namespace bgpemu::bgp {
 
@@ -84,8 +85,13 @@ Speaker::Neighbor& Speaker::add_neighbor(const NeighborConfig& neighbor_config) 
     session.passive = neighbor_config.passive;
     session.enabled = neighbor_config.enabled;
     session.external = neighbor->external;
-    session.ttl = static_cast<std::uint8_t>(
-        neighbor->external ? std::max(1U, neighbor_config.ebgp_multihop) : 255U);
+    // GTSM (RFC 5082 §3) sends with 255 whatever the distance; the config refuses it
+    // together with ebgp_multihop, as FRR does.
+    session.ttl = static_cast<std::uint8_t>(neighbor->external && neighbor_config.ttl_security == 0
+                                                ? std::max(1U, neighbor_config.ebgp_multihop)
+                                                : 255U);
+    session.ttl_security_hops = neighbor_config.ttl_security;
+    session.password = neighbor_config.password;
     session.connect_retry = neighbor_config.connect_retry;
     session.advertisement_interval = neighbor_config.advertisement_interval;
     session.offer.local_as = config_.asn;
@@ -99,8 +105,36 @@ Speaker::Neighbor& Speaker::add_neighbor(const NeighborConfig& neighbor_config) 
     neighbor->session->set_link_up(neighbor_config.link_up);
     neighbor->maximum_prefix_restart = std::make_unique<asio::steady_timer>(io_);
     neighbors_by_address_[neighbor_config.remote.address.to_string()] = neighbor.get();
+    // Added while listening (a reload): its key goes on the listener now; at start-up,
+    // listen() installs every neighbour's.
+    if (acceptor_.is_open()) install_listener_key(*neighbor);
     neighbors_.push_back(std::move(neighbor));
     return *neighbors_.back();
+}
+
+void Speaker::install_listener_key(Neighbor& neighbor) {
+    if (neighbor.config.password.empty()) return;
+    const auto& peer = neighbor.config.remote.address;
+    if (const auto ec = set_tcp_md5_key(acceptor_.native_handle(), !config_.listen.address.is_v4(), peer,
+                                        neighbor.config.password)) {
+        // Its connections are refused (accept_loop) rather than accepted unsigned.
+        log_->warn("{}: cannot install the TCP-MD5 key for {} on the listening socket (TCP_MD5SIG): {}; "
+                   "connections from it will be refused",
+                   neighbor.config.name, peer.to_string(), ec.message());
+        return;
+    }
+    neighbor.tcp_md5_on_listener = true;
+}
+
+void Speaker::remove_listener_key(Neighbor& neighbor) {
+    if (!neighbor.tcp_md5_on_listener) return;
+    neighbor.tcp_md5_on_listener = false;
+    if (!acceptor_.is_open()) return;
+    const auto& peer = neighbor.config.remote.address;
+    // keylen 0 deletes the peer's key.
+    if (const auto ec = set_tcp_md5_key(acceptor_.native_handle(), !config_.listen.address.is_v4(), peer, {}))
+        log_->warn("{}: cannot remove the TCP-MD5 key for {} from the listening socket (TCP_MD5SIG): {}",
+                   neighbor.config.name, peer.to_string(), ec.message());
 }
 
 Speaker::~Speaker() = default;
@@ -110,6 +144,10 @@ std::optional<std::string> Speaker::listen() {
     boost::system::error_code ec;
     acceptor_.open(endpoint.protocol(), ec);
     if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
+    // RFC 2385 keys before listen(): no unsigned SYN from a peer with a password is
+    // ever accepted, the kernel drops it silently.
+    if (!ec)
+        for (auto& neighbor : neighbors_) install_listener_key(*neighbor);
     if (!ec) acceptor_.bind(endpoint, ec);
     if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
     if (ec)
@@ -129,7 +167,15 @@ void Speaker::accept_loop() {
             const auto remote = socket.remote_endpoint(endpoint_error);
             const auto key = endpoint_error ? std::string() : address_key(remote.address());
             if (auto it = neighbors_by_address_.find(key); it != neighbors_by_address_.end()) {
-                it->second->session->accept(std::move(socket));
+                Neighbor& neighbor = *it->second;
+                if (!neighbor.config.password.empty() && !neighbor.tcp_md5_on_listener) {
+                    // The kernel could not check this connection's signature (see install_listener_key).
+                    log_->warn("{}: refused connection from {}: its TCP-MD5 key is not on the listening socket",
+                               neighbor.config.name, key);
+                    socket.close(endpoint_error);
+                } else {
+                    neighbor.session->accept(std::move(socket));
+                }
             } else {
                 log_->warn("refused connection from {}: not a configured neighbour",
                            key.empty() ? "?" : key);

@@ -144,6 +144,8 @@ private:
         bool external = true;
         // The local address of the Established connection: "self" for next hops.
         IpAddress transport_address;
+        // Its RFC 2385 key is installed on the listening socket (see install_listener_key).
+        bool tcp_md5_on_listener = false;
     };
 
     Neighbor& add_neighbor(const NeighborConfig& config);
@@ -153,6 +155,10 @@ private:
     void apply_neighbor_policy(Neighbor& neighbor, const NeighborConfig& next, bool rfc8212_changed,
                                std::vector<std::string>& changes);
     void accept_loop();
+    // The neighbour's TCP-MD5 key on the listening socket (none without a password), so
+    // that the kernel checks its incoming connections; removed when the neighbour goes.
+    void install_listener_key(Neighbor& neighbor);
+    void remove_listener_key(Neighbor& neighbor);
     void originate_networks();
     void originate(const OriginatedNetwork& network);
     void schedule_decision();

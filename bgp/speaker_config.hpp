@@ -32,6 +32,10 @@ struct NeighborConfig {
     // 0, the default for eBGP and iBGP alike as in FRR, sends as soon as the decision runs.
     std::chrono::seconds advertisement_interval{0};
     unsigned ebgp_multihop = 0;               // 0: single hop (TTL 1); N: TTL N
+    // RFC 5082 GTSM: 0 off; N (1..254): we send with TTL 255 and accept only packets that
+    // arrive with TTL 255 - (N - 1). Excludes ebgp_multihop (the config refuses both).
+    unsigned ttl_security = 0;
+    std::string password;                     // RFC 2385 TCP-MD5 key, 1..80 bytes; empty: none
     bool next_hop_self = false;               // also for iBGP (eBGP always uses self)
     unsigned allowas_in = 0;                  // accept paths holding our AS up to N times
     bool sender_side_loop_detection = false;  // do not send paths holding the peer's AS
@@ -87,6 +91,9 @@ struct SpeakerConfig {
     std::string name;
     std::string role;             // an Azure role preset ("msee", ...), or empty
     bool premium_circuit = false; // role msee: the circuit's prefix limit toward CEs is 10000
+    // Role er-gateway: accept other VNets' routes from the circuit (Azure's
+    // allowRemoteVnetTraffic; on by default, as in the 2018 reference setup).
+    bool allow_remote_vnet_traffic = true;
     std::uint32_t asn = 0;
     std::uint32_t router_id = 0;  // host order
     TransportEndpoint listen;     // the listening socket; also the default update-source

@@ -16,7 +16,7 @@ bool same_session(const NeighborConfig& a, const NeighborConfig& b) {
            a.hold_time == b.hold_time && a.connect_retry == b.connect_retry &&
            a.advertisement_interval == b.advertisement_interval && a.ebgp_multihop == b.ebgp_multihop &&
            a.families == b.families && a.extended_message == b.extended_message && a.weight == b.weight &&
-           a.description == b.description;
+           a.description == b.description && a.password == b.password && a.ttl_security == b.ttl_security;
 }
 
 bool same_network(const OriginatedNetwork& a, const OriginatedNetwork& b) {
@@ -39,6 +39,8 @@ void Speaker::retire_neighbor(std::size_t index) {
     neighbors_.erase(neighbors_.begin() + static_cast<std::ptrdiff_t>(index));
     Neighbor& neighbor = *retired_neighbors_.back();
     neighbors_by_address_.erase(neighbor.config.remote.address.to_string());
+    // Before a re-created neighbour with the same address installs its own.
+    remove_listener_key(neighbor);
     neighbor.maximum_prefix_restart->cancel();
     // Retired first, then stopped: session_down (when it was Established) finds it
     // there and withdraws its routes from the Loc-RIB.

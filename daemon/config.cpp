@@ -9,6 +9,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "bgp/attribute_text.hpp"
+#include "bgp/transport_security.hpp"
 #include "daemon/config_reader.hpp"
 #include "daemon/roles.hpp"
 #include "daemon/topology_config.hpp"
@@ -435,7 +436,7 @@ void read_neighbor(Reader& reader, const YAML::Node& node, Role role, const Role
                        "connect_retry", "advertisement_interval", "ebgp_multihop", "next_hop_self", "allowas_in", "sender_side_loop_detection",
                        "weight", "families", "extended_message", "next_hop", "route_map_in", "route_map_out",
                        "prefix_list_in", "prefix_list_out", "remove_private_as", "as_override", "maximum_prefix",
-                       "peer_role", "interface"},
+                       "peer_role", "interface", "password", "ttl_security"},
                       "neighbor");
     bgp::NeighborConfig neighbor;
     bool complete = true;
@@ -485,6 +486,26 @@ void read_neighbor(Reader& reader, const YAML::Node& node, Role role, const Role
             neighbor.advertisement_interval = std::chrono::seconds(*value);
     if (const auto v = node["ebgp_multihop"])
         if (auto value = reader.unsigned_integer(v, "ebgp_multihop", 1, 255)) neighbor.ebgp_multihop = static_cast<unsigned>(*value);
+    if (const auto v = node["ttl_security"]) {
+        // RFC 5082 GTSM: 255 is the TTL of a directly connected peer, so at most 254 hops.
+        if (auto value = reader.unsigned_integer(v, "ttl_security", 1, 254)) neighbor.ttl_security = static_cast<unsigned>(*value);
+        // GTSM sends with TTL 255 whatever the distance; FRR refuses the two together too.
+        if (node["ebgp_multihop"])
+            reader.error(v, "neighbor '" + neighbor.name + "': ttl_security and ebgp_multihop cannot both be set "
+                            "(GTSM sends with TTL 255; ttl_security: N already allows a peer N hops away)");
+        // A role's default multihop (vpn-gateway) gives way to GTSM.
+        neighbor.ebgp_multihop = 0;
+    }
+    if (const auto v = node["password"]) {
+        if (auto text = reader.string(v, "password")) {
+            if (text->empty() || text->size() > bgp::max_tcp_md5_key_length)
+                reader.error(v, "neighbor '" + neighbor.name + "': password must be 1.." +
+                                    std::to_string(bgp::max_tcp_md5_key_length) + " bytes (a TCP-MD5 key, RFC 2385), not " +
+                                    std::to_string(text->size()));
+            else
+                neighbor.password = *text;
+        }
+    }
     if (const auto v = node["next_hop_self"]) neighbor.next_hop_self = reader.boolean(v, "next_hop_self").value_or(false);
     if (const auto v = node["allowas_in"])
         if (auto value = reader.unsigned_integer(v, "allowas_in", 0, 10)) neighbor.allowas_in = static_cast<unsigned>(*value);
@@ -538,7 +559,7 @@ void read_speaker(Reader& reader, const YAML::Node& node, const std::shared_ptr<
                       {"name", "role", "asn", "router_id", "listen", "hostname", "neighbors", "networks",
                        "always_compare_med", "prefer_oldest_external", "maximum_paths", "ebgp_requires_policy", "policy",
                        "interfaces", "static_routes", "fib", "premium_circuit", "vnet", "vnet_addresses", "hop",
-                       "vnet_hop", "transit", "source_check"},
+                       "vnet_hop", "transit", "source_check", "allow_remote_vnet_traffic"},
                       "speaker");
     bgp::SpeakerConfig speaker;
     Role role = Role::none;
@@ -553,6 +574,10 @@ void read_speaker(Reader& reader, const YAML::Node& node, const std::shared_ptr<
     if (const auto v = node["premium_circuit"]) {
         speaker.premium_circuit = reader.boolean(v, "premium_circuit").value_or(false);
         if (role != Role::msee) reader.error(v, "premium_circuit applies to role msee only");
+    }
+    if (const auto v = node["allow_remote_vnet_traffic"]) {
+        speaker.allow_remote_vnet_traffic = reader.boolean(v, "allow_remote_vnet_traffic").value_or(true);
+        if (role != Role::er_gateway) reader.error(v, "allow_remote_vnet_traffic applies to role er-gateway only");
     }
     // The speaker's own policy objects, falling back to the file's top-level ones.
     auto policy = std::make_shared<rib::PolicySet>(global);
@@ -677,7 +702,7 @@ LoadedConfig parse_config(const std::string& yaml_text, const std::string& file)
         loaded.errors = reader.take_errors();
         return loaded;
     }
-    reader.check_keys(root, {"speakers", "policy", "routers", "hosts", "vnets", "links"}, "the top level");
+    reader.check_keys(root, {"speakers", "policy", "routers", "hosts", "vnets", "links", "externals"}, "the top level");
     auto global = std::make_shared<rib::PolicySet>();
     if (const auto v = root["policy"]) read_policy(reader, v, *global);
     const std::shared_ptr<const rib::PolicySet> global_policy = std::move(global);

@@ -77,6 +77,19 @@ void add_role_policy(Role role, const bgp::SpeakerConfig& speaker, rib::PolicySe
         rib::RouteMap in{"role:er-gateway-in", {}};
         in.entries.push_back(entry(10, PolicyAction::deny));
         in.entries.back().match.prefix_list = own;
+        // ...nor, with allowRemoteVnetTraffic off, another VNet's routes: after the
+        // MSEE's as-override they are the ones that originate from 12076.
+        if (!speaker.allow_remote_vnet_traffic) {
+            rib::AsPathList from_vnets{"role:from-other-vnets", {}};
+            rib::AsPathListEntry originates;
+            originates.kind = rib::AsPathListEntry::Kind::originates_from;
+            originates.value = 12076;
+            originates.text = "originates from 12076";
+            from_vnets.entries.push_back(originates);
+            policy.as_path_lists[from_vnets.name] = from_vnets;
+            in.entries.push_back(entry(15, PolicyAction::deny));
+            in.entries.back().match.as_path = &policy.as_path_lists["role:from-other-vnets"];
+        }
         in.entries.push_back(entry(20, PolicyAction::permit));
         policy.route_maps[in.name] = in;
         // ...and never re-advertises what it learned: only its own spaces go out.

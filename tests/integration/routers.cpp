@@ -88,9 +88,14 @@ FrrRouter::FrrRouter(const TestRouterConfig& config, const std::filesystem::path
         conf << " neighbor " << a << " remote-as " << neighbor.asn << "\n"
              << " neighbor " << a << " port " << neighbor.port << "\n"
              << " neighbor " << a << " update-source " << config.address << "\n"
-             << " neighbor " << a << " ebgp-multihop 2\n"
              << " neighbor " << a << " " << frr_timers << "\n"
              << " neighbor " << a << " timers connect 1\n";
+        // FRR refuses ttl-security together with ebgp-multihop.
+        if (neighbor.ttl_security_hops > 0)
+            conf << " neighbor " << a << " ttl-security hops " << neighbor.ttl_security_hops << "\n";
+        else
+            conf << " neighbor " << a << " ebgp-multihop 2\n";
+        if (!neighbor.password.empty()) conf << " neighbor " << a << " password " << neighbor.password << "\n";
     }
     conf << " address-family ipv4 unicast\n";
     for (std::size_t i = 0; i < config.networks.size(); ++i)
@@ -222,6 +227,7 @@ BirdRouter::BirdRouter(const TestRouterConfig& config, const std::filesystem::pa
              << "  local " << config.address << " port " << config.port << " as " << config.asn << ";\n"
              << "  neighbor " << neighbor.address << " port " << neighbor.port << " as " << neighbor.asn << ";\n"
              << "  multihop;\n  strict bind on;\n"
+             << (neighbor.password.empty() ? std::string() : "  password \"" + neighbor.password + "\";\n")
              << "  hold time 9; keepalive time 3; connect delay time 1; connect retry time 2; error wait time 1,5;\n"
              << "  ipv4 { import all; export all; next hop self; };\n}\n";
     }

@@ -34,6 +34,9 @@ struct TestNeighbor {
     std::string address;  // the neighbour's address (a bgpemu speaker)
     unsigned short port = 179;
     std::uint32_t asn = 0;
+    // With default initialisers, {address, port, asn} stays a complete initialiser.
+    std::string password{};          // TCP-MD5 key (RFC 2385); empty: none
+    unsigned ttl_security_hops = 0;  // FRR only: GTSM (RFC 5082) instead of ebgp-multihop; 0: off
 };
 
 // A prefix the router originates, with the attributes it attaches.
