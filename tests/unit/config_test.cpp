@@ -402,6 +402,328 @@ TEST_CASE("Azure roles: presets by role and peer role, overridable, reserved ASN
     CHECK(has_error(errors, "10:104", "premium_circuit applies to role msee only"));
 }
 
+TEST_CASE("topology: routers, hosts, VNets and links; a session's link and next hop are inferred", "[config][topology]") {
+    const auto loaded = parse_config(R"(vnets:
+  - name: hub
+    address_spaces: [10.10.0.0/16]
+    peerings:
+      - {vnet: spoke, allow_gateway_transit: true}
+      - {vnet: side}
+  - name: spoke
+    address_spaces: [10.20.0.0/16, 10.21.0.0/16]
+    peerings:
+      - {vnet: hub, use_remote_gateways: true}
+  - name: side
+    address_spaces: [10.30.0.0/16]
+    peerings:
+      - {vnet: hub}
+speakers:
+  - name: ce
+    role: ce
+    asn: 65001
+    router_id: 172.16.0.1
+    listen: 127.0.0.2:1790
+    networks: [172.16.0.0/16]
+    interfaces:
+      - {name: lan, address: 172.16.1.1/24}
+      - {name: wan, address: 172.16.255.1/30}
+    neighbors:
+      - {name: msee, address: 127.0.0.3:1790, asn: 12076}
+  - name: msee
+    role: msee
+    router_id: 172.16.255.2
+    listen: 127.0.0.3:1790
+    interfaces:
+      - {name: ce, address: 172.16.255.2/30}
+      - {name: gw, address: 169.254.0.1/30}
+    neighbors:
+      - {name: ce, address: 127.0.0.2:1790, asn: 65001, next_hop: {ipv4: 192.0.2.1}}
+      - {name: gw, address: 127.0.0.4:1790, asn: 65515}
+  - name: gw
+    role: er-gateway
+    router_id: 10.10.255.4
+    listen: 127.0.0.4:1790
+    vnet: hub
+    vnet_addresses: [10.10.255.4, 10.10.255.5]
+    vnet_hop: answer+silent
+    interfaces:
+      - {name: msee, address: 169.254.0.2/30, hop: transparent}
+    neighbors:
+      - {name: msee, address: 127.0.0.3:1790, asn: 12076}
+  - name: side-gw
+    role: vpn-gateway
+    router_id: 10.30.255.4
+    listen: 127.0.0.5:1790
+    vnet: side
+    transit: false
+    source_check: false
+routers:
+  - name: lan-switch
+    interfaces:
+      - {name: office, address: 172.16.2.1/24}
+      - {name: ce, address: 172.16.1.2/24}
+    static_routes:
+      - {prefix: 0.0.0.0/0, next_hop: 172.16.1.1}
+    hop: silent
+hosts:
+  - {name: office, address: 172.16.2.10/24, gateway: 172.16.2.1}
+  - {name: hub-vm, vnet: hub, address: 10.10.0.4}
+  - {name: spoke-vm, vnet: spoke, address: 10.21.0.4}
+links:
+  - {a: office, b: lan-switch:office}
+  - {a: lan-switch:ce, b: ce:lan, delay_ms: 0.5}
+  - {a: ce:wan, b: msee:ce, delay_ms: 2}
+  - {name: msee-gw, a: msee:gw, b: gw, shutdown: true}
+)", "test.yaml");
+    INFO((loaded.errors.empty() ? std::string() : loaded.errors.front().to_string()));
+    REQUIRE(loaded.ok());
+    const auto& topology = loaded.config.topology;
+    using dataplane::HopStage;
+    using dataplane::NodeKind;
+
+    REQUIRE(topology.vnets.size() == 3);
+    const auto* hub = topology.find_vnet("hub");
+    REQUIRE(hub);
+    REQUIRE(hub->peerings.size() == 2);
+    CHECK(hub->peerings[0].vnet == "spoke");
+    CHECK(hub->peerings[0].allow_gateway_transit);
+    CHECK_FALSE(hub->peerings[0].use_remote_gateways);
+    CHECK_FALSE(hub->peerings[1].allow_gateway_transit);
+    const auto* spoke = topology.find_vnet("spoke");
+    REQUIRE(spoke);
+    CHECK(spoke->address_spaces.size() == 2);
+    REQUIRE(spoke->peerings.size() == 1);
+    CHECK(spoke->peerings[0].use_remote_gateways);
+
+    // Every node, speakers included, in one list.
+    CHECK(topology.nodes.size() == 8);
+    const auto* lan = topology.find_node("lan-switch");
+    REQUIRE(lan);
+    CHECK(lan->kind == NodeKind::router);
+    CHECK(lan->interfaces.size() == 2);
+    REQUIRE(lan->static_routes.size() == 1);
+    CHECK(lan->static_routes[0].prefix.to_string() == "0.0.0.0/0");
+    CHECK(lan->static_routes[0].next_hops.at(0).to_string() == "172.16.1.1");
+    CHECK(lan->hop == dataplane::HopBehaviour{HopStage::silent});
+    const auto* office = topology.find_node("office");
+    REQUIRE(office);
+    CHECK(office->kind == NodeKind::host);
+    REQUIRE(office->interfaces.size() == 1);  // a LAN host: eth0 and a default route
+    CHECK(office->interfaces[0].name == "eth0");
+    CHECK(office->interfaces[0].address.to_string() == "172.16.2.10");
+    CHECK(office->interfaces[0].length == 24);
+    REQUIRE(office->static_routes.size() == 1);
+    CHECK(office->static_routes[0].next_hops.at(0).to_string() == "172.16.2.1");
+    const auto* vm = topology.find_node("hub-vm");
+    REQUIRE(vm);
+    CHECK(vm->vnet == "hub");
+    CHECK(vm->interfaces.empty());
+    REQUIRE(vm->vnet_addresses.size() == 1);
+    CHECK(vm->vnet_addresses[0].to_string() == "10.10.0.4");
+    const auto* gw = topology.find_node("gw");
+    REQUIRE(gw);
+    CHECK(gw->kind == NodeKind::speaker);
+    CHECK(gw->role == "er-gateway");
+    CHECK(gw->vnet == "hub");
+    CHECK(gw->vnet_addresses.size() == 2);
+    CHECK(gw->vnet_hop == dataplane::HopBehaviour{HopStage::answer, HopStage::silent});
+    REQUIRE(gw->interface_hops.count("msee") == 1);
+    CHECK(gw->interface_hops.at("msee").empty());  // transparent
+    CHECK(gw->interfaces.size() == 1);
+    const auto* side_gw = topology.find_node("side-gw");
+    REQUIRE(side_gw);
+    CHECK(side_gw->transit == std::optional<bool>(false));
+    CHECK_FALSE(side_gw->source_check);
+
+    REQUIRE(topology.links.size() == 4);
+    const auto& first = topology.links[0];
+    CHECK(first.a == dataplane::LinkEnd{"office", "eth0"});  // a node with one interface: named for us
+    CHECK(first.b == dataplane::LinkEnd{"lan-switch", "office"});
+    CHECK(first.name == "office:eth0--lan-switch:office");
+    CHECK(first.up);
+    CHECK(topology.links[1].delay_ms == Approx(0.5));
+    const auto& shut = topology.links[3];
+    CHECK(shut.name == "msee-gw");
+    CHECK(shut.b == dataplane::LinkEnd{"gw", "msee"});
+    CHECK_FALSE(shut.up);
+
+    // Each session runs over the one link between its two speakers; the interface's
+    // address there is the emulated next hop, unless the file gives one.
+    const auto& speakers = loaded.config.speakers;
+    REQUIRE(speakers.size() == 4);
+    const auto& ce_msee = speakers[0].neighbors.at(0);
+    CHECK(ce_msee.link == "ce:wan--msee:ce");
+    CHECK(ce_msee.interface == "wan");
+    REQUIRE(ce_msee.self_next_hop_v4);
+    CHECK(ce_msee.self_next_hop_v4->to_string() == "172.16.255.1");
+    CHECK(ce_msee.link_up);
+    const auto& msee_ce = speakers[1].neighbors.at(0);
+    CHECK(msee_ce.link == "ce:wan--msee:ce");
+    CHECK(msee_ce.interface == "ce");
+    REQUIRE(msee_ce.self_next_hop_v4);
+    CHECK(msee_ce.self_next_hop_v4->to_string() == "192.0.2.1");  // given: kept
+    const auto& msee_gw = speakers[1].neighbors.at(1);
+    CHECK(msee_gw.link == "msee-gw");
+    REQUIRE(msee_gw.self_next_hop_v4);
+    CHECK(msee_gw.self_next_hop_v4->to_string() == "169.254.0.1");
+    CHECK_FALSE(msee_gw.link_up);  // the link is configured down
+    const auto& gw_msee = speakers[2].neighbors.at(0);
+    CHECK(gw_msee.link == "msee-gw");
+    CHECK(gw_msee.interface == "msee");
+    REQUIRE(gw_msee.self_next_hop_v4);
+    CHECK(gw_msee.self_next_hop_v4->to_string() == "169.254.0.2");
+
+    // A gateway without `networks` originates its VNet's spaces and those of the spokes
+    // that use its gateways (not those of a plain peer); explicit networks stay as given.
+    const auto prefixes = [](const bgp::SpeakerConfig& s) {
+        std::vector<std::string> out;
+        for (const auto& n : s.networks) out.push_back(n.prefix.to_string());
+        return out;
+    };
+    CHECK(prefixes(speakers[2]) == std::vector<std::string>{"10.10.0.0/16", "10.20.0.0/16", "10.21.0.0/16"});
+    CHECK(prefixes(speakers[3]) == std::vector<std::string>{"10.30.0.0/16"});
+    CHECK(prefixes(speakers[0]) == std::vector<std::string>{"172.16.0.0/16"});
+}
+
+TEST_CASE("topology mistakes: links, VNets, peerings, addresses, names, hops, sessions", "[config][topology]") {
+    const auto dump = [](const std::vector<std::string>& errors) {
+        std::string all;
+        for (const auto& e : errors) all += e + "\n";
+        return all;
+    };
+
+    SECTION("links") {
+        const auto errors = errors_of(R"(speakers:
+  - name: s1
+    asn: 65001
+    router_id: 1.1.1.1
+    listen: 127.0.0.2:1790
+    interfaces:
+      - {name: e0, address: 10.1.0.1/30}
+routers:
+  - name: r1
+    interfaces:
+      - {name: e0, address: 10.0.0.1/30}
+      - {name: e1, address: 10.0.0.5/30}
+  - name: r2
+    interfaces:
+      - {name: e0, address: 10.0.0.2/30}
+      - {name: e1, address: 10.0.0.6/30}
+links:
+  - {a: nobody:e0, b: r1:e0}
+  - {a: r1:e9, b: r2:e0}
+  - {a: r1, b: r2:e1}
+  - {a: r1:e0, b: r1:e1}
+  - {a: r1:e0, b: r2:e0}
+  - {a: r2:e0, b: r1:e0}
+  - {a: r1:e1, b: s1, name: r1-s1}
+  - {a: r2:e1, b: s1:e0, name: r1-s1}
+)");
+        INFO(dump(errors));
+        CHECK(has_error(errors, "18:9", "link end 'nobody:e0': no speaker, router or host named 'nobody'"));
+        CHECK(has_error(errors, "19:9", "'r1' has no interface 'e9'"));
+        CHECK(has_error(errors, "20:9", "'r1' has 2 interfaces; name one (NODE:INTERFACE)"));
+        CHECK(has_error(errors, "21:5", "link joins 'r1' to itself"));
+        CHECK(has_error(errors, "23:5", "link r2:e0--r1:e0 is configured twice"));  // either way round
+        CHECK(has_error(errors, "25:5", "duplicate link name 'r1-s1'"));
+        CHECK(errors.size() == 6);
+    }
+
+    SECTION("VNets, peerings, hosts, addresses, names and hops") {
+        const auto errors = errors_of(R"(vnets:
+  - name: hub
+    address_spaces: [10.10.0.0/16]
+    peerings:
+      - {vnet: ghost}
+      - {vnet: spoke, allow_gateway_transit: false}
+  - name: spoke
+    address_spaces: [10.20.0.0/16]
+    peerings:
+      - {vnet: hub, use_remote_gateways: true}
+  - name: lonely
+    address_spaces: [10.30.0.0/16]
+  - name: one-way
+    address_spaces: [10.40.0.0/16]
+    peerings:
+      - {vnet: lonely}
+  - name: overlap
+    address_spaces: [10.50.0.0/16, 10.30.128.0/17]
+  - name: edge
+    address_spaces: [10.60.0.0/16]
+speakers:
+  - name: s1
+    asn: 65001
+    router_id: 1.1.1.1
+    listen: 127.0.0.2:1790
+routers:
+  - name: edge
+    interfaces:
+      - {name: e0, address: 10.0.0.1/30, hop: answer+}
+    hop: loud
+  - name: r2
+    interfaces:
+      - {name: e0, address: 10.0.0.1/30}
+hosts:
+  - {name: vm1, vnet: nowhere, address: 10.99.0.4}
+  - {name: vm2, vnet: hub, address: 10.77.0.4}
+  - {name: vm3, vnet: hub, address: 10.10.0.4}
+  - {name: vm4, vnet: hub, address: 10.10.0.4}
+)");
+        INFO(dump(errors));
+        CHECK(has_error(errors, "2:5", "VNet 'hub' peers with 'ghost', which is not a VNet"));
+        CHECK(has_error(errors, "7:5", "VNet 'spoke' uses the remote gateways of 'hub', whose peering back does not allow gateway transit"));
+        CHECK(has_error(errors, "13:5", "VNet 'one-way' peers with 'lonely' but 'lonely' has no peering back"));
+        CHECK(has_error(errors, "18:36", "address space 10.30.128.0/17 of VNet 'overlap' overlaps 10.30.0.0/16 of VNet 'lonely'"));
+        CHECK(has_error(errors, "27:5", "'edge' names both a node and a VNet"));
+        CHECK(has_error(errors, "29:47", "interface 'e0' hop must be answer, silent, transparent, or stages joined by '+' (answer+silent), not 'answer+'"));
+        CHECK(has_error(errors, "30:10", "hop must be answer, silent, transparent, or stages joined by '+' (answer+silent), not 'loud'"));
+        CHECK(has_error(errors, "31:5", "address 10.0.0.1 is used by both edge:e0 and r2:e0"));
+        CHECK(has_error(errors, "35:5", "'vm1': no VNet named 'nowhere'"));
+        CHECK(has_error(errors, "36:5", "'vm2': address 10.77.0.4 is outside the address spaces of VNet 'hub'"));
+        CHECK(has_error(errors, "38:5", "address 10.10.0.4 is used by both vm3 and vm4"));
+        CHECK(errors.size() == 11);
+    }
+
+    SECTION("sessions between speakers of the file") {
+        const auto loaded = parse_config(R"(speakers:
+  - name: a
+    asn: 65001
+    router_id: 1.1.1.1
+    listen: 127.0.0.2:1790
+    interfaces:
+      - {name: x, address: 10.0.0.1/30}
+      - {name: y, address: 10.0.0.5/30}
+    neighbors:
+      - {name: b, address: 127.0.0.3:1790, asn: 65002}
+  - name: b
+    asn: 65003
+    router_id: 2.2.2.2
+    listen: 127.0.0.3:1790
+    interfaces:
+      - {name: x, address: 10.0.0.2/30}
+      - {name: y, address: 10.0.0.6/30}
+    neighbors:
+      - {name: a, address: 127.0.0.2:1790, asn: 65001, interface: y}
+links:
+  - {a: a:x, b: b:x}
+  - {a: a:y, b: b:y}
+)", "test.yaml");
+        std::vector<std::string> errors;
+        for (const auto& e : loaded.errors)
+            errors.push_back(std::to_string(e.line) + ":" + std::to_string(e.column) + ": " + e.message);
+        INFO(dump(errors));
+        CHECK(has_error(errors, "10:49", "speaker 'a' expects AS 65002 from neighbour 'b', but that speaker is AS 65003"));
+        CHECK(has_error(errors, "10:9", "neighbour 'b' of 'a': 2 links join them; say which with 'interface'"));
+        CHECK(errors.size() == 2);
+        // With `interface:` the session's link is the one on that interface.
+        const auto& b_to_a = loaded.config.speakers.at(1).neighbors.at(0);
+        CHECK(b_to_a.link == "a:y--b:y");
+        REQUIRE(b_to_a.self_next_hop_v4);
+        CHECK(b_to_a.self_next_hop_v4->to_string() == "10.0.0.6");
+        CHECK(loaded.config.speakers.at(0).neighbors.at(0).link.empty());
+    }
+}
+
 TEST_CASE("cross-checks: duplicate names and listeners", "[config]") {
     const auto errors = errors_of(R"(speakers:
   - {name: a, asn: 1, router_id: 1.1.1.1, listen: "127.0.0.2:1790"}
@@ -439,6 +761,69 @@ TEST_CASE("every configuration shipped in configs/ is valid", "[config]") {
         ++checked;
     }
     CHECK(checked >= 1);
+}
+
+TEST_CASE("TCP-MD5 password and GTSM ttl_security per neighbour, and their mistakes", "[config]") {
+    const auto loaded = parse_config(R"(speakers:
+  - name: edge
+    asn: 65000
+    router_id: 10.0.0.1
+    listen: 127.0.0.2:1790
+    neighbors:
+      - {name: frr, address: 127.0.0.11, asn: 65011, password: "s3cret with spaces", ttl_security: 1}
+      - {name: bird, address: 127.0.0.21, asn: 65021, ttl_security: 254}
+      - {name: plain, address: 127.0.0.31, asn: 65031}
+  - name: vpn
+    role: vpn-gateway
+    router_id: 10.0.0.5
+    listen: 127.0.0.5:1790
+    networks: [10.10.30.0/24]
+    neighbors:
+      - {name: site, address: 127.0.0.6:1790, asn: 65030, ttl_security: 2}
+)", "test.yaml");
+    INFO((loaded.errors.empty() ? std::string() : loaded.errors.front().to_string()));
+    REQUIRE(loaded.ok());
+    const auto& neighbors = loaded.config.speakers.at(0).neighbors;
+    CHECK(neighbors.at(0).password == "s3cret with spaces");
+    CHECK(neighbors.at(0).ttl_security == 1);
+    CHECK(neighbors.at(1).password.empty());
+    CHECK(neighbors.at(1).ttl_security == 254);
+    CHECK(neighbors.at(2).password.empty());  // the defaults: neither
+    CHECK(neighbors.at(2).ttl_security == 0);
+    // The vpn-gateway preset's multihop gives way to GTSM when the file asks for it.
+    const auto& site = loaded.config.speakers.at(1).neighbors.at(0);
+    CHECK(site.ttl_security == 2);
+    CHECK(site.ebgp_multihop == 0);
+
+    const auto errors = errors_of(std::string(R"(speakers:
+  - name: edge
+    asn: 65000
+    router_id: 10.0.0.1
+    listen: 127.0.0.2:1790
+    neighbors:
+      - {name: a, address: 127.0.0.11, asn: 65011, password: ""}
+      - {name: b, address: 127.0.0.12, asn: 65012, password: )") + std::string(81, 'k') + R"(}
+      - {name: c, address: 127.0.0.13, asn: 65013, password: [x]}
+      - {name: d, address: 127.0.0.14, asn: 65014, ttl_security: 0}
+      - {name: e, address: 127.0.0.15, asn: 65015, ttl_security: 255}
+      - name: f
+        address: 127.0.0.16
+        asn: 65016
+        ebgp_multihop: 2
+        ttl_security: 1
+)");
+    INFO([&] {
+        std::string all;
+        for (const auto& e : errors) all += e + "\n";
+        return all;
+    }());
+    CHECK(has_error(errors, "7:62", "password must be 1..80 bytes"));
+    CHECK(has_error(errors, "8:62", "password must be 1..80 bytes (a TCP-MD5 key, RFC 2385), not 81"));
+    CHECK(has_error(errors, "9:62", "password must be a string"));
+    CHECK(has_error(errors, "10:66", "ttl_security 0 is out of range (1..254)"));
+    CHECK(has_error(errors, "11:66", "ttl_security 255 is out of range (1..254)"));
+    CHECK(has_error(errors, "16:23", "ttl_security and ebgp_multihop cannot both be set"));
+    CHECK(errors.size() == 6);
 }
 
 }  // namespace bgpemu::daemon
