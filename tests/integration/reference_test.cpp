@@ -465,6 +465,24 @@ TEST_CASE("a topology of our own follows the same role rules", "[integration][re
     REQUIRE(via);
     CHECK(via->from == std::set<std::string>{"msee-b"});
     check_trace(daemon, "onprem-pc", "vnet1-vm", {{"172.16.0.1", "172.31.0.6", "*", "10.50.0.4"}});
+
+    // allowRemoteVnetTraffic off on VNet 2's gateway: it refuses VNet 1's routes (and
+    // keeps on-premises), so VNet 1's traffic to it is dropped by its source check.
+    auto closed = daemon.yaml;
+    const std::string anchor = "    vnet: vnet2\n";
+    const auto at = closed.find(anchor);
+    REQUIRE(at != std::string::npos);
+    closed.insert(at, "    allow_remote_vnet_traffic: false\n");
+    REQUIRE(daemon.reload(closed));
+    REQUIRE(daemon.process->ctl({"wait", "converged", "--timeout", "30"}).exit_code == 0);
+    const auto vnet2 = daemon.rib("vnet2-ergw");
+    CHECK(vnet2.count("10.50.0.0/16") == 0);
+    CHECK(vnet2.count("172.16.0.0/16") == 1);
+    const auto dropped = trace(daemon, "vnet1", "vnet2-vm");
+    CHECK(dropped.verdict == "dropped");
+    const auto pair = daemon.run({"check", "symmetry", "vnet1-vm", "vnet2-vm"});
+    REQUIRE(pair.is_object());
+    CHECK(pair.at("pairs").as_array().at(0).at("verdict") == "unreachable");
 }
 
 }  // namespace bgpemu::test
