@@ -72,21 +72,22 @@ void Emulation::record(std::string kind, std::string text) {
     last_event_ = std::chrono::steady_clock::now();
 }
 
-std::chrono::system_clock::time_point Emulation::last_change() const {
+std::chrono::steady_clock::time_point Emulation::latest_change() const {
     auto latest = last_event_;
     for (const auto& speaker : speakers_) latest = std::max(latest, speaker->last_route_change());
-    const auto ago = std::chrono::steady_clock::now() - latest;
+    return latest;
+}
+
+std::chrono::system_clock::time_point Emulation::last_change() const {
+    const auto ago = std::chrono::steady_clock::now() - latest_change();
     return std::chrono::system_clock::now() - std::chrono::duration_cast<std::chrono::system_clock::duration>(ago);
 }
 
 bool Emulation::converged(std::chrono::milliseconds quiet, std::vector<std::string>& waiting_for) const {
     const auto now = std::chrono::steady_clock::now();
-    auto latest = last_event_;
-    std::vector<std::string> listening;
+    const auto latest = latest_change();
     for (const auto& speaker : speakers_) {
-        latest = std::max(latest, speaker->last_route_change());
         if (!speaker->idle()) waiting_for.push_back(speaker->config().name + ": UPDATEs to send or a decision to run");
-        listening.push_back(speaker->config().listen.address.to_string() + ":" + std::to_string(speaker->config().listen.port));
     }
     for (const auto& speaker : speakers_) {
         for (std::size_t i = 0; i < speaker->neighbor_count(); ++i) {

@@ -58,6 +58,7 @@ public:
 
 private:
     void program(std::size_t node);
+    [[nodiscard]] std::chrono::steady_clock::time_point latest_change() const;
 
     std::vector<std::unique_ptr<bgp::Speaker>>& speakers_;
     dataplane::TopologyConfig topology_;
