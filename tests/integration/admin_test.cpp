@@ -9,8 +9,6 @@
 // (unknown command, node, peer; bad JSON; an oversized line) answered with an error
 // while the daemon carries on.
 #include <signal.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -68,30 +66,6 @@ struct Ctl {
         return routes.empty() ? json::array{} : routes[0].at("paths").as_array();
     }
 };
-
-// Sends raw bytes on the admin socket and returns the first reply line.
-std::string raw_exchange(const std::filesystem::path& socket_path, const std::string& bytes) {
-    const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
-    sockaddr_un address{};
-    address.sun_family = AF_UNIX;
-    std::strncpy(address.sun_path, socket_path.c_str(), sizeof address.sun_path - 1);
-    if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
-        ::close(fd);
-        return "connect failed";
-    }
-    (void)::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-    std::string reply;
-    char buffer[4096];
-    timeval timeout{5, 0};
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-    while (reply.find('\n') == std::string::npos) {
-        const auto n = ::recv(fd, buffer, sizeof buffer, 0);
-        if (n <= 0) break;
-        reply.append(buffer, static_cast<std::size_t>(n));
-    }
-    ::close(fd);
-    return reply.substr(0, reply.find('\n'));
-}
 
 std::string triangle_yaml(unsigned short port) {
     std::ostringstream y;
@@ -366,9 +340,9 @@ TEST_CASE("bgpemuctl inspects and drives a running bgpemud", "[integration][admi
         // The triangle is settled: wait converged returns at once.
         CHECK(ctl.run({"wait", "converged", "--timeout", "20"}).exit_code == 0);
 
-        CHECK(raw_exchange(ctl.socket, "{not json\n").find("bad_request") != std::string::npos);
-        CHECK(raw_exchange(ctl.socket, "[1,2]\n").find("bad_request") != std::string::npos);
-        CHECK(raw_exchange(ctl.socket, std::string(100000, 'x')).find("request_too_long") != std::string::npos);
+        CHECK(unix_socket_exchange(ctl.socket, "{not json\n").find("bad_request") != std::string::npos);
+        CHECK(unix_socket_exchange(ctl.socket, "[1,2]\n").find("bad_request") != std::string::npos);
+        CHECK(unix_socket_exchange(ctl.socket, std::string(100000, 'x')).find("request_too_long") != std::string::npos);
 
         // Many clients at once, and the daemon is still there with its sessions up.
         std::vector<std::thread> clients;

@@ -77,4 +77,9 @@ void write_file(const std::filesystem::path& path, const std::string& contents);
 // that ctest -j runs do not collide, plus `offset`.
 [[nodiscard]] unsigned short test_port(unsigned offset);
 
+// Writes `bytes` as they are on the Unix socket at `socket_path` and returns the first
+// reply line (without its newline; empty when none came within 10 s, "connect failed"
+// when nothing listens). For requests bgpemuctl would not send: bad JSON, long lines.
+[[nodiscard]] std::string unix_socket_exchange(const std::filesystem::path& socket_path, const std::string& bytes);
+
 }  // namespace bgpemu::test

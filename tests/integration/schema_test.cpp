@@ -6,9 +6,6 @@
 // command's schema and the envelope. It also renames and adds a key in every successful
 // reply and checks that the schema refuses that, so a schema that accepts anything
 // cannot pass. First, the validator itself (json_schema.hpp) on a small schema.
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <boost/json.hpp>
@@ -237,34 +234,7 @@ struct Daemon {
     }
 
     // One raw line on the admin socket, its one reply line (empty when none came in 10 s).
-    std::string raw(const std::string& line) const {
-        const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
-        if (fd < 0) return {};
-        timeval timeout{10, 0};
-        ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-        ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
-        sockaddr_un address{};
-        address.sun_family = AF_UNIX;
-        std::strncpy(address.sun_path, process->socket().c_str(), sizeof address.sun_path - 1);
-        std::string reply;
-        if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0) {
-            const std::string out = line + "\n";
-            std::size_t sent = 0;
-            while (sent < out.size()) {
-                const auto n = ::send(fd, out.data() + sent, out.size() - sent, MSG_NOSIGNAL);
-                if (n <= 0) break;
-                sent += static_cast<std::size_t>(n);
-            }
-            char buffer[4096];
-            while (reply.find('\n') == std::string::npos) {
-                const auto n = ::recv(fd, buffer, sizeof buffer, 0);
-                if (n <= 0) break;
-                reply.append(buffer, static_cast<std::size_t>(n));
-            }
-        }
-        ::close(fd);
-        return reply.substr(0, reply.find('\n'));
-    }
+    std::string raw(const std::string& line) const { return unix_socket_exchange(process->socket(), line + "\n"); }
 };
 
 std::string joined(const std::vector<std::string>& words) {
