@@ -6,6 +6,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/read_until.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -26,8 +27,33 @@ std::string error_reply(const char* code, const std::string& message) {
     return boost::json::serialize(reply);
 }
 
-asio::awaitable<void> serve_client(stream::socket socket, AdminCommands& commands) {
-    asio::streambuf buffer(max_request_bytes);
+// One client: its socket and the watchdog that closes it when it stays silent too long.
+struct AdminClient {
+    AdminClient(stream::socket s, std::chrono::seconds idle) : socket(std::move(s)), idle_timer(socket.get_executor()) {
+        touch(idle);
+    }
+    void touch(std::chrono::seconds idle) { idle_timer.expires_after(idle); }
+
+    stream::socket socket;
+    asio::steady_timer idle_timer;
+};
+
+asio::awaitable<void> watch_idle(std::shared_ptr<AdminClient> client) {
+    for (;;) {
+        auto [error] = co_await client->idle_timer.async_wait(use_tuple);
+        if (!client->socket.is_open()) co_return;
+        // Cancelled: the deadline moved (a request came) or the client is gone.
+        if (error == asio::error::operation_aborted) continue;
+        if (client->idle_timer.expiry() > asio::steady_timer::clock_type::now()) continue;
+        boost::system::error_code ignored;
+        client->socket.close(ignored);
+        co_return;
+    }
+}
+
+asio::awaitable<void> serve_client(std::shared_ptr<AdminClient> client, AdminCommands& commands, AdminLimits limits) {
+    asio::streambuf buffer(limits.request_bytes);
+    auto& socket = client->socket;
     for (;;) {
         auto [error, length] = co_await asio::async_read_until(socket, buffer, '\n', use_tuple);
         std::string reply;
@@ -35,11 +61,12 @@ asio::awaitable<void> serve_client(stream::socket socket, AdminCommands& command
         if (error == asio::error::not_found) {
             // The buffer filled without a newline: the request is too long.
             reply = error_reply("request_too_long",
-                                "a request is one line of at most " + std::to_string(max_request_bytes) + " bytes");
+                                "a request is one line of at most " + std::to_string(limits.request_bytes) + " bytes");
             close = true;
         } else if (error) {
-            co_return;  // the client went away
+            break;  // the client went away, or the idle watchdog closed it
         } else {
+            client->touch(limits.idle_timeout);
             std::string line(asio::buffers_begin(buffer.data()),
                              asio::buffers_begin(buffer.data()) + static_cast<std::ptrdiff_t>(length - 1));
             buffer.consume(length);
@@ -50,14 +77,26 @@ asio::awaitable<void> serve_client(stream::socket socket, AdminCommands& command
         reply += '\n';
         auto [write_error, written] = co_await asio::async_write(socket, asio::buffer(reply), use_tuple);
         (void)written;
-        if (write_error || close) co_return;
+        if (write_error || close) break;
+    }
+    boost::system::error_code ignored;
+    socket.close(ignored);
+    client->idle_timer.cancel();
+}
+
+void log_failure(const char* what, std::exception_ptr e) {
+    if (!e) return;
+    try {
+        std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+        spdlog::warn("{}: {}", what, ex.what());
     }
 }
 
 }  // namespace
 
-AdminServer::AdminServer(asio::io_context& io, AdminCommands& commands)
-    : io_(io), commands_(commands), acceptor_(io) {}
+AdminServer::AdminServer(asio::io_context& io, AdminCommands& commands, AdminLimits limits)
+    : io_(io), commands_(commands), acceptor_(io), limits_(std::make_shared<AdminLimits>(limits)) {}
 
 AdminServer::~AdminServer() { stop(); }
 
@@ -86,24 +125,32 @@ std::optional<std::string> AdminServer::listen(const std::filesystem::path& path
                 auto [accept_error, socket] = co_await acceptor_.async_accept(use_tuple);
                 if (accept_error == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
                 if (accept_error) continue;
-                asio::co_spawn(io_, serve_client(std::move(socket), commands_), [](std::exception_ptr e) {
-                    if (!e) return;
-                    try {
-                        std::rethrow_exception(e);
-                    } catch (const std::exception& ex) {
-                        spdlog::warn("admin client ended with an error: {}", ex.what());
-                    }
-                });
+                const AdminLimits limits = *limits_;
+                if (*clients_ >= limits.clients) {
+                    // Told why, then closed; the clients being served are not disturbed.
+                    spdlog::warn("admin socket: refusing a client, {} are connected (daemon.admin_clients)", *clients_);
+                    auto reply = std::make_shared<std::string>(
+                        error_reply("too_many_clients", std::to_string(limits.clients) +
+                                                            " clients are connected, the most the daemon serves "
+                                                            "(daemon.admin_clients); try again") + "\n");
+                    auto refused = std::make_shared<stream::socket>(std::move(socket));
+                    asio::async_write(*refused, asio::buffer(*reply), [refused, reply](boost::system::error_code, std::size_t) {
+                        boost::system::error_code ignored;
+                        refused->close(ignored);
+                    });
+                    continue;
+                }
+                auto client = std::make_shared<AdminClient>(std::move(socket), limits.idle_timeout);
+                ++*clients_;
+                asio::co_spawn(io_, watch_idle(client), [](std::exception_ptr e) { log_failure("admin client watchdog", e); });
+                asio::co_spawn(io_, serve_client(client, commands_, limits),
+                               [clients = clients_](std::exception_ptr e) {
+                                   --*clients;
+                                   log_failure("admin client ended with an error", e);
+                               });
             }
         },
-        [](std::exception_ptr e) {
-            if (!e) return;
-            try {
-                std::rethrow_exception(e);
-            } catch (const std::exception& ex) {
-                spdlog::error("admin socket stopped: {}", ex.what());
-            }
-        });
+        [](std::exception_ptr e) { log_failure("admin socket stopped", e); });
     return std::nullopt;
 }
 

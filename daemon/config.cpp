@@ -681,6 +681,23 @@ void read_speaker(Reader& reader, const YAML::Node& node, const std::shared_ptr<
     config.speakers.push_back(std::move(speaker));
 }
 
+void read_daemon_settings(Reader& reader, const YAML::Node& node, DaemonSettings& settings) {
+    if (!reader.is_map(node, "'daemon'")) return;
+    reader.check_keys(node, {"user", "group", "admin_clients", "admin_request_bytes", "admin_idle_timeout"}, "'daemon'");
+    if (const auto v = node["user"]) settings.user = reader.string(v, "daemon user").value_or("");
+    if (const auto v = node["group"]) settings.group = reader.string(v, "daemon group").value_or("");
+    if (!settings.group.empty() && settings.user.empty())
+        reader.error(node["group"], "'group' needs a 'user' (privileges are dropped only to a user)");
+    if (const auto v = node["admin_clients"])
+        if (auto value = reader.unsigned_integer(v, "admin_clients", 1, 10000)) settings.admin_clients = *value;
+    if (const auto v = node["admin_request_bytes"])
+        if (auto value = reader.unsigned_integer(v, "admin_request_bytes", 1024, 64ULL * 1024 * 1024))
+            settings.admin_request_bytes = *value;
+    if (const auto v = node["admin_idle_timeout"])
+        if (auto value = reader.unsigned_integer(v, "admin_idle_timeout", 1, 86400))
+            settings.admin_idle_timeout = std::chrono::seconds(*value);
+}
+
 }  // namespace
 
 LoadedConfig parse_config(const std::string& yaml_text, const std::string& file) {
@@ -702,7 +719,9 @@ LoadedConfig parse_config(const std::string& yaml_text, const std::string& file)
         loaded.errors = reader.take_errors();
         return loaded;
     }
-    reader.check_keys(root, {"speakers", "policy", "routers", "hosts", "vnets", "links", "externals"}, "the top level");
+    reader.check_keys(root, {"daemon", "speakers", "policy", "routers", "hosts", "vnets", "links", "externals"},
+                      "the top level");
+    if (const auto v = root["daemon"]) read_daemon_settings(reader, v, loaded.config.daemon);
     auto global = std::make_shared<rib::PolicySet>();
     if (const auto v = root["policy"]) read_policy(reader, v, *global);
     const std::shared_ptr<const rib::PolicySet> global_policy = std::move(global);

@@ -5,6 +5,8 @@
 // ("Configuration").
 #pragma once
 
+#include <chrono>
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -22,7 +24,23 @@ struct ConfigError {
     [[nodiscard]] std::string to_string() const;
 };
 
+// The `daemon:` section: the process itself rather than the topology. Every limit has
+// its default here and in the README ("Configuration", "Robustness").
+struct DaemonSettings {
+    // Started as root: after binding every listener and the admin socket, become this
+    // user (and `group`, default the user's primary group), keeping only
+    // CAP_NET_BIND_SERVICE. Empty: stay as started.
+    std::string user;
+    std::string group;
+    // Admin socket: clients served at once (one more is answered with an error and
+    // closed), the longest request line, and how long a client may stay silent.
+    std::size_t admin_clients = 16;
+    std::size_t admin_request_bytes = 64 * 1024;
+    std::chrono::seconds admin_idle_timeout{300};
+};
+
 struct DaemonConfig {
+    DaemonSettings daemon;
     std::vector<bgp::SpeakerConfig> speakers;
     // Every node (speakers included), link and VNet, for the emulated data plane.
     dataplane::TopologyConfig topology;

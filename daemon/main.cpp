@@ -22,6 +22,7 @@
 #include "bgp/speaker.hpp"
 #include "daemon/admin_server.hpp"
 #include "daemon/config.hpp"
+#include "daemon/privileges.hpp"
 
 #ifndef BGPEMU_VERSION
 #define BGPEMU_VERSION "0.0.0"
@@ -38,6 +39,7 @@ struct Options {
     std::string log_level = "info";
     std::string log_file;
     std::string socket;
+    std::string user;  // USER[:GROUP], overrides daemon.user / daemon.group
     bool check = false;
 };
 
@@ -54,7 +56,9 @@ std::optional<int> parse_options(int argc, char** argv, Options& options) {
         ("log-file", po::value(&options.log_file)->value_name("FILE"), "log to FILE instead of standard error")
         ("socket,s", po::value(&options.socket)->value_name("PATH"),
          "admin socket (default: $BGPEMU_SOCKET, /run/bgpemu/bgpemud.sock as root, else "
-         "$XDG_RUNTIME_DIR/bgpemud.sock or /tmp/bgpemud-UID.sock)");
+         "$XDG_RUNTIME_DIR/bgpemud.sock or /tmp/bgpemud-UID.sock)")
+        ("user,u", po::value(&options.user)->value_name("USER[:GROUP]"),
+         "started as root: become USER after binding, keeping only CAP_NET_BIND_SERVICE (overrides daemon.user)");
     po::positional_options_description positional;
     positional.add("config", 1);
     try {
@@ -102,6 +106,10 @@ void use_transparent_huge_pages(char** argv) {
         tunables != nullptr && *tunables != '\0' ? std::string(tunables) + ":glibc.malloc.hugetlb=1" : "glibc.malloc.hugetlb=1";
     if (::setenv("GLIBC_TUNABLES", value.c_str(), 1) != 0) return;
     ::execv("/proc/self/exe", argv);
+}
+
+daemon::AdminLimits admin_limits(const daemon::DaemonSettings& settings) {
+    return {settings.admin_clients, settings.admin_request_bytes, settings.admin_idle_timeout};
 }
 
 }  // namespace
@@ -157,12 +165,31 @@ int main(int argc, char** argv) {
     daemon::Emulation emulation(speakers, loaded.config.topology);
     daemon::AdminCommands commands(speakers, options.config);
     commands.set_emulation(&emulation);
-    daemon::AdminServer admin(io, commands);
+    daemon::AdminServer admin(io, commands, admin_limits(loaded.config.daemon));
     const auto socket_path = options.socket.empty() ? daemon::default_admin_socket_path()
                                                     : std::filesystem::path(options.socket);
     if (auto error = admin.listen(socket_path)) {
         log->error("admin socket: {}", *error);
         return 1;
+    }
+    // Everything that may need root is bound; what follows runs as daemon.user.
+    auto user = loaded.config.daemon.user;
+    auto group = loaded.config.daemon.group;
+    if (!options.user.empty()) {
+        const auto colon = options.user.find(':');
+        user = options.user.substr(0, colon);
+        group = colon == std::string::npos ? std::string() : options.user.substr(colon + 1);
+    }
+    if (!user.empty()) {
+        daemon::DroppedPrivileges dropped;
+        if (auto error = daemon::drop_privileges(user, group, admin.path(), dropped)) {
+            log->error("dropping privileges: {}", *error);
+            return 1;
+        }
+        log->info("running as user {} (uid {}, gid {}), keeping only CAP_NET_BIND_SERVICE", user, dropped.uid,
+                  dropped.gid);
+    } else if (::geteuid() == 0) {
+        log->warn("running as root: set daemon.user (or --user) to drop privileges after binding");
     }
     for (auto& speaker : speakers) speaker->start();
     emulation.attach();
@@ -217,6 +244,14 @@ int main(int argc, char** argv) {
             outcome.changes.push_back("speaker " + config.name + " added");
         }
         emulation.replace_topology(next.config.topology);
+        if (const auto limits = admin_limits(next.config.daemon); limits != admin.limits()) {
+            admin.set_limits(limits);
+            outcome.changes.push_back("admin socket limits: " + std::to_string(limits.clients) + " clients, " +
+                                      std::to_string(limits.request_bytes) + " bytes per request, " +
+                                      std::to_string(limits.idle_timeout.count()) + " s idle");
+        }
+        if (next.config.daemon.user != loaded.config.daemon.user || next.config.daemon.group != loaded.config.daemon.group)
+            outcome.changes.push_back("daemon.user/group changed: takes effect at the next start");
         emulation.record("reload", options.config + ": " + std::to_string(outcome.changes.size()) + " change(s)");
         for (const auto& change : outcome.changes) log->info("reload: {}", change);
         log->info("reload of {} done: {} change(s)", options.config, outcome.changes.size());

@@ -2,7 +2,8 @@
 // (CTest reports it as skipped) when one is not installed, so a machine without them
 // says "skipped", never "passed". Compiled once per set of peers: by default FRR and
 // BIRD; with BGPEMU_NEEDS_GOBGP_EXABGP, GoBGP and ExaBGP; with BGPEMU_NEEDS_TCP_MD5,
-// FRR and BIRD on a kernel that takes TCP-MD5 keys (TCP_MD5SIG, CONFIG_TCP_MD5SIG).
+// FRR and BIRD on a kernel that takes TCP-MD5 keys (TCP_MD5SIG, CONFIG_TCP_MD5SIG); with
+// BGPEMU_NEEDS_ROOT, no outside router but a run as root (to test dropping privileges).
 //
 // Built without bgpemu_warnings, like tests/unit/catch_main.cpp (Catch2's implementation
 // trips GCC 12 false positives under ASan).
@@ -11,6 +12,9 @@
 
 #include <iostream>
 
+#if defined(BGPEMU_NEEDS_TCP_MD5) || defined(BGPEMU_NEEDS_ROOT)
+#include <unistd.h>
+#endif
 #ifdef BGPEMU_NEEDS_TCP_MD5
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -49,7 +53,12 @@ static std::string tcp_md5_refusal() {
 #endif
 
 int main(int argc, char** argv) {
-#ifdef BGPEMU_NEEDS_GOBGP_EXABGP
+#if defined(BGPEMU_NEEDS_ROOT)
+    if (::geteuid() != 0) {
+        std::cout << "SKIP: dropping privileges can only be tested when the tests run as root\n";
+        return 77;
+    }
+#elif defined(BGPEMU_NEEDS_GOBGP_EXABGP)
     if (!bgpemu::test::gobgpd_path() || !bgpemu::test::gobgp_cli_path() || !bgpemu::test::exabgp_path()) {
         std::cout << "SKIP: GoBGP (gobgpd, gobgp) or ExaBGP (exabgp) is not installed; "
                      "install them with: bash contrib/scripts/deps.sh test\n";
