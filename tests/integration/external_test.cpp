@@ -7,9 +7,18 @@
 // the trace from Location 1 to the hub crosses the router (its hop inferred from what
 // the emulated Azure sent it); and when the ExpressRoute link goes down, FRR's session
 // to the MSEE drops, FRR falls back to the VPN, and so do the traces.
+//
+// The second case does the same for Location 2 with BIRD 2 as loc2-ce1
+// (contrib/bird/loc2-ce1.conf against configs/azure-external-bird-ce.yaml), and runs
+// the all-emulated reference (configs/azure-interop.yaml) beside it: besides the
+// documented values, every emulated speaker's Loc-RIB and every trace to and from
+// Location 2 must be the reference's, before, during and after the failure of BIRD's
+// ExpressRoute link.
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <map>
+#include <set>
 #include <sstream>
 
 #include "process.hpp"
@@ -27,7 +36,7 @@ std::string read_source(const std::string& relative, unsigned short port) {
     text << in.rdbuf();
     std::string content = text.str();
     REQUIRE(content.find("1179") != std::string::npos);
-    // ":1179" in the topology, "port 1179" in FRR's file.
+    // ":1179" in the topology, "port 1179" in FRR's and BIRD's files.
     for (const std::string from : {":1179", "port 1179"}) {
         const std::string to = from.substr(0, from.size() - 4) + std::to_string(port);
         for (auto at = content.find(from); at != std::string::npos; at = content.find(from, at + to.size()))
@@ -114,6 +123,158 @@ std::optional<std::string> best_as_path(const BgpemuDaemon& daemon, const std::s
     return route->as_path;
 }
 
+// BIRD 2 on loc2-ce1's transport address with the contrib configuration; its one BGP
+// protocol is er2_msee1.
+class BirdCe {
+public:
+    BirdCe(const std::filesystem::path& dir, unsigned short port) : dir_(dir / "bird") {
+        std::filesystem::create_directories(dir_);
+        const auto conf = dir_ / "bird.conf";
+        write_file(conf, read_source("contrib/bird/loc2-ce1.conf", port));
+        process_ = ChildProcess({bird_path()->string(), "-f", "-c", conf.string(), "-s", socket().string(), "-P",
+                                 (dir_ / "bird.pid").string()},
+                                dir_ / "bird.log");
+        REQUIRE(wait_until([&] { return std::filesystem::exists(socket()); }, 10s));
+    }
+
+    [[nodiscard]] std::string birdc(const std::string& command) const {
+        return run_command({"birdc", "-s", socket().string(), command}, 10s).output;
+    }
+
+    // The BGP state of er2_msee1 (the Info column of `show protocols`).
+    [[nodiscard]] std::string state() const {
+        std::istringstream lines(birdc("show protocols er2_msee1"));
+        for (std::string line; std::getline(lines, line);) {
+            if (line.rfind("er2_msee1 ", 0) != 0) continue;
+            std::istringstream words(line);
+            std::vector<std::string> columns;
+            for (std::string word; words >> word;) columns.push_back(word);
+            return columns.size() >= 6 ? columns[5] : "unknown";
+        }
+        return "unknown";
+    }
+
+    // BIRD's table: prefix -> its routes.
+    [[nodiscard]] std::map<std::string, std::vector<BirdTableRoute>> table() const {
+        std::map<std::string, std::vector<BirdTableRoute>> out;
+        for (auto& route : parse_bird_routes(birdc("show route all"))) out[route.prefix].push_back(std::move(route));
+        return out;
+    }
+
+    [[nodiscard]] std::string log() const { return read_file(dir_ / "bird.log"); }
+
+private:
+    [[nodiscard]] std::filesystem::path socket() const { return dir_ / "bird.ctl"; }
+
+    std::filesystem::path dir_;
+    ChildProcess process_;
+};
+
+json::value result_of(const BgpemuDaemon& daemon, const std::vector<std::string>& words) {
+    json::error_code error;
+    auto value = json::parse(daemon.ctl(words).output, error);
+    if (error || !value.is_object() || !value.as_object().contains("result")) return nullptr;
+    return value.at("result");
+}
+
+// Every speaker's Loc-RIB, each path as one line of what `show rib` says of it, for
+// comparing two daemons. The nodes are those of `daemon`.
+std::map<std::string, std::set<std::string>> loc_ribs(const BgpemuDaemon& daemon, const std::vector<std::string>& nodes) {
+    std::map<std::string, std::set<std::string>> out;
+    for (const auto& node : nodes) {
+        auto& lines = out[node];
+        const auto result = result_of(daemon, {"show", "rib", node});
+        if (!result.is_object()) {
+            lines.insert("(no reply)");
+            continue;
+        }
+        for (const auto& route : result.at("routes").as_array())
+            for (const auto& path : route.at("paths").as_array()) {
+                auto copy = path.as_object();
+                copy.erase("lost_because");  // wording; lost_at says the same
+                lines.insert(std::string(route.at("prefix").as_string()) + " " + json::serialize(copy));
+            }
+    }
+    return out;
+}
+
+std::vector<std::string> speaker_names(const BgpemuDaemon& daemon) {
+    std::vector<std::string> names;
+    const auto status = result_of(daemon, {"status"});
+    if (status.is_object())
+        for (const auto& speaker : status.at("speakers").as_array()) names.emplace_back(speaker.at("name").as_string());
+    return names;
+}
+
+// One path of `trace --all-paths`: its hops ("*" for one that does not answer), the
+// nodes they are at, those marked external, and the verdict with where it fell.
+struct TracedPath {
+    std::vector<std::string> hops;
+    std::vector<std::string> nodes;
+    std::set<std::string> inferred;
+    std::string verdict;  // "delivered at spoke-vm", "unreachable at loc2-ce1"
+
+    // What both daemons must agree on (the external's marks aside).
+    [[nodiscard]] std::string text() const {
+        std::string out;
+        for (std::size_t i = 0; i < hops.size(); ++i) out += hops[i] + "@" + nodes[i] + " ";
+        return out + verdict;
+    }
+};
+
+std::vector<TracedPath> trace_all(const BgpemuDaemon& daemon, const std::string& from, const std::string& to) {
+    std::vector<TracedPath> paths;
+    const auto result = result_of(daemon, {"trace", from, to, "--all-paths"});
+    if (!result.is_object()) return paths;
+    for (const auto& p : result.at("paths").as_array()) {
+        TracedPath path;
+        for (const auto& hop : p.at("hops").as_array()) {
+            path.hops.push_back(hop.at("address").is_null() ? "*" : std::string(hop.at("address").as_string()));
+            path.nodes.emplace_back(hop.at("node").as_string());
+            if (hop.as_object().contains("inferred")) path.inferred.insert(path.nodes.back());
+        }
+        path.verdict = std::string(p.at("verdict").as_string()) + " at " + std::string(p.at("at").as_string());
+        paths.push_back(std::move(path));
+    }
+    return paths;
+}
+
+// The path of `paths` whose hops are at `node`, if any.
+std::optional<TracedPath> through(const std::vector<TracedPath>& paths, const std::string& node) {
+    for (const auto& path : paths)
+        if (std::find(path.nodes.begin(), path.nodes.end(), node) != path.nodes.end()) return path;
+    return std::nullopt;
+}
+
+// Every trace to and from Location 2's VM, all branches, as text.
+std::map<std::string, std::set<std::string>> loc2_traces(const BgpemuDaemon& daemon) {
+    std::map<std::string, std::set<std::string>> out;
+    for (const char* other : {"hub-vm", "spoke-vm", "branch-vm", "remote-vm", "loc1-vm"})
+        for (const auto& [from, to] :
+             std::vector<std::pair<std::string, std::string>>{{"loc2-vm", other}, {other, "loc2-vm"}}) {
+            auto& texts = out[from + " -> " + to];
+            for (const auto& path : trace_all(daemon, from, to)) texts.insert(path.text());
+        }
+    return out;
+}
+
+// For failure messages: the lines in one map and not in the other.
+template <typename Map>
+std::string difference(const Map& actual, const Map& expected) {
+    std::ostringstream out;
+    for (const auto& [key, lines] : expected) {
+        const auto at = actual.find(key);
+        for (const auto& line : lines)
+            if (at == actual.end() || !at->second.count(line)) out << "missing " << key << ": " << line << "\n";
+    }
+    for (const auto& [key, lines] : actual) {
+        const auto at = expected.find(key);
+        for (const auto& line : lines)
+            if (at == expected.end() || !at->second.count(line)) out << "extra   " << key << ": " << line << "\n";
+    }
+    return out.str();
+}
+
 }  // namespace
 
 TEST_CASE("FRR as loc1-ce1 against the emulated Azure", "[integration][external]") {
@@ -177,6 +338,167 @@ TEST_CASE("FRR as loc1-ce1 against the emulated Azure", "[integration][external]
         bool crossed = false;
         return hops_of(daemon, "loc1-vm", "hub-vm", crossed).size() == 5;
     }, 20s, 250ms));
+}
+
+TEST_CASE("BIRD as loc2-ce1 against the emulated Azure", "[integration][external]") {
+    TempDir dir("bgpemu-external-bird");
+    const auto port = test_port(12);
+    std::filesystem::create_directories(dir.path() / "external");
+    std::filesystem::create_directories(dir.path() / "reference");
+    BgpemuDaemon daemon(read_source("configs/azure-external-bird-ce.yaml", port), dir.path() / "external");
+    BirdCe bird(dir.path(), port);
+    // The all-emulated reference, on another port: what every outcome must equal.
+    BgpemuDaemon reference(read_source("configs/azure-interop.yaml", test_port(13)), dir.path() / "reference");
+
+    const auto up = [&] {
+        return bird.state() == "Established" && daemon.session_state("er2-msee1", "loc2-ce1") == "Established";
+    };
+    const bool sessions = wait_until(up, 60s, 250ms);
+    if (!sessions) UNSCOPED_INFO("BIRD log:\n" << bird.log() << "\nbgpemud log:\n" << daemon.log());
+    REQUIRE(sessions);
+    REQUIRE(daemon.ctl({"wait", "converged", "--timeout", "60"}).exit_code == 0);
+    REQUIRE(reference.ctl({"wait", "converged", "--timeout", "60"}).exit_code == 0);
+
+    // Both daemons' emulated speakers (the external one's: the reference's minus loc2-ce1)
+    // hold the same Loc-RIBs, and the traces to and from Location 2 are the same.
+    const auto speakers = speaker_names(daemon);
+    REQUIRE(speakers.size() == 11);
+    const auto same_as_reference = [&] {
+        const auto equal = [&] { return loc_ribs(daemon, speakers) == loc_ribs(reference, speakers); };
+        const bool same = wait_until(equal, 20s, 250ms);
+        INFO("Loc-RIBs unlike the all-emulated run's:\n"
+             << (same ? "" : difference(loc_ribs(daemon, speakers), loc_ribs(reference, speakers))));
+        CHECK(same);
+    };
+    const auto same_traces = [&] {
+        const auto traces = loc2_traces(daemon);
+        const auto expected = loc2_traces(reference);
+        INFO("traces unlike the all-emulated run's:\n" << difference(traces, expected));
+        CHECK(traces == expected);
+    };
+    // BIRD's Loc-RIB-equivalent: its BGP routes as (AS path, next hop, best), per prefix.
+    const auto bird_bgp_routes = [&] {
+        std::map<std::string, std::string> out;
+        for (const auto& [prefix, routes] : bird.table())
+            for (const auto& route : routes)
+                if (route.protocol == "er2_msee1")
+                    out[prefix] += route.attributes.as_path + " via " + route.attributes.next_hop +
+                                   (route.best ? " best" : "") + ";";
+        return out;
+    };
+    // The emulated loc2-ce1's in the reference, in the same form.
+    const auto reference_loc2_ce1 = [&] {
+        std::map<std::string, std::string> out;
+        const auto result = result_of(reference, {"show", "rib", "loc2-ce1"});
+        if (!result.is_object()) return out;
+        for (const auto& route : result.at("routes").as_array())
+            for (const auto& path : route.at("paths").as_array())
+                if (path.at("from") == "er2-msee1")
+                    out[std::string(route.at("prefix").as_string())] +=
+                        std::string(path.at("as_path").as_string()) + " via " +
+                        std::string(path.at("next_hop").as_string()) + (path.at("best").as_bool() ? " best" : "") + ";";
+        return out;
+    };
+    const std::map<std::string, std::string> azure_at_loc2 = {{"10.10.30.0/24", "12076 via 192.168.31.18 best;"},
+                                                              {"10.11.30.0/26", "12076 via 192.168.31.18 best;"}};
+
+    // BIRD: the hub and its spoke from the MSEE, path 12076 (remove-private-as), at the
+    // default local-preference; nothing else from Azure, as the emulated loc2-ce1 has.
+    CHECK(wait_until([&] { return bird_bgp_routes() == azure_at_loc2; }, 20s, 250ms));
+    CHECK(bird_bgp_routes() == reference_loc2_ce1());
+    {
+        const auto table = bird.table();
+        CHECK(table.size() == 3);  // and its own 10.1.31.0/25
+        REQUIRE(table.count("10.10.30.0/24") == 1);
+        CHECK(table.at("10.10.30.0/24").at(0).attributes.local_pref == std::optional<std::uint32_t>(100));
+        REQUIRE(table.count("10.1.31.0/25") == 1);
+        CHECK(table.at("10.1.31.0/25").at(0).protocol == "loc2_networks");
+    }
+
+    // Azure's side: Location 2 as section 3 of the spec lists it, from BIRD's next hop
+    // (its ExpressRoute link address) through the MSEE to the hub's gateway, ECMP over
+    // both circuit 2 MSEEs; and exactly the reference's tables everywhere.
+    const auto er2_msee1 = daemon.route("er2-msee1", "10.1.31.0/25");
+    REQUIRE(er2_msee1);
+    CHECK(er2_msee1->as_path == "65020");
+    CHECK(er2_msee1->next_hop == "192.168.31.17");
+    CHECK(wait_until([&] { return best_as_path(daemon, "hub-ergw", "10.1.31.0/25") == "12076 65020"; }, 20s));
+    const auto ecmp_at_hub = [&] {
+        std::set<std::string> from;
+        const auto result = result_of(daemon, {"show", "rib", "hub-ergw", "10.1.31.0/25"});
+        if (!result.is_object() || result.at("routes").as_array().empty()) return from;
+        for (const auto& path : result.at("routes").as_array().at(0).at("paths").as_array())
+            if (path.at("best").as_bool() || path.at("multipath").as_bool()) from.emplace(path.at("from").as_string());
+        return from;
+    };
+    CHECK(ecmp_at_hub() == std::set<std::string>{"er2-msee1", "er2-msee2"});
+    for (const char* node : {"loc1-ce1", "hub-vpngw", "branch-vpngw", "remote-ergw"}) {
+        INFO(node << " must have no route to Location 2");
+        CHECK_FALSE(daemon.route(node, "10.1.31.0/25").has_value());
+    }
+    same_as_reference();
+
+    // The traces through the real router (its hops inferred): Location 2's ECMP sends the
+    // spoke's flow through loc2-ce1; the hub's goes through loc2-ce2, its other branch
+    // through loc2-ce1; and back from the hub, the branch over er2-msee1.
+    const auto to_spoke = trace_all(daemon, "loc2-vm", "spoke-vm");
+    REQUIRE(to_spoke.size() == 2);
+    const auto spoke_via_bird = through(to_spoke, "loc2-ce1");
+    REQUIRE(spoke_via_bird);
+    CHECK(spoke_via_bird->hops == strings({"10.1.31.3", "192.168.31.0", "192.168.31.18", "*", "10.11.30.4"}));
+    CHECK(spoke_via_bird->inferred == std::set<std::string>{"loc2-ce1"});
+    bool crossed = false;
+    CHECK(hops_of(daemon, "loc2-vm", "spoke-vm", crossed) == spoke_via_bird->hops);  // the flow's own path
+    CHECK(crossed);
+    const auto hub_via_bird = through(trace_all(daemon, "loc2-vm", "hub-vm"), "loc2-ce1");
+    REQUIRE(hub_via_bird);
+    CHECK(hub_via_bird->hops == strings({"10.1.31.3", "192.168.31.0", "192.168.31.18", "*", "10.10.30.4"}));
+    CHECK(hub_via_bird->inferred == std::set<std::string>{"loc2-ce1"});
+    const auto back_via_bird = through(trace_all(daemon, "hub-vm", "loc2-vm"), "loc2-ce1");
+    REQUIRE(back_via_bird);
+    REQUIRE(back_via_bird->hops.size() == 4);
+    CHECK(back_via_bird->hops[0].rfind("10.10.30.13", 0) == 0);  // a hub-ergw instance
+    CHECK(std::vector<std::string>(back_via_bird->hops.begin() + 1, back_via_bird->hops.end()) ==
+          strings({"*", "*", "10.1.31.10"}));
+    CHECK(back_via_bird->inferred == std::set<std::string>{"loc2-ce1"});
+    same_traces();
+
+    // The ExpressRoute link of loc2-ce1 fails, in both daemons: BIRD's session drops and
+    // its Azure routes go; the hub reaches Location 2 over er2-msee2 alone; the flows
+    // Location 2's LAN still hashes to loc2-ce1 (its static ECMP does not track the
+    // link) end there, unreachable, as in the all-emulated run.
+    REQUIRE(daemon.ctl({"link", "down", "loc2-ce1", "er2-msee1"}).exit_code == 0);
+    REQUIRE(reference.ctl({"link", "down", "loc2-ce1", "er2-msee1"}).exit_code == 0);
+    CHECK(wait_until([&] { return bird.state() != "Established"; }, 20s, 250ms));
+    CHECK(wait_until([&] { return bird_bgp_routes().empty(); }, 20s, 250ms));
+    REQUIRE(daemon.ctl({"wait", "converged", "--timeout", "60"}).exit_code == 0);
+    REQUIRE(reference.ctl({"wait", "converged", "--timeout", "60"}).exit_code == 0);
+    CHECK(wait_until([&] { return ecmp_at_hub() == std::set<std::string>{"er2-msee2"}; }, 20s, 250ms));
+    same_as_reference();
+    const auto after = through(trace_all(daemon, "loc2-vm", "spoke-vm"), "loc2-ce1");
+    REQUIRE(after);
+    CHECK(after->hops == strings({"10.1.31.3", "192.168.31.0"}));
+    CHECK(after->verdict == "unreachable at loc2-ce1");
+    const auto hub_after = through(trace_all(daemon, "loc2-vm", "hub-vm"), "loc2-ce2");
+    REQUIRE(hub_after);
+    CHECK(hub_after->verdict == "delivered at hub-vm");
+    CHECK_FALSE(through(trace_all(daemon, "hub-vm", "loc2-vm"), "loc2-ce1").has_value());
+    same_traces();
+
+    // And back: BIRD's session returns (within a second here: its error wait is short),
+    // its routes, the ECMP at the hub and the traces through it, all as in the reference.
+    REQUIRE(daemon.ctl({"link", "up", "loc2-ce1", "er2-msee1"}).exit_code == 0);
+    REQUIRE(reference.ctl({"link", "up", "loc2-ce1", "er2-msee1"}).exit_code == 0);
+    CHECK(wait_until([&] { return bird.state() == "Established"; }, 30s, 250ms));
+    CHECK(wait_until([&] { return bird_bgp_routes() == azure_at_loc2; }, 20s, 250ms));
+    REQUIRE(daemon.ctl({"wait", "converged", "--timeout", "60"}).exit_code == 0);
+    REQUIRE(reference.ctl({"wait", "converged", "--timeout", "60"}).exit_code == 0);
+    CHECK(wait_until([&] { return ecmp_at_hub() == std::set<std::string>{"er2-msee1", "er2-msee2"}; }, 20s, 250ms));
+    same_as_reference();
+    const auto restored = through(trace_all(daemon, "loc2-vm", "spoke-vm"), "loc2-ce1");
+    REQUIRE(restored);
+    CHECK(restored->hops == spoke_via_bird->hops);
+    same_traces();
 }
 
 }  // namespace bgpemu::test

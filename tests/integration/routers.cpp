@@ -310,6 +310,41 @@ std::optional<ObservedRoute> BirdRouter::route(const std::string& prefix) const 
     return route;
 }
 
+std::vector<BirdTableRoute> parse_bird_routes(const std::string& show_route_all) {
+    // A route starts with "PREFIX  DEST [PROTO TIME ...] * (PREF) ...", a further route
+    // of the same prefix with blanks instead of the prefix; its attributes follow on
+    // tab-indented "KEY: VALUE" lines.
+    std::vector<BirdTableRoute> routes;
+    std::string prefix;
+    std::istringstream lines(show_route_all);
+    for (std::string line; std::getline(lines, line);) {
+        if (line.empty() || line[0] == '\t') {
+            if (routes.empty()) continue;
+            const auto colon = line.find(':');
+            if (colon == std::string::npos) continue;
+            const auto key = trim(line.substr(0, colon));
+            const auto value = trim(line.substr(colon + 1));
+            auto& route = routes.back().attributes;
+            if (key == "BGP.as_path") route.as_path = value;
+            else if (key == "BGP.next_hop") route.next_hop = value;
+            else if (key == "BGP.local_pref") route.local_pref = static_cast<std::uint32_t>(std::stoul(value));
+            else if (key == "BGP.med") route.med = static_cast<std::uint32_t>(std::stoul(value));
+            continue;
+        }
+        const auto open = line.find('[');
+        if (open == std::string::npos) continue;  // "Table master4:", "BIRD ... ready."
+        if (line[0] != ' ') prefix = line.substr(0, line.find(' '));
+        BirdTableRoute route;
+        route.prefix = prefix;
+        const auto name_end = line.find_first_of(" ]", open + 1);
+        route.protocol = line.substr(open + 1, name_end - open - 1);
+        const auto close = line.find(']', open);
+        route.best = close != std::string::npos && line.find(" * ", close) != std::string::npos;
+        routes.push_back(std::move(route));
+    }
+    return routes;
+}
+
 void BirdRouter::disable_originate() const { (void)birdc("disable static_routes"); }
 void BirdRouter::enable_originate() const { (void)birdc("enable static_routes"); }
 void BirdRouter::restart_session(std::size_t neighbor_index) const {

@@ -108,6 +108,19 @@ private:
     ChildProcess process_;
 };
 
+// One route of `birdc show route all`, as BIRD prints it: the prefix, the protocol
+// that brought it, whether it is BIRD's best (`*`), and its BGP attributes (as_path,
+// next_hop, local_pref, med; empty for a route that carries none).
+struct BirdTableRoute {
+    std::string prefix;
+    std::string protocol;
+    bool best = false;
+    ObservedRoute attributes;
+};
+// Every route of a `show route all` output, in its order (all of a prefix's routes, not
+// only the best), for tests that run BIRD with a configuration of their own.
+[[nodiscard]] std::vector<BirdTableRoute> parse_bird_routes(const std::string& show_route_all);
+
 // bgpemud on a YAML configuration written by the test.
 // The best path of the first route in a `show rib` reply's result, as an ObservedRoute.
 [[nodiscard]] std::optional<ObservedRoute> best_route_of_rib_reply(const std::string& bgpemuctl_json_output);
