@@ -31,6 +31,12 @@ WireError fsm_error(FsmState state) {
     }
 }
 
+// RFC 9687: the NOTIFICATION goes out if the socket still takes it; when it does not,
+// the session's flush limit closes the connection anyway.
+WireError send_hold_expired() {
+    return notification(ErrorCode::send_hold_timer_expired, 0, "send hold timer expired: the peer is not reading");
+}
+
 // The Cease a stop sends: the caller's (shutdown communication, reset...) or plain
 // administrative shutdown.
 WireError stop_notification(const Fsm::EventData& data) {
@@ -85,6 +91,7 @@ std::string_view to_string(FsmEvent event) noexcept {
     case FsmEvent::keepalive_msg: return "KeepAliveMsg";
     case FsmEvent::update_msg: return "UpdateMsg";
     case FsmEvent::update_msg_err: return "UpdateMsgErr";
+    case FsmEvent::send_hold_timer_expires: return "SendHoldTimer_Expires";
     case FsmEvent::route_refresh_msg: return "RouteRefreshMsg";
     }
     return "?";
@@ -179,6 +186,9 @@ FsmTransition Fsm::handle(FsmEvent event, const EventData& data) {
         case FsmEvent::hold_timer_expires:  // 10
             actions.send_notification = notification(ErrorCode::hold_timer_expired, 0, "hold timer expired");
             return to_idle_on_error(std::move(actions), true);
+        case FsmEvent::send_hold_timer_expires:  // RFC 9687: 29
+            actions.send_notification = send_hold_expired();
+            return to_idle_on_error(std::move(actions), true);
         case FsmEvent::tcp_connection_fails:  // 18: back to listening
             actions.drop_connection = true;
             actions.hold_timer = TimerAction::stop;
@@ -230,6 +240,9 @@ FsmTransition Fsm::handle(FsmEvent event, const EventData& data) {
         case FsmEvent::hold_timer_expires:
             actions.send_notification = notification(ErrorCode::hold_timer_expired, 0, "hold timer expired");
             return to_idle_on_error(std::move(actions), true);
+        case FsmEvent::send_hold_timer_expires:
+            actions.send_notification = send_hold_expired();
+            return to_idle_on_error(std::move(actions), true);
         case FsmEvent::keepalive_timer_expires:  // 11
             actions.send_keepalive = true;
             actions.keepalive_timer = TimerAction::start;
@@ -275,6 +288,9 @@ FsmTransition Fsm::handle(FsmEvent event, const EventData& data) {
             return to_idle_on_error(std::move(actions), true);
         case FsmEvent::hold_timer_expires:
             actions.send_notification = notification(ErrorCode::hold_timer_expired, 0, "hold timer expired");
+            return to_idle_on_error(std::move(actions), true);
+        case FsmEvent::send_hold_timer_expires:
+            actions.send_notification = send_hold_expired();
             return to_idle_on_error(std::move(actions), true);
         case FsmEvent::keepalive_timer_expires:
             actions.send_keepalive = true;

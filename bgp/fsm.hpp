@@ -47,6 +47,8 @@ enum class FsmEvent : std::uint8_t {
     keepalive_msg = 26,
     update_msg = 27,
     update_msg_err = 28,
+    // RFC 9687 (event 29): nothing could be written to the peer for the SendHoldTime.
+    send_hold_timer_expires = 29,
     // Not in RFC 4271's list: ROUTE-REFRESH (RFC 2918) is handled like UPDATE (valid only
     // in Established, restarts the hold timer).
     route_refresh_msg = 100,
@@ -118,7 +120,5 @@ enum class CollisionWinner : std::uint8_t { locally_initiated, remotely_initiate
 [[nodiscard]] std::chrono::milliseconds restart_delay(std::uint32_t failures, std::chrono::milliseconds base,
                                                       std::chrono::milliseconds max) noexcept;
 
-// The "large value" the hold timer gets while waiting for OPEN (§8.2.2 suggests 4 minutes).
-inline constexpr std::chrono::seconds open_wait_hold_time{240};
 
 }  // namespace bgpemu::bgp

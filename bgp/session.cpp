@@ -30,6 +30,15 @@ constexpr std::size_t update_batch_bytes = 256 * 1024;
 // How long a NOTIFICATION may take to drain before the socket is closed anyway (a peer
 // that stopped reading must not keep the connection alive).
 constexpr std::chrono::seconds notification_flush_limit{2};
+// RFC 9687's SendHoldTime: how long the writer may make no progress at all before the
+// session is dropped. It must exceed the HoldTime; twice the negotiated one keeps a slow
+// but live peer clear of it. Without a hold time (0, or before the OPEN) 8 minutes, the
+// value RFC 9687 suggests.
+constexpr std::chrono::seconds send_hold_time_without_hold{480};
+std::chrono::seconds send_hold_time(std::uint16_t negotiated_hold_time) {
+    if (negotiated_hold_time == 0) return send_hold_time_without_hold;
+    return std::chrono::seconds(2 * std::uint32_t{negotiated_hold_time});
+}
 
 tcp::endpoint to_endpoint(const IpAddress& address, std::uint16_t port) {
     if (address.is_v4()) return {asio::ip::address_v4(address.v4_value()), port};
@@ -89,7 +98,8 @@ public:
           hold_timer_(io),
           keepalive_timer_(io),
           writer_wake_(io),
-          flush_limit_timer_(io) {}
+          flush_limit_timer_(io),
+          send_hold_timer_(io) {}
 
     [[nodiscard]] Direction direction() const noexcept { return direction_; }
     [[nodiscard]] const char* direction_name() const noexcept {
@@ -125,6 +135,7 @@ public:
         hold_timer_.cancel();
         keepalive_timer_.cancel();
         flush_limit_timer_.cancel();
+        send_idle();
         writer_wake_.cancel();
         control_out_.clear();
     }
@@ -208,6 +219,37 @@ private:
             }
             self->hold_deadline_.reset();
             self->session_->event(*self, FsmEvent::hold_timer_expires);
+        });
+    }
+
+    // The Send Hold Timer (RFC 9687): armed while the writer has bytes the socket has not
+    // taken, pushed back on every write that makes progress, stopped when all is written.
+    // A peer that stops reading (its window closed, our socket buffer full) cannot keep
+    // the session alive with KEEPALIVEs it still sends.
+    void send_progress() {
+        const bool armed = send_hold_deadline_.has_value();
+        send_hold_deadline_ = Clock::now() + send_hold_time(negotiated.hold_time);
+        if (!armed) arm_send_hold_timer();
+    }
+
+    void send_idle() {
+        send_hold_deadline_.reset();
+        send_hold_timer_.cancel();
+    }
+
+    void arm_send_hold_timer() {
+        send_hold_timer_.expires_at(*send_hold_deadline_);
+        send_hold_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+            if (ec || !self->send_hold_deadline_ || !self->session_) return;
+            if (Clock::now() < *self->send_hold_deadline_) {
+                self->arm_send_hold_timer();
+                return;
+            }
+            self->send_hold_deadline_.reset();
+            Session& session = *self->session_;
+            session.log().warn("{}: nothing could be written for {} s: the peer is not reading", session.name(),
+                               send_hold_time(self->negotiated.hold_time).count());
+            session.event(*self, FsmEvent::send_hold_timer_expires);
         });
     }
 
@@ -310,6 +352,7 @@ private:
                     updates_not_before = Clock::now() + interval;
             }
             if (writing.empty()) {
+                self->send_idle();
                 if (self->closing_) {
                     self->close_now();
                     co_return;
@@ -318,16 +361,22 @@ private:
                 co_await self->writer_wake_.async_wait(use_tuple);
                 continue;
             }
-            auto [ec, n] = co_await asio::async_write(self->socket_, asio::buffer(writing), use_tuple);
-            if (generation != self->generation_) co_return;
-            if (ec) {
-                if (self->session_) {
-                    self->session_->stats().last_error = "send: " + ec.message();
-                    self->session_->event(*self, FsmEvent::tcp_connection_fails);
-                } else {
-                    self->close_now();
+            // Write by pieces, so that each one the socket takes counts as progress.
+            for (std::size_t written = 0; written < writing.size();) {
+                self->send_progress();
+                auto [ec, n] = co_await self->socket_.async_write_some(
+                    asio::buffer(writing.data() + written, writing.size() - written), use_tuple);
+                if (generation != self->generation_) co_return;
+                if (ec) {
+                    if (self->session_) {
+                        self->session_->stats().last_error = "send: " + ec.message();
+                        self->session_->event(*self, FsmEvent::tcp_connection_fails);
+                    } else {
+                        self->close_now();
+                    }
+                    co_return;
                 }
-                co_return;
+                written += n;
             }
         }
     }
@@ -341,7 +390,9 @@ private:
     asio::steady_timer keepalive_timer_;
     asio::steady_timer writer_wake_;
     asio::steady_timer flush_limit_timer_;
+    asio::steady_timer send_hold_timer_;
     std::optional<Clock::time_point> hold_deadline_;
+    std::optional<Clock::time_point> send_hold_deadline_;
     Bytes control_out_;
     bool closing_ = false;
     std::uint64_t generation_ = 0;
@@ -665,7 +716,7 @@ FsmActions Session::event(Connection& connection, FsmEvent fsm_event, Fsm::Event
     connection.set_connect_retry(actions.connect_retry_timer, config_.connect_retry);
     connection.set_hold(actions.hold_timer, actions.hold_timer_use_negotiated
                                                 ? std::chrono::seconds(negotiated.hold_time)
-                                                : std::chrono::seconds(open_wait_hold_time));
+                                                : config_.open_hold_time);
     connection.set_keepalive(actions.keepalive_timer, std::chrono::seconds(negotiated.keepalive_time));
 
     if (from != transition.next) connection_state_changed(connection, from, transition.next);

@@ -55,6 +55,7 @@ struct SessionConfig {
     // listening socket, from which accepted connections inherit it.
     std::string password;
     std::chrono::seconds connect_retry{5};
+    std::chrono::seconds open_hold_time{240};           // hold timer until the peer's OPEN
     std::chrono::seconds advertisement_interval{0};  // MRAI; see NeighborConfig
     // Exponential back-off between automatic restarts after failures (§8.1.1's optional
     // damping): restart_base doubled per consecutive failure, capped at restart_max.

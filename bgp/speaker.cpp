@@ -93,6 +93,7 @@ Speaker::Neighbor& Speaker::add_neighbor(const NeighborConfig& neighbor_config) 
     session.ttl_security_hops = neighbor_config.ttl_security;
     session.password = neighbor_config.password;
     session.connect_retry = neighbor_config.connect_retry;
+    session.open_hold_time = neighbor_config.open_hold_time;
     session.advertisement_interval = neighbor_config.advertisement_interval;
     session.offer.local_as = config_.asn;
     session.offer.router_id = config_.router_id;
@@ -177,8 +178,7 @@ void Speaker::accept_loop() {
                     neighbor.session->accept(std::move(socket));
                 }
             } else {
-                log_->warn("refused connection from {}: not a configured neighbour",
-                           key.empty() ? "?" : key);
+                log_refusal(key.empty() ? "?" : key);
                 socket.close(endpoint_error);
             }
         } else {
@@ -743,6 +743,20 @@ bool Speaker::fill_updates(Session& session, Bytes& out, std::size_t budget) {
     }
     if (out.size() > start) session.stats().messages_out++;
     return more;
+}
+
+void Speaker::log_refusal(const std::string& address) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_refusal_logged_ < std::chrono::seconds(10)) {
+        ++refusals_not_logged_;
+        return;
+    }
+    if (refusals_not_logged_ > 0)
+        log_->warn("refused {} more connection(s) from addresses that are no neighbour in the last {} s", refusals_not_logged_,
+                   std::chrono::duration_cast<std::chrono::seconds>(now - last_refusal_logged_).count());
+    log_->warn("refused connection from {}: not a configured neighbour", address);
+    refusals_not_logged_ = 0;
+    last_refusal_logged_ = now;
 }
 
 }  // namespace bgpemu::bgp

@@ -189,6 +189,11 @@ private:
     std::vector<std::unique_ptr<Neighbor>> retired_neighbors_;
     std::vector<std::shared_ptr<const rib::PolicySet>> retired_policies_;
     std::map<std::string, Neighbor*, std::less<>> neighbors_by_address_;
+    // Refused connections from addresses that are no neighbour: the first is logged, the
+    // rest counted into one line per 10 s, so that a flood cannot flood the log.
+    std::chrono::steady_clock::time_point last_refusal_logged_{};
+    std::uint64_t refusals_not_logged_ = 0;
+    void log_refusal(const std::string& address);
     std::vector<Neighbor*> neighbors_by_peer_;  // indexed by rib::PeerId
     bool decision_scheduled_ = false;
     bool stopped_ = false;

@@ -28,6 +28,9 @@ struct NeighborConfig {
     bool enabled = true;                      // false: administratively down ("shutdown")
     std::uint16_t hold_time = 90;             // seconds; 0 or 3..65535
     std::chrono::seconds connect_retry{5};
+    // The hold timer while waiting for the peer's OPEN (RFC 4271 §8.2.2's "large value",
+    // 4 minutes suggested): a peer that connects and says nothing is dropped after it.
+    std::chrono::seconds open_hold_time{240};
     // Minimum time between two rounds of UPDATEs to this neighbour (RFC 4271 §9.2.1.1);
     // 0, the default for eBGP and iBGP alike as in FRR, sends as soon as the decision runs.
     std::chrono::seconds advertisement_interval{0};

@@ -13,7 +13,7 @@ namespace {
 bool same_session(const NeighborConfig& a, const NeighborConfig& b) {
     return a.remote.address == b.remote.address && a.remote.port == b.remote.port &&
            a.local_address == b.local_address && a.remote_as == b.remote_as && a.passive == b.passive &&
-           a.hold_time == b.hold_time && a.connect_retry == b.connect_retry &&
+           a.hold_time == b.hold_time && a.connect_retry == b.connect_retry && a.open_hold_time == b.open_hold_time &&
            a.advertisement_interval == b.advertisement_interval && a.ebgp_multihop == b.ebgp_multihop &&
            a.families == b.families && a.extended_message == b.extended_message && a.weight == b.weight &&
            a.description == b.description && a.password == b.password && a.ttl_security == b.ttl_security;

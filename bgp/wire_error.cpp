@@ -95,6 +95,7 @@ const char* error_code_name(std::uint8_t code) noexcept {
         case ErrorCode::fsm: return "Finite State Machine Error";
         case ErrorCode::cease: return "Cease";
         case ErrorCode::route_refresh: return "ROUTE-REFRESH Message Error";
+        case ErrorCode::send_hold_timer_expired: return "Send Hold Timer Expired";
     }
     return "Unknown error code";
 }
@@ -108,6 +109,7 @@ const char* error_subcode_name(std::uint8_t code, std::uint8_t subcode) noexcept
         case ErrorCode::fsm: return lookup(fsm_names, subcode);
         case ErrorCode::cease: return lookup(cease_names, subcode);
         case ErrorCode::route_refresh: return lookup(route_refresh_names, subcode);
+        case ErrorCode::send_hold_timer_expired: break;  // none defined
     }
     return subcode == 0 ? unspecific : "Unknown subcode";
 }

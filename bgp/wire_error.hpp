@@ -15,7 +15,7 @@
 
 namespace bgpemu::bgp {
 
-// NOTIFICATION error codes (RFC 4271 §4.5; 7 from RFC 7313 §5).
+// NOTIFICATION error codes (RFC 4271 §4.5; 7 from RFC 7313 §5, 8 from RFC 9687).
 enum class ErrorCode : std::uint8_t {
     message_header = 1,
     open_message = 2,
@@ -24,6 +24,7 @@ enum class ErrorCode : std::uint8_t {
     fsm = 5,                // RFC 6608 subcodes
     cease = 6,              // RFC 4486 subcodes
     route_refresh = 7,      // RFC 7313
+    send_hold_timer_expired = 8,  // RFC 9687: we could not write to the peer for too long
 };
 
 // Subcodes of Message Header Error (RFC 4271 §6.1).

@@ -433,10 +433,10 @@ void read_neighbor(Reader& reader, const YAML::Node& node, Role role, const Role
     if (!reader.is_map(node, "neighbor")) return;
     reader.check_keys(node,
                       {"name", "description", "address", "asn", "local_address", "passive", "shutdown", "hold_time",
-                       "connect_retry", "advertisement_interval", "ebgp_multihop", "next_hop_self", "allowas_in", "sender_side_loop_detection",
+                       "open_hold_time", "connect_retry", "advertisement_interval", "ebgp_multihop", "next_hop_self", "allowas_in", "sender_side_loop_detection",
                        "weight", "families", "extended_message", "next_hop", "route_map_in", "route_map_out",
                        "prefix_list_in", "prefix_list_out", "remove_private_as", "as_override", "maximum_prefix",
-                       "peer_role", "interface", "password", "ttl_security"},
+                       "peer_role", "interface", "password", "ttl_security", "soft_reconfiguration_inbound"},
                       "neighbor");
     bgp::NeighborConfig neighbor;
     bool complete = true;
@@ -479,6 +479,9 @@ void read_neighbor(Reader& reader, const YAML::Node& node, Role role, const Role
             neighbor.hold_time = static_cast<std::uint16_t>(*value);
         }
     }
+    if (const auto v = node["open_hold_time"])
+        if (auto value = reader.unsigned_integer(v, "open_hold_time", 3, 65535))
+            neighbor.open_hold_time = std::chrono::seconds(*value);
     if (const auto v = node["connect_retry"])
         if (auto value = reader.unsigned_integer(v, "connect_retry", 1, 65535)) neighbor.connect_retry = std::chrono::seconds(*value);
     if (const auto v = node["advertisement_interval"])

@@ -235,7 +235,8 @@ TEST_CASE("Every NOTIFICATION code and subcode decodes, encodes and is named", "
         {6, 11, "Cease", "Unknown subcode"},
         {7, 2, "ROUTE-REFRESH Message Error", "Unknown subcode"},
         {0, 0, "Unknown error code", "Unspecific"},
-        {8, 1, "Unknown error code", "Unknown subcode"},
+        {8, 0, "Send Hold Timer Expired", "Unspecific"},  // RFC 9687
+        {9, 1, "Unknown error code", "Unknown subcode"},
     };
     for (const auto& c : cases) {
         INFO("code " << int{c.code} << " subcode " << int{c.subcode});
