@@ -38,9 +38,11 @@ constexpr std::uint64_t max_asn = 4294967295ULL;
 
 // ---- Policy --------------------------------------------------------------------------------
 
-std::optional<rib::PolicyAction> read_action(Reader& reader, const YAML::Node& node, std::string_view what) {
+// The `action` of a list or route-map entry (a missing one is reported at the entry).
+std::optional<rib::PolicyAction> read_action(Reader& reader, const YAML::Node& entry, std::string_view what) {
+    const auto node = entry["action"];
     if (!node) {
-        reader.error(node, std::string(what) + " needs an 'action' (permit or deny)");
+        reader.error(entry, std::string(what) + " needs an 'action' (permit or deny)");
         return std::nullopt;
     }
     auto text = reader.string(node, "action");
@@ -86,7 +88,7 @@ void read_prefix_list(Reader& reader, const std::string& name, const YAML::Node&
         reader.check_keys(entry, {"seq", "action", "prefix", "ge", "le"}, where);
         rib::PrefixListEntry e;
         e.sequence = read_sequence(reader, entry, where, used);
-        const auto action = read_action(reader, entry["action"], where);
+        const auto action = read_action(reader, entry, where);
         if (!entry["prefix"]) {
             reader.error(entry, where + " needs a 'prefix'");
             return;
@@ -114,7 +116,7 @@ void read_as_path_list(Reader& reader, const std::string& name, const YAML::Node
     for_each_entry(reader, node, "AS-path list", name, [&](const YAML::Node& entry, const std::string& where) {
         reader.check_keys(entry, {"action", "regex", "contains", "origin", "length_max", "length_min"}, where);
         rib::AsPathListEntry e;
-        const auto action = read_action(reader, entry["action"], where);
+        const auto action = read_action(reader, entry, where);
         int kinds = 0;
         if (const auto v = entry["regex"]) {
             ++kinds;
@@ -161,7 +163,7 @@ List read_community_entries(Reader& reader, const std::string& name, const YAML:
     for_each_entry(reader, node, kind, name, [&](const YAML::Node& entry, const std::string& where) {
         reader.check_keys(entry, {"action", key}, where);
         typename decltype(list.entries)::value_type e;
-        const auto action = read_action(reader, entry["action"], where);
+        const auto action = read_action(reader, entry, where);
         const auto values = entry[key];
         if (!values || !values.IsSequence() || values.size() == 0) {
             reader.error(entry, where + " needs '" + key + "': a non-empty list");
@@ -251,11 +253,11 @@ void read_route_map(Reader& reader, const std::string& name, const YAML::Node& n
         reader.check_keys(entry, {"seq", "action", "match", "set", "on_match"}, where);
         rib::RouteMapEntry e;
         e.sequence = read_sequence(reader, entry, where, used);
-        if (auto action = read_action(reader, entry["action"], where)) e.action = *action;
+        if (auto action = read_action(reader, entry, where)) e.action = *action;
         if (const auto match = entry["match"]; match && reader.is_map(match, where + " match")) {
             reader.check_keys(match,
-                              {"prefix_list", "next_hop_prefix_list", "as_path", "community", "large_community", "neighbor",
-                               "source", "med", "local_pref", "origin"},
+                              {"prefix_list", "next_hop_prefix_list", "as_path", "community", "large_community",
+                               "extended_community", "neighbor", "source", "med", "local_pref", "origin"},
                               where + " match");
             auto& m = e.match;
             if (const auto v = match["prefix_list"]) m.prefix_list = resolve(reader, v, where + " match prefix_list", "prefix list", &rib::PolicySet::prefix_list, set);

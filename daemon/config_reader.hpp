@@ -30,7 +30,14 @@ public:
     explicit Reader(std::string file) : file_(std::move(file)) {}
 
     void error(const YAML::Node& node, std::string message) {
-        const auto mark = node.Mark();
+        // The node of a missing key (yaml-cpp's invalid "zombie" node) has no position and
+        // throws on Mark(): callers report a missing key at its parent, and this keeps a
+        // slip from escaping the loader as an exception.
+        auto mark = YAML::Mark::null_mark();
+        try {
+            mark = node.Mark();
+        } catch (const YAML::InvalidNode&) {
+        }
         if (mark.is_null())
             errors_.push_back({file_, 0, 0, std::move(message)});
         else
