@@ -564,7 +564,7 @@ void read_speaker(Reader& reader, const YAML::Node& node, const std::shared_ptr<
                       {"name", "role", "asn", "router_id", "listen", "hostname", "neighbors", "networks",
                        "always_compare_med", "prefer_oldest_external", "maximum_paths", "ebgp_requires_policy", "policy",
                        "interfaces", "static_routes", "fib", "premium_circuit", "vnet", "vnet_addresses", "hop",
-                       "vnet_hop", "transit", "source_check", "allow_remote_vnet_traffic"},
+                       "vnet_hop", "transit", "source_check", "allow_remote_vnet_traffic", "site", "prefer", "aggregates"},
                       "speaker");
     bgp::SpeakerConfig speaker;
     Role role = Role::none;

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,5 +56,10 @@ struct LoadedConfig {
 // `file` names the source in error messages.
 [[nodiscard]] LoadedConfig parse_config(const std::string& yaml_text, const std::string& file);
 [[nodiscard]] LoadedConfig load_config_file(const std::string& path);
+
+// A daemon per site (`bgpemud --site NAME`): keeps the speakers whose `site` is `site`
+// and turns the others into external routers of the topology (see README, "A daemon per
+// site"). Returns why not when no speaker has that site.
+[[nodiscard]] std::optional<std::string> keep_site(DaemonConfig& config, const std::string& site);
 
 }  // namespace bgpemu::daemon

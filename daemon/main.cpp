@@ -40,6 +40,7 @@ struct Options {
     std::string log_file;
     std::string socket;
     std::string user;  // USER[:GROUP], overrides daemon.user / daemon.group
+    std::string site;  // run only this site's speakers
     bool check = false;
 };
 
@@ -57,6 +58,8 @@ std::optional<int> parse_options(int argc, char** argv, Options& options) {
         ("socket,s", po::value(&options.socket)->value_name("PATH"),
          "admin socket (default: $BGPEMU_SOCKET, /run/bgpemu/bgpemud.sock as root, else "
          "$XDG_RUNTIME_DIR/bgpemud.sock or /tmp/bgpemud-UID.sock)")
+        ("site", po::value(&options.site)->value_name("NAME"),
+         "run only the speakers whose `site` is NAME; the others are external routers run by their own daemons")
         ("user,u", po::value(&options.user)->value_name("USER[:GROUP]"),
          "started as root: become USER after binding, keeping only CAP_NET_BIND_SERVICE (overrides daemon.user)");
     po::positional_options_description positional;
@@ -108,6 +111,15 @@ void use_transparent_huge_pages(char** argv) {
     ::execv("/proc/self/exe", argv);
 }
 
+// The file, restricted to one site's speakers with --site.
+daemon::LoadedConfig load(const Options& options) {
+    auto loaded = daemon::load_config_file(options.config);
+    if (loaded.ok() && !options.site.empty())
+        if (auto error = daemon::keep_site(loaded.config, options.site))
+            loaded.errors.push_back({options.config, 0, 0, "--site " + options.site + ": " + *error});
+    return loaded;
+}
+
 daemon::AdminLimits admin_limits(const daemon::DaemonSettings& settings) {
     return {settings.admin_clients, settings.admin_request_bytes, settings.admin_idle_timeout};
 }
@@ -119,7 +131,7 @@ int main(int argc, char** argv) {
     Options options;
     if (auto exit_code = parse_options(argc, argv, options)) return *exit_code;
 
-    const auto loaded = daemon::load_config_file(options.config);
+    auto loaded = load(options);
     for (const auto& error : loaded.errors) std::cerr << error.to_string() << "\n";
     if (!loaded.ok()) {
         std::cerr << "bgpemud: " << loaded.errors.size() << " error(s) in " << options.config << "\n";
@@ -202,7 +214,7 @@ int main(int argc, char** argv) {
     std::vector<std::unique_ptr<bgp::Speaker>> retired;
     const auto reload = [&]() {
         daemon::ReloadOutcome outcome;
-        const auto next = daemon::load_config_file(options.config);
+        const auto next = load(options);
         if (!next.ok()) {
             for (const auto& error : next.errors) outcome.errors.push_back(error.to_string());
             for (const auto& error : outcome.errors) log->error("reload: {}", error);

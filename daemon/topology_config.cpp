@@ -110,6 +110,16 @@ void read_router(Reader& reader, const YAML::Node& node, dataplane::TopologyConf
 }
 
 // A real router outside the daemon: what the data plane needs to route through it.
+// `prefer`: the neighbours a router favours, most preferred first (see NodeConfig).
+void read_prefer(Reader& reader, const YAML::Node& list, dataplane::NodeConfig& node) {
+    if (!list.IsSequence()) {
+        reader.error(list, "prefer must be a list of speaker names (most preferred first)");
+        return;
+    }
+    for (const auto& item : list)
+        if (auto name = reader.string(item, "prefer entry")) node.prefer.push_back(*name);
+}
+
 void read_external(Reader& reader, const YAML::Node& node, dataplane::TopologyConfig& topology) {
     if (!reader.is_map(node, "external router")) return;
     reader.check_keys(node, {"name", "role", "asn", "interfaces", "static_routes", "prefer", "hop"}, "external router");
@@ -142,12 +152,7 @@ void read_external(Reader& reader, const YAML::Node& node, dataplane::TopologyCo
         else
             for (const auto& item : list) read_static_route(reader, item, external.static_routes);
     }
-    if (const auto list = node["prefer"]) {
-        if (!list.IsSequence()) reader.error(list, "prefer must be a list of speaker names (most preferred first)");
-        else
-            for (const auto& item : list)
-                if (auto name = reader.string(item, "prefer entry")) external.prefer.push_back(*name);
-    }
+    if (const auto list = node["prefer"]) read_prefer(reader, list, external);
     if (const auto v = node["hop"]) external.hop = read_hop(reader, v, "hop");
     topology.nodes.push_back(std::move(external));
 }
@@ -473,6 +478,8 @@ void read_speaker_dataplane(Reader& reader, const YAML::Node& speaker, dataplane
     if (const auto v = speaker["vnet_hop"]) node.vnet_hop = read_hop(reader, v, "vnet_hop");
     if (const auto v = speaker["transit"]) node.transit = reader.boolean(v, "transit");
     if (const auto v = speaker["source_check"]) node.source_check = reader.boolean(v, "source_check").value_or(true);
+    if (const auto v = speaker["site"]) node.site = reader.string(v, "site").value_or("");
+    if (const auto v = speaker["prefer"]) read_prefer(reader, v, node);
 }
 
 void read_vnets(Reader& reader, const YAML::Node& root, DaemonConfig& config) {
@@ -505,8 +512,8 @@ void read_topology(Reader& reader, const YAML::Node& root, DaemonConfig& config)
     for (const auto& node : topology.nodes)
         for (const auto& name : node.prefer)
             if (std::none_of(config.speakers.begin(), config.speakers.end(), [&](const auto& s) { return s.name == name; }))
-                reader.error(named_item(root["externals"], node.name, root),
-                             "external router '" + node.name + "' prefers '" + name + "', which is not a speaker");
+                reader.error(named_item(root[node.kind == dataplane::NodeKind::external ? "externals" : "speakers"], node.name, root),
+                             "'" + node.name + "' prefers '" + name + "', which is not a speaker");
     each_item(reader, root, "links", [&](const YAML::Node& item) { read_link(reader, item, topology); });
     resolve_neighbors(reader, root, config);
 }

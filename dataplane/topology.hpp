@@ -59,8 +59,11 @@ struct NodeConfig {
     // An external router: its AS (checked against our neighbours' `asn`) and, to infer
     // its FIB, the order in which it prefers the neighbours that advertise a prefix to
     // it (its local-preference policy, which we cannot see; first is most preferred).
+    // A speaker carries its `prefer` too, for the daemons of other sites, which see it
+    // as an external router (its `site`; empty: it runs wherever the whole file runs).
     std::uint32_t asn = 0;
     std::vector<std::string> prefer;
+    std::string site;
     // A gateway: drops packets from a connection whose source is not inside a prefix
     // learned over that connection (Azure's ingress check; default yes).
     bool source_check = true;

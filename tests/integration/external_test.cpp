@@ -21,6 +21,7 @@
 #include <set>
 #include <sstream>
 
+#include "daemon_comparison.hpp"
 #include "process.hpp"
 #include "routers.hpp"
 
@@ -29,21 +30,6 @@ namespace {
 
 using namespace std::chrono_literals;
 namespace json = boost::json;
-
-std::string read_source(const std::string& relative, unsigned short port) {
-    std::ifstream in(std::string(BGPEMU_SOURCE_DIR) + "/" + relative);
-    std::stringstream text;
-    text << in.rdbuf();
-    std::string content = text.str();
-    REQUIRE(content.find("1179") != std::string::npos);
-    // ":1179" in the topology, "port 1179" in FRR's and BIRD's files.
-    for (const std::string from : {":1179", "port 1179"}) {
-        const std::string to = from.substr(0, from.size() - 4) + std::to_string(port);
-        for (auto at = content.find(from); at != std::string::npos; at = content.find(from, at + to.size()))
-            content.replace(at, from.size(), to);
-    }
-    return content;
-}
 
 // FRR's bgpd on loc1-ce1's transport address with the contrib configuration.
 class FrrCe {
@@ -170,82 +156,6 @@ private:
     ChildProcess process_;
 };
 
-json::value result_of(const BgpemuDaemon& daemon, const std::vector<std::string>& words) {
-    json::error_code error;
-    auto value = json::parse(daemon.ctl(words).output, error);
-    if (error || !value.is_object() || !value.as_object().contains("result")) return nullptr;
-    return value.at("result");
-}
-
-// Every speaker's Loc-RIB, each path as one line of what `show rib` says of it, for
-// comparing two daemons. The nodes are those of `daemon`.
-std::map<std::string, std::set<std::string>> loc_ribs(const BgpemuDaemon& daemon, const std::vector<std::string>& nodes) {
-    std::map<std::string, std::set<std::string>> out;
-    for (const auto& node : nodes) {
-        auto& lines = out[node];
-        const auto result = result_of(daemon, {"show", "rib", node});
-        if (!result.is_object()) {
-            lines.insert("(no reply)");
-            continue;
-        }
-        for (const auto& route : result.at("routes").as_array())
-            for (const auto& path : route.at("paths").as_array()) {
-                auto copy = path.as_object();
-                copy.erase("lost_because");  // wording; lost_at says the same
-                lines.insert(std::string(route.at("prefix").as_string()) + " " + json::serialize(copy));
-            }
-    }
-    return out;
-}
-
-std::vector<std::string> speaker_names(const BgpemuDaemon& daemon) {
-    std::vector<std::string> names;
-    const auto status = result_of(daemon, {"status"});
-    if (status.is_object())
-        for (const auto& speaker : status.at("speakers").as_array()) names.emplace_back(speaker.at("name").as_string());
-    return names;
-}
-
-// One path of `trace --all-paths`: its hops ("*" for one that does not answer), the
-// nodes they are at, those marked external, and the verdict with where it fell.
-struct TracedPath {
-    std::vector<std::string> hops;
-    std::vector<std::string> nodes;
-    std::set<std::string> inferred;
-    std::string verdict;  // "delivered at spoke-vm", "unreachable at loc2-ce1"
-
-    // What both daemons must agree on (the external's marks aside).
-    [[nodiscard]] std::string text() const {
-        std::string out;
-        for (std::size_t i = 0; i < hops.size(); ++i) out += hops[i] + "@" + nodes[i] + " ";
-        return out + verdict;
-    }
-};
-
-std::vector<TracedPath> trace_all(const BgpemuDaemon& daemon, const std::string& from, const std::string& to) {
-    std::vector<TracedPath> paths;
-    const auto result = result_of(daemon, {"trace", from, to, "--all-paths"});
-    if (!result.is_object()) return paths;
-    for (const auto& p : result.at("paths").as_array()) {
-        TracedPath path;
-        for (const auto& hop : p.at("hops").as_array()) {
-            path.hops.push_back(hop.at("address").is_null() ? "*" : std::string(hop.at("address").as_string()));
-            path.nodes.emplace_back(hop.at("node").as_string());
-            if (hop.as_object().contains("inferred")) path.inferred.insert(path.nodes.back());
-        }
-        path.verdict = std::string(p.at("verdict").as_string()) + " at " + std::string(p.at("at").as_string());
-        paths.push_back(std::move(path));
-    }
-    return paths;
-}
-
-// The path of `paths` whose hops are at `node`, if any.
-std::optional<TracedPath> through(const std::vector<TracedPath>& paths, const std::string& node) {
-    for (const auto& path : paths)
-        if (std::find(path.nodes.begin(), path.nodes.end(), node) != path.nodes.end()) return path;
-    return std::nullopt;
-}
-
 // Every trace to and from Location 2's VM, all branches, as text.
 std::map<std::string, std::set<std::string>> loc2_traces(const BgpemuDaemon& daemon) {
     std::map<std::string, std::set<std::string>> out;
@@ -256,23 +166,6 @@ std::map<std::string, std::set<std::string>> loc2_traces(const BgpemuDaemon& dae
             for (const auto& path : trace_all(daemon, from, to)) texts.insert(path.text());
         }
     return out;
-}
-
-// For failure messages: the lines in one map and not in the other.
-template <typename Map>
-std::string difference(const Map& actual, const Map& expected) {
-    std::ostringstream out;
-    for (const auto& [key, lines] : expected) {
-        const auto at = actual.find(key);
-        for (const auto& line : lines)
-            if (at == actual.end() || !at->second.count(line)) out << "missing " << key << ": " << line << "\n";
-    }
-    for (const auto& [key, lines] : actual) {
-        const auto at = expected.find(key);
-        for (const auto& line : lines)
-            if (at == expected.end() || !at->second.count(line)) out << "extra   " << key << ": " << line << "\n";
-    }
-    return out.str();
 }
 
 }  // namespace

@@ -353,14 +353,16 @@ void BirdRouter::restart_session(std::size_t neighbor_index) const {
 
 // --- bgpemud ---
 
-BgpemuDaemon::BgpemuDaemon(const std::string& yaml, const std::filesystem::path& work_dir)
+BgpemuDaemon::BgpemuDaemon(const std::string& yaml, const std::filesystem::path& work_dir,
+                           const std::vector<std::string>& extra_args)
     : log_file_(work_dir / "bgpemud.log"), socket_(work_dir / "bgpemud.sock") {
     const auto config = work_dir / "bgpemud.yaml";
     write_file(config, yaml);
     // Its own admin socket: never the shared default, which another daemon may hold.
-    process_ = ChildProcess({BGPEMU_BGPEMUD_PATH, "--config", config.string(), "--socket", socket_.string(),
-                             "--log-level", "debug"},
-                            log_file_);
+    std::vector<std::string> argv{BGPEMU_BGPEMUD_PATH, "--config", config.string(), "--socket", socket_.string(),
+                                  "--log-level", "debug"};
+    argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+    process_ = ChildProcess(std::move(argv), log_file_);
     if (!wait_until([&] { return std::filesystem::exists(socket_); }, 10s))
         throw std::runtime_error("bgpemud did not create " + socket_.string() + "; its log:\n" + log());
 }
