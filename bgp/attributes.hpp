@@ -144,6 +144,10 @@ struct PathAttributes {
     std::vector<LargeCommunity> large_communities;
     std::optional<std::uint32_t> only_to_customer;    // OTC (RFC 9234 §5)
     std::vector<RawAttribute> unknown;                // optional transitive, sorted by type
+    // Not a path attribute: Cisco's and FRR's weight, local to the speaker that sets it
+    // (a route map's `set weight`). Never encoded or decoded; export clears it. Unset:
+    // the neighbour's configured weight applies (rib/decision.hpp).
+    std::optional<std::uint32_t> weight;
 
     auto operator<=>(const PathAttributes&) const = default;
 };

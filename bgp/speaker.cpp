@@ -70,6 +70,7 @@ Speaker::Speaker(asio::io_context& io, SpeakerConfig config, std::shared_ptr<spd
     for (const auto& route : config_.static_routes) fib_.set_static(route.prefix, route.next_hops, route.blackhole);
 
     for (const auto& neighbor_config : config_.neighbors) add_neighbor(neighbor_config);
+    aggregates_.configure(config_.aggregates, loc_rib_);
 }
 
 Speaker::Neighbor& Speaker::add_neighbor(const NeighborConfig& neighbor_config) {
@@ -264,7 +265,7 @@ void Speaker::originate_networks() {
     schedule_decision();
 }
 
-void Speaker::originate(const OriginatedNetwork& network) {
+bool Speaker::originate(const OriginatedNetwork& network) {
     PathAttributes attributes;
     attributes.origin = network.origin;
     attributes.has_as_path = true;
@@ -277,7 +278,15 @@ void Speaker::originate(const OriginatedNetwork& network) {
         attributes.next_hop = IpAddress::v4(0);
     else
         attributes.mp_next_hop = IpAddress::v6({});
+    if (network.route_map) {
+        rib::PolicyRoute route{network.prefix, attributes, rib::RouteSource::local, {}};
+        if (!network.route_map->apply(route)) {
+            loc_rib_.withdraw(local_peer_, network.prefix);  // denied now, maybe permitted before a reload
+            return false;
+        }
+    }
     loc_rib_.announce(local_peer_, network.prefix, attributes_.intern(std::move(attributes)));
+    return true;
 }
 
 void Speaker::announce_network(const OriginatedNetwork& network) {
@@ -343,6 +352,8 @@ void Speaker::session_established(Session& session) {
     neighbor.import_cache.clear();
     neighbor.maximum_prefix_warned = false;
     neighbor.maximum_prefix_exceeded = false;
+    neighbor.adj_rib_in.clear();
+    neighbor.adj_rib_in_complete = neighbor.config.soft_reconfiguration_inbound;
     neighbor.initial_dump_done = false;
     neighbor.end_of_rib_pending = true;
     log_->info("session with {} (AS {}) established, hold time {} s", neighbor.config.name,
@@ -365,6 +376,8 @@ void Speaker::session_down(Session& session) {
     neighbor.adj_rib_out.clear();
     neighbor.export_cache.clear();
     neighbor.import_cache.clear();
+    neighbor.adj_rib_in.clear();
+    neighbor.adj_rib_in_complete = false;
     neighbor.packer.reset();
     schedule_decision();
 }
@@ -375,38 +388,64 @@ void Speaker::session_down(Session& session) {
 // must be treated as withdrawn.
 rib::AttrRef Speaker::import_attributes(Neighbor& neighbor, const UpdateMessage& update,
                                         const char*& rejected_because) {
-    const PathAttributes& attributes = update.attributes;
     if (update.treat_as_withdraw) {
         rejected_because = "malformed attribute (RFC 7606 treat-as-withdraw)";
         return {};
     }
+    if ((rejected_because = import_check(neighbor, update.attributes)) != nullptr) return {};
+    return attributes_.intern(update.attributes);
+}
+
+const char* Speaker::import_check(const Neighbor& neighbor, const PathAttributes& attributes) const {
     // RFC 4271 §6.3: an eBGP peer's path starts with the peer's AS (FRR's enforce-first-as).
-    if (neighbor.external && attributes.as_path.neighbour_as() != neighbor.session->negotiated().peer_as) {
-        rejected_because = "AS_PATH does not start with the peer's AS";
-        return {};
-    }
+    if (neighbor.external && attributes.as_path.neighbour_as() != neighbor.session->negotiated().peer_as)
+        return "AS_PATH does not start with the peer's AS";
     // RFC 4271 §9.1.2: a path holding our own AS is a loop (allowas-in relaxes it).
-    if (attributes.as_path.count(config_.asn) > neighbor.config.allowas_in) {
-        rejected_because = "AS_PATH holds our own AS (loop)";
-        return {};
-    }
-    return attributes_.intern(attributes);
+    if (attributes.as_path.count(config_.asn) > neighbor.config.allowas_in) return "AS_PATH holds our own AS (loop)";
+    return nullptr;
+}
+
+void Speaker::reapply_import_policy(Neighbor& neighbor) {
+    neighbor.adj_rib_in.for_each([&](const Prefix& prefix, std::uint32_t path_id, const rib::AttrRef& received) {
+        rib::AttrRef accepted =
+            import_check(neighbor, *received) ? rib::AttrRef{} : import_policy(neighbor, prefix, received);
+        if (accepted)
+            loc_rib_.announce(neighbor.peer, prefix, std::move(accepted), path_id);
+        else
+            loc_rib_.withdraw(neighbor.peer, prefix, path_id);
+    });
+    check_maximum_prefix(neighbor);
+    schedule_decision();
 }
 
 std::optional<WireError> Speaker::receive_update(Session& session, UpdateMessage& update) {
     Neighbor& neighbor = neighbor_of(session);
     const auto& negotiated = session.negotiated();
 
-    for (const auto& nlri : update.withdrawn) loc_rib_.withdraw(neighbor.peer, nlri.prefix, nlri.path_id);
-    if (update.mp_unreach_family && negotiated.has_family(*update.mp_unreach_family))
-        for (const auto& nlri : update.mp_unreach) loc_rib_.withdraw(neighbor.peer, nlri.prefix, nlri.path_id);
+    const bool soft = neighbor.config.soft_reconfiguration_inbound;
+    const auto withdraw = [&](const std::vector<Nlri>& nlris) {
+        for (const auto& nlri : nlris) {
+            loc_rib_.withdraw(neighbor.peer, nlri.prefix, nlri.path_id);
+            if (soft) neighbor.adj_rib_in.erase(nlri.prefix, nlri.path_id);
+        }
+    };
+    withdraw(update.withdrawn);
+    if (update.mp_unreach_family && negotiated.has_family(*update.mp_unreach_family)) withdraw(update.mp_unreach);
 
     const bool announces = !update.nlri.empty() || !update.mp_reach.empty();
     if (announces) {
         const char* rejected_because = nullptr;
         const rib::AttrRef attributes = import_attributes(neighbor, update, rejected_because);
+        // Soft reconfiguration keeps what arrived, also what the AS-path checks refused
+        // (an allowas_in change may accept it later); a malformed UPDATE is a withdrawal.
+        rib::AttrRef received;
+        if (soft && !update.treat_as_withdraw) received = attributes ? attributes : attributes_.intern(update.attributes);
         const auto take = [&](const std::vector<Nlri>& nlris) {
             for (const auto& nlri : nlris) {
+                if (soft) {
+                    if (received) neighbor.adj_rib_in.store(nlri.prefix, nlri.path_id, received);
+                    else neighbor.adj_rib_in.erase(nlri.prefix, nlri.path_id);
+                }
                 rib::AttrRef accepted = attributes ? import_policy(neighbor, nlri.prefix, attributes) : rib::AttrRef{};
                 if (accepted)
                     loc_rib_.announce(neighbor.peer, nlri.prefix, std::move(accepted), nlri.path_id);
@@ -540,6 +579,8 @@ void Speaker::run_decision() {
     loc_rib_.run_decision([&](const rib::RouteChange& change) {
         changed = true;
         last_route_change_ = std::chrono::steady_clock::now();
+        // Before the export below: summary-only suppression follows the contributors.
+        if (!aggregates_.empty()) aggregates_.note_change(change.prefix, change.new_best != nullptr);
         if (fib_enabled_) update_fib(change.prefix, change.new_best);
         for (auto& neighbor : neighbors_) {
             if (!neighbor->session->established() || !neighbor->packer) continue;
@@ -547,8 +588,25 @@ void Speaker::run_decision() {
         }
     });
     if (!changed) return;
+    if (!aggregates_.empty()) originate_aggregates();
     for (auto& neighbor : neighbors_)
         if (neighbor->adj_rib_out.pending_count() > 0) neighbor->session->wake_writer();
+}
+
+void Speaker::originate_aggregates() {
+    bool touched = false;
+    aggregates_.refresh(loc_rib_, config_.asn, config_.router_id,
+                        [&](const rib::AggregateConfig& aggregate, const std::optional<PathAttributes>& attributes) {
+                            touched = true;
+                            if (attributes)
+                                loc_rib_.announce(local_peer_, aggregate.prefix, attributes_.intern(*attributes),
+                                                  aggregate_path_id);
+                            else
+                                loc_rib_.withdraw(local_peer_, aggregate.prefix, aggregate_path_id);
+                        });
+    // The aggregate's own change goes through the next decision pass (an unchanged
+    // aggregate is no change there: the same interned attributes).
+    if (touched) schedule_decision();
 }
 
 std::vector<std::string> Speaker::set_link_up(std::string_view link, bool up) {
@@ -576,8 +634,7 @@ void Speaker::for_each_learned(
     const std::function<void(const Prefix&, std::uint32_t weight, std::size_t as_path_length)>& fn) const {
     loc_rib_.for_each_best([&](rib::RouteIndex, const Prefix& prefix, const rib::Path& best) {
         if (best.peer == local_peer_) return;
-        const Neighbor* from = best.peer < neighbors_by_peer_.size() ? neighbors_by_peer_[best.peer] : nullptr;
-        fn(prefix, from ? from->config.weight : 0, best.attrs->as_path.decision_length());
+        fn(prefix, rib::effective_weight(*best.attrs, loc_rib_.peer(best.peer)), best.attrs->as_path.decision_length());
     });
 }
 
@@ -645,6 +702,8 @@ void Speaker::export_route(Neighbor& neighbor, rib::RouteIndex index, const Pref
             attributes.as_path.contains(negotiated.peer_as))
             allowed = false;
         if (blocked_by_rfc8212(neighbor, false)) allowed = false;
+        // A summary-only aggregate with contributors hides the more-specifics.
+        if (allowed && !aggregates_.empty() && aggregates_.suppresses(prefix)) allowed = false;
         if (allowed && neighbor.config.prefix_list_out && !neighbor.config.prefix_list_out->permits(prefix))
             allowed = false;
         if (allowed) exported = export_attributes(neighbor, *best, prefix);
@@ -688,6 +747,9 @@ rib::AttrRef Speaker::export_attributes(Neighbor& neighbor, const rib::Path& bes
     rib::AttrRef exported;
     rib::PolicyRoute route{prefix, attributes, source_of(best), neighbor.config.name};
     if (!route_map || route_map->apply(route)) {
+        // Weight is local to this speaker (and an export `set weight` means nothing):
+        // never sent, and no reason to split an UPDATE group.
+        attributes.weight.reset();
         if (neighbor.external) {
             attributes.as_path.prepend(config_.asn);
             attributes.has_as_path = true;

@@ -29,7 +29,9 @@
 #include "bgp/session.hpp"
 #include "bgp/speaker_config.hpp"
 #include "bgp/update_packer.hpp"
+#include "rib/adj_rib_in.hpp"
 #include "rib/adj_rib_out.hpp"
+#include "rib/aggregate.hpp"
 #include "rib/attr_store.hpp"
 #include "rib/fib.hpp"
 #include "rib/loc_rib.hpp"
@@ -123,6 +125,10 @@ public:
     bool fill_updates(Session& session, Bytes& out, std::size_t budget) override;
 
 private:
+    // Our aggregates are local paths beside our networks, told apart by this path id,
+    // so an aggregate and a network of the same prefix can coexist (the network wins).
+    static constexpr std::uint32_t aggregate_path_id = 1;
+
     struct Neighbor {
         NeighborConfig config;
         std::unique_ptr<Session> session;
@@ -134,6 +140,10 @@ private:
         // Imported attributes (null: denied) by received attributes, when the import
         // route map does not look at prefixes: policy runs once per attribute set.
         std::unordered_map<rib::AttrRef, rib::AttrRef, rib::AttrRefHash> import_cache;
+        // Soft reconfiguration inbound: what the peer sent, before the import checks and
+        // policy; complete when the option was on since the session came up.
+        rib::AdjRibIn adj_rib_in;
+        bool adj_rib_in_complete = false;
         bool maximum_prefix_warned = false;    // the warning threshold was logged
         bool maximum_prefix_exceeded = false;  // past the limit in this session
         std::unique_ptr<boost::asio::steady_timer> maximum_prefix_restart;
@@ -160,9 +170,12 @@ private:
     void install_listener_key(Neighbor& neighbor);
     void remove_listener_key(Neighbor& neighbor);
     void originate_networks();
-    void originate(const OriginatedNetwork& network);
+    // False when the network's route map denies it (then it is not originated).
+    bool originate(const OriginatedNetwork& network);
     void schedule_decision();
     void run_decision();
+    // Announces or withdraws the aggregates whose contributors changed (rib/aggregate.hpp).
+    void originate_aggregates();
     void export_route(Neighbor& neighbor, rib::RouteIndex index, const Prefix& prefix, const rib::Path* best);
     void export_everything(Neighbor& neighbor);
     // Hands the prefix's new best path (and its ECMP members) to the FIB.
@@ -175,6 +188,12 @@ private:
     [[nodiscard]] Neighbor& neighbor_of(const Session& session);
     [[nodiscard]] rib::AttrRef import_attributes(Neighbor& neighbor, const UpdateMessage& update,
                                                  const char*& rejected_because);
+    // The AS-path checks of import (first AS, loop with allowas-in): why the path is
+    // refused, or nullptr.
+    [[nodiscard]] const char* import_check(const Neighbor& neighbor, const PathAttributes& attributes) const;
+    // Soft reconfiguration: the stored Adj-RIB-In through the checks and the current
+    // import policy again, into the Loc-RIB.
+    void reapply_import_policy(Neighbor& neighbor);
 
     boost::asio::io_context& io_;
     SpeakerConfig config_;
@@ -183,6 +202,7 @@ private:
     rib::AttrStore attributes_;
     rib::LocRib loc_rib_;
     rib::Fib fib_;
+    rib::AggregateTable aggregates_;
     bool fib_enabled_ = false;
     rib::PeerId local_peer_ = 0;
     std::vector<std::unique_ptr<Neighbor>> neighbors_;

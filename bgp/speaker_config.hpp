@@ -13,6 +13,7 @@
 #include "bgp/attributes.hpp"
 #include "bgp/ip.hpp"
 #include "bgp/session.hpp"
+#include "rib/aggregate.hpp"
 #include "rib/fib.hpp"
 #include "rib/policy.hpp"
 
@@ -64,6 +65,10 @@ struct NeighborConfig {
     const rib::PrefixList* prefix_list_out = nullptr;
     rib::RemovePrivateAs remove_private_as = rib::RemovePrivateAs::no;  // toward eBGP peers
     bool as_override = false;                                           // toward eBGP peers
+    // Soft reconfiguration inbound: keep what the peer sent before the import policy (a
+    // pre-policy Adj-RIB-In), so a new import policy is applied from memory on a reload
+    // instead of through a ROUTE-REFRESH (or, for a peer without it, a session reset).
+    bool soft_reconfiguration_inbound = false;
     // Maximum prefixes accepted from the peer (0: no limit). Past it the session is
     // closed with Cease "Maximum Number of Prefixes Reached" (RFC 4486) and restarted
     // after `maximum_prefix_restart` (0: stays down until `session enable`/`reset`);
@@ -84,6 +89,9 @@ struct OriginatedNetwork {
     std::vector<std::uint32_t> communities;
     std::vector<LargeCommunity> large_communities;
     Origin origin = Origin::igp;
+    // FRR's `network PREFIX route-map NAME`: the map's set clauses apply to the route
+    // (seen as source `local`); a deny means the prefix is not originated.
+    const rib::RouteMap* route_map = nullptr;
 };
 
 // An interface and a static route of the emulated router (rib/fib.hpp).
@@ -103,6 +111,8 @@ struct SpeakerConfig {
     std::string hostname;         // FQDN capability; default: the speaker's name
     std::vector<NeighborConfig> neighbors;
     std::vector<OriginatedNetwork> networks;
+    // aggregate-address: originated while a more-specific route is in the Loc-RIB.
+    std::vector<rib::AggregateConfig> aggregates;
     bool always_compare_med = false;
     bool prefer_oldest_external = false;
     unsigned maximum_paths = 1;

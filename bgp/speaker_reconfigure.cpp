@@ -19,9 +19,12 @@ bool same_session(const NeighborConfig& a, const NeighborConfig& b) {
            a.description == b.description && a.password == b.password && a.ttl_security == b.ttl_security;
 }
 
+// A network with a route map is never "the same": the map (a new object after every
+// reload) may have changed, so it is evaluated again; an unchanged result is no change
+// for the Loc-RIB (the same interned attributes).
 bool same_network(const OriginatedNetwork& a, const OriginatedNetwork& b) {
     return a.prefix == b.prefix && a.med == b.med && a.communities == b.communities &&
-           a.large_communities == b.large_communities && a.origin == b.origin;
+           a.large_communities == b.large_communities && a.origin == b.origin && !a.route_map && !b.route_map;
 }
 
 }  // namespace
@@ -54,6 +57,14 @@ void Speaker::apply_neighbor_policy(Neighbor& neighbor, const NeighborConfig& ne
     const bool imports_may_change = neighbor.config.has_import_policy() || next.has_import_policy() ||
                                     neighbor.config.allowas_in != next.allowas_in || rfc8212_changed;
     const bool enabled_changed = neighbor.config.enabled != next.enabled;
+    // Soft reconfiguration turned on mid-session starts storing now, but the store
+    // misses what came before: it is complete only from the next session on.
+    if (neighbor.config.soft_reconfiguration_inbound != next.soft_reconfiguration_inbound) {
+        neighbor.adj_rib_in.clear();
+        neighbor.adj_rib_in_complete = false;
+        changes.push_back("neighbor " + next.name + ": soft reconfiguration inbound " +
+                          (next.soft_reconfiguration_inbound ? "on (from its next session)" : "off"));
+    }
     // Always take the new config: its policy pointers refer to the new policy set.
     neighbor.config = next;
     neighbor.export_cache.clear();
@@ -74,7 +85,11 @@ void Speaker::apply_neighbor_policy(Neighbor& neighbor, const NeighborConfig& ne
     // Imports: ask the peer to send its routes again, through the new policy (RFC 2918);
     // a peer without route refresh gets a session reset instead.
     if (imports_may_change) {
-        if (session.negotiated().route_refresh) {
+        if (neighbor.adj_rib_in_complete) {
+            reapply_import_policy(neighbor);
+            changes.push_back("neighbor " + next.name + ": policy re-applied from the stored Adj-RIB-In "
+                                                        "(soft reconfiguration inbound)");
+        } else if (session.negotiated().route_refresh) {
             for (const auto& family : session.negotiated().families) (void)session.request_refresh(family);
             changes.push_back("neighbor " + next.name + ": policy re-applied (route refresh requested)");
         } else {
@@ -140,10 +155,29 @@ std::vector<std::string> Speaker::reconfigure(const SpeakerConfig& next) {
         const bool same = std::any_of(previous.networks.begin(), previous.networks.end(),
                                       [&](const OriginatedNetwork& n) { return same_network(n, network); });
         if (same) continue;
-        originate(network);
-        changes.push_back("network " + network.prefix.to_string() + " originated");
+        if (originate(network))
+            changes.push_back("network " + network.prefix.to_string() + " originated");
+        else
+            changes.push_back("network " + network.prefix.to_string() + " not originated (its route map denies it)");
     }
     config_.networks = next.networks;
+
+    // Aggregates: recounted from the Loc-RIB, re-originated, and every neighbour's
+    // export re-evaluated (summary-only may hide or show more-specifics now); only
+    // the difference is sent.
+    if (previous.aggregates != next.aggregates) {
+        for (const auto& aggregate : previous.aggregates)
+            loc_rib_.withdraw(local_peer_, aggregate.prefix, aggregate_path_id);
+        aggregates_.configure(next.aggregates, loc_rib_);
+        config_.aggregates = next.aggregates;
+        originate_aggregates();
+        for (auto& neighbor : neighbors_)
+            if (neighbor->session->established() && neighbor->packer) {
+                export_everything(*neighbor);
+                neighbor->session->wake_writer();
+            }
+        changes.push_back("aggregates changed (" + std::to_string(next.aggregates.size()) + " configured)");
+    }
 
     // The forwarding table's own routes.
     for (const auto& interface : previous.interfaces)

@@ -179,6 +179,22 @@ List read_community_entries(Reader& reader, const std::string& name, const YAML:
     return list;
 }
 
+std::optional<std::uint64_t> read_extended_community(Reader& reader, const YAML::Node& node) {
+    auto text = reader.string(node, "extended community");
+    if (!text) return std::nullopt;
+    if (auto value = bgp::parse_extended_community(*text)) return value;
+    reader.error(node, "extended community '" + *text +
+                           "' must be rt:ASN:NN or soo:ASN:NN (ASN up to 65535 with NN up to 4294967295, or a larger "
+                           "ASN with NN up to 65535), rt:IPV4:NN or soo:IPV4:NN (NN up to 65535), or 0x and 16 hex digits");
+    return std::nullopt;
+}
+
+void read_extended_community_list(Reader& reader, const std::string& name, const YAML::Node& node, rib::PolicySet& set) {
+    set.extended_community_lists[name] = read_community_entries<rib::ExtendedCommunityList>(
+        reader, name, node, "extended community list", "extended_communities",
+        [&](const YAML::Node& item) { return read_extended_community(reader, item); });
+}
+
 void read_community_list(Reader& reader, const std::string& name, const YAML::Node& node, rib::PolicySet& set) {
     set.community_lists[name] = read_community_entries<rib::CommunityList>(
         reader, name, node, "community list", "communities", [&](const YAML::Node& item) { return reader.community(item); });
@@ -223,12 +239,17 @@ std::optional<rib::RouteSource> read_route_source(Reader& reader, const YAML::No
     return std::nullopt;
 }
 
-// `{add: [...], delete: [...], replace: [...]}` for communities or large communities.
+// `{add: [...], delete: [...], replace: [...]}` for communities or large communities
+// (extended communities also take `delete_list`, read by the caller).
 template <typename T, typename ReadOne>
 void read_community_change(Reader& reader, const YAML::Node& node, const std::string& what, bool& replace,
-                           std::vector<T>& add, std::vector<T>& remove, const ReadOne& read_one) {
+                           std::vector<T>& add, std::vector<T>& remove, const ReadOne& read_one,
+                           bool with_delete_list = false) {
     if (!reader.is_map(node, what)) return;
-    reader.check_keys(node, {"add", "delete", "replace"}, what);
+    if (with_delete_list)
+        reader.check_keys(node, {"add", "delete", "replace", "delete_list"}, what);
+    else
+        reader.check_keys(node, {"add", "delete", "replace"}, what);
     const auto list = [&](const YAML::Node& values, std::vector<T>& out, const std::string& key) {
         if (!values.IsSequence()) {
             reader.error(values, what + " " + key + " must be a list");
@@ -269,6 +290,9 @@ void read_route_map(Reader& reader, const std::string& name, const YAML::Node& n
             if (const auto v = match["large_community"])
                 m.large_community = resolve(reader, v, where + " match large_community", "large community list",
                                             &rib::PolicySet::large_community_list, set);
+            if (const auto v = match["extended_community"])
+                m.extended_community = resolve(reader, v, where + " match extended_community", "extended community list",
+                                               &rib::PolicySet::extended_community_list, set);
             if (const auto v = match["neighbor"]) m.neighbor = reader.string(v, where + " match neighbor");
             if (const auto v = match["source"]) m.source = read_route_source(reader, v, where + " match source");
             if (const auto v = match["med"])
@@ -285,11 +309,15 @@ void read_route_map(Reader& reader, const std::string& name, const YAML::Node& n
         }
         if (const auto set_node = entry["set"]; set_node && reader.is_map(set_node, where + " set")) {
             reader.check_keys(set_node,
-                              {"local_pref", "med", "origin", "next_hop", "as_path_prepend", "as_path_exclude", "communities",
-                               "large_communities"},
+                              {"weight", "local_pref", "med", "origin", "next_hop", "as_path_prepend", "as_path_exclude",
+                               "communities", "large_communities", "extended_communities"},
                               where + " set");
             if (e.action == rib::PolicyAction::deny) reader.error(set_node, where + ": a deny entry sets nothing (remove 'set')");
             auto& x = e.set;
+            // Cisco's range, and the neighbour's `weight`; FRR allows 32 bits.
+            if (const auto v = set_node["weight"])
+                if (auto value = reader.unsigned_integer(v, where + " set weight", 0, 65535))
+                    x.weight = static_cast<std::uint32_t>(*value);
             if (const auto v = set_node["local_pref"])
                 if (auto value = reader.unsigned_integer(v, where + " set local_pref", 0, 0xffffffffULL))
                     x.local_pref = static_cast<std::uint32_t>(*value);
@@ -311,6 +339,16 @@ void read_route_map(Reader& reader, const std::string& name, const YAML::Node& n
                 read_community_change(reader, v, where + " set large_communities", x.large_communities_replace,
                                       x.large_communities_add, x.large_communities_delete,
                                       [&](const YAML::Node& item) { return reader.large_community(item); });
+            if (const auto v = set_node["extended_communities"]) {
+                const std::string what = where + " set extended_communities";
+                read_community_change(reader, v, what, x.extended_communities_replace, x.extended_communities_add,
+                                      x.extended_communities_delete,
+                                      [&](const YAML::Node& item) { return read_extended_community(reader, item); }, true);
+                if (const auto list = v.IsMap() ? v["delete_list"] : YAML::Node())
+                    x.extended_communities_delete_list =
+                        resolve(reader, list, what + " delete_list", "extended community list",
+                                &rib::PolicySet::extended_community_list, set);
+            }
         }
         if (const auto v = entry["on_match"]) {
             if (v.IsScalar() && v.Scalar() == "next") {
@@ -334,7 +372,10 @@ void read_route_map(Reader& reader, const std::string& name, const YAML::Node& n
 // A `policy:` block: lists first, so route maps (read last) can refer to any of them.
 void read_policy(Reader& reader, const YAML::Node& node, rib::PolicySet& set) {
     if (!reader.is_map(node, "policy")) return;
-    reader.check_keys(node, {"prefix_lists", "as_path_lists", "community_lists", "large_community_lists", "route_maps"}, "policy");
+    reader.check_keys(node,
+                      {"prefix_lists", "as_path_lists", "community_lists", "large_community_lists",
+                       "extended_community_lists", "route_maps"},
+                      "policy");
     const auto each = [&](const char* key, auto read) {
         const auto block = node[key];
         if (!block) return;
@@ -345,10 +386,11 @@ void read_policy(Reader& reader, const YAML::Node& node, rib::PolicySet& set) {
     each("as_path_lists", read_as_path_list);
     each("community_lists", read_community_list);
     each("large_community_lists", read_large_community_list);
+    each("extended_community_lists", read_extended_community_list);
     each("route_maps", read_route_map);
 }
 
-void read_network(Reader& reader, const YAML::Node& node, bgp::SpeakerConfig& speaker) {
+void read_network(Reader& reader, const YAML::Node& node, const rib::PolicySet& policy, bgp::SpeakerConfig& speaker) {
     bgp::OriginatedNetwork network;
     if (node.IsScalar()) {
         auto prefix = reader.prefix(node, "network");
@@ -358,7 +400,7 @@ void read_network(Reader& reader, const YAML::Node& node, bgp::SpeakerConfig& sp
         return;
     }
     if (!reader.is_map(node, "network")) return;
-    reader.check_keys(node, {"prefix", "med", "communities", "large_communities", "origin"}, "network");
+    reader.check_keys(node, {"prefix", "med", "communities", "large_communities", "origin", "route_map"}, "network");
     if (!node["prefix"]) {
         reader.error(node, "network needs a 'prefix'");
         return;
@@ -386,7 +428,37 @@ void read_network(Reader& reader, const YAML::Node& node, bgp::SpeakerConfig& sp
             else reader.error(origin, "origin must be igp, egp or incomplete");
         }
     }
+    if (const auto v = node["route_map"])
+        network.route_map = resolve(reader, v, "network " + prefix->to_string() + " route_map", "route map",
+                                    &rib::PolicySet::route_map, policy);
     speaker.networks.push_back(std::move(network));
+}
+
+// `aggregates: [{prefix, summary_only, as_set}]` (FRR's aggregate-address).
+void read_aggregates(Reader& reader, const YAML::Node& list, bgp::SpeakerConfig& speaker) {
+    if (!list.IsSequence()) {
+        reader.error(list, "aggregates must be a list");
+        return;
+    }
+    for (const auto& node : list) {
+        if (!reader.is_map(node, "aggregate")) continue;
+        reader.check_keys(node, {"prefix", "summary_only", "as_set"}, "aggregate");
+        if (!node["prefix"]) {
+            reader.error(node, "aggregate needs a 'prefix'");
+            continue;
+        }
+        auto prefix = reader.prefix(node["prefix"], "aggregate prefix");
+        if (!prefix) continue;
+        rib::AggregateConfig aggregate;
+        aggregate.prefix = *prefix;
+        if (const auto v = node["summary_only"]) aggregate.summary_only = reader.boolean(v, "summary_only").value_or(false);
+        if (const auto v = node["as_set"]) aggregate.as_set = reader.boolean(v, "as_set").value_or(false);
+        const auto& known = speaker.aggregates;
+        if (std::any_of(known.begin(), known.end(), [&](const auto& a) { return a.prefix == aggregate.prefix; }))
+            reader.error(node["prefix"], "aggregate " + prefix->to_string() + " is configured twice");
+        else
+            speaker.aggregates.push_back(aggregate);
+    }
 }
 
 void read_neighbor_policy(Reader& reader, const YAML::Node& node, const rib::PolicySet& set, bgp::NeighborConfig& neighbor) {
@@ -406,6 +478,8 @@ void read_neighbor_policy(Reader& reader, const YAML::Node& node, const rib::Pol
             reader.error(v, where + " remove_private_as must be true, false or all");
     }
     if (const auto v = node["as_override"]) neighbor.as_override = reader.boolean(v, "as_override").value_or(false);
+    if (const auto v = node["soft_reconfiguration_inbound"])
+        neighbor.soft_reconfiguration_inbound = reader.boolean(v, "soft_reconfiguration_inbound").value_or(false);
     if (const auto v = node["maximum_prefix"]) {
         const auto limit = [&](const YAML::Node& n) {
             if (auto value = reader.unsigned_integer(n, where + " maximum_prefix", 1, 4294967295ULL))
@@ -647,14 +721,15 @@ void read_speaker(Reader& reader, const YAML::Node& node, const std::shared_ptr<
     if (const auto list = node["networks"]) {
         if (!list.IsSequence()) reader.error(list, "networks must be a list");
         else
-            for (const auto& item : list) read_network(reader, item, speaker);
+            for (const auto& item : list) read_network(reader, item, *policy, speaker);
         if (role == Role::er_gateway && speaker.networks.size() > er_gateway_max_advertised)
             reader.error(list, "an er-gateway advertises at most 1000 prefixes (its VNet and spokes), not " +
                                    std::to_string(speaker.networks.size()));
     }
     if (!node["networks"] && !node_config.vnet.empty() && (role == Role::er_gateway || role == Role::vpn_gateway))
         for (const auto& space : gateway_spaces(config.topology, node_config.vnet))
-            speaker.networks.push_back(bgp::OriginatedNetwork{space, std::nullopt, {}, {}, bgp::Origin::igp});
+            speaker.networks.push_back(bgp::OriginatedNetwork{space, std::nullopt, {}, {}, bgp::Origin::igp, nullptr});
+    if (const auto v = node["aggregates"]) read_aggregates(reader, v, speaker);
     add_role_policy(role, speaker, *policy);
     speaker.policy = std::move(policy);
     if (const auto list = node["neighbors"]) {

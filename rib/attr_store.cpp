@@ -42,6 +42,7 @@ std::size_t hash_attributes(const bgp::PathAttributes& a) noexcept {
     for (const auto& c : a.large_communities) mix(seed, (std::uint64_t{c.global_admin} << 32) ^ c.local_data1 ^ (std::uint64_t{c.local_data2} << 16));
     mix(seed, a.only_to_customer.value_or(0));
     mix(seed, a.unknown.size());
+    mix(seed, a.weight ? *a.weight + (1ULL << 32) : 0);
     return seed;
 }
 

@@ -63,7 +63,9 @@ Comparison compare_paths(const Path& a, const PeerInfo& pa, const Path& b, const
     const auto decide = [](int order, DecisionStep step) { return Comparison{order, step}; };
     int order = 0;
 
-    if ((order = lower_wins(pb.weight, pa.weight)) != 0) return decide(order, DecisionStep::weight);
+    // Weight (Cisco, FRR): local to this speaker, before anything the RFC defines.
+    if ((order = lower_wins(effective_weight(y, pb), effective_weight(x, pa))) != 0)
+        return decide(order, DecisionStep::weight);
     // A missing LOCAL_PREF counts as the default 100 (FRR, Cisco).
     if ((order = lower_wins(y.local_pref.value_or(100), x.local_pref.value_or(100))) != 0)
         return decide(order, DecisionStep::local_pref);

@@ -24,6 +24,12 @@ struct PeerInfo {
     std::uint32_t weight = 0;         // Cisco/FRR weight given to every path of this peer
 };
 
+// The weight the decision process uses: the one a route map set on the path, else the
+// peer's (FRR applies the neighbour's weight first and lets `set weight` override it).
+[[nodiscard]] inline std::uint32_t effective_weight(const bgp::PathAttributes& attributes, const PeerInfo& peer) noexcept {
+    return attributes.weight.value_or(peer.weight);
+}
+
 struct DecisionOptions {
     bool always_compare_med = false;
     bool prefer_oldest_external = false;  // RFC 5004: keep the current eBGP best on a tie

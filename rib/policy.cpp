@@ -95,6 +95,23 @@ bool LargeCommunityList::permits(const std::vector<bgp::LargeCommunity>& communi
     return false;
 }
 
+bool ExtendedCommunityList::permits(const std::vector<std::uint64_t>& communities) const noexcept {
+    for (const auto& entry : entries) {
+        const bool all = std::all_of(entry.communities.begin(), entry.communities.end(), [&](std::uint64_t wanted) {
+            return std::find(communities.begin(), communities.end(), wanted) != communities.end();
+        });
+        if (all) return entry.action == PolicyAction::permit;
+    }
+    return false;
+}
+
+bool ExtendedCommunityList::permits_deleting(std::uint64_t community) const noexcept {
+    return std::any_of(entries.begin(), entries.end(), [&](const ExtendedCommunityListEntry& entry) {
+        return entry.action == PolicyAction::permit &&
+               std::find(entry.communities.begin(), entry.communities.end(), community) != entry.communities.end();
+    });
+}
+
 // ---- Route maps ------------------------------------------------------------------------------
 
 bool RouteMapMatch::matches(const PolicyRoute& route) const {
@@ -107,6 +124,7 @@ bool RouteMapMatch::matches(const PolicyRoute& route) const {
     if (as_path && !as_path->permits(a.as_path)) return false;
     if (community && !community->permits(a.communities)) return false;
     if (large_community && !large_community->permits(a.large_communities)) return false;
+    if (extended_community && !extended_community->permits(a.extended_communities)) return false;
     if (neighbor && *neighbor != route.neighbor) return false;
     if (source && *source != route.source) return false;
     if (med && a.med != med) return false;
@@ -116,6 +134,7 @@ bool RouteMapMatch::matches(const PolicyRoute& route) const {
 }
 
 void RouteMapSet::apply(bgp::PathAttributes& a) const {
+    if (weight) a.weight = weight;
     if (local_pref) a.local_pref = local_pref;
     if (med) a.med = med;
     if (origin) a.origin = origin;
@@ -141,6 +160,16 @@ void RouteMapSet::apply(bgp::PathAttributes& a) const {
     if (large_communities_replace) a.large_communities.clear();
     erase_all_of(a.large_communities, large_communities_delete);
     if (!large_communities_add.empty()) add_sorted_unique(a.large_communities, large_communities_add);
+    auto& extended = a.extended_communities;
+    if (extended_communities_replace) extended.clear();
+    erase_all_of(extended, extended_communities_delete);
+    if (extended_communities_delete_list) {
+        const auto* list = extended_communities_delete_list;
+        extended.erase(std::remove_if(extended.begin(), extended.end(),
+                                      [&](std::uint64_t c) { return list->permits_deleting(c); }),
+                       extended.end());
+    }
+    if (!extended_communities_add.empty()) add_sorted_unique(extended, extended_communities_add);
 }
 
 bool RouteMap::apply(PolicyRoute& route) const {
@@ -189,6 +218,9 @@ const CommunityList* PolicySet::community_list(std::string_view name) const {
 }
 const LargeCommunityList* PolicySet::large_community_list(std::string_view name) const {
     return find(&PolicySet::large_community_lists, name);
+}
+const ExtendedCommunityList* PolicySet::extended_community_list(std::string_view name) const {
+    return find(&PolicySet::extended_community_lists, name);
 }
 const RouteMap* PolicySet::route_map(std::string_view name) const { return find(&PolicySet::route_maps, name); }
 

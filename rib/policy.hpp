@@ -98,6 +98,22 @@ struct LargeCommunityList {
     [[nodiscard]] bool permits(const std::vector<bgp::LargeCommunity>& communities) const noexcept;
 };
 
+// An extended-community list (FRR's `bgp extcommunity-list standard`): an entry matches
+// when the route carries every extended community it names (route targets, route
+// origins, as bgp/attribute_text.hpp writes them), compared as their 8 octets.
+struct ExtendedCommunityListEntry {
+    PolicyAction action = PolicyAction::permit;
+    std::vector<std::uint64_t> communities;
+};
+struct ExtendedCommunityList {
+    std::string name;
+    std::vector<ExtendedCommunityListEntry> entries;
+    [[nodiscard]] bool permits(const std::vector<std::uint64_t>& communities) const noexcept;
+    // Whether a permit entry names `community`: what `delete_list` removes (FRR's
+    // `set extended-comm-list NAME delete`).
+    [[nodiscard]] bool permits_deleting(std::uint64_t community) const noexcept;
+};
+
 // ---- Route maps ------------------------------------------------------------------------
 
 // Where the route comes from: a neighbour in another AS, one in ours, or this speaker.
@@ -117,6 +133,7 @@ struct RouteMapMatch {
     const AsPathList* as_path = nullptr;
     const CommunityList* community = nullptr;
     const LargeCommunityList* large_community = nullptr;
+    const ExtendedCommunityList* extended_community = nullptr;
     std::optional<std::string> neighbor;
     std::optional<RouteSource> source;
     std::optional<std::uint32_t> med;
@@ -127,6 +144,7 @@ struct RouteMapMatch {
 };
 
 struct RouteMapSet {
+    std::optional<std::uint32_t> weight;  // local to the speaker: meaningful on import (and networks)
     std::optional<std::uint32_t> local_pref;
     std::optional<std::uint32_t> med;
     std::optional<bgp::Origin> origin;
@@ -139,6 +157,10 @@ struct RouteMapSet {
     bool large_communities_replace = false;
     std::vector<bgp::LargeCommunity> large_communities_add;
     std::vector<bgp::LargeCommunity> large_communities_delete;
+    bool extended_communities_replace = false;
+    std::vector<std::uint64_t> extended_communities_add;
+    std::vector<std::uint64_t> extended_communities_delete;
+    const ExtendedCommunityList* extended_communities_delete_list = nullptr;
 
     void apply(bgp::PathAttributes& attributes) const;
 };
@@ -178,6 +200,7 @@ public:
     [[nodiscard]] const AsPathList* as_path_list(std::string_view name) const;
     [[nodiscard]] const CommunityList* community_list(std::string_view name) const;
     [[nodiscard]] const LargeCommunityList* large_community_list(std::string_view name) const;
+    [[nodiscard]] const ExtendedCommunityList* extended_community_list(std::string_view name) const;
     [[nodiscard]] const RouteMap* route_map(std::string_view name) const;
 
     // Definitions (std::map keeps addresses stable for the pointers route maps hold).
@@ -187,6 +210,7 @@ public:
     Named<AsPathList> as_path_lists;
     Named<CommunityList> community_lists;
     Named<LargeCommunityList> large_community_lists;
+    Named<ExtendedCommunityList> extended_community_lists;
     Named<RouteMap> route_maps;
 
 private:

@@ -4,6 +4,16 @@
 #include <filesystem>
 #include <fstream>
 
+#include <algorithm>
+#include <chrono>
+#include <functional>
+#include <memory>
+
+#include <boost/asio/io_context.hpp>
+#include <spdlog/logger.h>
+
+#include "bgp/attribute_text.hpp"
+#include "bgp/speaker.hpp"
 #include "daemon/config.hpp"
 
 namespace bgpemu::daemon {
@@ -164,6 +174,7 @@ speakers:
         asn: 65515
         remove_private_as: true
         maximum_prefix: 100
+        soft_reconfiguration_inbound: true
 )", "test.yaml");
     INFO((loaded.errors.empty() ? std::string() : loaded.errors.front().to_string()));
     REQUIRE(loaded.ok());
@@ -190,7 +201,9 @@ speakers:
     CHECK(msee.maximum_prefix == 4000);
     CHECK(msee.maximum_prefix_warning_percent == 80);
     CHECK(msee.maximum_prefix_restart == std::chrono::seconds(60));
+    CHECK_FALSE(msee.soft_reconfiguration_inbound);  // off by default, as in FRR
     const auto& vpn = s.neighbors.at(1);
+    CHECK(vpn.soft_reconfiguration_inbound);
     CHECK(vpn.remove_private_as == rib::RemovePrivateAs::yes);
     CHECK(vpn.maximum_prefix == 100);
     CHECK_FALSE(vpn.has_import_policy());
@@ -218,6 +231,7 @@ speakers:
     ebgp_requires_policy: maybe
     neighbors:
       - {name: n, address: 127.0.0.3, asn: 65002, route_map_in: missing, remove_private_as: some, maximum_prefix: 0}
+      - {name: o, address: 127.0.0.4, asn: 65003, soft_reconfiguration_inbound: always}
 )");
     INFO([&] {
         std::string all;
@@ -235,6 +249,350 @@ speakers:
     CHECK(has_error(errors, "21:65", "route map 'missing' is not defined"));
     CHECK(has_error(errors, "21:93", "remove_private_as must be true, false or all"));
     CHECK(has_error(errors, "21:115", "out of range"));
+    CHECK(has_error(errors, "22:81", "soft_reconfiguration_inbound must be true or false"));
+}
+
+TEST_CASE("policy: set weight in a route map, in range", "[config][policy][weight]") {
+    const auto loaded = parse_config(R"(speakers:
+  - name: ce
+    asn: 65021
+    router_id: 10.0.0.1
+    listen: 127.0.0.2:1790
+    policy:
+      route_maps:
+        heavy:
+          - {seq: 10, action: permit, set: {weight: 150}}
+)", "test.yaml");
+    INFO((loaded.errors.empty() ? std::string() : loaded.errors.front().to_string()));
+    REQUIRE(loaded.ok());
+    const auto* map = loaded.config.speakers.at(0).policy->route_map("heavy");
+    REQUIRE(map);
+    CHECK(map->entries.at(0).set.weight == std::optional<std::uint32_t>(150));
+
+    const auto errors = errors_of(R"(speakers:
+  - name: ce
+    asn: 65021
+    router_id: 10.0.0.1
+    listen: 127.0.0.2:1790
+    policy:
+      route_maps:
+        heavy:
+          - {seq: 10, action: permit, set: {weight: 65536}}
+          - {seq: 20, action: permit, set: {weight: -1}}
+)");
+    INFO([&] {
+        std::string all;
+        for (const auto& e : errors) all += e + "\n";
+        return all;
+    }());
+    CHECK(has_error(errors, "9:53", "set weight 65536 is out of range (0..65535)"));
+    CHECK(has_error(errors, "10:53", "set weight must be a whole number"));
+}
+
+TEST_CASE("policy: extended-community lists, match extended_community, set extended_communities", "[config][policy][extcommunity]") {
+    const auto loaded = parse_config(R"(policy:
+  extended_community_lists:
+    vnet-a:
+      - {action: deny, extended_communities: ["soo:65020:1"]}
+      - {action: permit, extended_communities: ["rt:65515:10", "rt:10.0.0.1:5"]}
+speakers:
+  - name: ce
+    asn: 65021
+    router_id: 10.0.0.1
+    listen: 127.0.0.2:1790
+    policy:
+      route_maps:
+        retag:
+          - seq: 10
+            action: permit
+            match: {extended_community: vnet-a}
+            set: {extended_communities: {add: ["rt:65515:20", "soo:4200000000:1"], delete: ["rt:65515:30"], delete_list: vnet-a}}
+          - {seq: 20, action: permit, set: {extended_communities: {replace: []}}}
+)", "test.yaml");
+    INFO((loaded.errors.empty() ? std::string() : loaded.errors.front().to_string()));
+    REQUIRE(loaded.ok());
+    const auto& policy = *loaded.config.speakers.at(0).policy;
+    const auto* list = policy.extended_community_list("vnet-a");
+    REQUIRE(list);
+    REQUIRE(list->entries.size() == 2);
+    CHECK(list->entries[0].action == rib::PolicyAction::deny);
+    CHECK(list->entries[1].communities ==
+          std::vector<std::uint64_t>{0x0002'ffeb'0000'000aULL, 0x0102'0a00'0001'0005ULL});
+    const auto* map = policy.route_map("retag");
+    REQUIRE(map);
+    const auto& first = map->entries.at(0);
+    CHECK(first.match.extended_community == list);
+    CHECK(first.set.extended_communities_delete_list == list);
+    CHECK(first.set.extended_communities_add ==
+          std::vector<std::uint64_t>{0x0002'ffeb'0000'0014ULL, 0x0203'fa56'ea00'0001ULL});
+    CHECK(first.set.extended_communities_delete == std::vector<std::uint64_t>{0x0002'ffeb'0000'001eULL});
+    CHECK(map->entries.at(1).set.extended_communities_replace);
+
+    const auto errors = errors_of(R"(policy:
+  extended_community_lists:
+    bad:
+      - {action: permit, extended_communities: ["65000:1", "rt:4200000000:70000"]}
+      - {action: permit, extended_communities: []}
+  route_maps:
+    m:
+      - {seq: 10, action: permit, match: {extended_community: nope}}
+      - {seq: 20, action: permit, set: {extended_communities: {delete_list: nope, remove: ["rt:1:1"]}}}
+speakers:
+  - {name: s, asn: 65001, router_id: 10.0.0.1, listen: 127.0.0.2:1790}
+)");
+    INFO([&] {
+        std::string all;
+        for (const auto& e : errors) all += e + "\n";
+        return all;
+    }());
+    CHECK(has_error(errors, "4:49", "extended community '65000:1' must be rt:ASN:NN"));
+    CHECK(has_error(errors, "4:60", "extended community 'rt:4200000000:70000'"));
+    CHECK(has_error(errors, "5:9", "needs 'extended_communities': a non-empty list"));
+    CHECK(has_error(errors, "8:63", "extended community list 'nope' is not defined"));
+    CHECK(has_error(errors, "9:77", "extended community list 'nope' is not defined"));
+    CHECK(has_error(errors, "9:83", "unknown key 'remove'"));
+}
+
+TEST_CASE("networks with a route map, and aggregates: keys and mistakes", "[config][policy][aggregate]") {
+    const auto loaded = parse_config(R"(speakers:
+  - name: edge
+    asn: 65000
+    router_id: 10.255.0.1
+    listen: 127.0.0.2:1790
+    policy:
+      route_maps:
+        originate: [{seq: 10, action: permit, set: {med: 7}}]
+    networks:
+      - {prefix: 10.1.0.0/16, route_map: originate}
+      - 10.2.0.0/16
+    aggregates:
+      - {prefix: 10.0.0.0/8, summary_only: true}
+      - {prefix: "2001:db8::/32", as_set: true}
+)", "test.yaml");
+    INFO((loaded.errors.empty() ? std::string() : loaded.errors.front().to_string()));
+    REQUIRE(loaded.ok());
+    const auto& s = loaded.config.speakers.at(0);
+    REQUIRE(s.networks.size() == 2);
+    CHECK(s.networks[0].route_map == s.policy->route_map("originate"));
+    CHECK(s.networks[1].route_map == nullptr);
+    REQUIRE(s.aggregates.size() == 2);
+    CHECK(s.aggregates[0].prefix == *bgp::Prefix::parse("10.0.0.0/8"));
+    CHECK(s.aggregates[0].summary_only);
+    CHECK_FALSE(s.aggregates[0].as_set);
+    CHECK(s.aggregates[1].as_set);
+    CHECK_FALSE(s.aggregates[1].summary_only);
+
+    const auto errors = errors_of(R"(speakers:
+  - name: edge
+    asn: 65000
+    router_id: 10.255.0.1
+    listen: 127.0.0.2:1790
+    networks:
+      - {prefix: 10.1.0.0/16, route_map: nope}
+    aggregates:
+      - {prefix: 10.0.0.0/8, summary_only: yes please}
+      - {prefix: 10.0.0.0/8}
+      - {summary_only: true}
+      - {prefix: 10.0.0.0/33, as_set: true, advertise_map: x}
+)");
+    INFO([&] {
+        std::string all;
+        for (const auto& e : errors) all += e + "\n";
+        return all;
+    }());
+    CHECK(has_error(errors, "7:42", "network 10.1.0.0/16 route_map: route map 'nope' is not defined"));
+    CHECK(has_error(errors, "9:44", "summary_only must be true or false"));
+    CHECK(has_error(errors, "10:18", "aggregate 10.0.0.0/8 is configured twice"));
+    CHECK(has_error(errors, "11:9", "aggregate needs a 'prefix'"));
+    CHECK(has_error(errors, "12:18", "is not a prefix"));
+    CHECK(has_error(errors, "12:45", "unknown key 'advertise_map'"));
+}
+
+// The speaker built from a file, with no neighbour and no socket: what its own
+// origination puts in its Loc-RIB once the decision passes have run.
+TEST_CASE("speaker without sockets: network route maps, and an aggregate that follows its contributors",
+          "[config][speaker][aggregate]") {
+    const char* const file = R"(speakers:
+  - name: edge
+    asn: 65000
+    router_id: 10.255.0.1
+    listen: 127.0.0.2:1790
+    policy:
+      prefix_lists:
+        lab: [{action: permit, prefix: 10.9.0.0/16}]
+      route_maps:
+        originate:
+          - {seq: 10, action: deny, match: {prefix_list: lab}}
+          - seq: 20
+            action: permit
+            match: {source: local}
+            set: {med: 7, weight: 100, communities: {add: ["65000:1"]}, extended_communities: {add: ["soo:65000:1"]}}
+    networks:
+      - {prefix: 10.1.0.0/16, route_map: originate}
+      - {prefix: 10.9.0.0/16, route_map: originate}
+      - 10.2.0.0/16
+    aggregates:
+      - {prefix: 10.0.0.0/8, summary_only: true}
+      - {prefix: 192.168.0.0/16, as_set: true}
+)";
+    const auto loaded = parse_config(file, "test.yaml");
+    INFO((loaded.errors.empty() ? std::string() : loaded.errors.front().to_string()));
+    REQUIRE(loaded.ok());
+    boost::asio::io_context io;
+    bgp::Speaker speaker(io, loaded.config.speakers.at(0), std::make_shared<spdlog::logger>("test"));
+    const auto settle = [&] {  // every decision pass (the networks', then the aggregate's)
+        io.restart();
+        while (io.poll() > 0) {
+        }
+    };
+    const auto prefix = [](const char* text) { return *bgp::Prefix::parse(text); };
+    speaker.start();
+    settle();
+    const auto& rib = speaker.loc_rib();
+
+    const auto* mapped = rib.best(prefix("10.1.0.0/16"));
+    REQUIRE(mapped);
+    CHECK(mapped->attrs->med == std::optional<std::uint32_t>(7));
+    CHECK(mapped->attrs->weight == std::optional<std::uint32_t>(100));
+    CHECK(mapped->attrs->communities == std::vector<std::uint32_t>{(65000U << 16) | 1});
+    CHECK(mapped->attrs->extended_communities == std::vector<std::uint64_t>{*bgp::parse_extended_community("soo:65000:1")});
+    CHECK_FALSE(rib.best(prefix("10.9.0.0/16")));  // denied: not originated
+    const auto* unmapped = rib.best(prefix("10.2.0.0/16"));
+    REQUIRE(unmapped);
+    CHECK_FALSE(unmapped->attrs->med);
+    CHECK_FALSE(unmapped->attrs->weight);
+
+    const auto* aggregate = rib.best(prefix("10.0.0.0/8"));
+    REQUIRE(aggregate);
+    CHECK(aggregate->attrs->atomic_aggregate);
+    REQUIRE(aggregate->attrs->aggregator);
+    CHECK(aggregate->attrs->aggregator->asn == 65000);
+    CHECK(aggregate->attrs->as_path.empty());
+    CHECK_FALSE(rib.best(prefix("192.168.0.0/16")));  // no contributor
+
+    // The contributors go one by one: the aggregate stays until the last one is gone.
+    CHECK(speaker.withdraw_network(prefix("10.1.0.0/16")));
+    settle();
+    CHECK(rib.best(prefix("10.0.0.0/8")));
+    CHECK(speaker.withdraw_network(prefix("10.2.0.0/16")));
+    settle();
+    CHECK_FALSE(rib.best(prefix("10.0.0.0/8")));
+    // A contributor announced at run time brings it back.
+    bgp::OriginatedNetwork network;
+    network.prefix = prefix("192.168.7.0/24");
+    speaker.announce_network(network);
+    settle();
+    const auto* with_set = rib.best(prefix("192.168.0.0/16"));
+    REQUIRE(with_set);
+    CHECK_FALSE(with_set->attrs->atomic_aggregate);  // as_set: nothing lost (a local, empty path)
+
+    // A reload without aggregates withdraws it; the route maps of the new file apply.
+    std::string next_file = file;
+    next_file = next_file.substr(0, next_file.find("    aggregates:")) + "      - 192.168.7.0/24\n";
+    const auto next = parse_config(next_file, "test.yaml");
+    REQUIRE(next.ok());
+    REQUIRE(speaker.can_reconfigure(next.config.speakers.at(0)));
+    speaker.reconfigure(next.config.speakers.at(0));
+    settle();
+    CHECK(rib.best(prefix("192.168.7.0/24")));
+    CHECK_FALSE(rib.best(prefix("192.168.0.0/16")));  // a contributor, but no aggregate any more
+    CHECK(rib.best(prefix("10.1.0.0/16")));           // the file's networks again
+    CHECK_FALSE(rib.best(prefix("10.9.0.0/16")));
+    speaker.stop();
+}
+
+// Two speakers of one file over loopback sockets in this process (as transport_security_test
+// uses loopback): what the neighbour receives of a summary-only aggregate, and a reload
+// of its import policy applied from the stored Adj-RIB-In.
+TEST_CASE("two speakers over loopback: a summary-only aggregate alone, soft reconfiguration inbound",
+          "[config][speaker][aggregate][loopback]") {
+    const std::string file = R"(speakers:
+  - name: a
+    asn: 65000
+    router_id: 10.255.0.1
+    listen: 127.77.4.1:1179
+    ebgp_requires_policy: false
+    networks: [10.1.0.0/16, 10.2.0.0/16, 172.16.0.0/16]
+    aggregates:
+      - {prefix: 10.0.0.0/8, summary_only: true}
+    neighbors:
+      - {name: b, address: 127.77.4.2:1179, asn: 65001, connect_retry: 1}
+  - name: b
+    asn: 65001
+    router_id: 10.255.0.2
+    listen: 127.77.4.2:1179
+    policy:
+      route_maps:
+        in: [{seq: 10, action: permit}]
+    neighbors:
+      - {name: a, address: 127.77.4.1:1179, asn: 65000, passive: true, route_map_in: in, route_map_out: in,
+         soft_reconfiguration_inbound: true}
+)";
+    const auto loaded = parse_config(file, "test.yaml");
+    INFO((loaded.errors.empty() ? std::string() : loaded.errors.front().to_string()));
+    REQUIRE(loaded.ok());
+    boost::asio::io_context io;
+    auto log = std::make_shared<spdlog::logger>("test");
+    auto a = std::make_unique<bgp::Speaker>(io, loaded.config.speakers.at(0), log);
+    auto b = std::make_unique<bgp::Speaker>(io, loaded.config.speakers.at(1), log);
+    const auto a_error = a->listen();
+    const auto b_error = b->listen();
+    if (a_error || b_error) {
+        WARN("cannot listen on 127.77.4.x:1179, skipped: " << a_error.value_or("") << b_error.value_or(""));
+        return;
+    }
+    a->start();
+    b->start();
+    const auto prefix = [](const char* text) { return *bgp::Prefix::parse(text); };
+    // Bounded polling: runs the io_context until `done` holds, at most 15 s.
+    const auto run_until = [&](const std::function<bool()>& done) {
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+        while (!done() && std::chrono::steady_clock::now() < deadline) {
+            io.restart();
+            io.run_for(std::chrono::milliseconds(20));
+        }
+        return done();
+    };
+    const auto& rib = b->loc_rib();
+    REQUIRE(run_until([&] { return rib.best(prefix("10.0.0.0/8")) && rib.best(prefix("172.16.0.0/16")); }));
+    CHECK_FALSE(rib.best(prefix("10.1.0.0/16")));  // summary-only: the contributors stay home
+    CHECK_FALSE(rib.best(prefix("10.2.0.0/16")));
+    const auto* aggregate = rib.best(prefix("10.0.0.0/8"));
+    CHECK(aggregate->attrs->as_path.to_string() == "65000");
+    CHECK(aggregate->attrs->atomic_aggregate);
+    REQUIRE(aggregate->attrs->aggregator);
+    CHECK(aggregate->attrs->aggregator->asn == 65000);
+    CHECK(aggregate->attrs->aggregator->address == *bgp::IpAddress::parse("10.255.0.1"));
+    CHECK_FALSE(aggregate->attrs->weight);
+
+    // b's import policy changes: applied from its stored Adj-RIB-In, no refresh needed.
+    std::string next_file = file;
+    next_file.replace(next_file.find("in: [{seq: 10, action: permit}]"), 31,
+                      "in: [{seq: 10, action: permit, set: {weight: 7}}]");
+    const auto next = parse_config(next_file, "test.yaml");
+    REQUIRE(next.ok());
+    const auto changes = b->reconfigure(next.config.speakers.at(1));
+    CHECK(std::any_of(changes.begin(), changes.end(),
+                      [](const std::string& c) { return c.find("from the stored Adj-RIB-In") != std::string::npos; }));
+    REQUIRE(run_until([&] {
+        const auto* best = rib.best(prefix("10.0.0.0/8"));
+        return best && best->attrs->weight == std::optional<std::uint32_t>(7);
+    }));
+    CHECK(rib.best(prefix("172.16.0.0/16"))->attrs->weight == std::optional<std::uint32_t>(7));
+
+    // a drops summary_only: the more-specifics follow the aggregate to b.
+    std::string plain_file = file;
+    plain_file.replace(plain_file.find("summary_only: true"), 18, "summary_only: false");
+    const auto plain = parse_config(plain_file, "test.yaml");
+    REQUIRE(plain.ok());
+    a->reconfigure(plain.config.speakers.at(0));
+    CHECK(run_until([&] { return rib.best(prefix("10.1.0.0/16")) && rib.best(prefix("10.2.0.0/16")); }));
+    CHECK(rib.best(prefix("10.0.0.0/8")));
+
+    a->stop();
+    b->stop();
+    io.restart();
+    io.run_for(std::chrono::milliseconds(200));
 }
 
 TEST_CASE("interfaces and static routes: the forwarding table's configuration", "[config][fib]") {

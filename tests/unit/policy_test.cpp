@@ -4,6 +4,9 @@
 // behaviour FRR and Cisco IOS document.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
+#include "bgp/attribute_text.hpp"
 #include "rib/policy.hpp"
 
 namespace bgpemu::rib {
@@ -136,6 +139,71 @@ TEST_CASE("AS-path lists: FRR's regex dialect and the simple matches", "[policy]
     }
 }
 
+// FRR's "AS Path Regular Expressions" (inherited from Quagga): POSIX-style `.`, `*`,
+// `+`, `?`, `^`, `$`, brackets and alternation, plus `_`, which matches a space, a comma,
+// an AS_SET's braces, a confederation segment's parentheses, the beginning or the end of
+// the path, so that `_7675_` is "any path with AS 7675". Each row: a pattern, paths it
+// must match, paths it must not (paths in our text form: AS_SET as {a,b}, confederation
+// sequence as (a b)).
+TEST_CASE("AS-path regular expressions: FRR's documented dialect, table-driven", "[policy][as_path][regex]") {
+    struct Row {
+        const char* pattern;
+        std::vector<const char*> match;
+        std::vector<const char*> no_match;
+    };
+    const std::vector<Row> table = {
+        // The empty path: a route originated in our own AS (or an iBGP peer's).
+        {"^$", {""}, {"65000", "0"}},
+        // Anything at all, the empty path included: the usual "permit the rest".
+        {".*", {"", "65000", "65001 65002 {1,2}"}, {}},
+        // A path through AS 65000 anywhere, as a whole ASN only.
+        {"_65000_",
+         {"65000", "65001 65000", "65000 65001", "65001 65000 65002", "65001 {65000,65002}", "65001 {65002,65000}",
+          "(65000) 65001", "(65003 65000) 65001"},
+         {"", "165000", "650001", "65001 650000", "65001 165000 65002", "{650001}"}},
+        // Received from AS 65000 (its first ASN).
+        {"^65000_", {"65000", "65000 65001", "65000 65000 65001"}, {"", "65001 65000", "650001", "650000 1"}},
+        // Originated by AS 65000 (its last ASN).
+        {"_65000$", {"65000", "65001 65000", "65002 65001 65000"}, {"", "65000 65001", "165000", "1 650000"}},
+        // Exactly one ASN, 65000: a directly connected neighbour's own routes.
+        {"^65000$", {"65000"}, {"65000 65000", "165000", "65001"}},
+        // From either of two neighbours (alternation in a group).
+        {"^(65001|65002)_", {"65001", "65002 65100", "65001 65002"}, {"65003 65001", "650012", "165001 1", ""}},
+        // Any non-empty path (a digit somewhere).
+        {"[0-9]+", {"1", "65000 65001", "{65000}"}, {""}},
+        // Exactly one AS of any number: the neighbour originated it.
+        {"^[0-9]+$", {"1", "65000", "4200000000"}, {"", "65000 65001", "{65000}"}},
+        // Any ASN from 65000 to 65009, as a whole ASN.
+        {"_6500[0-9]_", {"65000", "1 65009 2", "{1,65005}"}, {"6500", "65010", "650001", "1 165001"}},
+        // The neighbour 65000 prepended itself (seen at least twice, back to back).
+        {"^65000_65000_", {"65000 65000", "65000 65000 65001"}, {"65000", "65000 65001 65000"}},
+        // 65000 then exactly one more AS, which originated the route.
+        {"^65000_[0-9]+$", {"65000 1", "65000 65001"}, {"65000", "65000 1 2", "65001 65000"}},
+        // Optional prepend: 65000 once or twice, then the end.
+        {"^65000(_65000)?$", {"65000", "65000 65000"}, {"65000 65000 65000", "65000 65001"}},
+        // One or more 65000s and nothing else.
+        {"^65000(_65000)+$", {"65000 65000", "65000 65000 65000"}, {"65000", "65000 65001"}},
+        // Through 65001 and later through 65003, with something between: the first `_`
+        // after 65001 takes the only space of "65001 65003", so that path does not match,
+        // in FRR's POSIX regex as here (`_65001_(.*_)?65003_` is the pattern for both).
+        {"_65001_.*_65003_", {"65001 65002 65003", "1 65001 2 3 65003 4"}, {"65001 65003", "65003 65001", "65001"}},
+        {"_65001_(.*_)?65003_", {"65001 65003", "65001 65002 65003"}, {"65003 65001", "65001 165003"}},
+        // `.` is any one character, inside an ASN too.
+        {"^6500.$", {"65000", "65009"}, {"6500", "650000", "65000 1"}},
+    };
+    for (const auto& row : table) {
+        const auto list = regex_list({{PolicyAction::permit, row.pattern}});
+        for (const char* text : row.match) {
+            INFO("pattern " << row.pattern << " must match '" << text << "'");
+            CHECK(list.permits(path(text)));
+        }
+        for (const char* text : row.no_match) {
+            INFO("pattern " << row.pattern << " must not match '" << text << "'");
+            CHECK_FALSE(list.permits(path(text)));
+        }
+    }
+}
+
 TEST_CASE("community lists: an entry needs every community it names", "[policy][community]") {
     CommunityList list;
     list.entries = {{PolicyAction::deny, {0xfde80001}}, {PolicyAction::permit, {0xfde80002, 0xfde80003}}};
@@ -259,6 +327,101 @@ TEST_CASE("set clauses: communities replace/add/delete, AS-path exclude, next ho
     none.communities_replace = true;  // "set community none"
     none.apply(a);
     CHECK(a.communities.empty());
+}
+
+TEST_CASE("set weight: the path carries the speaker-local weight; no set leaves it unset", "[policy][route_map][weight]") {
+    const auto from_12076 = regex_list({{PolicyAction::permit, "^12076_"}});
+    RouteMap map;
+    RouteMapEntry heavy;  // 10: ExpressRoute paths get weight 200
+    heavy.sequence = 10;
+    heavy.match.as_path = &from_12076;
+    heavy.set.weight = 200;
+    RouteMapEntry rest;  // 20: everything else passes untouched
+    rest.sequence = 20;
+    map.entries = {heavy, rest};
+
+    auto er = attributes("12076 65020");
+    PolicyRoute er_route{prefix("10.2.30.0/24"), er, RouteSource::ebgp, "msee"};
+    REQUIRE(map.apply(er_route));
+    CHECK(er.weight == std::optional<std::uint32_t>(200));
+
+    auto vpn = attributes("65515");
+    PolicyRoute vpn_route{prefix("10.2.30.0/24"), vpn, RouteSource::ebgp, "vpngw"};
+    REQUIRE(map.apply(vpn_route));
+    CHECK_FALSE(vpn.weight);  // the neighbour's weight will apply
+
+    // A later set overrides an earlier one (weight 0 is a value, not "unset").
+    RouteMapSet zero;
+    zero.weight = 0;
+    zero.apply(er);
+    CHECK(er.weight == std::optional<std::uint32_t>(0));
+}
+
+TEST_CASE("extended communities: FRR's rt/soo text forms and their RFC 4360 octets", "[policy][extcommunity]") {
+    using bgp::extended_community_to_string;
+    using bgp::parse_extended_community;
+    // Table: text, the 8 octets (type, subtype, global administrator, local administrator).
+    const std::pair<const char*, std::uint64_t> forms[] = {
+        {"rt:65000:100", 0x0002'fde8'0000'0064ULL},         // 2-octet AS specific, route target
+        {"soo:65000:100", 0x0003'fde8'0000'0064ULL},        // route origin
+        {"rt:65000:4294967295", 0x0002'fde8'ffff'ffffULL},  // 32-bit local administrator
+        {"rt:4200000000:7", 0x0202'fa56'ea00'0007ULL},      // 4-octet AS specific (RFC 5668)
+        {"soo:192.0.2.1:300", 0x0103'c000'0201'012cULL},    // IPv4-address specific
+        {"0x02020000fde80064", 0x0202'0000'fde8'0064ULL},   // 4-octet type holding a 2-octet ASN
+        {"0x030b000000000001", 0x030b'0000'0000'0001ULL},   // neither rt nor soo
+    };
+    for (const auto& [text, value] : forms) {
+        INFO(text);
+        CHECK(parse_extended_community(text) == std::optional<std::uint64_t>(value));
+        CHECK(extended_community_to_string(value) == text);
+    }
+    for (const char* bad : {"rt:65000", "rt:4200000000:65536", "soo:192.0.2.1:65536", "rt:2001:db8::1:1", "rx:1:1",
+                            "65000:100", "rt:4294967296:1", "0x12", "rt:-1:1"}) {
+        INFO(bad);
+        CHECK_FALSE(parse_extended_community(bad));
+    }
+}
+
+TEST_CASE("extended-community lists and set extended_communities: match, add, delete, delete by list", "[policy][extcommunity]") {
+    const auto rt = [](const char* text) { return *bgp::parse_extended_community(text); };
+    ExtendedCommunityList vnet_a;  // deny one site's origin, permit the VNet's route target
+    vnet_a.entries = {{PolicyAction::deny, {rt("soo:65020:1")}}, {PolicyAction::permit, {rt("rt:65515:10")}}};
+    CHECK(vnet_a.permits({rt("rt:65515:10"), rt("rt:65515:20")}));
+    CHECK_FALSE(vnet_a.permits({rt("rt:65515:10"), rt("soo:65020:1")}));  // the deny comes first
+    CHECK_FALSE(vnet_a.permits({rt("rt:65515:20")}));
+    CHECK_FALSE(vnet_a.permits({}));
+
+    RouteMap map;
+    RouteMapEntry tag;  // routes of VNet A: swap its route target for B's, add our origin
+    tag.sequence = 10;
+    tag.match.extended_community = &vnet_a;
+    tag.set.extended_communities_delete_list = &vnet_a;
+    tag.set.extended_communities_add = {rt("rt:65515:20"), rt("soo:65021:1")};
+    map.entries = {tag};
+
+    auto a = attributes("65515");
+    a.extended_communities = {rt("rt:65515:10"), 0x030b'0000'0000'0001ULL};
+    PolicyRoute route{prefix("10.10.30.0/24"), a, RouteSource::ebgp, "gw"};
+    REQUIRE(map.apply(route));
+    std::vector<std::uint64_t> expected{rt("rt:65515:20"), rt("soo:65021:1"), 0x030b'0000'0000'0001ULL};
+    std::sort(expected.begin(), expected.end());
+    CHECK(a.extended_communities == expected);
+
+    auto other = attributes("65515");
+    other.extended_communities = {rt("rt:65515:30")};
+    PolicyRoute other_route{prefix("10.11.30.0/24"), other, RouteSource::ebgp, "gw"};
+    CHECK_FALSE(map.apply(other_route));  // no entry matches: the implicit deny
+
+    RouteMapSet set;  // delete by value, then replace
+    set.extended_communities_delete = {rt("soo:65021:1")};
+    set.apply(a);
+    CHECK(std::find(a.extended_communities.begin(), a.extended_communities.end(), rt("soo:65021:1")) ==
+          a.extended_communities.end());
+    CHECK(a.extended_communities.size() == 2);
+    RouteMapSet none;
+    none.extended_communities_replace = true;
+    none.apply(a);
+    CHECK(a.extended_communities.empty());
 }
 
 TEST_CASE("remove-private-as with Cisco's semantics, and as-override", "[policy][as_path]") {

@@ -19,7 +19,9 @@
 
 #include "bgp/attributes.hpp"
 #include "bgp/ip.hpp"
+#include "rib/adj_rib_in.hpp"
 #include "rib/adj_rib_out.hpp"
+#include "rib/aggregate.hpp"
 #include "rib/attr_store.hpp"
 #include "rib/decision.hpp"
 #include "rib/loc_rib.hpp"
@@ -124,6 +126,31 @@ TEST_CASE("Decision: higher weight wins before anything else", "[rib][decision]"
     preferred.local_pref = 200;
     require_decided(candidate(store, heavy, long_path), candidate(store, ebgp_peer(65002, "10.0.0.1", "192.0.2.1"), preferred),
                     DecisionStep::weight);
+}
+
+TEST_CASE("Decision: a route map's weight on the path overrides the peer's weight", "[rib][decision]") {
+    AttrStore store;
+    PeerInfo heavy = ebgp_peer(65001, "10.0.0.1", "192.0.2.1");
+    heavy.weight = 100;
+    const PeerInfo plain = ebgp_peer(65002, "10.0.0.9", "192.0.2.9");
+    auto from_heavy = attributes("65001");
+    auto from_plain = attributes("65002 65100 65200");
+    from_plain.local_pref = 50;
+    SECTION("set weight on a path of a weightless peer beats the peer weight 100") {
+        from_plain.weight = 200;
+        require_decided(candidate(store, plain, from_plain), candidate(store, heavy, from_heavy), DecisionStep::weight);
+    }
+    SECTION("set weight 0 takes away the peer's weight") {
+        from_heavy.weight = 0;
+        require_decided(candidate(store, heavy, from_heavy), candidate(store, plain, from_plain), DecisionStep::local_pref);
+    }
+    SECTION("equal weights go on to the next step") {
+        from_heavy.weight = 7;
+        from_plain.weight = 7;
+        require_decided(candidate(store, heavy, from_heavy), candidate(store, plain, from_plain), DecisionStep::local_pref);
+        CHECK(effective_weight(from_heavy, heavy) == 7);
+        CHECK(effective_weight(attributes("65001"), heavy) == 100);
+    }
 }
 
 TEST_CASE("Decision: higher LOCAL_PREF wins; a missing one counts as the default 100", "[rib][decision]") {
@@ -1103,6 +1130,173 @@ TEST_CASE("AttrStore: the last reference frees the entry", "[rib][attr_store]") 
     const AttrRef again = store.intern(value);
     CHECK(store.size() == 1);
     CHECK(again.node()->references == 1);
+}
+
+// ---- Aggregation (RFC 4271 §9.2.2.2) ------------------------------------------------------
+
+TEST_CASE("aggregate_attributes: AS_SET from the contributors, or ATOMIC_AGGREGATE; AGGREGATOR; ORIGIN", "[rib][aggregate]") {
+    const std::uint32_t local_as = 65000;
+    const std::uint32_t id = router_id("10.255.0.1");
+    auto a = attributes("65001 65002 65010");
+    a.communities = {0xfde90001};
+    auto b = attributes("65001 65003");
+    b.origin = bgp::Origin::egp;
+    b.communities = {0xfde90002, 0xfde90001};
+    b.extended_communities = {0x0002'fde9'0000'0001ULL};
+    const std::vector<const bgp::PathAttributes*> both{&a, &b};
+
+    SECTION("as_set: the common leading sequence, then an AS_SET of the rest; communities united") {
+        AggregateConfig config{make_prefix("10.0.0.0/8"), false, true};
+        const auto x = aggregate_attributes(config, both, local_as, id);
+        CHECK(x.as_path.to_string() == "65001 {65002,65003,65010}");
+        CHECK(x.as_path.decision_length() == 2);
+        CHECK(x.origin == bgp::Origin::egp);  // the "worst" contributor's
+        CHECK_FALSE(x.atomic_aggregate);
+        REQUIRE(x.aggregator);
+        CHECK(x.aggregator->asn == local_as);
+        CHECK(x.aggregator->address == address("10.255.0.1"));
+        CHECK(x.communities == std::vector<std::uint32_t>{0xfde90001, 0xfde90002});
+        CHECK(x.extended_communities == b.extended_communities);
+        CHECK_FALSE(x.med);
+        CHECK(x.next_hop == address("0.0.0.0"));  // "self", filled in on export
+    }
+    SECTION("as_set: identical paths stay a plain sequence; a local contributor empties the common part") {
+        AggregateConfig config{make_prefix("10.0.0.0/8"), false, true};
+        auto c = attributes("65001 65002 65010");
+        CHECK(aggregate_attributes(config, {&a, &c}, local_as, id).as_path.to_string() == "65001 65002 65010");
+        auto local = attributes("");
+        CHECK(aggregate_attributes(config, {&local, &b}, local_as, id).as_path.to_string() == "{65001,65003}");
+        CHECK(aggregate_attributes(config, {&local}, local_as, id).as_path.empty());
+        // A contributor's own ATOMIC_AGGREGATE is kept.
+        c.atomic_aggregate = true;
+        CHECK(aggregate_attributes(config, {&a, &c}, local_as, id).atomic_aggregate);
+    }
+    SECTION("without as_set: an empty path, ATOMIC_AGGREGATE, no contributor communities") {
+        AggregateConfig config{make_prefix("10.0.0.0/8"), false, false};
+        auto c = attributes("65004");
+        c.origin = bgp::Origin::incomplete;
+        const auto x = aggregate_attributes(config, {&a, &b, &c}, local_as, id);
+        CHECK(x.as_path.empty());
+        CHECK(x.has_as_path);
+        CHECK(x.atomic_aggregate);
+        REQUIRE(x.aggregator);
+        CHECK(x.aggregator->asn == local_as);
+        CHECK(x.origin == bgp::Origin::incomplete);
+        CHECK(x.communities.empty());
+    }
+    SECTION("IPv6: the next hop is the MP_REACH one") {
+        AggregateConfig config{make_prefix("2001:db8::/32"), false, false};
+        const auto x = aggregate_attributes(config, both, local_as, id);
+        CHECK_FALSE(x.next_hop);
+        CHECK(x.mp_next_hop);
+    }
+}
+
+TEST_CASE("AggregateTable: originated while a more-specific is in the Loc-RIB; summary-only suppresses", "[rib][aggregate]") {
+    AttrStore store;
+    LocRib rib;
+    const PeerId peer = rib.add_peer(ebgp_peer(65001, "10.0.0.1", "192.0.2.1"));
+    AggregateTable table;
+    const auto summary = make_prefix("10.0.0.0/8");
+    const auto plain = make_prefix("172.16.0.0/12");
+    table.configure({{summary, true, false}, {plain, false, true}}, rib);
+
+    std::map<bgp::Prefix, std::optional<bgp::PathAttributes>> routes;  // what refresh said last
+    std::size_t calls = 0;
+    const auto refresh = [&] {
+        table.refresh(rib, 65000, router_id("10.255.0.1"),
+                      [&](const AggregateConfig& config, const std::optional<bgp::PathAttributes>& attributes) {
+                          ++calls;
+                          routes[config.prefix] = attributes;
+                      });
+    };
+    const auto decide = [&] {
+        rib.run_decision([&](const RouteChange& change) { table.note_change(change.prefix, change.new_best != nullptr); });
+    };
+
+    refresh();  // configured: both computed once, neither has a contributor
+    CHECK(calls == 2);
+    CHECK_FALSE(routes.at(summary));
+    CHECK_FALSE(routes.at(plain));
+    CHECK_FALSE(table.suppresses(make_prefix("10.1.0.0/16")));
+
+    rib.announce(peer, make_prefix("10.1.0.0/16"), store.intern(attributes("65001 65100")));
+    rib.announce(peer, make_prefix("10.2.0.0/16"), store.intern(attributes("65001 65200")));
+    rib.announce(peer, make_prefix("10.0.0.0/8"), store.intern(attributes("65001")));  // the aggregate's own prefix
+    rib.announce(peer, make_prefix("11.0.0.0/16"), store.intern(attributes("65001")));  // outside both
+    decide();
+    calls = 0;
+    refresh();
+    CHECK(calls == 1);  // only the aggregate whose contributors changed
+    REQUIRE(routes.at(summary));
+    CHECK(routes.at(summary)->atomic_aggregate);
+    REQUIRE(table.contributors(summary));
+    CHECK(*table.contributors(summary) == std::vector<bgp::Prefix>{make_prefix("10.1.0.0/16"), make_prefix("10.2.0.0/16")});
+    CHECK(table.suppresses(make_prefix("10.1.0.0/16")));
+    CHECK(table.suppresses(make_prefix("10.2.0.0/16")));
+    CHECK_FALSE(table.suppresses(summary));                   // never the aggregate itself
+    CHECK_FALSE(table.suppresses(make_prefix("11.0.0.0/16")));
+    CHECK_FALSE(table.suppresses(make_prefix("172.16.1.0/24")));  // not summary-only, and no contributor
+
+    calls = 0;
+    refresh();  // nothing changed: nothing to recompute
+    CHECK(calls == 0);
+
+    // A contributor of the as_set aggregate: its path shows in the aggregate's.
+    rib.announce(peer, make_prefix("172.16.1.0/24"), store.intern(attributes("65001 65300")));
+    decide();
+    refresh();
+    REQUIRE(routes.at(plain));
+    CHECK(routes.at(plain)->as_path.to_string() == "65001 65300");
+    CHECK_FALSE(table.suppresses(make_prefix("172.16.1.0/24")));  // not summary-only
+
+    // One contributor goes: still originated; the last goes: withdrawn, nothing suppressed.
+    rib.withdraw(peer, make_prefix("10.1.0.0/16"));
+    decide();
+    refresh();
+    CHECK(routes.at(summary));
+    CHECK(table.suppresses(make_prefix("10.2.0.0/16")));
+    rib.withdraw(peer, make_prefix("10.2.0.0/16"));
+    decide();
+    refresh();
+    CHECK_FALSE(routes.at(summary));
+    CHECK_FALSE(table.suppresses(make_prefix("10.2.0.0/16")));
+
+    // configure() recounts from the routes already in the Loc-RIB (a reload).
+    AggregateTable reloaded;
+    reloaded.configure({{make_prefix("172.16.0.0/16"), true, false}}, rib);
+    CHECK(*reloaded.contributors(make_prefix("172.16.0.0/16")) == std::vector<bgp::Prefix>{make_prefix("172.16.1.0/24")});
+    CHECK(reloaded.suppresses(make_prefix("172.16.1.0/24")));
+}
+
+TEST_CASE("AdjRibIn: the last route per prefix and path id, erased on withdrawal", "[rib][adj_rib_in]") {
+    AttrStore store;
+    AdjRibIn in;
+    const auto p = make_prefix("10.1.0.0/16");
+    const auto first = store.intern(attributes("65001"));
+    const auto second = store.intern(attributes("65001 65002"));
+    in.store(p, 0, first);
+    in.store(p, 0, second);  // an implicit withdrawal replaces
+    in.store(p, 7, first);   // another ADD-PATH path of the same prefix
+    in.store(make_prefix("2001:db8::/32"), 0, first);
+    CHECK(in.size() == 3);
+    REQUIRE(in.find(p, 0));
+    CHECK(*in.find(p, 0) == second);
+    CHECK(*in.find(p, 7) == first);
+    CHECK(first.node()->references == 3);  // `first` and two stored routes hold it
+    in.erase(p, 7);
+    in.erase(make_prefix("10.9.0.0/16"), 0);  // never stored: nothing happens
+    CHECK(in.find(p, 7) == nullptr);
+    std::size_t seen = 0;
+    in.for_each([&](const bgp::Prefix&, std::uint32_t path_id, const AttrRef&) {
+        ++seen;
+        CHECK(path_id == 0);
+    });
+    CHECK(seen == 2);
+    CHECK(in.memory_bytes() > 0);
+    in.clear();
+    CHECK(in.size() == 0);
+    CHECK(first.node()->references == 1);  // the store let go of its references
 }
 
 }  // namespace
