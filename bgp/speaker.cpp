@@ -71,6 +71,7 @@ Speaker::Speaker(asio::io_context& io, SpeakerConfig config, std::shared_ptr<spd
 
     for (const auto& neighbor_config : config_.neighbors) add_neighbor(neighbor_config);
     aggregates_.configure(config_.aggregates, loc_rib_);
+    index_networks();
 }
 
 Speaker::Neighbor& Speaker::add_neighbor(const NeighborConfig& neighbor_config) {
@@ -289,23 +290,35 @@ bool Speaker::originate(const OriginatedNetwork& network) {
     return true;
 }
 
+void Speaker::index_networks() {
+    network_slots_.clear();
+    for (std::size_t i = 0; i < config_.networks.size(); ++i) network_slots_[config_.networks[i].prefix] = i;
+}
+
 void Speaker::announce_network(const OriginatedNetwork& network) {
     auto& networks = config_.networks;
-    const auto same = [&](const OriginatedNetwork& n) { return n.prefix == network.prefix; };
-    if (auto it = std::find_if(networks.begin(), networks.end(), same); it != networks.end())
-        *it = network;
-    else
+    if (const auto slot = network_slots_.find(network.prefix); slot != network_slots_.end()) {
+        networks[slot->second] = network;
+    } else {
+        network_slots_.emplace(network.prefix, networks.size());
         networks.push_back(network);
+    }
     originate(network);
     schedule_decision();
 }
 
 bool Speaker::withdraw_network(const Prefix& prefix) {
     auto& networks = config_.networks;
-    const auto it = std::find_if(networks.begin(), networks.end(),
-                                 [&](const OriginatedNetwork& n) { return n.prefix == prefix; });
-    if (it == networks.end()) return false;
-    networks.erase(it);
+    const auto slot = network_slots_.find(prefix);
+    if (slot == network_slots_.end()) return false;
+    // The last network takes the withdrawn one's place: O(1), order does not matter.
+    const auto index = slot->second;
+    network_slots_.erase(slot);
+    if (index + 1 != networks.size()) {
+        networks[index] = std::move(networks.back());
+        network_slots_[networks[index].prefix] = index;
+    }
+    networks.pop_back();
     loc_rib_.withdraw(local_peer_, prefix);
     schedule_decision();
     return true;

@@ -172,6 +172,10 @@ private:
     void originate_networks();
     // False when the network's route map denies it (then it is not originated).
     bool originate(const OriginatedNetwork& network);
+    // config_.networks by prefix, so that announce/withdraw through the admin socket
+    // cost O(1) however many networks there are.
+    std::unordered_map<Prefix, std::size_t, PrefixHash> network_slots_;
+    void index_networks();
     void schedule_decision();
     void run_decision();
     // Announces or withdraws the aggregates whose contributors changed (rib/aggregate.hpp).

@@ -161,6 +161,7 @@ std::vector<std::string> Speaker::reconfigure(const SpeakerConfig& next) {
             changes.push_back("network " + network.prefix.to_string() + " not originated (its route map denies it)");
     }
     config_.networks = next.networks;
+    index_networks();
 
     // Aggregates: recounted from the Loc-RIB, re-originated, and every neighbour's
     // export re-evaluated (summary-only may hide or show more-specifics now); only
