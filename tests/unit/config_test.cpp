@@ -63,6 +63,13 @@ bool has_error(const std::vector<std::string>& errors, const std::string& positi
     return false;
 }
 
+// Every error, one per line, for failure messages.
+std::string joined(const std::vector<std::string>& errors) {
+    std::string all;
+    for (const auto& e : errors) all += e + "\n";
+    return all;
+}
+
 }  // namespace
 
 TEST_CASE("a valid configuration becomes the speaker model", "[config]") {
@@ -121,11 +128,7 @@ TEST_CASE("mistakes are reported with their line and column, all of them", "[con
       - name: x
         asn: 65012
 )");
-    INFO([&] {
-        std::string all;
-        for (const auto& e : errors) all += e + "\n";
-        return all;
-    }());
+    INFO(joined(errors));
     CHECK(has_error(errors, "3:10", "out of range"));
     CHECK(has_error(errors, "4:16", "non-zero IPv4"));
     CHECK(has_error(errors, "5:13", "port is required"));
@@ -233,11 +236,7 @@ speakers:
       - {name: n, address: 127.0.0.3, asn: 65002, route_map_in: missing, remove_private_as: some, maximum_prefix: 0}
       - {name: o, address: 127.0.0.4, asn: 65003, soft_reconfiguration_inbound: always}
 )");
-    INFO([&] {
-        std::string all;
-        for (const auto& e : errors) all += e + "\n";
-        return all;
-    }());
+    INFO(joined(errors));
     CHECK(has_error(errors, "4:50", "ge 8 is out of range"));
     CHECK(has_error(errors, "5:18", "action must be permit or deny"));
     CHECK(has_error(errors, "8:33", "does not compile"));
@@ -280,11 +279,7 @@ TEST_CASE("policy: set weight in a route map, in range", "[config][policy][weigh
           - {seq: 10, action: permit, set: {weight: 65536}}
           - {seq: 20, action: permit, set: {weight: -1}}
 )");
-    INFO([&] {
-        std::string all;
-        for (const auto& e : errors) all += e + "\n";
-        return all;
-    }());
+    INFO(joined(errors));
     CHECK(has_error(errors, "9:53", "set weight 65536 is out of range (0..65535)"));
     CHECK(has_error(errors, "10:53", "set weight must be a whole number"));
 }
@@ -340,11 +335,7 @@ speakers:
 speakers:
   - {name: s, asn: 65001, router_id: 10.0.0.1, listen: 127.0.0.2:1790}
 )");
-    INFO([&] {
-        std::string all;
-        for (const auto& e : errors) all += e + "\n";
-        return all;
-    }());
+    INFO(joined(errors));
     CHECK(has_error(errors, "4:49", "extended community '65000:1' must be rt:ASN:NN"));
     CHECK(has_error(errors, "4:60", "extended community 'rt:4200000000:70000'"));
     CHECK(has_error(errors, "5:9", "needs 'extended_communities': a non-empty list"));
@@ -395,11 +386,7 @@ TEST_CASE("networks with a route map, and aggregates: keys and mistakes", "[conf
       - {summary_only: true}
       - {prefix: 10.0.0.0/33, as_set: true, advertise_map: x}
 )");
-    INFO([&] {
-        std::string all;
-        for (const auto& e : errors) all += e + "\n";
-        return all;
-    }());
+    INFO(joined(errors));
     CHECK(has_error(errors, "7:42", "network 10.1.0.0/16 route_map: route map 'nope' is not defined"));
     CHECK(has_error(errors, "9:44", "summary_only must be true or false"));
     CHECK(has_error(errors, "10:18", "aggregate 10.0.0.0/8 is configured twice"));
@@ -642,11 +629,7 @@ TEST_CASE("interfaces and static routes: the forwarding table's configuration", 
       - {prefix: 10.0.0.0/8, next_hop: "2001:db8::1"}
       - {prefix: 10.0.0.0/8, next_hop: 10.0.0.9, blackhole: true}
 )");
-    INFO([&] {
-        std::string all;
-        for (const auto& e : errors) all += e + "\n";
-        return all;
-    }());
+    INFO(joined(errors));
     CHECK(has_error(errors, "7:28", "must be ADDRESS/LENGTH"));
     CHECK(has_error(errors, "8:28", "must be ADDRESS/LENGTH"));
     CHECK(has_error(errors, "10:9", "duplicate interface name 'c'"));
@@ -748,11 +731,7 @@ TEST_CASE("Azure roles: presets by role and peer role, overridable, reserved ASN
       - {name: x, address: 127.0.0.9, asn: 65001, hold_time: 90}
   - {name: d, role: router, asn: 65001, router_id: 1.1.1.4, listen: "127.0.0.5:1790", premium_circuit: true}
 )");
-    INFO([&] {
-        std::string all;
-        for (const auto& e : errors) all += e + "\n";
-        return all;
-    }());
+    INFO(joined(errors));
     CHECK(has_error(errors, "2:30", "ASN 12076 is reserved"));
     CHECK(has_error(errors, "3:30", "ASN 65518 is reserved"));
     CHECK(has_error(errors, "9:62", "hold time is fixed at 180 s"));
@@ -944,12 +923,6 @@ links:
 }
 
 TEST_CASE("topology mistakes: links, VNets, peerings, addresses, names, hops, sessions", "[config][topology]") {
-    const auto dump = [](const std::vector<std::string>& errors) {
-        std::string all;
-        for (const auto& e : errors) all += e + "\n";
-        return all;
-    };
-
     SECTION("links") {
         const auto errors = errors_of(R"(speakers:
   - name: s1
@@ -977,7 +950,7 @@ links:
   - {a: r1:e1, b: s1, name: r1-s1}
   - {a: r2:e1, b: s1:e0, name: r1-s1}
 )");
-        INFO(dump(errors));
+        INFO(joined(errors));
         CHECK(has_error(errors, "18:9", "link end 'nobody:e0': no speaker, router or host named 'nobody'"));
         CHECK(has_error(errors, "19:9", "'r1' has no interface 'e9'"));
         CHECK(has_error(errors, "20:9", "'r1' has 2 interfaces; name one (NODE:INTERFACE)"));
@@ -1027,7 +1000,7 @@ hosts:
   - {name: vm3, vnet: hub, address: 10.10.0.4}
   - {name: vm4, vnet: hub, address: 10.10.0.4}
 )");
-        INFO(dump(errors));
+        INFO(joined(errors));
         CHECK(has_error(errors, "2:5", "VNet 'hub' peers with 'ghost', which is not a VNet"));
         CHECK(has_error(errors, "7:5", "VNet 'spoke' uses the remote gateways of 'hub', whose peering back does not allow gateway transit"));
         CHECK(has_error(errors, "13:5", "VNet 'one-way' peers with 'lonely' but 'lonely' has no peering back"));
@@ -1069,7 +1042,7 @@ links:
         std::vector<std::string> errors;
         for (const auto& e : loaded.errors)
             errors.push_back(std::to_string(e.line) + ":" + std::to_string(e.column) + ": " + e.message);
-        INFO(dump(errors));
+        INFO(joined(errors));
         CHECK(has_error(errors, "10:49", "speaker 'a' expects AS 65002 from neighbour 'b', but that speaker is AS 65003"));
         CHECK(has_error(errors, "10:9", "neighbour 'b' of 'a': 2 links join them; say which with 'interface'"));
         CHECK(errors.size() == 2);
@@ -1170,11 +1143,7 @@ TEST_CASE("TCP-MD5 password and GTSM ttl_security per neighbour, and their mista
         ebgp_multihop: 2
         ttl_security: 1
 )");
-    INFO([&] {
-        std::string all;
-        for (const auto& e : errors) all += e + "\n";
-        return all;
-    }());
+    INFO(joined(errors));
     CHECK(has_error(errors, "7:62", "password must be 1..80 bytes"));
     CHECK(has_error(errors, "8:62", "password must be 1..80 bytes (a TCP-MD5 key, RFC 2385), not 81"));
     CHECK(has_error(errors, "9:62", "password must be a string"));
@@ -1183,5 +1152,23 @@ TEST_CASE("TCP-MD5 password and GTSM ttl_security per neighbour, and their mista
     CHECK(has_error(errors, "16:23", "ttl_security and ebgp_multihop cannot both be set"));
     CHECK(errors.size() == 6);
 }
+
+TEST_CASE("a policy entry without an action, and a speaker's site and prefer, are checked", "[config]") {
+    // Found by fuzz_config: a missing `action` used to escape the loader as an exception.
+    const auto errors = errors_of(R"(policy:
+  route_maps:
+    m: [{seq: 10, on_match: next}]
+  prefix_lists:
+    p: [{seq: 5, prefix: 10.0.0.0/8}]
+speakers:
+  - {name: s, asn: 65001, router_id: 10.0.0.1, listen: 127.0.0.2:1790, site: [a], prefer: [nope]}
+)");
+    INFO(joined(errors));
+    CHECK(has_error(errors, "3:9", "needs an 'action' (permit or deny)"));
+    CHECK(has_error(errors, "5:9", "needs an 'action' (permit or deny)"));
+    CHECK(has_error(errors, "7:78", "site must be a string"));
+    CHECK(has_error(errors, "7:5", "'s' prefers 'nope', which is not a speaker"));
+}
+
 
 }  // namespace bgpemu::daemon
