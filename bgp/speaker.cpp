@@ -209,6 +209,7 @@ void Speaker::start() {
         }
     }
     originate_networks();
+    redistribute();
     for (auto& neighbor : neighbors_) neighbor->session->start();
 }
 
@@ -266,7 +267,7 @@ void Speaker::originate_networks() {
     schedule_decision();
 }
 
-bool Speaker::originate(const OriginatedNetwork& network) {
+bool Speaker::originate(const OriginatedNetwork& network, std::uint32_t path_id) {
     PathAttributes attributes;
     attributes.origin = network.origin;
     attributes.has_as_path = true;
@@ -282,12 +283,34 @@ bool Speaker::originate(const OriginatedNetwork& network) {
     if (network.route_map) {
         rib::PolicyRoute route{network.prefix, attributes, rib::RouteSource::local, {}};
         if (!network.route_map->apply(route)) {
-            loc_rib_.withdraw(local_peer_, network.prefix);  // denied now, maybe permitted before a reload
+            loc_rib_.withdraw(local_peer_, network.prefix, path_id);  // denied now, maybe permitted before a reload
             return false;
         }
     }
-    loc_rib_.announce(local_peer_, network.prefix, attributes_.intern(std::move(attributes)));
+    loc_rib_.announce(local_peer_, network.prefix, attributes_.intern(std::move(attributes)), path_id);
     return true;
+}
+
+void Speaker::redistribute() {
+    std::map<Prefix, OriginatedNetwork> wanted;
+    for (const auto& source : config_.redistribute) {
+        const auto add = [&](const Prefix& prefix) {
+            wanted.emplace(prefix, OriginatedNetwork{prefix, source.metric, {}, {}, Origin::incomplete, source.route_map});
+        };
+        if (source.source == Redistribution::Source::connected) {
+            for (const auto& interface : config_.interfaces)
+                if (!fib_enabled_ || fib_.has_interface(interface.name)) add(Prefix::make(interface.address, interface.length));
+        } else {
+            for (const auto& route : config_.static_routes) add(route.prefix);
+        }
+    }
+    for (const auto& prefix : redistributed_)
+        if (!wanted.count(prefix)) loc_rib_.withdraw(local_peer_, prefix, redistributed_path_id);
+    redistributed_.clear();
+    // An unchanged route is no change for the Loc-RIB (the same interned attributes).
+    for (const auto& [prefix, network] : wanted)
+        if (originate(network, redistributed_path_id)) redistributed_.push_back(prefix);
+    schedule_decision();
 }
 
 void Speaker::index_networks() {
@@ -634,7 +657,10 @@ std::vector<std::string> Speaker::set_link_up(std::string_view link, bool up) {
 }
 
 void Speaker::program_fib(const std::function<void(rib::Fib&)>& change) {
-    if (fib_enabled_) change(fib_);
+    if (!fib_enabled_) return;
+    change(fib_);
+    // Connected routes follow their interfaces.
+    if (!config_.redistribute.empty()) redistribute();
 }
 
 bool Speaker::idle() const noexcept {

@@ -171,7 +171,13 @@ private:
     void remove_listener_key(Neighbor& neighbor);
     void originate_networks();
     // False when the network's route map denies it (then it is not originated).
-    bool originate(const OriginatedNetwork& network);
+    bool originate(const OriginatedNetwork& network, std::uint32_t path_id = 0);
+    // Brings the redistributed routes in line with the interfaces that are up and the
+    // static routes (see Redistribution); each is a local path with its own path id, so
+    // a `networks` entry of the same prefix coexists with it (and wins).
+    void redistribute();
+    static constexpr std::uint32_t redistributed_path_id = 2;
+    std::vector<Prefix> redistributed_;
     // config_.networks by prefix, so that announce/withdraw through the admin socket
     // cost O(1) however many networks there are.
     std::unordered_map<Prefix, std::size_t, PrefixHash> network_slots_;

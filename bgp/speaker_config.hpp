@@ -94,6 +94,17 @@ struct OriginatedNetwork {
     const rib::RouteMap* route_map = nullptr;
 };
 
+// `redistribute:` (FRR's `redistribute connected|static [metric N] [route-map NAME]`):
+// the speaker's connected subnets (while their interface is up) or static routes become
+// local routes with origin INCOMPLETE, through the route map when one is given.
+struct Redistribution {
+    enum class Source : std::uint8_t { connected, static_routes };
+    Source source = Source::connected;
+    std::optional<std::uint32_t> metric;  // the MED of the routes
+    const rib::RouteMap* route_map = nullptr;
+    friend bool operator==(const Redistribution&, const Redistribution&) = default;
+};
+
 // An interface and a static route of the emulated router (rib/fib.hpp).
 using InterfaceConfig = rib::InterfaceConfig;
 using StaticRouteConfig = rib::StaticRouteConfig;
@@ -113,6 +124,7 @@ struct SpeakerConfig {
     std::vector<OriginatedNetwork> networks;
     // aggregate-address: originated while a more-specific route is in the Loc-RIB.
     std::vector<rib::AggregateConfig> aggregates;
+    std::vector<Redistribution> redistribute;
     bool always_compare_med = false;
     bool prefer_oldest_external = false;
     unsigned maximum_paths = 1;

@@ -193,6 +193,14 @@ std::vector<std::string> Speaker::reconfigure(const SpeakerConfig& next) {
     for (const auto& route : next.static_routes) fib_.set_static(route.prefix, route.next_hops, route.blackhole);
     config_.interfaces = next.interfaces;
     config_.static_routes = next.static_routes;
+    // Redistribution follows the new interfaces and static routes, and its own options
+    // (a route map is a new object after every reload, so it is evaluated again).
+    if (!previous.redistribute.empty() || !next.redistribute.empty()) {
+        if (previous.redistribute.size() != next.redistribute.size())
+            changes.push_back("redistribution: " + std::to_string(next.redistribute.size()) + " source(s)");
+        config_.redistribute = next.redistribute;
+        redistribute();
+    }
 
     schedule_decision();
     return changes;

@@ -434,6 +434,45 @@ void read_network(Reader& reader, const YAML::Node& node, const rib::PolicySet& 
     speaker.networks.push_back(std::move(network));
 }
 
+// `redistribute: [connected, static, {source, metric, route_map}]`.
+void read_redistribute(Reader& reader, const YAML::Node& list, const rib::PolicySet& policy, bgp::SpeakerConfig& speaker) {
+    if (!list.IsSequence()) {
+        reader.error(list, "redistribute must be a list of sources (connected, static)");
+        return;
+    }
+    for (const auto& item : list) {
+        bgp::Redistribution redistribution;
+        const YAML::Node source = item.IsMap() ? item["source"] : item;
+        if (item.IsMap()) reader.check_keys(item, {"source", "metric", "route_map"}, "redistribute entry");
+        if (!source) {
+            reader.error(item, "redistribute entry needs a 'source' (connected or static)");
+            continue;
+        }
+        const auto name = reader.string(source, "redistribute source");
+        if (!name) continue;
+        if (*name == "connected") {
+            redistribution.source = bgp::Redistribution::Source::connected;
+        } else if (*name == "static") {
+            redistribution.source = bgp::Redistribution::Source::static_routes;
+        } else {
+            reader.error(source, "unknown redistribute source '" + *name + "' (connected or static)");
+            continue;
+        }
+        if (item.IsMap()) {
+            if (const auto v = item["metric"])
+                if (auto value = reader.unsigned_integer(v, "metric", 0, 0xffffffffULL))
+                    redistribution.metric = static_cast<std::uint32_t>(*value);
+            if (const auto v = item["route_map"])
+                redistribution.route_map = resolve(reader, v, "redistribute " + *name + " route_map", "route map",
+                                                   &rib::PolicySet::route_map, policy);
+        }
+        const bool twice = std::any_of(speaker.redistribute.begin(), speaker.redistribute.end(),
+                                       [&](const auto& r) { return r.source == redistribution.source; });
+        if (twice) reader.error(item, "redistribute " + *name + " is listed twice");
+        else speaker.redistribute.push_back(redistribution);
+    }
+}
+
 // `aggregates: [{prefix, summary_only, as_set}]` (FRR's aggregate-address).
 void read_aggregates(Reader& reader, const YAML::Node& list, bgp::SpeakerConfig& speaker) {
     if (!list.IsSequence()) {
@@ -638,7 +677,7 @@ void read_speaker(Reader& reader, const YAML::Node& node, const std::shared_ptr<
                       {"name", "role", "asn", "router_id", "listen", "hostname", "neighbors", "networks",
                        "always_compare_med", "prefer_oldest_external", "maximum_paths", "ebgp_requires_policy", "policy",
                        "interfaces", "static_routes", "fib", "premium_circuit", "vnet", "vnet_addresses", "hop",
-                       "vnet_hop", "transit", "source_check", "allow_remote_vnet_traffic", "site", "prefer", "aggregates"},
+                       "vnet_hop", "transit", "source_check", "allow_remote_vnet_traffic", "site", "prefer", "aggregates", "redistribute"},
                       "speaker");
     bgp::SpeakerConfig speaker;
     Role role = Role::none;
@@ -730,6 +769,7 @@ void read_speaker(Reader& reader, const YAML::Node& node, const std::shared_ptr<
         for (const auto& space : gateway_spaces(config.topology, node_config.vnet))
             speaker.networks.push_back(bgp::OriginatedNetwork{space, std::nullopt, {}, {}, bgp::Origin::igp, nullptr});
     if (const auto v = node["aggregates"]) read_aggregates(reader, v, speaker);
+    if (const auto v = node["redistribute"]) read_redistribute(reader, v, *policy, speaker);
     add_role_policy(role, speaker, *policy);
     speaker.policy = std::move(policy);
     if (const auto list = node["neighbors"]) {

@@ -1171,4 +1171,112 @@ speakers:
 }
 
 
+TEST_CASE("redistribute connected and static: local routes that follow their interface", "[config][redistribute]") {
+    const std::string file = R"(speakers:
+  - name: a
+    asn: 65000
+    router_id: 10.255.0.1
+    listen: 127.77.5.1:1179
+    ebgp_requires_policy: false
+    interfaces:
+      - {name: lan, address: 192.168.7.1/24}
+      - {name: up, address: 10.9.0.1/30}
+    static_routes:
+      - {prefix: 172.20.0.0/16, next_hop: 10.9.0.2}
+    networks: [192.168.7.0/24]
+    policy:
+      route_maps:
+        tag: [{seq: 10, action: permit, set: {communities: {add: ["65000:42"]}}}]
+    redistribute:
+      - connected
+      - {source: static, metric: 5, route_map: tag}
+    neighbors:
+      - {name: b, address: 127.77.5.2:1179, asn: 65001}
+  - name: b
+    asn: 65001
+    router_id: 10.255.0.2
+    listen: 127.77.5.2:1179
+    ebgp_requires_policy: false
+    neighbors:
+      - {name: a, address: 127.77.5.1:1179, asn: 65000, passive: true}
+)";
+    const auto loaded = parse_config(file, "test.yaml");
+    INFO((loaded.errors.empty() ? std::string() : loaded.errors.front().to_string()));
+    REQUIRE(loaded.ok());
+    REQUIRE(loaded.config.speakers.at(0).redistribute.size() == 2);
+    boost::asio::io_context io;
+    auto log = std::make_shared<spdlog::logger>("test");
+    auto a = std::make_unique<bgp::Speaker>(io, loaded.config.speakers.at(0), log);
+    auto b = std::make_unique<bgp::Speaker>(io, loaded.config.speakers.at(1), log);
+    const auto a_error = a->listen();
+    const auto b_error = b->listen();
+    if (a_error || b_error) {
+        WARN("cannot listen on 127.77.5.x:1179, skipped: " << a_error.value_or("") << b_error.value_or(""));
+        return;
+    }
+    a->start();
+    b->start();
+    const auto prefix = [](const char* text) { return *bgp::Prefix::parse(text); };
+    const auto run_until = [&](const std::function<bool()>& done) {
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+        while (!done() && std::chrono::steady_clock::now() < deadline) {
+            io.restart();
+            io.run_for(std::chrono::milliseconds(20));
+        }
+        return done();
+    };
+    const auto& rib = b->loc_rib();
+    REQUIRE(run_until([&] {
+        return rib.best(prefix("10.9.0.0/30")) && rib.best(prefix("172.20.0.0/16")) && rib.best(prefix("192.168.7.0/24"));
+    }));
+    // Connected: origin INCOMPLETE, no MED.
+    const auto* connected = rib.best(prefix("10.9.0.0/30"));
+    CHECK(connected->attrs->origin == bgp::Origin::incomplete);
+    CHECK_FALSE(connected->attrs->med);
+    // Static, through its route map, with its metric.
+    const auto* redistributed = rib.best(prefix("172.20.0.0/16"));
+    CHECK(redistributed->attrs->origin == bgp::Origin::incomplete);
+    CHECK(redistributed->attrs->med == std::optional<std::uint32_t>(5));
+    CHECK(redistributed->attrs->communities == std::vector<std::uint32_t>{(65000U << 16) | 42U});
+    // The `networks` entry of the connected LAN wins over its redistributed twin.
+    CHECK(rib.best(prefix("192.168.7.0/24"))->attrs->origin == bgp::Origin::igp);
+
+    // The interface goes down: its connected route is withdrawn; back up, it returns.
+    a->program_fib([](rib::Fib& fib) { fib.remove_interface("up"); });
+    CHECK(run_until([&] { return !rib.best(prefix("10.9.0.0/30")); }));
+    CHECK(rib.best(prefix("172.20.0.0/16")));
+    a->program_fib([](rib::Fib& fib) { fib.set_interface("up", *bgp::IpAddress::parse("10.9.0.1"), 30); });
+    CHECK(run_until([&] { return rib.best(prefix("10.9.0.0/30")) != nullptr; }));
+
+    // A reload without redistribution withdraws them all but the network.
+    std::string plain_file = file;
+    const auto at = plain_file.find("    redistribute:");
+    plain_file.erase(at, plain_file.find("    neighbors:", at) - at);
+    const auto plain = parse_config(plain_file, "test.yaml");
+    REQUIRE(plain.ok());
+    a->reconfigure(plain.config.speakers.at(0));
+    CHECK(run_until([&] { return !rib.best(prefix("10.9.0.0/30")) && !rib.best(prefix("172.20.0.0/16")); }));
+    CHECK(rib.best(prefix("192.168.7.0/24")));
+
+    a->stop();
+    b->stop();
+    io.restart();
+    io.run_for(std::chrono::milliseconds(200));
+}
+
+TEST_CASE("redistribute: mistakes", "[config][redistribute]") {
+    const auto errors = errors_of(R"(speakers:
+  - name: s
+    asn: 65001
+    router_id: 10.0.0.1
+    listen: 127.0.0.2:1790
+    redistribute: [connected, ospf, {source: static, route_map: nope}, connected, {metric: 3}]
+)");
+    INFO(joined(errors));
+    CHECK(has_error(errors, "6:31", "unknown redistribute source 'ospf' (connected or static)"));
+    CHECK(has_error(errors, "6:65", "route map 'nope' is not defined"));
+    CHECK(has_error(errors, "6:72", "redistribute connected is listed twice"));
+    CHECK(has_error(errors, "6:83", "needs a 'source'"));
+}
+
 }  // namespace bgpemu::daemon
