@@ -5,6 +5,7 @@
 
 #include "bgp/attribute_text.hpp"
 #include "dataplane/checks.hpp"
+#include "rib/decision.hpp"
 
 namespace bgpemu::daemon {
 
@@ -74,6 +75,9 @@ void attributes_json(const bgp::PathAttributes& a, json::object& out) {
     json::array large;
     for (const auto& c : a.large_communities) large.push_back(json::value(bgp::to_string(c)));
     out["large_communities"] = std::move(large);
+    json::array extended;
+    for (const auto c : a.extended_communities) extended.push_back(json::value(bgp::extended_community_to_string(c)));
+    out["extended_communities"] = std::move(extended);
 }
 
 json::value path_json(const bgp::Speaker& speaker, const rib::ExplainedPath& explained) {
@@ -91,6 +95,8 @@ json::value path_json(const bgp::Speaker& speaker, const rib::ExplainedPath& exp
         out["lost_because"] = std::string(rib::to_string(explained.lost_at));
     }
     attributes_json(*path.attrs, out);
+    // Local to this speaker: a route map's `set weight`, else the neighbour's `weight`.
+    out["weight"] = rib::effective_weight(*path.attrs, speaker.loc_rib().peer(path.peer));
     return out;
 }
 
