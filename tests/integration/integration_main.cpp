@@ -3,14 +3,17 @@
 // says "skipped", never "passed". Compiled once per set of peers: by default FRR and
 // BIRD; with BGPEMU_NEEDS_GOBGP_EXABGP, GoBGP and ExaBGP; with BGPEMU_NEEDS_TCP_MD5,
 // FRR and BIRD on a kernel that takes TCP-MD5 keys (TCP_MD5SIG, CONFIG_TCP_MD5SIG); with
-// BGPEMU_NEEDS_ROOT, no outside router but a run as root (to test dropping privileges).
+// BGPEMU_NEEDS_ROOT, no outside router but a run as root (to test dropping privileges),
+// and with BGPEMU_NEEDS_NETNS too, one where network namespaces can be created.
 //
 // Built without bgpemu_warnings, like tests/unit/catch_main.cpp (Catch2's implementation
 // trips GCC 12 false positives under ASan).
 #define CATCH_CONFIG_RUNNER
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
 #include <iostream>
+#include <string>
 
 #if defined(BGPEMU_NEEDS_TCP_MD5) || defined(BGPEMU_NEEDS_ROOT)
 #include <unistd.h>
@@ -55,9 +58,18 @@ static std::string tcp_md5_refusal() {
 int main(int argc, char** argv) {
 #if defined(BGPEMU_NEEDS_ROOT)
     if (::geteuid() != 0) {
-        std::cout << "SKIP: dropping privileges can only be tested when the tests run as root\n";
+        std::cout << "SKIP: this test needs root (dropping privileges, network namespaces)\n";
         return 77;
     }
+#if defined(BGPEMU_NEEDS_NETNS)
+    // Probed with the commands the test uses: a container may refuse them even to root.
+    const std::string probe = "bgpemu-probe-" + std::to_string(::getpid());
+    if (std::system(("ip netns add " + probe + " >/dev/null 2>&1").c_str()) != 0) {
+        std::cout << "SKIP: cannot create network namespaces here (ip netns add failed)\n";
+        return 77;
+    }
+    (void)std::system(("ip netns del " + probe + " >/dev/null 2>&1").c_str());
+#endif
 #elif defined(BGPEMU_NEEDS_GOBGP_EXABGP)
     if (!bgpemu::test::gobgpd_path() || !bgpemu::test::gobgp_cli_path() || !bgpemu::test::exabgp_path()) {
         std::cout << "SKIP: GoBGP (gobgpd, gobgp) or ExaBGP (exabgp) is not installed; "

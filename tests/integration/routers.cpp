@@ -354,13 +354,15 @@ void BirdRouter::restart_session(std::size_t neighbor_index) const {
 // --- bgpemud ---
 
 BgpemuDaemon::BgpemuDaemon(const std::string& yaml, const std::filesystem::path& work_dir,
-                           const std::vector<std::string>& extra_args)
+                           const std::vector<std::string>& extra_args, const std::vector<std::string>& launcher)
     : log_file_(work_dir / "bgpemud.log"), socket_(work_dir / "bgpemud.sock") {
     const auto config = work_dir / "bgpemud.yaml";
     write_file(config, yaml);
     // Its own admin socket: never the shared default, which another daemon may hold.
-    std::vector<std::string> argv{BGPEMU_BGPEMUD_PATH, "--config", config.string(), "--socket", socket_.string(),
-                                  "--log-level", "debug"};
+    std::vector<std::string> argv = launcher;
+    for (std::string word : {std::string(BGPEMU_BGPEMUD_PATH), std::string("--config"), config.string(), std::string("--socket"),
+                             socket_.string(), std::string("--log-level"), std::string("debug")})
+        argv.push_back(std::move(word));
     argv.insert(argv.end(), extra_args.begin(), extra_args.end());
     process_ = ChildProcess(std::move(argv), log_file_);
     if (!wait_until([&] { return std::filesystem::exists(socket_); }, 10s))

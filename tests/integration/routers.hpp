@@ -129,9 +129,10 @@ class BgpemuDaemon {
 public:
     // Starts bgpemud on `yaml` with its admin socket in `work_dir`; throws if the socket
     // does not appear.
-    // `extra_args` go to bgpemud after the file and socket (`--site NAME`).
+    // `extra_args` go to bgpemud after the file and socket (`--site NAME`); `launcher`
+    // before it (`ip netns exec NS`).
     BgpemuDaemon(const std::string& yaml, const std::filesystem::path& work_dir,
-                 const std::vector<std::string>& extra_args = {});
+                 const std::vector<std::string>& extra_args = {}, const std::vector<std::string>& launcher = {});
     [[nodiscard]] const std::filesystem::path& socket() const noexcept { return socket_; }
     // `bgpemuctl --json WORDS...` against this daemon.
     [[nodiscard]] CommandResult ctl(const std::vector<std::string>& words) const;

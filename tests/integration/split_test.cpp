@@ -6,11 +6,16 @@
 // the single daemon's; every trace between the VMs that the Azure daemon prints must be
 // the single daemon's (the CEs' hops inferred from what the MSEEs and gateways sent
 // them); and so again after the ExpressRoute link of loc1-ce1 fails, and after it is back.
+// Built twice: split_test on loopback, split_netns_test (BGPEMU_SPLIT_NETNS) with each
+// daemon in its own network namespace, joined by veth links (root only).
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 #include <map>
 #include <memory>
 #include <set>
+#include <stdexcept>
+
+#include <unistd.h>
 
 #include "daemon_comparison.hpp"
 #include "process.hpp"
@@ -41,18 +46,10 @@ struct Site {
     std::vector<std::string> speakers;
 };
 
-TEST_CASE("the reference topology split over a daemon per site behaves like one daemon", "[integration][split]") {
-    TempDir dir("bgpemu-split");
-    const auto yaml = read_source("configs/azure-interop.yaml", test_port(21));
-    std::vector<Site> sites;
-    for (const char* name : {"azure", "loc1", "loc2"}) {
-        std::filesystem::create_directories(dir.path() / name);
-        sites.push_back({name, std::make_unique<BgpemuDaemon>(yaml, dir.path() / name, std::vector<std::string>{"--site", name}), {}});
-    }
-    std::filesystem::create_directories(dir.path() / "single");
-    BgpemuDaemon single(read_source("configs/azure-interop.yaml", test_port(22)), dir.path() / "single");
+// Everything the split must reproduce of the single daemon, at start, with loc1-ce1's
+// ExpressRoute link down, and after it is back.
+void require_same_as_single(std::vector<Site>& sites, BgpemuDaemon& single) {
     REQUIRE(single.ctl({"wait", "converged", "--timeout", "60"}).exit_code == 0);
-
     // Each daemon runs its own site's speakers, twelve in all.
     std::set<std::string> all;
     for (auto& site : sites) {
@@ -115,6 +112,98 @@ TEST_CASE("the reference topology split over a daemon per site behaves like one 
     same_traces("with the link back up");
 }
 
+#ifndef BGPEMU_SPLIT_NETNS
+TEST_CASE("the reference topology split over a daemon per site behaves like one daemon", "[integration][split]") {
+    TempDir dir("bgpemu-split");
+    const auto yaml = read_source("configs/azure-interop.yaml", test_port(21));
+    std::vector<Site> sites;
+    for (const char* name : {"azure", "loc1", "loc2"}) {
+        std::filesystem::create_directories(dir.path() / name);
+        sites.push_back({name, std::make_unique<BgpemuDaemon>(yaml, dir.path() / name, std::vector<std::string>{"--site", name}), {}});
+    }
+    std::filesystem::create_directories(dir.path() / "single");
+    BgpemuDaemon single(read_source("configs/azure-interop.yaml", test_port(22)), dir.path() / "single");
+    require_same_as_single(sites, single);
+}
+
+#else
+// Three network namespaces, one per site, joined by veth links: Azure in the middle,
+// each location on its own link. Each daemon's speakers listen on addresses of its
+// namespace's loopback (10.65.x.y for the file's 127.65.x.y), routed over the veths, so
+// the sessions between sites cross a real (virtual) link. Removed with everything in it.
+class SiteNamespaces {
+public:
+    SiteNamespaces() : tag_(std::to_string(::getpid() % 100000)) {
+        ip_ = find_executable("ip").value_or("/usr/sbin/ip").string();
+        for (const char* site : {"azure", "loc1", "loc2"}) {
+            run({"netns", "add", ns(site)});
+            run({"-n", ns(site), "link", "set", "lo", "up"});
+        }
+        const auto addresses = [&](const std::string& site, std::vector<std::string> hosts) {
+            for (const auto& host : hosts) run({"-n", ns(site), "addr", "add", "10.65." + host + "/32", "dev", "lo"});
+        };
+        addresses("azure", {"2.1", "2.2", "2.3", "2.4", "3.1", "3.2", "3.3", "3.4"});
+        addresses("loc1", {"1.1", "1.2"});
+        addresses("loc2", {"1.3", "1.4"});
+        link("loc1", "1", {"1.1", "1.2"});
+        link("loc2", "2", {"1.3", "1.4"});
+    }
+    ~SiteNamespaces() {
+        for (const char* site : {"azure", "loc1", "loc2"}) (void)run_command({ip_, "netns", "del", ns(site)}, std::chrono::seconds(10));
+    }
+    SiteNamespaces(const SiteNamespaces&) = delete;
+    SiteNamespaces& operator=(const SiteNamespaces&) = delete;
+
+    [[nodiscard]] std::string ns(const std::string& site) const { return "bgpemu-" + tag_ + "-" + site; }
+    [[nodiscard]] std::vector<std::string> exec(const std::string& site) const { return {ip_, "netns", "exec", ns(site)}; }
+
+private:
+    void run(std::vector<std::string> words) {
+        words.insert(words.begin(), ip_);
+        const auto result = run_command(words, std::chrono::seconds(10));
+        if (result.exit_code != 0) throw std::runtime_error("ip " + words[1] + "...: " + result.output);
+    }
+    // A veth between Azure and `site` (10.201.N.1 on Azure's side, .2 on the site's),
+    // with routes to the other side's speakers.
+    void link(const std::string& site, const std::string& n, const std::vector<std::string>& site_hosts) {
+        const auto azure_end = "bv" + tag_ + "a" + n;
+        const auto site_end = "bv" + tag_ + "s" + n;
+        run({"link", "add", azure_end, "type", "veth", "peer", "name", site_end});
+        run({"link", "set", azure_end, "netns", ns("azure")});
+        run({"link", "set", site_end, "netns", ns(site)});
+        run({"-n", ns("azure"), "addr", "add", "10.201." + n + ".1/30", "dev", azure_end});
+        run({"-n", ns(site), "addr", "add", "10.201." + n + ".2/30", "dev", site_end});
+        run({"-n", ns("azure"), "link", "set", azure_end, "up"});
+        run({"-n", ns(site), "link", "set", site_end, "up"});
+        run({"-n", ns(site), "route", "add", "10.65.0.0/16", "via", "10.201." + n + ".1"});
+        for (const auto& host : site_hosts)
+            run({"-n", ns("azure"), "route", "add", "10.65." + host + "/32", "via", "10.201." + n + ".2"});
+    }
+
+    std::string tag_;
+    std::string ip_;
+};
+
+TEST_CASE("the split in network namespaces with veth links behaves like one daemon", "[integration][split][netns]") {
+    TempDir dir("bgpemu-split-netns");
+    std::string yaml = read_source("configs/azure-interop.yaml", 1179);
+    for (auto at = yaml.find("127.65."); at != std::string::npos; at = yaml.find("127.65.", at)) yaml.replace(at, 7, "10.65.");
+    SiteNamespaces namespaces;  // declared first: removed after the daemons stop
+    std::vector<Site> sites;
+    for (const char* name : {"azure", "loc1", "loc2"}) {
+        std::filesystem::create_directories(dir.path() / name);
+        sites.push_back({name,
+                         std::make_unique<BgpemuDaemon>(yaml, dir.path() / name, std::vector<std::string>{"--site", name},
+                                                        namespaces.exec(name)),
+                         {}});
+    }
+    std::filesystem::create_directories(dir.path() / "single");
+    BgpemuDaemon single(read_source("configs/azure-interop.yaml", test_port(24)), dir.path() / "single");
+    require_same_as_single(sites, single);
+}
+#endif
+
+#ifndef BGPEMU_SPLIT_NETNS
 TEST_CASE("--site names a site of the file, or the daemon says which there are") {
     TempDir dir("bgpemu-split-bad");
     const auto config = dir.path() / "topology.yaml";
@@ -127,6 +216,8 @@ TEST_CASE("--site names a site of the file, or the daemon says which there are")
     CHECK(good.exit_code == 0);
     CHECK(good.output.find("ok, 2 speaker(s)") != std::string::npos);
 }
+
+#endif
 
 }  // namespace
 }  // namespace bgpemu::test
