@@ -12,11 +12,17 @@ Emulation::Emulation(std::vector<std::unique_ptr<bgp::Speaker>>& speakers, const
     : speakers_(speakers), topology_(topology), network_(std::make_unique<dataplane::Network>(topology)) {}
 
 bgp::Speaker* Emulation::speaker_of(std::size_t node) const {
-    const auto& n = network_->nodes()[node];
-    if (n.kind != dataplane::NodeKind::speaker) return nullptr;
-    for (const auto& speaker : speakers_)
-        if (speaker->config().name == n.name) return speaker.get();
-    return nullptr;
+    return node < speaker_by_node_.size() ? speaker_by_node_[node] : nullptr;
+}
+
+void Emulation::index_speakers() {
+    speaker_by_node_.assign(network_->nodes().size(), nullptr);
+    for (std::size_t n = 0; n < network_->nodes().size(); ++n) {
+        const auto& node = network_->nodes()[n];
+        if (node.kind != dataplane::NodeKind::speaker) continue;
+        for (const auto& speaker : speakers_)
+            if (speaker->config().name == node.name) speaker_by_node_[n] = speaker.get();
+    }
 }
 
 void Emulation::program(std::size_t node) {
@@ -25,6 +31,7 @@ void Emulation::program(std::size_t node) {
 }
 
 void Emulation::attach() {
+    index_speakers();
     for (std::size_t n = 0; n < network_->nodes().size(); ++n) program(n);
     for (const auto& link : network_->links())
         for (auto& speaker : speakers_) (void)speaker->set_link_up(link.name, link.up);

@@ -58,11 +58,15 @@ public:
 
 private:
     void program(std::size_t node);
+    // speaker_by_node_ anew: after the speakers start and after every reload (which
+    // adds, removes and re-creates speakers), before anything asks speaker_of().
+    void index_speakers();
     [[nodiscard]] std::chrono::steady_clock::time_point latest_change() const;
 
     std::vector<std::unique_ptr<bgp::Speaker>>& speakers_;
     dataplane::TopologyConfig topology_;
     std::unique_ptr<dataplane::Network> network_;
+    std::vector<bgp::Speaker*> speaker_by_node_;  // by node index; null for other kinds
     // External routers' inferred FIBs, rebuilt on each ask (they follow our speakers'
     // Adj-RIBs-Out, which change under us).
     mutable std::map<std::size_t, std::unique_ptr<rib::Fib>> external_fibs_;
