@@ -21,11 +21,6 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
-// How much the reader asks for at once, and how much UPDATE data the writer pulls from
-// the speaker per write: large enough to amortise system calls, small enough that a
-// KEEPALIVE queued behind it is not late.
-constexpr std::size_t read_chunk = 256 * 1024;
-constexpr std::size_t update_batch_bytes = 256 * 1024;
 // How long a NOTIFICATION may take to drain before the socket is closed anyway (a peer
 // that stopped reading must not keep the connection alive).
 constexpr std::chrono::seconds notification_flush_limit{2};
@@ -289,6 +284,8 @@ private:
     }
 
     static asio::awaitable<void> read_loop(std::shared_ptr<Connection> self, std::uint64_t generation) {
+        // See SessionConfig::read_buffer_bytes.
+        const std::size_t read_chunk = self->session_->config().read_buffer_bytes;
         Bytes buffer(read_chunk);
         std::size_t begin = 0;
         std::size_t end = 0;
@@ -344,7 +341,8 @@ private:
             if (updates_allowed && !self->closing_ && self->session_ &&
                 self->fsm.state() == FsmState::established) {
                 const auto control_bytes = writing.size();
-                const bool more = self->session_->handler_.fill_updates(*self->session_, writing, update_batch_bytes);
+                const bool more = self->session_->handler_.fill_updates(*self->session_, writing,
+                                                                              self->session_->config().update_batch_bytes);
                 const auto interval = self->session_->config().advertisement_interval;
                 // A round ends when the speaker has nothing more; the next may start an interval later.
                 if (writing.size() > control_bytes && !more && interval.count() > 0)

@@ -56,6 +56,13 @@ struct SessionConfig {
     std::string password;
     std::chrono::seconds connect_retry{5};
     std::chrono::seconds open_hold_time{240};           // hold timer until the peer's OPEN
+    // Per connection: how much the reader asks the socket for at once (its buffer grows
+    // beyond only while one message needs it, so at most twice the largest message), and
+    // how many bytes of UPDATEs the writer pulls from the Adj-RIB-Out per write. Larger
+    // amortises system calls; smaller bounds memory per session and keeps a KEEPALIVE
+    // queued behind UPDATEs from being late.
+    std::size_t read_buffer_bytes = 256 * 1024;
+    std::size_t update_batch_bytes = 256 * 1024;
     std::chrono::seconds advertisement_interval{0};  // MRAI; see NeighborConfig
     // Exponential back-off between automatic restarts after failures (§8.1.1's optional
     // damping): restart_base doubled per consecutive failure, capped at restart_max.

@@ -96,6 +96,8 @@ Speaker::Neighbor& Speaker::add_neighbor(const NeighborConfig& neighbor_config) 
     session.password = neighbor_config.password;
     session.connect_retry = neighbor_config.connect_retry;
     session.open_hold_time = neighbor_config.open_hold_time;
+    session.read_buffer_bytes = config_.session_read_bytes;
+    session.update_batch_bytes = config_.session_update_batch_bytes;
     session.advertisement_interval = neighbor_config.advertisement_interval;
     session.offer.local_as = config_.asn;
     session.offer.router_id = config_.router_id;

@@ -125,6 +125,9 @@ struct SpeakerConfig {
     // aggregate-address: originated while a more-specific route is in the Loc-RIB.
     std::vector<rib::AggregateConfig> aggregates;
     std::vector<Redistribution> redistribute;
+    // From the config's `daemon:` section, for every session (SessionConfig).
+    std::size_t session_read_bytes = 256 * 1024;
+    std::size_t session_update_batch_bytes = 256 * 1024;
     bool always_compare_med = false;
     bool prefer_oldest_external = false;
     unsigned maximum_paths = 1;

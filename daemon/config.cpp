@@ -803,7 +803,10 @@ void read_speaker(Reader& reader, const YAML::Node& node, const std::shared_ptr<
 
 void read_daemon_settings(Reader& reader, const YAML::Node& node, DaemonSettings& settings) {
     if (!reader.is_map(node, "'daemon'")) return;
-    reader.check_keys(node, {"user", "group", "admin_clients", "admin_request_bytes", "admin_idle_timeout"}, "'daemon'");
+    reader.check_keys(node,
+                      {"user", "group", "admin_clients", "admin_request_bytes", "admin_idle_timeout",
+                       "session_read_bytes", "session_update_batch_bytes"},
+                      "'daemon'");
     if (const auto v = node["user"]) settings.user = reader.string(v, "daemon user").value_or("");
     if (const auto v = node["group"]) settings.group = reader.string(v, "daemon group").value_or("");
     if (!settings.group.empty() && settings.user.empty())
@@ -816,6 +819,13 @@ void read_daemon_settings(Reader& reader, const YAML::Node& node, DaemonSettings
     if (const auto v = node["admin_idle_timeout"])
         if (auto value = reader.unsigned_integer(v, "admin_idle_timeout", 1, 86400))
             settings.admin_idle_timeout = std::chrono::seconds(*value);
+    // The reader must hold a whole header at least; 16 MiB is far past any use.
+    if (const auto v = node["session_read_bytes"])
+        if (auto value = reader.unsigned_integer(v, "session_read_bytes", 4096, 16ULL * 1024 * 1024))
+            settings.session_read_bytes = *value;
+    if (const auto v = node["session_update_batch_bytes"])
+        if (auto value = reader.unsigned_integer(v, "session_update_batch_bytes", 4096, 16ULL * 1024 * 1024))
+            settings.session_update_batch_bytes = *value;
 }
 
 }  // namespace
@@ -873,6 +883,10 @@ LoadedConfig parse_config(const std::string& yaml_text, const std::string& file)
         }
     }
     read_topology(reader, root, loaded.config);
+    for (auto& speaker : loaded.config.speakers) {
+        speaker.session_read_bytes = loaded.config.daemon.session_read_bytes;
+        speaker.session_update_batch_bytes = loaded.config.daemon.session_update_batch_bytes;
+    }
     loaded.errors = reader.take_errors();
     return loaded;
 }

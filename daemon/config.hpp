@@ -38,6 +38,10 @@ struct DaemonSettings {
     std::size_t admin_clients = 16;
     std::size_t admin_request_bytes = 64 * 1024;
     std::chrono::seconds admin_idle_timeout{300};
+    // Every BGP session's buffers (bgp::SessionConfig): the reader's, and the UPDATE
+    // bytes the writer pulls per write. Sessions started after a reload get new values.
+    std::size_t session_read_bytes = 256 * 1024;
+    std::size_t session_update_batch_bytes = 256 * 1024;
 };
 
 struct DaemonConfig {

@@ -87,6 +87,10 @@ TEST_CASE("1,000 flaps and 100,000 prefixes announced and withdrawn leave no tra
     for (std::size_t i = 0; i < 50; ++i) a_config.networks.push_back(OriginatedNetwork{Prefix::make(IpAddress::v4(0xc0000000U | (static_cast<std::uint32_t>(i) << 8)), 24), 7, {}, {}, Origin::igp, nullptr});
     a_config.neighbors.push_back(neighbor("b", 65001, "127.78.0.2", port));
     auto b_config = speaker("b", 65001, 0x0a000002, "127.78.0.2", port);
+    // The smallest session buffers the config allows (`daemon: session_*_bytes`), so the
+    // reader's growth and the writer's batching are exercised at every step.
+    a_config.session_update_batch_bytes = b_config.session_update_batch_bytes = 4096;
+    a_config.session_read_bytes = b_config.session_read_bytes = 4096;
     b_config.neighbors.push_back(neighbor("a", 65000, "127.78.0.1", port));
     auto a = std::make_unique<Speaker>(io, a_config, log);
     auto b = std::make_unique<Speaker>(io, b_config, log);

@@ -1279,4 +1279,24 @@ TEST_CASE("redistribute: mistakes", "[config][redistribute]") {
     CHECK(has_error(errors, "6:83", "needs a 'source'"));
 }
 
+TEST_CASE("the daemon section: limits reach every speaker's sessions, out-of-range values are refused", "[config]") {
+    const auto loaded = parse_config(R"(daemon:
+  admin_clients: 4
+  session_read_bytes: 4096
+  session_update_batch_bytes: 65536
+speakers:
+  - {name: s, asn: 65001, router_id: 10.0.0.1, listen: 127.0.0.2:1790}
+)", "test.yaml");
+    REQUIRE(loaded.ok());
+    CHECK(loaded.config.daemon.admin_clients == 4);
+    CHECK(loaded.config.speakers.at(0).session_read_bytes == 4096);
+    CHECK(loaded.config.speakers.at(0).session_update_batch_bytes == 65536);
+    const auto errors = errors_of(R"(daemon: {session_read_bytes: 100, session_update_batch_bytes: 99999999999}
+speakers: []
+)");
+    INFO(joined(errors));
+    CHECK(has_error(errors, "1:30", "session_read_bytes 100 is out of range (4096..16777216)"));
+    CHECK(has_error(errors, "1:63", "session_update_batch_bytes 99999999999 is out of range"));
+}
+
 }  // namespace bgpemu::daemon
