@@ -734,7 +734,19 @@ FsmActions Session::event(Connection& connection, FsmEvent fsm_event, Fsm::Event
         connection.wake_writer();
     }
     if (from == FsmState::established && transition.next != FsmState::established) handler_.session_down(*this);
-    if (transition.next == FsmState::idle) detach(connection);
+    if (transition.next == FsmState::idle) {
+        detach(connection);
+    } else if (transition.next == FsmState::active && from != FsmState::idle && from != FsmState::active &&
+               (config_.passive || connection.direction() == Connection::Direction::incoming)) {
+        // Its TCP connection failed (an accepted connection enters Active from Idle, on
+        // its way to OpenSent, and stays). Active waits for the ConnectRetryTimer to
+        // connect again, which an accepted connection cannot do in its own name and a
+        // passive session must never do: it is released instead, and the listener takes
+        // the peer's next attempt.
+        connection.set_connect_retry(TimerAction::stop, config_.connect_retry);
+        connection.close_now();
+        detach(connection);
+    }
     return actions;
 }
 

@@ -1006,6 +1006,34 @@ TEST_CASE("bgpemud holds out against hostile peers", "[integration][hostile]") {
         check_bystanders(daemon, watcher);
     }
 
+    // 6b: a passive neighbour's connection dies in OpenSent: the daemon must not connect
+    // out to it later (its connection used to fall back to Active and, at the
+    // ConnectRetryTimer, 5 s later, connect to the peer's address).
+    {
+        const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        REQUIRE(listener >= 0);
+        const int one = 1;
+        ::setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        sockaddr_in at{};
+        at.sin_family = AF_INET;
+        at.sin_port = htons(daemon.port);
+        inet_pton(AF_INET, hostile_address, &at.sin_addr);
+        REQUIRE(::bind(listener, reinterpret_cast<const sockaddr*>(&at), sizeof at) == 0);
+        REQUIRE(::listen(listener, 4) == 0);
+        {
+            RawPeer peer;
+            REQUIRE(peer.connect(hostile_address, dut_address, daemon.port));
+            const auto open = peer.read(5s);
+            REQUIRE(open);
+            CHECK(open->type == 1);  // the daemon's OPEN: its side is in OpenSent
+        }  // closed before answering
+        pollfd waiting{listener, POLLIN, 0};
+        const int ready = ::poll(&waiting, 1, 8000);
+        CHECK(ready == 0);  // nothing connected to the passive neighbour's address
+        ::close(listener);
+        check_bystanders(daemon, watcher);
+    }
+
     // 7: a flood of connections from one neighbour's address and from a stranger:
     // connect and close (half of them with a reset), some after half a header.
     {
