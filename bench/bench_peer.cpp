@@ -31,8 +31,8 @@
 #include <thread>
 #include <vector>
 
-#include "bgp/codec.hpp"
-#include "bgp/update_packer.hpp"
+#include "bgp/wire/codec.hpp"
+#include "bgp/wire/update_packer.hpp"
 
 using namespace bgpemu;
 using Clock = std::chrono::steady_clock;

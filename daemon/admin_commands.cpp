@@ -3,7 +3,7 @@
 #include <fstream>
 #include <stdexcept>
 
-#include "bgp/attribute_text.hpp"
+#include "bgp/wire/attribute_text.hpp"
 #include "dataplane/checks.hpp"
 #include "rib/decision.hpp"
 

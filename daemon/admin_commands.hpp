@@ -17,7 +17,7 @@
 
 #include <boost/json.hpp>
 
-#include "bgp/speaker.hpp"
+#include "bgp/speaker/speaker.hpp"
 #include "daemon/emulation.hpp"
 
 namespace bgpemu::daemon {

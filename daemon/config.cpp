@@ -8,8 +8,8 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include "bgp/attribute_text.hpp"
-#include "bgp/transport_security.hpp"
+#include "bgp/wire/attribute_text.hpp"
+#include "bgp/session/transport_security.hpp"
 #include "daemon/config_reader.hpp"
 #include "daemon/roles.hpp"
 #include "daemon/topology_config.hpp"

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "bgp/speaker_config.hpp"
+#include "bgp/speaker/speaker_config.hpp"
 #include "dataplane/topology.hpp"
 
 namespace bgpemu::daemon {

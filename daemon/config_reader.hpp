@@ -14,9 +14,9 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include "bgp/attribute_text.hpp"
-#include "bgp/ip.hpp"
-#include "bgp/session.hpp"
+#include "bgp/wire/attribute_text.hpp"
+#include "bgp/wire/ip.hpp"
+#include "bgp/session/session.hpp"
 #include "daemon/config.hpp"
 
 namespace bgpemu::daemon::detail {

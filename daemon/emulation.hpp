@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "bgp/speaker.hpp"
+#include "bgp/speaker/speaker.hpp"
 #include "dataplane/network.hpp"
 
 namespace bgpemu::daemon {

@@ -19,7 +19,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
-#include "bgp/speaker.hpp"
+#include "bgp/speaker/speaker.hpp"
 #include "daemon/admin_server.hpp"
 #include "daemon/config.hpp"
 #include "daemon/privileges.hpp"

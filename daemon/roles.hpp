@@ -11,7 +11,7 @@
 #include <optional>
 #include <string_view>
 
-#include "bgp/speaker_config.hpp"
+#include "bgp/speaker/speaker_config.hpp"
 #include "rib/policy.hpp"
 
 namespace bgpemu::daemon {

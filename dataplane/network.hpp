@@ -25,7 +25,7 @@
 #include <string>
 #include <vector>
 
-#include "bgp/ip.hpp"
+#include "bgp/wire/ip.hpp"
 #include "dataplane/topology.hpp"
 #include "rib/fib.hpp"
 #include "rib/prefix_trie.hpp"

@@ -15,7 +15,7 @@
 #include <string_view>
 #include <vector>
 
-#include "bgp/ip.hpp"
+#include "bgp/wire/ip.hpp"
 #include "rib/fib.hpp"
 
 namespace bgpemu::dataplane {

@@ -13,7 +13,7 @@
 #include <functional>
 #include <unordered_map>
 
-#include "bgp/ip.hpp"
+#include "bgp/wire/ip.hpp"
 #include "rib/attr_store.hpp"
 
 namespace bgpemu::rib {

@@ -19,7 +19,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "bgp/ip.hpp"
+#include "bgp/wire/ip.hpp"
 #include "rib/decision.hpp"
 
 namespace bgpemu::rib {

@@ -14,8 +14,8 @@
 #include <optional>
 #include <vector>
 
-#include "bgp/attributes.hpp"
-#include "bgp/ip.hpp"
+#include "bgp/wire/attributes.hpp"
+#include "bgp/wire/ip.hpp"
 #include "rib/loc_rib.hpp"
 
 namespace bgpemu::rib {

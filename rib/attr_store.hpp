@@ -11,7 +11,7 @@
 #include <functional>
 #include <unordered_set>
 
-#include "bgp/attributes.hpp"
+#include "bgp/wire/attributes.hpp"
 
 namespace bgpemu::rib {
 

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "bgp/ip.hpp"
+#include "bgp/wire/ip.hpp"
 #include "rib/attr_store.hpp"
 
 namespace bgpemu::rib {

@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "bgp/ip.hpp"
+#include "bgp/wire/ip.hpp"
 #include "rib/prefix_trie.hpp"
 
 namespace bgpemu::rib {

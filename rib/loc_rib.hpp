@@ -12,7 +12,7 @@
 #include <optional>
 #include <vector>
 
-#include "bgp/ip.hpp"
+#include "bgp/wire/ip.hpp"
 #include "rib/decision.hpp"
 #include "rib/prefix_index.hpp"
 

@@ -18,8 +18,8 @@
 #include <string_view>
 #include <vector>
 
-#include "bgp/attributes.hpp"
-#include "bgp/ip.hpp"
+#include "bgp/wire/attributes.hpp"
+#include "bgp/wire/ip.hpp"
 
 namespace bgpemu::rib {
 
@@ -100,7 +100,7 @@ struct LargeCommunityList {
 
 // An extended-community list (FRR's `bgp extcommunity-list standard`): an entry matches
 // when the route carries every extended community it names (route targets, route
-// origins, as bgp/attribute_text.hpp writes them), compared as their 8 octets.
+// origins, as bgp/wire/attribute_text.hpp writes them), compared as their 8 octets.
 struct ExtendedCommunityListEntry {
     PolicyAction action = PolicyAction::permit;
     std::vector<std::uint64_t> communities;

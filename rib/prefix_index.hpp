@@ -13,7 +13,7 @@
 #include <optional>
 #include <vector>
 
-#include "bgp/ip.hpp"
+#include "bgp/wire/ip.hpp"
 
 namespace bgpemu::rib {
 

@@ -14,7 +14,7 @@
 #include <utility>
 #include <vector>
 
-#include "bgp/ip.hpp"
+#include "bgp/wire/ip.hpp"
 
 namespace bgpemu::rib {
 

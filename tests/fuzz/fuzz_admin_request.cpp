@@ -32,7 +32,7 @@
 #include <spdlog/logger.h>
 #include <spdlog/sinks/null_sink.h>
 
-#include "bgp/speaker.hpp"
+#include "bgp/speaker/speaker.hpp"
 #include "daemon/admin_commands.hpp"
 #include "daemon/config.hpp"
 #include "daemon/emulation.hpp"

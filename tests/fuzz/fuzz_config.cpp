@@ -23,7 +23,7 @@
 #include <spdlog/logger.h>
 #include <spdlog/sinks/null_sink.h>
 
-#include "bgp/speaker.hpp"
+#include "bgp/speaker/speaker.hpp"
 #include "daemon/config.hpp"
 #include "dataplane/network.hpp"
 

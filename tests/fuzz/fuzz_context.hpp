@@ -11,7 +11,7 @@
 
 #include <cstdint>
 
-#include "bgp/codec.hpp"
+#include "bgp/wire/codec.hpp"
 
 namespace bgpemu::fuzz {
 

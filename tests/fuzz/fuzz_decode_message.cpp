@@ -11,7 +11,7 @@
 #include <cstdlib>
 #include <span>
 
-#include "bgp/codec.hpp"
+#include "bgp/wire/codec.hpp"
 #include "fuzz_context.hpp"
 
 namespace {

@@ -11,7 +11,7 @@
 #include <fstream>
 #include <iostream>
 
-#include "bgp/codec.hpp"
+#include "bgp/wire/codec.hpp"
 #include "fuzz_context.hpp"
 #include "message_samples.hpp"
 

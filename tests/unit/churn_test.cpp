@@ -19,7 +19,7 @@
 #include <spdlog/logger.h>
 #include <spdlog/sinks/null_sink.h>
 
-#include "bgp/speaker.hpp"
+#include "bgp/speaker/speaker.hpp"
 
 namespace bgpemu::bgp {
 namespace {

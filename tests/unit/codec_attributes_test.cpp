@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "bgp/codec.hpp"
+#include "bgp/wire/codec.hpp"
 #include "hex.hpp"
 
 namespace {

@@ -8,8 +8,8 @@
 #include <string_view>
 #include <vector>
 
-#include "bgp/codec.hpp"
-#include "bgp/ip.hpp"
+#include "bgp/wire/codec.hpp"
+#include "bgp/wire/ip.hpp"
 #include "hex.hpp"
 
 using namespace bgpemu::bgp;

@@ -8,8 +8,8 @@
 #include <string_view>
 #include <vector>
 
-#include "bgp/capabilities_codec.hpp"
-#include "bgp/codec.hpp"
+#include "bgp/wire/capabilities_codec.hpp"
+#include "bgp/wire/codec.hpp"
 #include "hex.hpp"
 
 using namespace bgpemu::bgp;

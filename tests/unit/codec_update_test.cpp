@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "bgp/codec.hpp"
-#include "bgp/update_packer.hpp"
+#include "bgp/wire/codec.hpp"
+#include "bgp/wire/update_packer.hpp"
 #include "hex.hpp"
 
 namespace {

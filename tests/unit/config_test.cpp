@@ -12,8 +12,8 @@
 #include <boost/asio/io_context.hpp>
 #include <spdlog/logger.h>
 
-#include "bgp/attribute_text.hpp"
-#include "bgp/speaker.hpp"
+#include "bgp/wire/attribute_text.hpp"
+#include "bgp/speaker/speaker.hpp"
 #include "daemon/config.hpp"
 
 namespace bgpemu::daemon {

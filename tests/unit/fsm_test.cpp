@@ -4,7 +4,7 @@
 #include <catch2/catch.hpp>
 #include <vector>
 
-#include "bgp/fsm.hpp"
+#include "bgp/session/fsm.hpp"
 
 namespace bgpemu::bgp {
 namespace {

@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "bgp/bytes.hpp"
+#include "bgp/wire/bytes.hpp"
 
 namespace bgpemu::test {
 

@@ -13,8 +13,8 @@
 #include <string_view>
 #include <vector>
 
-#include "bgp/codec.hpp"
-#include "bgp/update_packer.hpp"
+#include "bgp/wire/codec.hpp"
+#include "bgp/wire/update_packer.hpp"
 
 namespace bgpemu::test {
 

@@ -3,7 +3,7 @@
 // two sides end up agreeing on.
 #include <catch2/catch.hpp>
 
-#include "bgp/negotiation.hpp"
+#include "bgp/session/negotiation.hpp"
 
 namespace bgpemu::bgp {
 namespace {

@@ -6,7 +6,7 @@
 
 #include <algorithm>
 
-#include "bgp/attribute_text.hpp"
+#include "bgp/wire/attribute_text.hpp"
 #include "rib/policy.hpp"
 
 namespace bgpemu::rib {

@@ -17,8 +17,8 @@
 #include <utility>
 #include <vector>
 
-#include "bgp/attributes.hpp"
-#include "bgp/ip.hpp"
+#include "bgp/wire/attributes.hpp"
+#include "bgp/wire/ip.hpp"
 #include "rib/adj_rib_in.hpp"
 #include "rib/adj_rib_out.hpp"
 #include "rib/aggregate.hpp"

@@ -14,7 +14,7 @@
 #include <cerrno>
 #include <string>
 
-#include "bgp/transport_security.hpp"
+#include "bgp/session/transport_security.hpp"
 
 namespace bgpemu::bgp {
 namespace {

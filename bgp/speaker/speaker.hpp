@@ -1,0 +1,234 @@
+// One emulated BGP router: a listening socket, a Session per neighbour, and the RIBs.
+//
+// The speaker is the glue between sessions (bytes, FSM) and the RIB (paths, decision):
+// import turns UPDATEs into Loc-RIB paths (AS loop check, interned attributes), the
+// decision process runs in batches after each burst of input, and export turns best-path
+// changes into per-neighbour Adj-RIB-Out entries, which the sessions' writers pull as
+// packed UPDATEs. eBGP export prepends our AS, sets the next hop to self and drops
+// LOCAL_PREF (and a MED learned from another AS, RFC 4271 §5.1.4); iBGP export keeps
+// them and never passes iBGP-learned paths to iBGP peers (no route reflection).
+// Per-neighbour policy (rib/policy.hpp) sits on both sides: prefix list and route map
+// after the loop checks on import, and before the eBGP rewriting on export, with
+// RFC 8212's "no policy, no routes" for eBGP unless the speaker turns it off.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <spdlog/logger.h>
+
+#include "bgp/session/session.hpp"
+#include "bgp/speaker/speaker_config.hpp"
+#include "bgp/wire/update_packer.hpp"
+#include "rib/adj_rib_in.hpp"
+#include "rib/adj_rib_out.hpp"
+#include "rib/aggregate.hpp"
+#include "rib/attr_store.hpp"
+#include "rib/fib.hpp"
+#include "rib/loc_rib.hpp"
+
+namespace bgpemu::bgp {
+
+class Speaker final : public SessionHandler {
+public:
+    Speaker(boost::asio::io_context& io, SpeakerConfig config, std::shared_ptr<spdlog::logger> log);
+    ~Speaker() override;
+    Speaker(const Speaker&) = delete;
+    Speaker& operator=(const Speaker&) = delete;
+
+    // Binds the listening socket; returns an error message when it cannot.
+    [[nodiscard]] std::optional<std::string> listen();
+    // Originates the configured networks and starts every session.
+    void start();
+    // Cease (administrative shutdown) to every peer; the listener closes.
+    void stop(std::string_view communication = {});
+
+    [[nodiscard]] const SpeakerConfig& config() const noexcept { return config_; }
+    [[nodiscard]] const rib::LocRib& loc_rib() const noexcept { return loc_rib_; }
+    [[nodiscard]] const rib::Fib& fib() const noexcept { return fib_; }
+    [[nodiscard]] std::size_t neighbor_count() const noexcept { return neighbors_.size(); }
+    [[nodiscard]] const Session& session(std::size_t index) const { return *neighbors_[index]->session; }
+    [[nodiscard]] Session* find_session(std::string_view name);
+    [[nodiscard]] std::optional<std::size_t> find_neighbor_index(std::string_view name) const;
+    // The neighbour's name for a Loc-RIB peer id ("local" for our own networks).
+    [[nodiscard]] std::string peer_name(rib::PeerId peer) const;
+    [[nodiscard]] const NeighborConfig& neighbor_config(std::size_t index) const { return neighbors_[index]->config; }
+    // What the neighbour named `peer` has been sent (its Adj-RIB-Out), in no particular
+    // order; false when there is no such neighbour.
+    bool for_each_advertised(std::string_view peer,
+                             const std::function<void(const Prefix&, const PathAttributes&)>& fn) const;
+    // Prefixes from neighbour `index` in the Loc-RIB (accepted), and advertised to it.
+    [[nodiscard]] std::size_t accepted_count(std::size_t index) const;
+    [[nodiscard]] std::size_t advertised_count(std::size_t index) const;
+
+    // Memory by kind of object, for `show memory`.
+    struct MemoryUse {
+        std::size_t attribute_sets = 0;     // count of distinct interned sets
+        std::size_t attribute_bytes = 0;
+        std::size_t loc_rib_entry_bytes = 0;
+        std::size_t prefix_index_bytes = 0;
+        std::size_t adj_rib_out_bytes = 0;  // all neighbours
+        std::size_t export_cache_entries = 0;
+    };
+    [[nodiscard]] MemoryUse memory_use() const;
+
+    // Applies a new configuration of this speaker (same name, ASN, router id, listen
+    // address and decision options; the daemon re-creates the speaker otherwise):
+    // neighbours added, removed or re-created when their session settings changed;
+    // policy changes applied without a reset (exports re-evaluated, a ROUTE-REFRESH
+    // asked for the imports, or a reset when the peer cannot refresh); networks,
+    // interfaces and static routes brought in line. Returns what changed, for the log.
+    std::vector<std::string> reconfigure(const SpeakerConfig& next);
+    // Whether `next` can be applied by reconfigure().
+    [[nodiscard]] bool can_reconfigure(const SpeakerConfig& next) const noexcept;
+
+    // Originates `network` (replacing an earlier origination of the same prefix), as the
+    // configuration's `networks` do; the change is exported like any other.
+    void announce_network(const OriginatedNetwork& network);
+    // Stops originating `prefix`; false when this speaker did not originate it.
+    bool withdraw_network(const Prefix& prefix);
+
+    // The emulated link `link` went down or up: the sessions over it follow (see
+    // Session::set_link_up). Returns the names of the neighbours affected.
+    std::vector<std::string> set_link_up(std::string_view link, bool up);
+    // Changes the FIB's connected routes (the data plane programs interfaces and
+    // point-to-point peers from the state of the links); nothing without a FIB.
+    void program_fib(const std::function<void(rib::Fib&)>& change);
+    // Told of every session that comes up or goes down: (speaker, neighbour, up).
+    using SessionObserver = std::function<void(const std::string&, const std::string&, bool)>;
+    void set_session_observer(SessionObserver observer) { session_observer_ = std::move(observer); }
+    // Whether the decision process and every Adj-RIB-Out are drained, and when the
+    // Loc-RIB last changed a best path (for `wait converged`).
+    [[nodiscard]] bool idle() const noexcept;
+    [[nodiscard]] std::chrono::steady_clock::time_point last_route_change() const noexcept { return last_route_change_; }
+    // Whether the neighbour `index`'s session should be up (started, enabled, link up).
+    [[nodiscard]] bool neighbor_wanted(std::size_t index) const { return neighbors_[index]->session->wanted(); }
+    // Best paths learned from a peer (not our own networks), with the peer's weight and
+    // the AS path's length; and whether a prefix covering `address` came from `peer`.
+    void for_each_learned(const std::function<void(const Prefix&, std::uint32_t weight, std::size_t as_path_length)>& fn) const;
+    [[nodiscard]] bool learned_from(std::string_view peer, const IpAddress& address) const;
+
+    // SessionHandler
+    void session_established(Session& session) override;
+    void session_down(Session& session) override;
+    std::optional<WireError> receive_update(Session& session, UpdateMessage& update) override;
+    void receive_route_refresh(Session& session, const RouteRefreshMessage& refresh) override;
+    bool fill_updates(Session& session, Bytes& out, std::size_t budget) override;
+
+private:
+    // Our aggregates are local paths beside our networks, told apart by this path id,
+    // so an aggregate and a network of the same prefix can coexist (the network wins).
+    static constexpr std::uint32_t aggregate_path_id = 1;
+
+    struct Neighbor {
+        NeighborConfig config;
+        std::unique_ptr<Session> session;
+        rib::PeerId peer = 0;
+        rib::AdjRibOut adj_rib_out;
+        // Exported attributes by source attributes: most paths share a few attribute
+        // sets, so the export transformation runs once per set, not once per prefix.
+        std::unordered_map<rib::AttrRef, rib::AttrRef, rib::AttrRefHash> export_cache;
+        // Imported attributes (null: denied) by received attributes, when the import
+        // route map does not look at prefixes: policy runs once per attribute set.
+        std::unordered_map<rib::AttrRef, rib::AttrRef, rib::AttrRefHash> import_cache;
+        // Soft reconfiguration inbound: what the peer sent, before the import checks and
+        // policy; complete when the option was on since the session came up.
+        rib::AdjRibIn adj_rib_in;
+        bool adj_rib_in_complete = false;
+        bool maximum_prefix_warned = false;    // the warning threshold was logged
+        bool maximum_prefix_exceeded = false;  // past the limit in this session
+        std::unique_ptr<boost::asio::steady_timer> maximum_prefix_restart;
+        std::optional<UpdatePacker> packer;
+        bool initial_dump_done = false;   // End-of-RIB sent for every family
+        bool end_of_rib_pending = false;
+        bool end_of_refresh_pending[2] = {false, false};  // enhanced route refresh, per AFI
+        bool external = true;
+        // The local address of the Established connection: "self" for next hops.
+        IpAddress transport_address;
+        // Its RFC 2385 key is installed on the listening socket (see install_listener_key).
+        bool tcp_md5_on_listener = false;
+    };
+
+    Neighbor& add_neighbor(const NeighborConfig& config);
+    // Stops the session (Cease / Peer De-configured) and keeps the neighbour, out of
+    // every lookup, until the speaker goes: its session may still have work queued.
+    void retire_neighbor(std::size_t index);
+    void apply_neighbor_policy(Neighbor& neighbor, const NeighborConfig& next, bool rfc8212_changed,
+                               std::vector<std::string>& changes);
+    void accept_loop();
+    // The neighbour's TCP-MD5 key on the listening socket (none without a password), so
+    // that the kernel checks its incoming connections; removed when the neighbour goes.
+    void install_listener_key(Neighbor& neighbor);
+    void remove_listener_key(Neighbor& neighbor);
+    void originate_networks();
+    // False when the network's route map denies it (then it is not originated).
+    bool originate(const OriginatedNetwork& network, std::uint32_t path_id = 0);
+    // Brings the redistributed routes in line with the interfaces that are up and the
+    // static routes (see Redistribution); each is a local path with its own path id, so
+    // a `networks` entry of the same prefix coexists with it (and wins).
+    void redistribute();
+    static constexpr std::uint32_t redistributed_path_id = 2;
+    std::vector<Prefix> redistributed_;
+    // config_.networks by prefix, so that announce/withdraw through the admin socket
+    // cost O(1) however many networks there are.
+    std::unordered_map<Prefix, std::size_t, PrefixHash> network_slots_;
+    void index_networks();
+    void schedule_decision();
+    void run_decision();
+    // Announces or withdraws the aggregates whose contributors changed (rib/aggregate.hpp).
+    void originate_aggregates();
+    void export_route(Neighbor& neighbor, rib::RouteIndex index, const Prefix& prefix, const rib::Path* best);
+    void export_everything(Neighbor& neighbor);
+    // Hands the prefix's new best path (and its ECMP members) to the FIB.
+    void update_fib(const bgp::Prefix& prefix, const rib::Path* best);
+    [[nodiscard]] rib::AttrRef export_attributes(Neighbor& neighbor, const rib::Path& best, const Prefix& prefix);
+    [[nodiscard]] rib::AttrRef import_policy(Neighbor& neighbor, const Prefix& prefix, const rib::AttrRef& received);
+    void check_maximum_prefix(Neighbor& neighbor);
+    [[nodiscard]] bool blocked_by_rfc8212(const Neighbor& neighbor, bool import) const;
+    [[nodiscard]] rib::RouteSource source_of(const rib::Path& path) const;
+    [[nodiscard]] Neighbor& neighbor_of(const Session& session);
+    [[nodiscard]] rib::AttrRef import_attributes(Neighbor& neighbor, const UpdateMessage& update,
+                                                 const char*& rejected_because);
+    // The AS-path checks of import (first AS, loop with allowas-in): why the path is
+    // refused, or nullptr.
+    [[nodiscard]] const char* import_check(const Neighbor& neighbor, const PathAttributes& attributes) const;
+    // Soft reconfiguration: the stored Adj-RIB-In through the checks and the current
+    // import policy again, into the Loc-RIB.
+    void reapply_import_policy(Neighbor& neighbor);
+
+    boost::asio::io_context& io_;
+    SpeakerConfig config_;
+    std::shared_ptr<spdlog::logger> log_;
+    boost::asio::ip::tcp::acceptor acceptor_;
+    rib::AttrStore attributes_;
+    rib::LocRib loc_rib_;
+    rib::Fib fib_;
+    rib::AggregateTable aggregates_;
+    bool fib_enabled_ = false;
+    rib::PeerId local_peer_ = 0;
+    std::vector<std::unique_ptr<Neighbor>> neighbors_;
+    std::vector<std::unique_ptr<Neighbor>> retired_neighbors_;
+    std::vector<std::shared_ptr<const rib::PolicySet>> retired_policies_;
+    std::map<std::string, Neighbor*, std::less<>> neighbors_by_address_;
+    // Refused connections from addresses that are no neighbour: the first is logged, the
+    // rest counted into one line per 10 s, so that a flood cannot flood the log.
+    std::chrono::steady_clock::time_point last_refusal_logged_{};
+    std::uint64_t refusals_not_logged_ = 0;
+    void log_refusal(const std::string& address);
+    std::vector<Neighbor*> neighbors_by_peer_;  // indexed by rib::PeerId
+    bool decision_scheduled_ = false;
+    bool stopped_ = false;
+    SessionObserver session_observer_;
+    std::chrono::steady_clock::time_point last_route_change_ = std::chrono::steady_clock::now();
+};
+
+}  // namespace bgpemu::bgp
