@@ -21,7 +21,7 @@
 
 #include <boost/json.hpp>
 
-#include "daemon/admin_socket_path.hpp"
+#include "daemon/admin/admin_socket_path.hpp"
 
 #ifndef BGPEMU_VERSION
 #define BGPEMU_VERSION "0.0.0"

@@ -20,8 +20,8 @@
 #include <spdlog/spdlog.h>
 
 #include "bgp/speaker/speaker.hpp"
-#include "daemon/admin_server.hpp"
-#include "daemon/config.hpp"
+#include "daemon/admin/admin_server.hpp"
+#include "daemon/config/config.hpp"
 #include "daemon/privileges.hpp"
 
 #ifndef BGPEMU_VERSION

@@ -11,8 +11,8 @@ std::string path_kind(const Network& network, const WalkOutcome& walk) {
         const auto node = network.find_node(name);
         if (!node) continue;  // a VNet
         const auto& role = network.nodes()[*node].role;
-        express_route = express_route || role == "msee" || role == "er-gateway";
-        vpn = vpn || role == "vpn-gateway";
+        express_route = express_route || role == Role::msee || role == Role::er_gateway;
+        vpn = vpn || role == Role::vpn_gateway;
     }
     if (express_route && vpn) return "ExpressRoute+VPN";
     if (express_route) return "ExpressRoute";

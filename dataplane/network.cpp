@@ -22,17 +22,17 @@ bool contains(const bgp::Prefix& prefix, const bgp::IpAddress& address) {
 // an MSEE is transparent to packets from a gateway, an ExpressRoute gateway counts
 // silently what comes from an MSEE, a VPN gateway passes tunnel traffic through;
 // everything else answers from the interface the packet came in on.
-HopBehaviour default_link_hop(const std::string& role, bool far_end_is_gateway) {
-    if (role == "msee" && far_end_is_gateway) return {};
-    if (role == "er-gateway") return {HopStage::silent};
-    if (role == "vpn-gateway") return {};
+HopBehaviour default_link_hop(Role role, bool far_end_is_gateway) {
+    if (role == Role::msee && far_end_is_gateway) return {};
+    if (role == Role::er_gateway) return {HopStage::silent};
+    if (role == Role::vpn_gateway) return {};
     return {HopStage::answer};
 }
 
 // For packets from its VNet: an ExpressRoute gateway answers from an instance address;
 // a VPN gateway answers, then counts a silent tunnel stage.
-HopBehaviour default_vnet_hop(const std::string& role) {
-    if (role == "vpn-gateway") return {HopStage::answer, HopStage::silent};
+HopBehaviour default_vnet_hop(Role role) {
+    if (role == Role::vpn_gateway) return {HopStage::answer, HopStage::silent};
     return {HopStage::answer};
 }
 
@@ -122,7 +122,7 @@ Network::Network(const TopologyConfig& topology) {
             node.interfaces.push_back(Interface{interface.name, interface.address, interface.length, {}, {}});
         if (!config.vnet.empty()) node.vnet = find_vnet(config.vnet);
         node.vnet_addresses = config.vnet_addresses;
-        node.transit = config.transit.value_or(config.role == "vpn-gateway");
+        node.transit = config.transit.value_or(config.role == Role::vpn_gateway);
         node.source_check = config.source_check;
         const auto index = nodes_.size();
         if (node.vnet) {
@@ -174,7 +174,7 @@ Network::Network(const TopologyConfig& topology) {
                 const auto& link = links_[l];
                 const auto far = link.ends[0].node == n ? link.ends[1].node : link.ends[0].node;
                 far_end_is_gateway = far_end_is_gateway || nodes_[far].gateway() ||
-                                     nodes_[far].role == "er-gateway" || nodes_[far].role == "vpn-gateway";
+                                     is_gateway(nodes_[far].role);
             }
             if (const auto it = config.interface_hops.find(interface.name); it != config.interface_hops.end())
                 interface.hop = it->second;

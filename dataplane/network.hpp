@@ -130,7 +130,7 @@ public:
     struct Node {
         std::string name;
         NodeKind kind = NodeKind::router;
-        std::string role;
+        Role role = Role::none;
         std::vector<Interface> interfaces;
         std::optional<std::size_t> vnet;          // host: its VNet; gateway: the VNet it serves
         std::vector<bgp::IpAddress> vnet_addresses;
@@ -138,7 +138,7 @@ public:
         bool transit = false;
         bool source_check = true;
         [[nodiscard]] bool gateway() const noexcept { return kind == NodeKind::speaker && vnet.has_value(); }
-        [[nodiscard]] bool express_route() const noexcept { return role == "er-gateway"; }
+        [[nodiscard]] bool express_route() const noexcept { return role == Role::er_gateway; }
     };
     struct End {
         std::size_t node = 0;

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "bgp/wire/ip.hpp"
+#include "dataplane/role.hpp"
 #include "rib/fib.hpp"
 
 namespace bgpemu::dataplane {
@@ -40,7 +41,7 @@ enum class NodeKind : std::uint8_t { speaker, router, host, external };
 struct NodeConfig {
     std::string name;
     NodeKind kind = NodeKind::router;
-    std::string role;  // a speaker's Azure role ("msee", "er-gateway" ...), or empty
+    Role role = Role::none;
     // For a speaker, a copy of its SpeakerConfig's interfaces (its static routes live in
     // the speaker's own FIB).
     std::vector<rib::InterfaceConfig> interfaces;

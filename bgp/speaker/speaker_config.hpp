@@ -111,11 +111,6 @@ using StaticRouteConfig = rib::StaticRouteConfig;
 
 struct SpeakerConfig {
     std::string name;
-    std::string role;             // an Azure role preset ("msee", ...), or empty
-    bool premium_circuit = false; // role msee: the circuit's prefix limit toward CEs is 10000
-    // Role er-gateway: accept other VNets' routes from the circuit (Azure's
-    // allowRemoteVnetTraffic; on by default, as in the 2018 reference setup).
-    bool allow_remote_vnet_traffic = true;
     std::uint32_t asn = 0;
     std::uint32_t router_id = 0;  // host order
     TransportEndpoint listen;     // the listening socket; also the default update-source

@@ -106,8 +106,6 @@ std::vector<std::string> Speaker::reconfigure(const SpeakerConfig& next) {
     // The old set stays alive: retired neighbours' configs still point into it.
     retired_policies_.push_back(config_.policy);
     config_.policy = next.policy;
-    config_.role = next.role;
-    config_.premium_circuit = next.premium_circuit;
     const bool rfc8212_changed = config_.ebgp_requires_policy != next.ebgp_requires_policy;
     if (rfc8212_changed)
         changes.push_back(std::string("ebgp_requires_policy ") + (next.ebgp_requires_policy ? "on" : "off"));

@@ -33,9 +33,9 @@
 #include <spdlog/sinks/null_sink.h>
 
 #include "bgp/speaker/speaker.hpp"
-#include "daemon/admin_commands.hpp"
-#include "daemon/config.hpp"
-#include "daemon/emulation.hpp"
+#include "daemon/admin/admin_commands.hpp"
+#include "daemon/config/config.hpp"
+#include "daemon/emulation/emulation.hpp"
 
 namespace {
 

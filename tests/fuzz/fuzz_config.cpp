@@ -24,7 +24,7 @@
 #include <spdlog/sinks/null_sink.h>
 
 #include "bgp/speaker/speaker.hpp"
-#include "daemon/config.hpp"
+#include "daemon/config/config.hpp"
 #include "dataplane/network.hpp"
 
 namespace {

@@ -1,5 +1,5 @@
 // A small JSON Schema validator for the subset the admin protocol's schemas use
-// (daemon/schemas/v1/): type (a name or a list of names; "integer" is a number without
+// (daemon/admin/schemas/v1/): type (a name or a list of names; "integer" is a number without
 // a fraction), properties, required, additionalProperties (true/false or a schema),
 // items (one schema for every element), minItems, maxItems, enum, const, oneOf, anyOf,
 // allOf, not, minimum, maximum, and $ref to a JSON pointer inside the same document

@@ -1,5 +1,5 @@
 // The admin socket's JSON is a stable, versioned API: every reply of protocol version 1
-// has a JSON Schema in daemon/schemas/v1/ (one file per command, plus the success and
+// has a JSON Schema in daemon/admin/schemas/v1/ (one file per command, plus the success and
 // error envelopes). This test runs bgpemud on the reference topology
 // (configs/azure-interop.yaml, only its port changed), sends every command in each of
 // its variants through `bgpemuctl --json`, and validates each reply line against its
@@ -155,7 +155,7 @@ namespace {
 
 // ---- The daemon's replies ---------------------------------------------------------------------
 
-const std::string schema_dir = std::string(BGPEMU_SOURCE_DIR) + "/daemon/schemas/v1/";
+const std::string schema_dir = std::string(BGPEMU_SOURCE_DIR) + "/daemon/admin/schemas/v1/";
 
 // Every schema file, by name; which of them a reply was checked against; how many
 // reply lines were validated.

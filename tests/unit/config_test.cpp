@@ -14,7 +14,7 @@
 
 #include "bgp/wire/attribute_text.hpp"
 #include "bgp/speaker/speaker.hpp"
-#include "daemon/config.hpp"
+#include "daemon/config/config.hpp"
 
 namespace bgpemu::daemon {
 namespace {
@@ -675,7 +675,7 @@ TEST_CASE("Azure roles: presets by role and peer role, overridable, reserved ASN
     INFO((loaded.errors.empty() ? std::string() : loaded.errors.front().to_string()));
     REQUIRE(loaded.ok());
     const auto& msee = loaded.config.speakers.at(0);
-    CHECK(msee.role == "msee");
+    CHECK(loaded.config.topology.nodes.at(0).role == dataplane::Role::msee);
     CHECK(msee.asn == 12076);  // the role's ASN
     CHECK_FALSE(msee.ebgp_requires_policy);
     const auto& to_ce = msee.neighbors.at(0);
@@ -860,7 +860,7 @@ links:
     const auto* gw = topology.find_node("gw");
     REQUIRE(gw);
     CHECK(gw->kind == NodeKind::speaker);
-    CHECK(gw->role == "er-gateway");
+    CHECK(gw->role == dataplane::Role::er_gateway);
     CHECK(gw->vnet == "hub");
     CHECK(gw->vnet_addresses.size() == 2);
     CHECK(gw->vnet_hop == dataplane::HopBehaviour{HopStage::answer, HopStage::silent});

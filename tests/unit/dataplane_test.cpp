@@ -135,7 +135,7 @@ private:
         NodeConfig node;
         node.name = std::move(name);
         node.kind = kind;
-        node.role = std::move(role);
+        node.role = parse_role(role).value_or(kind == NodeKind::host ? Role::host : Role::none);
         for (const auto spec : interfaces) node.interfaces.push_back(interface(spec));
         config.nodes.push_back(std::move(node));
         return config.nodes.back();

@@ -18,8 +18,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 
-#include "daemon/admin_commands.hpp"
-#include "daemon/admin_socket_path.hpp"
+#include "daemon/admin/admin_commands.hpp"
+#include "daemon/admin/admin_socket_path.hpp"
 
 namespace bgpemu::daemon {
 

@@ -1,7 +1,7 @@
 #include <algorithm>
 #include <set>
 
-#include "daemon/config.hpp"
+#include "daemon/config/config.hpp"
 
 namespace bgpemu::daemon {
 

@@ -18,7 +18,7 @@
 #include <boost/json.hpp>
 
 #include "bgp/speaker/speaker.hpp"
-#include "daemon/emulation.hpp"
+#include "daemon/emulation/emulation.hpp"
 
 namespace bgpemu::daemon {
 
@@ -63,6 +63,8 @@ private:
     [[nodiscard]] boost::json::value converged(const boost::json::object& request) const;
     [[nodiscard]] boost::json::value check(const boost::json::object& request) const;
     [[nodiscard]] const dataplane::Network& network() const;
+    // The node's Azure role in the emulated network (none without one, or unknown).
+    [[nodiscard]] dataplane::Role role_of(std::string_view node) const;
     [[nodiscard]] dataplane::ProbeSource probe_source(const boost::json::object& request) const;
     [[nodiscard]] bgp::IpAddress probe_destination(const boost::json::object& request) const;
 

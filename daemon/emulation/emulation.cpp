@@ -1,4 +1,4 @@
-#include "daemon/emulation.hpp"
+#include "daemon/emulation/emulation.hpp"
 
 #include <algorithm>
 

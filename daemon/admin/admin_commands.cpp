@@ -1,4 +1,4 @@
-#include "daemon/admin_commands.hpp"
+#include "daemon/admin/admin_commands.hpp"
 
 #include <fstream>
 #include <stdexcept>
@@ -166,15 +166,23 @@ bgp::Speaker& AdminCommands::node(const json::object& request) const {
     throw CommandError("unknown_node", "no speaker named \"" + name + "\"");
 }
 
+dataplane::Role AdminCommands::role_of(std::string_view node) const {
+    if (emulation_ == nullptr) return dataplane::Role::none;
+    const auto& network = emulation_->network();
+    const auto index = network.find_node(node);
+    return index ? network.nodes()[*index].role : dataplane::Role::none;
+}
+
 json::value AdminCommands::status() const {
     json::array speakers;
     for (const auto& speaker : speakers_) {
         std::size_t established = 0;
         for (std::size_t i = 0; i < speaker->neighbor_count(); ++i) established += speaker->session(i).established();
         const auto& config = speaker->config();
+        const auto role = role_of(config.name);
         speakers.push_back(json::object{
             {"name", config.name},
-            {"role", config.role.empty() ? json::value(nullptr) : json::value(config.role)},
+            {"role", role == dataplane::Role::none ? json::value(nullptr) : json::value(dataplane::role_name(role))},
             {"asn", config.asn},
             {"router_id", router_id_text(config.router_id)},
             {"listen", endpoint_text(config.listen.address, config.listen.port)},

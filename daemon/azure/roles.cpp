@@ -1,4 +1,4 @@
-#include "daemon/roles.hpp"
+#include "daemon/azure/roles.hpp"
 
 namespace bgpemu::daemon {
 
@@ -27,25 +27,6 @@ rib::PrefixList own_spaces(const bgp::SpeakerConfig& speaker) {
 
 }  // namespace
 
-std::optional<Role> parse_role(std::string_view text) {
-    if (text == "ce") return Role::ce;
-    if (text == "msee") return Role::msee;
-    if (text == "er-gateway") return Role::er_gateway;
-    if (text == "vpn-gateway") return Role::vpn_gateway;
-    return std::nullopt;
-}
-
-const char* role_name(Role role) noexcept {
-    switch (role) {
-        case Role::none: return "";
-        case Role::ce: return "ce";
-        case Role::msee: return "msee";
-        case Role::er_gateway: return "er-gateway";
-        case Role::vpn_gateway: return "vpn-gateway";
-    }
-    return "";
-}
-
 std::optional<std::uint32_t> default_asn(Role role) noexcept {
     switch (role) {
         case Role::msee: return 12076;
@@ -68,7 +49,8 @@ void apply_speaker_defaults(Role role, bgp::SpeakerConfig& speaker) {
     if (role == Role::er_gateway) speaker.maximum_paths = 4;
 }
 
-void add_role_policy(Role role, const bgp::SpeakerConfig& speaker, rib::PolicySet& policy) {
+void add_role_policy(const AzureRole& azure, const bgp::SpeakerConfig& speaker, rib::PolicySet& policy) {
+    const Role role = azure.role;
     using rib::PolicyAction;
     if (role == Role::er_gateway) {
         policy.prefix_lists["role:own-spaces"] = own_spaces(speaker);
@@ -79,7 +61,7 @@ void add_role_policy(Role role, const bgp::SpeakerConfig& speaker, rib::PolicySe
         in.entries.back().match.prefix_list = own;
         // ...nor, with allowRemoteVnetTraffic off, another VNet's routes: after the
         // MSEE's as-override they are the ones that originate from 12076.
-        if (!speaker.allow_remote_vnet_traffic) {
+        if (!azure.allow_remote_vnet_traffic) {
             rib::AsPathList from_vnets{"role:from-other-vnets", {}};
             rib::AsPathListEntry originates;
             originates.kind = rib::AsPathListEntry::Kind::originates_from;
@@ -122,9 +104,9 @@ void add_role_policy(Role role, const bgp::SpeakerConfig& speaker, rib::PolicySe
     }
 }
 
-void apply_neighbor_defaults(Role role, Role peer_role, bool premium_circuit, const rib::PolicySet& policy,
+void apply_neighbor_defaults(const AzureRole& azure, Role peer_role, const rib::PolicySet& policy,
                              bgp::NeighborConfig& neighbor) {
-    switch (role) {
+    switch (azure.role) {
         case Role::msee:
             if (peer_role == Role::er_gateway || peer_role == Role::vpn_gateway) {
                 // The gateway's ASN becomes 12076, so one VNet's prefixes reach another
@@ -134,7 +116,7 @@ void apply_neighbor_defaults(Role role, Role peer_role, bool premium_circuit, co
                 // Toward the customer: on-premises sees VNet prefixes as "12076" alone.
                 neighbor.remove_private_as = rib::RemovePrivateAs::yes;
                 neighbor.allowas_in = 2;
-                neighbor.maximum_prefix = premium_circuit ? 10000 : 4000;
+                neighbor.maximum_prefix = azure.premium_circuit ? 10000 : 4000;
                 neighbor.maximum_prefix_warning_percent = 80;
                 neighbor.maximum_prefix_restart = std::chrono::seconds(60);
             }
@@ -150,6 +132,7 @@ void apply_neighbor_defaults(Role role, Role peer_role, bool premium_circuit, co
             neighbor.route_map_out = policy.route_map("role:vpn-gateway-out");
             break;
         case Role::ce:
+        case Role::host:  // never a speaker
         case Role::none: break;
     }
 }

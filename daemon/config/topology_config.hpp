@@ -12,8 +12,8 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include "daemon/config.hpp"
-#include "daemon/config_reader.hpp"
+#include "daemon/config/config.hpp"
+#include "daemon/config/config_reader.hpp"
 #include "dataplane/topology.hpp"
 
 namespace bgpemu::daemon::detail {

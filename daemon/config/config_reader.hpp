@@ -17,7 +17,7 @@
 #include "bgp/wire/attribute_text.hpp"
 #include "bgp/wire/ip.hpp"
 #include "bgp/session/session.hpp"
-#include "daemon/config.hpp"
+#include "daemon/config/config.hpp"
 
 namespace bgpemu::daemon::detail {
 

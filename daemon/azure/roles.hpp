@@ -12,14 +12,25 @@
 #include <string_view>
 
 #include "bgp/speaker/speaker_config.hpp"
+#include "dataplane/role.hpp"
 #include "rib/policy.hpp"
 
 namespace bgpemu::daemon {
 
-enum class Role : std::uint8_t { none, ce, msee, er_gateway, vpn_gateway };
+// The roles live with the data plane, which derives hop behaviours from them.
+using dataplane::Role;
+using dataplane::parse_role;
+using dataplane::role_name;
 
-[[nodiscard]] std::optional<Role> parse_role(std::string_view text);  // "ce", "msee", "er-gateway", "vpn-gateway"
-[[nodiscard]] const char* role_name(Role role) noexcept;
+// A node's role with the options that only that role has.
+struct AzureRole {
+    Role role = Role::none;
+    // msee: the circuit is premium, so its prefix limit toward CEs is 10,000, not 4,000.
+    bool premium_circuit = false;
+    // er-gateway: accept other VNets' routes from the circuit (Azure's
+    // allowRemoteVnetTraffic; on by default, as in the 2018 reference setup).
+    bool allow_remote_vnet_traffic = true;
+};
 
 // 12076 for an MSEE, 65515 for both gateways; none for a CE or a plain router.
 [[nodiscard]] std::optional<std::uint32_t> default_asn(Role role) noexcept;
@@ -36,10 +47,10 @@ inline constexpr std::size_t er_gateway_max_advertised = 1000;
 void apply_speaker_defaults(Role role, bgp::SpeakerConfig& speaker);
 // The policy objects the role's neighbour defaults use, built from the speaker's own
 // networks (its VNet and spokes): added to `policy` under names starting "role:".
-void add_role_policy(Role role, const bgp::SpeakerConfig& speaker, rib::PolicySet& policy);
+void add_role_policy(const AzureRole& azure, const bgp::SpeakerConfig& speaker, rib::PolicySet& policy);
 // Neighbour defaults for a session from a `role` node to a `peer_role` node, applied
 // before the neighbour's own keys.
-void apply_neighbor_defaults(Role role, Role peer_role, bool premium_circuit, const rib::PolicySet& policy,
+void apply_neighbor_defaults(const AzureRole& azure, Role peer_role, const rib::PolicySet& policy,
                              bgp::NeighborConfig& neighbor);
 
 }  // namespace bgpemu::daemon

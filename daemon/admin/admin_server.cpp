@@ -1,4 +1,4 @@
-#include "daemon/admin_server.hpp"
+#include "daemon/admin/admin_server.hpp"
 
 #include <sys/stat.h>
 

@@ -1,4 +1,4 @@
-#include "daemon/topology_config.hpp"
+#include "daemon/config/topology_config.hpp"
 
 #include <algorithm>
 #include <set>
@@ -130,12 +130,11 @@ void read_external(Reader& reader, const YAML::Node& node, dataplane::TopologyCo
         reader.error(node, "external router needs a 'name' (the name our speakers' neighbours use)");
         return;
     }
-    external.role = "ce";
+    external.role = dataplane::Role::ce;
     if (const auto v = node["role"]) {
         const auto role = reader.string(v, "role").value_or("ce");
-        if (role != "ce" && role != "msee" && role != "er-gateway" && role != "vpn-gateway")
-            reader.error(v, "role must be ce, msee, er-gateway or vpn-gateway, not '" + role + "'");
-        external.role = role;
+        if (const auto parsed = dataplane::parse_role(role)) external.role = *parsed;
+        else reader.error(v, "role must be ce, msee, er-gateway or vpn-gateway, not '" + role + "'");
     }
     if (const auto v = node["asn"]) {
         if (auto value = reader.unsigned_integer(v, "asn", 1, 4294967295ULL)) external.asn = static_cast<std::uint32_t>(*value);
@@ -164,7 +163,7 @@ void read_host(Reader& reader, const YAML::Node& node, dataplane::TopologyConfig
     reader.check_keys(node, {"name", "vnet", "address", "gateway", "hop"}, "host");
     dataplane::NodeConfig host;
     host.kind = dataplane::NodeKind::host;
-    host.role = "host";
+    host.role = dataplane::Role::host;
     if (const auto v = node["name"]) host.name = reader.string(v, "host name").value_or("");
     if (host.name.empty()) {
         reader.error(node, "host needs a 'name'");

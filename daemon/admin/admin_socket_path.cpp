@@ -1,4 +1,4 @@
-#include "daemon/admin_socket_path.hpp"
+#include "daemon/admin/admin_socket_path.hpp"
 
 #include <unistd.h>
 

@@ -1,4 +1,4 @@
-#include "daemon/config.hpp"
+#include "daemon/config/config.hpp"
 
 #include <charconv>
 #include <fstream>
@@ -10,9 +10,9 @@
 
 #include "bgp/wire/attribute_text.hpp"
 #include "bgp/session/transport_security.hpp"
-#include "daemon/config_reader.hpp"
-#include "daemon/roles.hpp"
-#include "daemon/topology_config.hpp"
+#include "daemon/config/config_reader.hpp"
+#include "daemon/azure/roles.hpp"
+#include "daemon/config/topology_config.hpp"
 #include "rib/policy.hpp"
 
 namespace bgpemu::daemon {
@@ -543,7 +543,7 @@ void read_neighbor_policy(Reader& reader, const YAML::Node& node, const rib::Pol
 // peer's role (read before the speakers, so order in the file does not matter).
 using RolesByName = std::map<std::string, Role, std::less<>>;
 
-void read_neighbor(Reader& reader, const YAML::Node& node, Role role, const RolesByName& roles,
+void read_neighbor(Reader& reader, const YAML::Node& node, const AzureRole& azure, const RolesByName& roles,
                    bgp::SpeakerConfig& speaker) {
     if (!reader.is_map(node, "neighbor")) return;
     reader.check_keys(node,
@@ -565,7 +565,7 @@ void read_neighbor(Reader& reader, const YAML::Node& node, Role role, const Role
     } else if (const auto name = node["name"]; name && name.IsScalar()) {
         if (const auto it = roles.find(name.Scalar()); it != roles.end()) peer_role = it->second;
     }
-    apply_neighbor_defaults(role, peer_role, speaker.premium_circuit, *speaker.policy, neighbor);
+    apply_neighbor_defaults(azure, peer_role, *speaker.policy, neighbor);
     if (const auto address = node["address"]) {
         if (auto value = reader.endpoint(address, "neighbor address", std::uint16_t{179})) neighbor.remote = *value;
         else complete = false;
@@ -589,7 +589,7 @@ void read_neighbor(Reader& reader, const YAML::Node& node, Role role, const Role
     if (const auto v = node["hold_time"]) {
         if (auto value = reader.unsigned_integer(v, "hold_time", 0, 65535)) {
             if (*value == 1 || *value == 2) reader.error(v, "hold_time must be 0 or at least 3 seconds (RFC 4271 §4.2)");
-            if (role == Role::vpn_gateway && *value != vpn_gateway_hold_time)
+            if (azure.role == Role::vpn_gateway && *value != vpn_gateway_hold_time)
                 reader.error(v, "a vpn-gateway's hold time is fixed at 180 s (keepalive 60 s), as in Azure");
             neighbor.hold_time = static_cast<std::uint16_t>(*value);
         }
@@ -680,21 +680,21 @@ void read_speaker(Reader& reader, const YAML::Node& node, const std::shared_ptr<
                        "vnet_hop", "transit", "source_check", "allow_remote_vnet_traffic", "site", "prefer", "aggregates", "redistribute"},
                       "speaker");
     bgp::SpeakerConfig speaker;
-    Role role = Role::none;
+    AzureRole azure;
     if (const auto v = node["role"]) {
         if (auto text = reader.string(v, "role")) {
-            if (auto parsed = parse_role(*text)) role = *parsed;
+            if (auto parsed = parse_role(*text)) azure.role = *parsed;
             else reader.error(v, "role must be ce, msee, er-gateway or vpn-gateway, not '" + *text + "'");
         }
     }
-    speaker.role = role_name(role);
+    const Role role = azure.role;
     apply_speaker_defaults(role, speaker);
     if (const auto v = node["premium_circuit"]) {
-        speaker.premium_circuit = reader.boolean(v, "premium_circuit").value_or(false);
+        azure.premium_circuit = reader.boolean(v, "premium_circuit").value_or(false);
         if (role != Role::msee) reader.error(v, "premium_circuit applies to role msee only");
     }
     if (const auto v = node["allow_remote_vnet_traffic"]) {
-        speaker.allow_remote_vnet_traffic = reader.boolean(v, "allow_remote_vnet_traffic").value_or(true);
+        azure.allow_remote_vnet_traffic = reader.boolean(v, "allow_remote_vnet_traffic").value_or(true);
         if (role != Role::er_gateway) reader.error(v, "allow_remote_vnet_traffic applies to role er-gateway only");
     }
     // The speaker's own policy objects, falling back to the file's top-level ones.
@@ -770,7 +770,7 @@ void read_speaker(Reader& reader, const YAML::Node& node, const std::shared_ptr<
             speaker.networks.push_back(bgp::OriginatedNetwork{space, std::nullopt, {}, {}, bgp::Origin::igp, nullptr});
     if (const auto v = node["aggregates"]) read_aggregates(reader, v, speaker);
     if (const auto v = node["redistribute"]) read_redistribute(reader, v, *policy, speaker);
-    add_role_policy(role, speaker, *policy);
+    add_role_policy(azure, speaker, *policy);
     speaker.policy = std::move(policy);
     if (const auto list = node["neighbors"]) {
         if (!list.IsSequence()) {
@@ -780,7 +780,7 @@ void read_speaker(Reader& reader, const YAML::Node& node, const std::shared_ptr<
             std::map<std::string, YAML::Mark> addresses;
             for (const auto& item : list) {
                 const auto before = speaker.neighbors.size();
-                read_neighbor(reader, item, role, roles, speaker);
+                read_neighbor(reader, item, azure, roles, speaker);
                 if (speaker.neighbors.size() == before) continue;
                 const auto& added = speaker.neighbors.back();
                 if (!names.emplace(added.name, item.Mark()).second)
@@ -795,7 +795,7 @@ void read_speaker(Reader& reader, const YAML::Node& node, const std::shared_ptr<
     if (!complete) return;
     node_config.name = speaker.name;
     node_config.kind = dataplane::NodeKind::speaker;
-    node_config.role = speaker.role;
+    node_config.role = role;
     node_config.interfaces = speaker.interfaces;
     config.topology.nodes.push_back(std::move(node_config));
     config.speakers.push_back(std::move(speaker));

@@ -1,0 +1,26 @@
+// The part a node plays in an Azure hybrid design. The data plane derives each role's hop
+// behaviour from it (a VPN gateway transits, an ExpressRoute gateway is silent toward the
+// MSEEs, ...) and the daemon's Azure presets derive each speaker's policy from it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace bgpemu::dataplane {
+
+// `host` is a VM or LAN host (never a speaker); `none` a plain router or speaker.
+enum class Role : std::uint8_t { none, host, ce, msee, er_gateway, vpn_gateway };
+
+// The names the configuration uses: "ce", "msee", "er-gateway", "vpn-gateway" (a node's
+// `role`; "host" is not written, it is implied by the `hosts` section).
+[[nodiscard]] std::optional<Role> parse_role(std::string_view text) noexcept;
+// "" for none, "host", "ce", "msee", "er-gateway", "vpn-gateway".
+[[nodiscard]] const char* role_name(Role role) noexcept;
+
+// An Azure VNet gateway (ExpressRoute or VPN).
+[[nodiscard]] constexpr bool is_gateway(Role role) noexcept {
+    return role == Role::er_gateway || role == Role::vpn_gateway;
+}
+
+}  // namespace bgpemu::dataplane
