@@ -26,14 +26,9 @@
 
 #include "bgp/session/fsm.hpp"
 #include "bgp/session/negotiation.hpp"
+#include "bgp/session/transport_endpoint.hpp"
 
 namespace bgpemu::bgp {
-
-// Where a session's TCP connections go (the real sockets, apart from any emulated addresses).
-struct TransportEndpoint {
-    IpAddress address;
-    std::uint16_t port = 179;
-};
 
 struct SessionConfig {
     std::string name;         // the neighbour's name, for logs and the CLI

@@ -12,7 +12,7 @@
 
 #include "bgp/wire/attributes.hpp"
 #include "bgp/wire/ip.hpp"
-#include "bgp/session/session.hpp"
+#include "bgp/session/transport_endpoint.hpp"
 #include "rib/aggregate.hpp"
 #include "rib/fib.hpp"
 #include "rib/policy.hpp"

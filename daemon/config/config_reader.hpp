@@ -16,7 +16,7 @@
 
 #include "bgp/wire/attribute_text.hpp"
 #include "bgp/wire/ip.hpp"
-#include "bgp/session/session.hpp"
+#include "bgp/session/transport_endpoint.hpp"
 #include "daemon/config/config.hpp"
 
 namespace bgpemu::daemon::detail {

@@ -1,0 +1,16 @@
+// Where a session's TCP connections go: the real socket address and port, apart from any
+// emulated interface address. Kept free of Boost.Asio so the configuration model can use it.
+#pragma once
+
+#include <cstdint>
+
+#include "bgp/wire/ip.hpp"
+
+namespace bgpemu::bgp {
+
+struct TransportEndpoint {
+    IpAddress address;
+    std::uint16_t port = 179;
+};
+
+}  // namespace bgpemu::bgp
