@@ -50,6 +50,7 @@ struct SessionConfig {
     // listening socket, from which accepted connections inherit it.
     std::string password;
     std::chrono::seconds connect_retry{5};
+    std::chrono::milliseconds connect_delay{0};         // see NeighborConfig::connect_delay
     std::chrono::seconds open_hold_time{240};           // hold timer until the peer's OPEN
     // Per connection: how much the reader asks the socket for at once (its buffer grows
     // beyond only while one message needs it, so at most twice the largest message), and

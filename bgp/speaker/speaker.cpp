@@ -95,6 +95,7 @@ Speaker::Neighbor& Speaker::add_neighbor(const NeighborConfig& neighbor_config) 
     session.ttl_security_hops = neighbor_config.ttl_security;
     session.password = neighbor_config.password;
     session.connect_retry = neighbor_config.connect_retry;
+    session.connect_delay = neighbor_config.connect_delay;
     session.open_hold_time = neighbor_config.open_hold_time;
     session.read_buffer_bytes = config_.session_read_bytes;
     session.update_batch_bytes = config_.session_update_batch_bytes;

@@ -29,6 +29,11 @@ struct NeighborConfig {
     bool enabled = true;                      // false: administratively down ("shutdown")
     std::uint16_t hold_time = 90;             // seconds; 0 or 3..65535
     std::chrono::seconds connect_retry{5};
+    // Before the first outgoing connection the session only accepts, for this long
+    // (BIRD's "connect delay time"); 0 connects at once. The daemon sets it on the end of
+    // a session between two of its own speakers that would lose a connection collision
+    // (RFC 4271 §6.8), so the two never open connections to each other at once.
+    std::chrono::milliseconds connect_delay{0};
     // The hold timer while waiting for the peer's OPEN (RFC 4271 §8.2.2's "large value",
     // 4 minutes suggested): a peer that connects and says nothing is dropped after it.
     std::chrono::seconds open_hold_time{240};
