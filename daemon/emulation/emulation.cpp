@@ -31,6 +31,7 @@ void Emulation::program(std::size_t node) {
 }
 
 void Emulation::attach() {
+    external_fibs_.clear();
     index_speakers();
     for (std::size_t n = 0; n < network_->nodes().size(); ++n) program(n);
     for (const auto& link : network_->links())
@@ -61,6 +62,7 @@ void Emulation::replace_topology(const dataplane::TopologyConfig& topology) {
 
 std::vector<std::string> Emulation::set_link_up(std::size_t link, bool up, bool& changed) {
     changed = network_->set_link_up(link, up);
+    external_fibs_.clear();
     std::vector<std::string> affected;
     if (!changed) return affected;
     const auto& l = network_->links()[link];
@@ -125,6 +127,8 @@ const rib::Fib* Emulation::fib(std::size_t node) const {
     if (const auto* speaker = speaker_of(node); speaker && speaker->config().has_fib()) return &speaker->fib();
     const auto& n = network_->nodes()[node];
     if (n.kind != dataplane::NodeKind::external) return network_->static_fib(node);
+    if (fib_cache_holders_ > 0)
+        if (const auto kept = external_fibs_.find(node); kept != external_fibs_.end()) return kept->second.get();
     // What our speakers advertise to the external router, over a link to it.
     std::vector<dataplane::AdvertisedRoute> advertised;
     for (const auto& speaker : speakers_) {

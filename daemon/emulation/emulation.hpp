@@ -51,6 +51,25 @@ public:
 
     [[nodiscard]] bgp::Speaker* speaker_of(std::size_t node) const;
 
+    // While one lives, fib() keeps each external router's inferred FIB once built, instead
+    // of building it again on every hop of every trace. Hold one only over work that runs
+    // to its end without yielding to the io_context and changes nothing (a command that
+    // only reads): then no speaker can change its Adj-RIB-Out toward that router
+    // meanwhile, and the kept FIB is the one fib() would build. Without one, each call
+    // builds it afresh. Nests; the last one to go drops the kept FIBs.
+    class ExternalFibCache {
+    public:
+        explicit ExternalFibCache(const Emulation& emulation) : emulation_(emulation) { ++emulation_.fib_cache_holders_; }
+        ~ExternalFibCache() {
+            if (--emulation_.fib_cache_holders_ == 0) emulation_.external_fibs_.clear();
+        }
+        ExternalFibCache(const ExternalFibCache&) = delete;
+        ExternalFibCache& operator=(const ExternalFibCache&) = delete;
+
+    private:
+        const Emulation& emulation_;
+    };
+
     // dataplane::RoutingState
     [[nodiscard]] const rib::Fib* fib(std::size_t node) const override;
     void for_each_learned(std::size_t node, const std::function<void(const dataplane::LearnedRoute&)>& fn) const override;
@@ -67,9 +86,11 @@ private:
     dataplane::TopologyConfig topology_;
     std::unique_ptr<dataplane::Network> network_;
     std::vector<bgp::Speaker*> speaker_by_node_;  // by node index; null for other kinds
-    // External routers' inferred FIBs, rebuilt on each ask (they follow our speakers'
-    // Adj-RIBs-Out, which change under us).
+    // External routers' inferred FIBs: they follow our speakers' Adj-RIBs-Out, which
+    // change under us, so they are rebuilt on each ask unless an ExternalFibCache holds
+    // them; any change made through the Emulation drops them.
     mutable std::map<std::size_t, std::unique_ptr<rib::Fib>> external_fibs_;
+    mutable int fib_cache_holders_ = 0;
     std::deque<Event> events_;
     std::uint64_t next_sequence_ = 1;
     std::chrono::steady_clock::time_point last_event_ = std::chrono::steady_clock::now();
