@@ -1,7 +1,10 @@
-// The admin socket's commands: one JSON request in, one JSON reply out (protocol version
-// 1, documented in the README under "Admin socket"). Runs on the daemon's io_context, so
-// it reads the speakers directly; actions go through the speakers' own operations
-// (Session::reset, Speaker::announce_network ...), never around them.
+// The admin protocol's command handlers: one JSON request in, one JSON reply out
+// (protocol version 1; the commands, their keys and their reply schemas are the command
+// table's, daemon/admin/command_table.hpp). One handler per table entry, registered in
+// the constructor, whatever transport carries the request (the admin socket today).
+// Runs on the daemon's io_context, so it reads the speakers directly; actions go through
+// the speakers' own operations (Session::reset, Speaker::announce_network ...), never
+// around them.
 //
 // Request: {"version": 1, "command": "show rib", "node": "hub-ergw", "prefix": "10.2.30.0/25"}
 // Reply:   {"version": 1, "ok": true, "result": {...}}
@@ -9,10 +12,11 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
-#include <functional>
 #include <vector>
 
 #include <boost/json.hpp>
@@ -38,12 +42,17 @@ public:
     // One request line (without its newline) to one reply line (without its newline).
     [[nodiscard]] std::string handle_line(std::string_view line);
     [[nodiscard]] boost::json::object handle(const boost::json::object& request);
+    // Whether a handler is registered under this command name (the table's test).
+    [[nodiscard]] bool handles(std::string_view command) const { return handlers_.find(command) != handlers_.end(); }
     // What `reload` runs (the daemon's SIGHUP handler).
     void set_reload(std::function<ReloadOutcome()> reload) { reload_ = std::move(reload); }
     // The data plane that trace, ping, link and VNet `show fib` work on.
     void set_emulation(Emulation* emulation) { emulation_ = emulation; }
 
 private:
+    using Handler = std::function<boost::json::value(const boost::json::object&)>;
+    void register_handlers();
+
     [[nodiscard]] boost::json::value status() const;
     [[nodiscard]] boost::json::value show_sessions(const boost::json::object& request) const;
     [[nodiscard]] boost::json::value show_rib(const boost::json::object& request) const;
@@ -70,6 +79,7 @@ private:
 
     [[nodiscard]] bgp::Speaker& node(const boost::json::object& request) const;
 
+    std::map<std::string, Handler, std::less<>> handlers_;
     std::vector<std::unique_ptr<bgp::Speaker>>& speakers_;
     std::string config_file_;
     std::function<ReloadOutcome()> reload_;

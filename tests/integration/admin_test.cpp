@@ -7,7 +7,8 @@
 // so c has two paths to a's network and `show rib` must say why the direct one won.
 // Also: announce/withdraw, session shutdown/enable/reset, and bad input of every kind
 // (unknown command, node, peer; bad JSON; an oversized line) answered with an error
-// while the daemon carries on.
+// while the daemon carries on; and the command table that the daemon's handlers
+// and bgpemuctl share.
 #include <signal.h>
 #include <unistd.h>
 
@@ -15,9 +16,15 @@
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 #include <cstring>
+#include <filesystem>
+#include <set>
 #include <sstream>
 #include <thread>
 
+#include "daemon/admin/admin_commands.hpp"
+#include "daemon/admin/command_table.hpp"
+#include "daemon/ctl/command_line.hpp"
+#include "daemon/ctl/reply_printers.hpp"
 #include "process.hpp"
 
 namespace bgpemu::test {
@@ -466,6 +473,109 @@ TEST_CASE("reload applies a changed configuration without resetting unaffected s
     CHECK(ctl.paths("y", "198.51.100.0/24").size() == 1);
     daemon.signal(SIGTERM);
     CHECK(daemon.wait_exit(10s) == std::optional<int>(0));
+}
+
+}  // namespace bgpemu::test
+
+// ---- The command table ------------------------------------------------------------------------
+
+namespace bgpemu::test {
+
+TEST_CASE("one command table: each command has a handler, a printer and a schema, and bgpemuctl's usage comes from it",
+          "[admin][table]") {
+    namespace json = boost::json;
+    const std::filesystem::path schema_dir = std::filesystem::path(BGPEMU_SOURCE_DIR) / "daemon/admin/schemas/v1";
+    std::vector<std::unique_ptr<bgp::Speaker>> no_speakers;
+    daemon::AdminCommands commands(no_speakers, "topology.yaml");  // throws when table and handlers differ
+    std::set<std::string> names;
+    std::set<std::string> schemas{std::string(daemon::success_envelope_schema), std::string(daemon::error_schema)};
+    for (const auto& command : daemon::command_table()) {
+        INFO("command \"" << command.name << "\"");
+        CHECK(names.insert(std::string(command.name)).second);
+        CHECK(commands.handles(command.name));
+        CHECK(daemon::ctl::printer_for(command.name) != nullptr);
+        CHECK(std::filesystem::is_regular_file(schema_dir / command.schema));
+        schemas.insert(std::string(command.schema));
+        CHECK_FALSE(command.help.empty());
+        REQUIRE_FALSE(command.forms.empty());
+        // Every word of the syntax fills a key the command takes.
+        for (const auto& form : command.forms)
+            for (const auto& positional : form) CHECK(command.argument(positional.key) != nullptr);
+        for (const auto& option : command.options) CHECK(command.argument(option.key) != nullptr);
+        // The daemon dispatches it: a bare request is answered, or refused for what it
+        // lacks, never as an unknown command; a required key missing is named.
+        const auto reply = commands.handle(json::object{{"version", 1}, {"command", command.name}});
+        if (reply.at("ok") == false) CHECK(reply.at("error").at("code") != "unknown_command");
+        for (const auto& argument : command.arguments)
+            if (argument.required) CHECK(reply.at("error").at("code") == "missing_argument");
+    }
+    CHECK_FALSE(commands.handles("frobnicate"));
+    CHECK(daemon::ctl::printer_for("frobnicate") == nullptr);
+    const auto unknown = commands.handle(json::object{{"command", "frobnicate"}});
+    CHECK(unknown.at("error").at("code") == "unknown_command");
+    CHECK(std::string(unknown.at("error").at("message").as_string()).find(daemon::command_names()) != std::string::npos);
+    // Every schema file is a command's reply or an envelope.
+    std::set<std::string> files;
+    for (const auto& entry : std::filesystem::directory_iterator(schema_dir)) files.insert(entry.path().filename().string());
+    CHECK(files == schemas);
+
+    // bgpemuctl --help is the table's usage, every form of every command in it.
+    const auto help = run_command({BGPEMU_BGPEMUCTL_PATH, "--help"});
+    CHECK(help.exit_code == 0);
+    CHECK(help.output == daemon::ctl::usage_text());
+    for (const auto& command : daemon::command_table())
+        for (const auto& line : daemon::usage_lines(command)) {
+            INFO(line);
+            CHECK(help.output.find("\n  " + line) != std::string::npos);
+        }
+    CHECK(daemon::usage_lines(*daemon::find_command("show rib")) ==
+          std::vector<std::string>{"show rib NODE [PREFIX] [--in PEER | --out PEER]"});
+    CHECK(daemon::usage_lines(*daemon::find_command("show fib")) == std::vector<std::string>{"show fib NODE [ADDRESS [SOURCE]]"});
+    CHECK(daemon::usage_lines(*daemon::find_command("link")) ==
+          std::vector<std::string>{"link down|up LINK", "link down|up A B"});
+    CHECK(daemon::usage_lines(*daemon::find_command("check")) == std::vector<std::string>{"check [symmetry] [FROM TO]"});
+    // A usage error shows the command's own usage line.
+    const auto wrong = run_command({BGPEMU_BGPEMUCTL_PATH, "show", "rib"});
+    CHECK(wrong.exit_code == 2);
+    CHECK(wrong.output.find("usage: bgpemuctl show rib NODE [PREFIX] [--in PEER | --out PEER]") != std::string::npos);
+
+    // The requests bgpemuctl builds from the table's syntax.
+    const auto request = [](std::vector<std::string> words) { return daemon::ctl::parse_command_line(words).request; };
+    CHECK(request({"announce", "b", "198.51.100.0/24", "med", "5", "community", "65002:1", "community", "65002:2",
+                   "origin", "egp"}) == json::object{{"version", 1},
+                                                     {"command", "announce"},
+                                                     {"node", "b"},
+                                                     {"prefix", "198.51.100.0/24"},
+                                                     {"med", 5},
+                                                     {"communities", json::array{"65002:1", "65002:2"}},
+                                                     {"origin", "egp"}});
+    CHECK(request({"announce", "med", "10.0.0.0/8"}) ==  // a node may be called med
+          json::object{{"version", 1}, {"command", "announce"}, {"node", "med"}, {"prefix", "10.0.0.0/8"}});
+    const auto wait = daemon::ctl::parse_command_line({"wait", "converged", "--timeout", "20", "--quiet", "500"});
+    CHECK(wait.request == json::object{{"version", 1}, {"command", "converged"}, {"quiet_ms", 500}});
+    CHECK(wait.local == json::object{{"timeout_s", 20}});
+    CHECK(request({"check", "symmetry", "a", "b"}) ==
+          json::object{{"version", 1}, {"command", "check"}, {"what", "symmetry"}, {"from", "a"}, {"to", "b"}});
+    CHECK(request({"link", "down", "x"}) == json::object{{"version", 1}, {"command", "link"}, {"action", "down"}, {"link", "x"}});
+    CHECK(request({"link", "up", "a", "b"}) ==
+          json::object{{"version", 1}, {"command", "link"}, {"action", "up"}, {"a", "a"}, {"b", "b"}});
+    CHECK(request({"show", "fib", "n", "10.0.0.1", "10.0.0.2"}) ==
+          json::object{{"version", 1}, {"command", "show fib"}, {"node", "n"}, {"address", "10.0.0.1"}, {"source", "10.0.0.2"}});
+    CHECK(request({"trace", "a", "b", "--all-paths", "--source", "10.0.0.9"}) ==
+          json::object{{"version", 1}, {"command", "trace"}, {"from", "a"}, {"to", "b"}, {"all_paths", true}, {"source", "10.0.0.9"}});
+    CHECK(request({"show", "events", "5"}) == json::object{{"version", 1}, {"command", "show events"}, {"limit", 5}});
+    for (const auto& bad : std::vector<std::vector<std::string>>{{"show"},
+                                                                 {"session", "restart", "a", "b"},
+                                                                 {"link", "sideways", "a", "b"},
+                                                                 {"link", "down"},
+                                                                 {"check", "a"},
+                                                                 {"show", "events", "many"},
+                                                                 {"ping", "a", "b", "--all-paths"},
+                                                                 {"show", "rib", "a", "--in"},
+                                                                 {"status", "now"}}) {
+        INFO(bad.front() << " ... (" << bad.size() << " words)");
+        CHECK_THROWS_AS(daemon::ctl::parse_command_line(bad), daemon::ctl::UsageError);
+    }
 }
 
 }  // namespace bgpemu::test

@@ -1,0 +1,353 @@
+// The data-plane commands: forwarding tables and a VNet's effective routes, trace and
+// ping through them, the emulated links, the event log, convergence and the design
+// checks. Registered in admin_commands.cpp.
+#include "daemon/admin/admin_commands.hpp"
+#include "daemon/admin/request_arguments.hpp"
+#include "dataplane/checks.hpp"
+
+namespace bgpemu::daemon {
+
+namespace json = boost::json;
+
+namespace {
+
+json::object next_hop_json(const rib::FibNextHop& hop) {
+    return json::object{{"address", hop.gateway ? json::value(hop.gateway->to_string()) : json::value(nullptr)},
+                        {"interface", hop.interface}};
+}
+
+json::object fib_route_json(const rib::FibRoute& route) {
+    json::array gateways;
+    for (const auto& gateway : route.gateways) gateways.push_back(json::value(gateway.to_string()));
+    json::array hops;
+    for (const auto& hop : route.next_hops) hops.push_back(next_hop_json(hop));
+    return json::object{{"protocol", rib::fib_protocol_name(route.protocol)},
+                        {"distance", route.distance},
+                        {"source", route.source},
+                        {"blackhole", route.blackhole},
+                        {"gateways", std::move(gateways)},
+                        {"next_hops", std::move(hops)},
+                        {"usable", route.usable()}};
+}
+
+}  // namespace
+
+// The whole FIB (every candidate per prefix, installed or not), or with "address" one
+// lookup: the route the address matches and the next hop its flow takes (the flow's
+// source: "source", default the unspecified address).
+json::value AdminCommands::show_fib(const json::object& request) const {
+    const auto name = required_string(request, "node");
+    const rib::Fib* fib = nullptr;
+    for (const auto& speaker : speakers_)
+        if (speaker->config().name == name) fib = &speaker->fib();
+    if (!fib && emulation_) {
+        const auto& network = emulation_->network();
+        if (const auto vnet = network.find_vnet(name)) return effective_routes_json(*vnet);
+        if (const auto n = network.find_node(name)) {
+            fib = emulation_->fib(*n);
+            if (!fib) throw CommandError("no_fib", "\"" + name + "\" is a host in a VNet: its VNet routes it (show fib VNET)");
+        }
+    }
+    if (!fib) throw CommandError("unknown_node", "no speaker, router, host or VNet named \"" + name + "\"");
+    json::object result{{"node", name}};
+    if (field(request, "address") != nullptr) {
+        const auto destination = required_address(request, "address");
+        const auto source = field(request, "source") != nullptr
+                                ? required_address(request, "source")
+                                : (destination.is_v4() ? bgp::IpAddress::v4(0) : bgp::IpAddress::v6({}));
+        result["address"] = destination.to_string();
+        const auto hit = fib->lookup(destination, source);
+        if (!hit) {
+            result["route"] = nullptr;
+            return result;
+        }
+        auto route = fib_route_json(*hit->route);
+        route["prefix"] = hit->prefix.to_string();
+        route["next_hop"] = hit->next_hop ? json::value(next_hop_json(*hit->next_hop)) : json::value(nullptr);
+        result["route"] = std::move(route);
+        return result;
+    }
+    json::array routes;
+    fib->for_each([&](const bgp::Prefix& prefix, const rib::Fib::Candidates& candidates) {
+        const auto* installed = fib->installed(prefix);
+        json::array list;
+        for (const auto& candidate : candidates.routes) {
+            auto entry = fib_route_json(candidate);
+            entry["installed"] = installed != nullptr && installed->protocol == candidate.protocol;
+            list.push_back(std::move(entry));
+        }
+        routes.push_back(json::object{{"prefix", prefix.to_string()}, {"candidates", std::move(list)}});
+    });
+    result["routes"] = std::move(routes);
+    return result;
+}
+
+// A VNet's effective routes, with the columns of Azure's effective-routes view.
+json::value AdminCommands::effective_routes_json(std::size_t vnet) const {
+    const auto& network = emulation_->network();
+    json::array routes;
+    for (const auto& route : network.effective_routes(vnet, *emulation_)) {
+        json::array gateways;
+        json::array next_hop_addresses;
+        for (const auto g : route.gateways) {
+            const auto& node = network.nodes()[g];
+            gateways.push_back(json::value(node.name));
+            for (const auto& address : node.vnet_addresses) next_hop_addresses.push_back(json::value(address.to_string()));
+        }
+        json::object row{{"prefix", route.prefix.to_string()},
+                         {"source", route.source_name()},
+                         {"state", route.active ? "Active" : "Invalid"},
+                         {"next_hop_type", route.next_hop_type_name()},
+                         {"next_hop_addresses", std::move(next_hop_addresses)},
+                         {"gateways", std::move(gateways)}};
+        if (route.next_hop_type == dataplane::EffectiveRoute::NextHopType::vnet_peering) row["peer_vnet"] = route.peer_vnet;
+        if (route.next_hop_type == dataplane::EffectiveRoute::NextHopType::gateway) {
+            row["via"] = route.express_route ? "ExpressRoute" : "VPN";
+            row["as_path_length"] = route.as_path_length;
+            row["weight"] = route.weight;
+        }
+        if (!route.note.empty()) row["note"] = route.note;
+        routes.push_back(std::move(row));
+    }
+    return json::object{{"vnet", network.vnets()[vnet].name}, {"effective_routes", std::move(routes)}};
+}
+
+// ---- The data plane ---------------------------------------------------------------------------
+
+namespace {
+
+json::object walk_json(const dataplane::WalkOutcome& walk) {
+    json::array nodes;
+    for (const auto& node : walk.nodes) nodes.push_back(json::value(node));
+    json::object out{{"verdict", dataplane::verdict_name(walk.verdict)}, {"at", walk.node}, {"nodes", std::move(nodes)}};
+    if (walk.verdict != dataplane::WalkOutcome::Verdict::delivered) out["reason"] = walk.reason;
+    return out;
+}
+
+}  // namespace
+
+const dataplane::Network& AdminCommands::network() const {
+    if (!emulation_) throw CommandError("no_topology", "the daemon runs no emulated data plane");
+    return emulation_->network();
+}
+
+dataplane::ProbeSource AdminCommands::probe_source(const json::object& request) const {
+    const auto from = required_string(request, "from");
+    std::optional<bgp::IpAddress> source;
+    if (field(request, "source") != nullptr) source = required_address(request, "source");
+    std::string error;
+    const auto start = network().probe_source(from, source, error);
+    if (!start) throw CommandError("unknown_node", error);
+    return *start;
+}
+
+bgp::IpAddress AdminCommands::probe_destination(const json::object& request) const {
+    std::string error;
+    const auto destination = network().destination(required_string(request, "to"), error);
+    if (!destination) throw CommandError("unknown_destination", error);
+    return *destination;
+}
+
+// {"command": "trace", "from": NODE|HOST|VNET, "to": ADDRESS|HOST, "source"?: ADDRESS,
+//  "all_paths"?: bool}: the hops of each path, as the hop model answers them.
+json::value AdminCommands::trace(const json::object& request) const {
+    const auto from = probe_source(request);
+    const auto destination = probe_destination(request);
+    const auto& net = network();
+    json::array paths;
+    for (const auto& path : net.trace(*emulation_, from, destination, optional_bool(request, "all_paths"))) {
+        json::array hops;
+        for (const auto& hop : path.hops) {
+            json::object entry{{"hop", hop.number},
+                               {"node", hop.node},
+                               {"address", hop.address ? json::value(hop.address->to_string()) : json::value(nullptr)}};
+            if (hop.address) entry["rtt_ms"] = hop.rtt_ms;
+            else entry["why"] = hop.why_silent;
+            if (hop.inferred) entry["inferred"] = true;  // an external router: its FIB is inferred
+            hops.push_back(std::move(entry));
+        }
+        auto entry = walk_json(path.forward);
+        entry["hops"] = std::move(hops);
+        paths.push_back(std::move(entry));
+    }
+    return json::object{{"from", net.nodes()[from.node].name},
+                        {"source", from.address.to_string()},
+                        {"destination", destination.to_string()},
+                        {"paths", std::move(paths)}};
+}
+
+// {"command": "ping", "from": ..., "to": ...}: reachable when the packet gets there and
+// the reply gets back.
+json::value AdminCommands::ping(const json::object& request) const {
+    const auto from = probe_source(request);
+    const auto destination = probe_destination(request);
+    const auto result = network().ping(*emulation_, from, destination);
+    json::object out{{"from", network().nodes()[from.node].name},
+                     {"source", from.address.to_string()},
+                     {"destination", destination.to_string()},
+                     {"reachable", result.reachable()},
+                     {"forward", walk_json(result.forward)},
+                     {"back", result.back ? json::value(walk_json(*result.back)) : json::value(nullptr)}};
+    if (result.reachable()) out["rtt_ms"] = result.forward.delay_ms + result.back->delay_ms;
+    return out;
+}
+
+// {"command": "link", "action": "down"|"up", "link": NAME} or {..., "a": NODE, "b": NODE}.
+json::value AdminCommands::link(const json::object& request) {
+    const auto action = required_string(request, "action");  // "down" or "up": the table has checked
+    const auto& net = network();
+    std::size_t index = 0;
+    if (const auto name = optional_string(request, "link")) {
+        const auto found = net.find_link(*name);
+        if (!found) throw CommandError("unknown_link", "no link named \"" + *name + "\" (see show links)");
+        index = *found;
+    } else {
+        const auto a = required_string(request, "a");
+        const auto b = required_string(request, "b");
+        const auto node_a = net.find_node(a);
+        const auto node_b = net.find_node(b);
+        if (!node_a || !node_b) throw CommandError("unknown_node", "no node named \"" + (node_a ? b : a) + "\"");
+        const auto links = net.links_between(*node_a, *node_b);
+        if (links.empty()) throw CommandError("unknown_link", "no link between \"" + a + "\" and \"" + b + "\"");
+        if (links.size() > 1)
+            throw CommandError("ambiguous_link", std::to_string(links.size()) + " links join \"" + a + "\" and \"" + b +
+                                                     "\"; name one (see show links)");
+        index = links.front();
+    }
+    bool changed = false;
+    json::array sessions;
+    for (auto& name : emulation_->set_link_up(index, action == "up", changed)) sessions.push_back(json::value(name));
+    return json::object{{"link", net.links()[index].name},
+                        {"state", action},
+                        {"changed", changed},
+                        {"sessions", std::move(sessions)}};
+}
+
+json::value AdminCommands::show_links() const {
+    json::array links;
+    const auto& net = network();
+    for (const auto& link : net.links()) {
+        const auto end = [&](const dataplane::Network::End& e) {
+            const auto& node = net.nodes()[e.node];
+            const auto& interface = node.interfaces[e.interface];
+            return json::object{{"node", node.name},
+                                {"interface", interface.name},
+                                {"address", interface.address.to_string() + "/" + std::to_string(interface.length)}};
+        };
+        links.push_back(json::object{{"name", link.name},
+                                     {"a", end(link.ends[0])},
+                                     {"b", end(link.ends[1])},
+                                     {"delay_ms", link.delay_ms},
+                                     {"up", link.up}});
+    }
+    return json::object{{"links", std::move(links)}};
+}
+
+// {"command": "show events", "limit"?: N}: the newest last.
+json::value AdminCommands::show_events(const json::object& request) const {
+    std::size_t limit = 100;
+    if (const auto* value = field(request, "limit")) {
+        if (!value->is_int64() || value->as_int64() < 1) throw CommandError("bad_argument", "\"limit\" must be a positive number");
+        limit = static_cast<std::size_t>(value->as_int64());
+    }
+    if (!emulation_) throw CommandError("no_topology", "the daemon runs no emulated data plane");
+    const auto& events = emulation_->events();
+    json::array list;
+    for (auto it = events.size() > limit ? events.end() - static_cast<std::ptrdiff_t>(limit) : events.begin(); it != events.end(); ++it) {
+        const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(it->when.time_since_epoch()).count();
+        list.push_back(json::object{{"sequence", it->sequence}, {"time_ms", ms}, {"kind", it->kind}, {"text", it->text}});
+    }
+    return json::object{{"events", std::move(list)}};
+}
+
+// {"command": "converged", "quiet_ms"?: N}: whether the topology has settled (see
+// Emulation::converged); `bgpemuctl wait converged` asks until it has.
+json::value AdminCommands::converged(const json::object& request) const {
+    std::int64_t quiet = 1000;
+    if (const auto* value = field(request, "quiet_ms")) {
+        if (!value->is_int64() || value->as_int64() < 0 || value->as_int64() > 600000)
+            throw CommandError("bad_argument", "\"quiet_ms\" must be 0..600000");
+        quiet = value->as_int64();
+    }
+    if (!emulation_) throw CommandError("no_topology", "the daemon runs no emulated data plane");
+    std::vector<std::string> waiting;
+    const bool done = emulation_->converged(std::chrono::milliseconds(quiet), waiting);
+    json::array list;
+    for (auto& reason : waiting) list.push_back(json::value(reason));
+    const auto last_change = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 emulation_->last_change().time_since_epoch()).count();
+    return json::object{{"converged", done}, {"waiting_for", std::move(list)}, {"last_change_ms", last_change}};
+}
+
+// {"command": "check", "what"?: "symmetry"|"all", "from"?: HOST, "to"?: HOST}: the
+// forward and return paths of every pair of hosts (or one pair), and with "all" the
+// other design faults the daemon can see: a session near or past its prefix limit, a
+// learned route more specific than a VNet's address space (an overlap: it draws part of
+// that VNet's traffic wherever it wins the longest match).
+json::value AdminCommands::check(const json::object& request) const {
+    const auto what = optional_string(request, "what").value_or("all");  // or "symmetry": the table has checked
+    const auto& net = network();
+    std::optional<std::pair<std::size_t, std::size_t>> only;
+    if (field(request, "from") != nullptr || field(request, "to") != nullptr) {
+        const auto from = required_string(request, "from");
+        const auto to = required_string(request, "to");
+        std::string error;
+        const auto a = net.probe_source(from, std::nullopt, error);
+        if (!a) throw CommandError("unknown_node", error);
+        const auto b = net.probe_source(to, std::nullopt, error);
+        if (!b) throw CommandError("unknown_node", error);
+        only = std::pair{a->node, b->node};
+    }
+    json::array pairs;
+    std::size_t problems = 0;
+    for (const auto& pair : dataplane::check_symmetry(net, *emulation_, only)) {
+        const bool problem = pair.verdict == dataplane::PairCheck::Verdict::asymmetric ||
+                             pair.verdict == dataplane::PairCheck::Verdict::one_way;
+        problems += problem;
+        json::object entry{{"from", pair.from},
+                           {"to", pair.to},
+                           {"verdict", dataplane::pair_verdict_name(pair.verdict)},
+                           {"problem", problem},
+                           {"there", walk_json(pair.there.forward)},
+                           {"back", walk_json(pair.back.forward)}};
+        if (!pair.kind_there.empty()) {
+            entry["kind_there"] = pair.kind_there;
+            entry["kind_back"] = pair.kind_back;
+        }
+        pairs.push_back(std::move(entry));
+    }
+    json::array findings;
+    if (what == "all") {
+        for (const auto& speaker : speakers_) {
+            for (std::size_t i = 0; i < speaker->neighbor_count(); ++i) {
+                const auto& neighbor = speaker->neighbor_config(i);
+                if (neighbor.maximum_prefix == 0) continue;
+                const auto accepted = speaker->accepted_count(i);
+                if (accepted * 100 < static_cast<std::size_t>(neighbor.maximum_prefix) * neighbor.maximum_prefix_warning_percent) continue;
+                findings.push_back(json::object{
+                    {"kind", "prefix_limit"},
+                    {"node", speaker->config().name},
+                    {"text", neighbor.name + " sends " + std::to_string(accepted) + " prefixes; the limit is " +
+                                 std::to_string(neighbor.maximum_prefix)}});
+            }
+        }
+        for (std::size_t n = 0; n < net.nodes().size(); ++n) {
+            if (!net.nodes()[n].gateway()) continue;
+            emulation_->for_each_learned(n, [&](const dataplane::LearnedRoute& route) {
+                for (const auto& vnet : net.vnets())
+                    for (const auto& space : vnet.address_spaces)
+                        if (space.afi() == route.prefix.afi() && route.prefix.length() > space.length() &&
+                            bgp::Prefix::make(route.prefix.address(), space.length()) == space)
+                            findings.push_back(json::object{
+                                {"kind", "overlap"},
+                                {"node", net.nodes()[n].name},
+                                {"text", "learned " + route.prefix.to_string() + ", a more specific of VNet " + vnet.name +
+                                             "'s address space " + space.to_string() + ": it draws part of that VNet's traffic"}});
+            });
+        }
+    }
+    problems += findings.size();
+    return json::object{{"pairs", std::move(pairs)}, {"findings", std::move(findings)}, {"problems", problems}};
+}
+
+}  // namespace bgpemu::daemon

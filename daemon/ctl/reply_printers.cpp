@@ -1,0 +1,406 @@
+#include "daemon/ctl/reply_printers.hpp"
+
+#include <ctime>
+#include <iomanip>
+#include <iostream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <boost/json/serialize.hpp>
+
+namespace bgpemu::daemon::ctl {
+
+namespace json = boost::json;
+
+namespace {
+
+std::string text(const json::value& value) {
+    if (value.is_string()) return std::string(value.as_string());
+    if (value.is_null()) return "-";
+    if (value.is_bool()) return value.as_bool() ? "yes" : "no";
+    return json::serialize(value);
+}
+
+std::string text(const json::object& object, std::string_view key) {
+    const auto* value = object.if_contains(key);
+    return value ? text(*value) : "-";
+}
+
+std::string join(const json::value& list) {
+    if (!list.is_array() || list.as_array().empty()) return "-";
+    std::string out;
+    for (const auto& item : list.as_array()) out += (out.empty() ? "" : " ") + text(item);
+    return out;
+}
+
+std::string duration(std::int64_t seconds) {
+    std::ostringstream out;
+    if (seconds >= 86400) out << seconds / 86400 << "d";
+    if (seconds >= 3600) out << (seconds % 86400) / 3600 << "h";
+    if (seconds >= 60) out << (seconds % 3600) / 60 << "m";
+    out << seconds % 60 << "s";
+    return out.str();
+}
+
+// Prints rows as columns padded to their widest cell.
+void print_table(const std::vector<std::vector<std::string>>& rows) {
+    std::vector<std::size_t> widths;
+    for (const auto& row : rows)
+        for (std::size_t i = 0; i < row.size(); ++i) {
+            if (widths.size() <= i) widths.push_back(0);
+            widths[i] = std::max(widths[i], row[i].size());
+        }
+    for (const auto& row : rows) {
+        std::string line;
+        for (std::size_t i = 0; i < row.size(); ++i) {
+            line += row[i];
+            if (i + 1 < row.size()) line += std::string(widths[i] - row[i].size() + 2, ' ');
+        }
+        std::cout << line << "\n";
+    }
+}
+
+int print_status(const json::object& result, const PrintContext&) {
+    std::cout << "bgpemud " << text(result, "version") << ", config " << text(result, "config") << ", up "
+              << duration(result.at("uptime_s").to_number<std::int64_t>()) << "\n\n";
+    std::vector<std::vector<std::string>> rows{{"NODE", "ROLE", "ASN", "ROUTER-ID", "LISTEN", "SESSIONS", "ROUTES"}};
+    for (const auto& s : result.at("speakers").as_array()) {
+        const auto& o = s.as_object();
+        rows.push_back({text(o, "name"), text(o, "role"), text(o, "asn"), text(o, "router_id"), text(o, "listen"),
+                        text(o, "sessions_established") + "/" + text(o, "sessions"), text(o, "routes")});
+    }
+    print_table(rows);
+    return 0;
+}
+
+int print_sessions(const json::object& result, const PrintContext&) {
+    std::vector<std::vector<std::string>> rows{
+        {"NODE", "PEER", "AS", "TYPE", "STATE", "FOR", "ACCEPTED", "ADVERTISED", "LAST ERROR"}};
+    for (const auto& s : result.at("sessions").as_array()) {
+        const auto& o = s.as_object();
+        rows.push_back({text(o, "node"), text(o, "peer"), text(o, "peer_as"), text(o, "type"), text(o, "state"),
+                        duration(o.at("state_since_s").to_number<std::int64_t>()), text(o, "prefixes_accepted"),
+                        text(o, "prefixes_advertised"), text(o, "last_error")});
+    }
+    print_table(rows);
+    return 0;
+}
+
+std::string mib(const json::value& bytes) {
+    std::ostringstream out;
+    out << std::fixed << std::setprecision(1) << bytes.to_number<double>() / (1024.0 * 1024.0);
+    return out.str();
+}
+
+int print_memory(const json::object& result, const PrintContext&) {
+    std::cout << "bgpemud resident: " << mib(result.at("resident_bytes")) << " MiB\n\n";
+    std::vector<std::vector<std::string>> rows{
+        {"NODE", "ROUTES", "PATHS", "ATTR SETS", "ATTRS MiB", "LOC-RIB MiB", "INDEX MiB", "ADJ-OUT MiB", "B/ROUTE"}};
+    for (const auto& s : result.at("speakers").as_array()) {
+        const auto& o = s.as_object();
+        const auto& b = o.at("bytes").as_object();
+        std::ostringstream per_route;
+        per_route << std::fixed << std::setprecision(0) << o.at("bytes_per_route").to_number<double>();
+        rows.push_back({text(o, "node"), text(o, "routes"), text(o, "paths"), text(o, "attribute_sets"),
+                        mib(b.at("attribute_sets")), mib(b.at("loc_rib_entries")), mib(b.at("prefix_index")),
+                        mib(b.at("adj_rib_out")), per_route.str()});
+    }
+    print_table(rows);
+    return 0;
+}
+
+int print_rib(const json::object& result, const PrintContext& context) {
+    const bool one_prefix = context.request.contains("prefix");
+    const auto& routes = result.at("routes").as_array();
+    if (result.contains("out")) {
+        std::cout << "Sent by " << text(result, "node") << " to " << text(result, "out") << ": " << routes.size()
+                  << " prefix(es)\n\n";
+        std::vector<std::vector<std::string>> rows{{"PREFIX", "AS PATH", "NEXT HOP", "LP", "MED", "COMMUNITIES"}};
+        for (const auto& route : routes) {
+            const auto& p = route.at("paths").as_array().at(0).as_object();
+            std::string communities = join(p.at("communities"));
+            if (const auto large = join(p.at("large_communities")); large != "-")
+                communities = (communities == "-" ? "" : communities + " ") + large;
+            rows.push_back({text(route.as_object(), "prefix"), text(p, "as_path"), text(p, "next_hop"),
+                            text(p, "local_pref"), text(p, "med"), communities});
+        }
+        print_table(rows);
+        return 0;
+    }
+    std::cout << (result.contains("in") ? "Accepted by " + text(result, "node") + " from " + text(result, "in")
+                                        : "Loc-RIB of " + text(result, "node"))
+              << ": " << routes.size() << " prefix(es)\n"
+              << "  * best, = ECMP member\n\n";
+    std::vector<std::vector<std::string>> rows;
+    std::vector<std::string> header{"", "PREFIX", "FROM", "AS PATH", "NEXT HOP", "LP", "MED", "COMMUNITIES"};
+    if (one_prefix) header.push_back("LOST TO THE BEST ON");
+    rows.push_back(header);
+    for (const auto& route : routes) {
+        const auto& r = route.as_object();
+        bool first = true;
+        for (const auto& path : r.at("paths").as_array()) {
+            const auto& p = path.as_object();
+            const bool best = p.at("best").as_bool();
+            const bool multipath = p.at("multipath").as_bool();
+            std::string communities = join(p.at("communities"));
+            if (const auto large = join(p.at("large_communities")); large != "-")
+                communities = (communities == "-" ? "" : communities + " ") + large;
+            const auto as_path = text(p, "as_path");
+            std::vector<std::string> row{best ? "*" : (multipath ? "=" : ""),
+                                         first ? text(r, "prefix") : "",
+                                         text(p, "from"),
+                                         as_path.empty() ? "(local)" : as_path,
+                                         p.at("next_hop").is_null() ? "self" : text(p, "next_hop"),
+                                         text(p, "local_pref"),
+                                         text(p, "med"),
+                                         communities};
+            if (one_prefix) row.push_back(best ? "" : text(p, "lost_because"));
+            rows.push_back(std::move(row));
+            first = false;
+        }
+    }
+    print_table(rows);
+    return 0;
+}
+
+std::string next_hops_text(const json::value& hops) {
+    std::string out;
+    for (const auto& hop : hops.as_array()) {
+        const auto& h = hop.as_object();
+        const std::string via = h.at("address").is_null() ? "directly" : "via " + text(h, "address");
+        out += (out.empty() ? "" : ", ") + via + " on " + text(h, "interface");
+    }
+    return out;
+}
+
+int print_fib(const json::object& result, const PrintContext&) {
+    if (result.contains("address")) {
+        std::cout << text(result, "node") << ": " << text(result, "address");
+        if (result.at("route").is_null()) {
+            std::cout << ": no route\n";
+            return 0;
+        }
+        const auto& route = result.at("route").as_object();
+        std::cout << " matches " << text(route, "prefix") << " (" << text(route, "protocol") << ", from "
+                  << text(route, "source") << "): ";
+        if (route.at("blackhole").as_bool())
+            std::cout << "blackhole\n";
+        else
+            std::cout << next_hops_text(json::array{route.at("next_hop")}) << "\n";
+        return 0;
+    }
+    const auto& routes = result.at("routes").as_array();
+    std::cout << "FIB of " << text(result, "node") << ": " << routes.size() << " prefix(es)\n"
+              << "  > installed; a route not installed says why\n\n";
+    std::vector<std::vector<std::string>> rows{{"", "PREFIX", "PROTOCOL", "DIST", "FROM", "NEXT HOPS"}};
+    for (const auto& route : routes) {
+        const auto& r = route.as_object();
+        bool first = true;
+        bool winner_seen = false;
+        for (const auto& candidate : r.at("candidates").as_array()) {
+            const auto& c = candidate.as_object();
+            const bool installed = c.at("installed").as_bool();
+            std::string hops;
+            if (c.at("blackhole").as_bool()) hops = "blackhole";
+            else if (!c.at("usable").as_bool()) hops = "unreachable next hop " + join(c.at("gateways"));
+            else hops = next_hops_text(c.at("next_hops"));
+            if (!installed && c.at("usable").as_bool() && winner_seen) hops += " (a lower distance wins)";
+            winner_seen = winner_seen || installed;
+            rows.push_back({installed ? ">" : "", first ? text(r, "prefix") : "", text(c, "protocol"),
+                            text(c, "distance"), text(c, "source"), hops});
+            first = false;
+        }
+    }
+    print_table(rows);
+    return 0;
+}
+
+int print_effective_routes(const json::object& result, const PrintContext&) {
+    const auto& routes = result.at("effective_routes").as_array();
+    std::cout << "Effective routes of VNet " << text(result, "vnet") << ": " << routes.size() << " route(s)\n\n";
+    std::vector<std::vector<std::string>> rows{{"SOURCE", "STATE", "ADDRESS PREFIX", "NEXT HOP TYPE", "NEXT HOP", "VIA"}};
+    for (const auto& route : routes) {
+        const auto& r = route.as_object();
+        std::string next_hop = "-";
+        if (r.contains("peer_vnet")) next_hop = text(r, "peer_vnet");
+        else if (!r.at("gateways").as_array().empty()) next_hop = join(r.at("gateways"));
+        std::string via = r.contains("via") ? text(r, "via") + " (AS path " + text(r, "as_path_length") + ")" : "";
+        if (r.contains("note")) via += (via.empty() ? "" : "; ") + text(r, "note");
+        rows.push_back({text(r, "source"), text(r, "state"), text(r, "prefix"), text(r, "next_hop_type"), next_hop, via});
+    }
+    print_table(rows);
+    return 0;
+}
+
+std::string verdict_text(const json::object& walk) {
+    const auto verdict = text(walk, "verdict");
+    if (verdict == "delivered") return "reached " + text(walk, "at");
+    return verdict + " at " + text(walk, "at") + ": " + text(walk, "reason");
+}
+
+int print_trace(const json::object& result, const PrintContext&) {
+    const auto& paths = result.at("paths").as_array();
+    std::cout << "trace from " << text(result, "from") << " (" << text(result, "source") << ") to "
+              << text(result, "destination") << "\n";
+    bool delays = false;
+    for (const auto& path : paths)
+        for (const auto& hop : path.at("hops").as_array())
+            delays = delays || (hop.as_object().contains("rtt_ms") && hop.at("rtt_ms").to_number<double>() > 0);
+    std::size_t number = 0;
+    for (const auto& path : paths) {
+        const auto& p = path.as_object();
+        if (paths.size() > 1) std::cout << "path " << ++number << " of " << paths.size() << "\n";
+        std::vector<std::vector<std::string>> rows;
+        for (const auto& hop : p.at("hops").as_array()) {
+            const auto& h = hop.as_object();
+            std::vector<std::string> row{std::string(h.at("hop").as_int64() < 10 ? " " : "") + text(h, "hop"),
+                                         h.at("address").is_null() ? "*" : text(h, "address"),
+                                         text(h, "node") + (h.contains("inferred") ? " (external: inferred)" : "")};
+            if (delays) {
+                std::ostringstream rtt;
+                if (h.contains("rtt_ms")) rtt << std::fixed << std::setprecision(1) << h.at("rtt_ms").to_number<double>() << " ms";
+                row.push_back(rtt.str());
+            }
+            rows.push_back(std::move(row));
+        }
+        print_table(rows);
+        std::cout << verdict_text(p) << "\n";
+    }
+    return 0;
+}
+
+int print_ping(const json::object& result, const PrintContext&) {
+    std::cout << "ping from " << text(result, "from") << " (" << text(result, "source") << ") to "
+              << text(result, "destination") << ": " << (result.at("reachable").as_bool() ? "reachable" : "UNREACHABLE") << "\n";
+    std::cout << "  there: " << verdict_text(result.at("forward").as_object()) << " via " << join(result.at("forward").at("nodes")) << "\n";
+    if (!result.at("back").is_null())
+        std::cout << "  back:  " << verdict_text(result.at("back").as_object()) << " via " << join(result.at("back").at("nodes")) << "\n";
+    return result.at("reachable").as_bool() ? 0 : 1;
+}
+
+int print_links(const json::object& result, const PrintContext&) {
+    std::vector<std::vector<std::string>> rows{{"LINK", "A", "B", "DELAY", "STATE"}};
+    const auto end = [](const json::value& e) { return text(e.as_object(), "node") + ":" + text(e.as_object(), "interface") + " " + text(e.as_object(), "address"); };
+    for (const auto& link : result.at("links").as_array()) {
+        const auto& l = link.as_object();
+        std::ostringstream delay;
+        delay << l.at("delay_ms").to_number<double>() << " ms";
+        rows.push_back({text(l, "name"), end(l.at("a")), end(l.at("b")), delay.str(), l.at("up").as_bool() ? "up" : "DOWN"});
+    }
+    print_table(rows);
+    return 0;
+}
+
+int print_events(const json::object& result, const PrintContext&) {
+    for (const auto& event : result.at("events").as_array()) {
+        const auto& e = event.as_object();
+        const auto ms = e.at("time_ms").as_int64();
+        const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
+        std::tm utc{};
+        ::gmtime_r(&seconds, &utc);
+        std::cout << std::put_time(&utc, "%H:%M:%S") << "." << std::setw(3) << std::setfill('0') << ms % 1000
+                  << std::setfill(' ') << "  " << std::left << std::setw(8) << text(e, "kind") << std::right << text(e, "text") << "\n";
+    }
+    return 0;
+}
+
+int print_check(const json::object& result, const PrintContext&) {
+    std::vector<std::vector<std::string>> rows{{"FROM", "TO", "VERDICT", "THERE", "BACK"}};
+    for (const auto& pair : result.at("pairs").as_array()) {
+        const auto& p = pair.as_object();
+        const auto kind = [&](const char* key, const char* walk) {
+            if (p.contains(key)) return text(p, key);
+            const auto& w = p.at(walk).as_object();
+            return text(w, "verdict") == "delivered" ? std::string("reached") : text(w, "verdict") + " at " + text(w, "at");
+        };
+        rows.push_back({text(p, "from"), text(p, "to"),
+                        p.at("problem").as_bool() ? "PROBLEM: " + text(p, "verdict") : text(p, "verdict"),
+                        kind("kind_there", "there"), kind("kind_back", "back")});
+    }
+    print_table(rows);
+    for (const auto& finding : result.at("findings").as_array())
+        std::cout << "PROBLEM: " << text(finding.as_object(), "node") << ": " << text(finding.as_object(), "text") << "\n";
+    const auto problems = result.at("problems").as_int64();
+    std::cout << (problems == 0 ? "no problem found" : std::to_string(problems) + " problem(s)") << "\n";
+    return problems == 0 ? 0 : 1;
+}
+
+// show fib: a FIB, one lookup, or a VNet's effective routes.
+int print_fib_or_effective_routes(const json::object& result, const PrintContext& context) {
+    return result.contains("effective_routes") ? print_effective_routes(result, context) : print_fib(result, context);
+}
+
+int print_session_action(const json::object& result, const PrintContext&) {
+    std::cout << text(result, "node") << ": " << text(result, "done") << " of the session with " << text(result, "peer")
+              << " done\n";
+    return 0;
+}
+
+int print_announce(const json::object& result, const PrintContext&) {
+    std::cout << text(result, "node") << ": originating " << text(result, "announced") << "\n";
+    return 0;
+}
+
+int print_withdraw(const json::object& result, const PrintContext&) {
+    std::cout << text(result, "node") << ": no longer originating " << text(result, "withdrawn") << "\n";
+    return 0;
+}
+
+int print_reload(const json::object& result, const PrintContext&) {
+    const auto& changes = result.at("changes").as_array();
+    std::cout << "reloaded " << text(result, "config") << ": "
+              << (changes.empty() ? "no change" : std::to_string(changes.size()) + " change(s)") << "\n";
+    for (const auto& change : changes) std::cout << "  " << text(change) << "\n";
+    return 0;
+}
+
+int print_link(const json::object& result, const PrintContext&) {
+    std::cout << "link " << text(result, "link") << " " << text(result, "state")
+              << (result.at("changed").as_bool() ? "" : " (it already was)") << "\n";
+    for (const auto& session : result.at("sessions").as_array())
+        std::cout << "  session " << text(session) << (text(result, "state") == "down" ? " dropped" : " restarting") << "\n";
+    return 0;
+}
+
+int print_converged(const json::object& result, const PrintContext& context) {
+    if (result.at("converged").as_bool()) {
+        std::cout << "converged\n";
+        return 0;
+    }
+    std::cout << "not converged"
+              << (context.polled ? " after " + std::to_string(context.poll_seconds) + " s" : std::string())
+              << "; waiting for:\n";
+    for (const auto& reason : result.at("waiting_for").as_array()) std::cout << "  " << text(reason) << "\n";
+    return 1;
+}
+
+}  // namespace
+
+Printer printer_for(std::string_view command) {
+    static const std::map<std::string_view, Printer> printers{
+        {"status", print_status},
+        {"show sessions", print_sessions},
+        {"show rib", print_rib},
+        {"show fib", print_fib_or_effective_routes},
+        {"show memory", print_memory},
+        {"show links", print_links},
+        {"show events", print_events},
+        {"session reset", print_session_action},
+        {"session shutdown", print_session_action},
+        {"session enable", print_session_action},
+        {"announce", print_announce},
+        {"withdraw", print_withdraw},
+        {"reload", print_reload},
+        {"trace", print_trace},
+        {"ping", print_ping},
+        {"link", print_link},
+        {"converged", print_converged},
+        {"check", print_check},
+    };
+    const auto found = printers.find(command);
+    return found == printers.end() ? nullptr : found->second;
+}
+
+}  // namespace bgpemu::daemon::ctl
