@@ -14,6 +14,7 @@
 #include <boost/json.hpp>
 
 #include "daemon/admin/admin_socket_path.hpp"
+#include "daemon/admin/json_text.hpp"
 #include "daemon/ctl/admin_client.hpp"
 #include "daemon/ctl/command_line.hpp"
 #include "daemon/ctl/reply_printers.hpp"
@@ -32,7 +33,7 @@ constexpr std::int64_t default_poll_seconds = 60;
 std::string text(const json::object& object, std::string_view key) {
     const auto* value = object.if_contains(key);
     if (value == nullptr) return "-";
-    return value->is_string() ? std::string(value->get_string()) : json::serialize(*value);
+    return value->is_string() ? std::string(value->get_string()) : bgpemu::daemon::to_json_text(*value);
 }
 
 // --json: the reply as it is, and the exit status the tables would give. Not converged,
@@ -131,7 +132,7 @@ int main(int argc, char** argv) {
     try {
         if (printer != nullptr && result.is_object())
             return printer(result.as_object(), ctl::PrintContext{line.request, polled, poll_seconds});
-        std::cout << json::serialize(result) << "\n";
+        std::cout << bgpemu::daemon::to_json_text(result) << "\n";
     } catch (const std::exception& e) {
         // A reply of another shape (a newer daemon): show it rather than fail.
         std::cerr << "bgpemuctl: unexpected reply layout (" << e.what() << "); raw reply:\n";

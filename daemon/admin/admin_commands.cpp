@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "daemon/admin/command_table.hpp"
+#include "daemon/admin/json_text.hpp"
 #include "daemon/admin/request_arguments.hpp"
 
 namespace bgpemu::daemon {
@@ -68,9 +69,9 @@ std::string AdminCommands::handle_line(std::string_view line) {
             {"code", "bad_request"},
             {"message", error ? "the request is not valid JSON: " + error.message()
                               : std::string("the request must be a JSON object")}};
-        return json::serialize(reply);
+        return to_json_text(reply);
     }
-    return json::serialize(handle(request.as_object()));
+    return to_json_text(handle(request.as_object()));
 }
 
 json::object AdminCommands::handle(const json::object& request) {

@@ -2,6 +2,7 @@
 // ping through them, the emulated links, the event log, convergence and the design
 // checks. Registered in admin_commands.cpp.
 #include "daemon/admin/admin_commands.hpp"
+#include "daemon/admin/json_text.hpp"
 #include "daemon/admin/request_arguments.hpp"
 #include "dataplane/checks.hpp"
 
@@ -161,7 +162,7 @@ json::value AdminCommands::trace(const json::object& request) const {
             json::object entry{{"hop", hop.number},
                                {"node", hop.node},
                                {"address", hop.address ? json::value(hop.address->to_string()) : json::value(nullptr)}};
-            if (hop.address) entry["rtt_ms"] = hop.rtt_ms;
+            if (hop.address) entry["rtt_ms"] = reply_milliseconds(hop.rtt_ms);
             else entry["why"] = hop.why_silent;
             if (hop.inferred) entry["inferred"] = true;  // an external router: its FIB is inferred
             hops.push_back(std::move(entry));
@@ -188,7 +189,7 @@ json::value AdminCommands::ping(const json::object& request) const {
                      {"reachable", result.reachable()},
                      {"forward", walk_json(result.forward)},
                      {"back", result.back ? json::value(walk_json(*result.back)) : json::value(nullptr)}};
-    if (result.reachable()) out["rtt_ms"] = result.forward.delay_ms + result.back->delay_ms;
+    if (result.reachable()) out["rtt_ms"] = reply_milliseconds(result.forward.delay_ms + result.back->delay_ms);
     return out;
 }
 
@@ -237,7 +238,7 @@ json::value AdminCommands::show_links() const {
         links.push_back(json::object{{"name", link.name},
                                      {"a", end(link.ends[0])},
                                      {"b", end(link.ends[1])},
-                                     {"delay_ms", link.delay_ms},
+                                     {"delay_ms", reply_milliseconds(link.delay_ms)},
                                      {"up", link.up}});
     }
     return json::object{{"links", std::move(links)}};

@@ -1,6 +1,7 @@
 // The control-plane commands: the daemon and its speakers (status, sessions, Loc-RIB,
 // Adj-RIB-In and -Out, memory) and what changes them (session actions, announce,
 // withdraw). Registered in admin_commands.cpp.
+#include <cmath>
 #include <fstream>
 
 #include "bgp/wire/attribute_text.hpp"
@@ -210,7 +211,9 @@ json::value AdminCommands::show_memory(const json::object& request) const {
                                    {"prefix_index", use.prefix_index_bytes},
                                    {"adj_rib_out", use.adj_rib_out_bytes},
                                    {"total", total}}},
-            {"bytes_per_route", routes == 0 ? 0.0 : static_cast<double>(total) / static_cast<double>(routes)},
+            // An average: one decimal says enough.
+            {"bytes_per_route", routes == 0 ? 0.0
+                                            : std::round(10.0 * static_cast<double>(total) / static_cast<double>(routes)) / 10.0},
         });
     }
     return json::object{{"resident_bytes", resident_bytes()}, {"speakers", std::move(speakers)}};

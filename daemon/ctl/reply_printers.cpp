@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include <boost/json/serialize.hpp>
+#include "daemon/admin/json_text.hpp"
 
 namespace bgpemu::daemon::ctl {
 
@@ -20,7 +20,7 @@ std::string text(const json::value& value) {
     if (value.is_string()) return std::string(value.as_string());
     if (value.is_null()) return "-";
     if (value.is_bool()) return value.as_bool() ? "yes" : "no";
-    return json::serialize(value);
+    return to_json_text(value);  // numbers as plain decimals
 }
 
 std::string text(const json::object& object, std::string_view key) {

@@ -5,11 +5,13 @@
 // its variants through `bgpemuctl --json`, and validates each reply line against its
 // command's schema and the envelope. It also renames and adds a key in every successful
 // reply and checks that the schema refuses that, so a schema that accepts anything
-// cannot pass. First, the validator itself (json_schema.hpp) on a small schema.
+// cannot pass, and that no reply writes a number in exponent form. First, the validator
+// itself (json_schema.hpp) on a small schema.
 #include <unistd.h>
 
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
+#include <cctype>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -157,6 +159,24 @@ namespace {
 
 const std::string schema_dir = std::string(BGPEMU_SOURCE_DIR) + "/daemon/admin/schemas/v1/";
 
+// Whether JSON text writes a number in exponent form (6E-1, 8.1E1): the replies write
+// plain decimals, as GoBGP's and FRR's JSON does.
+bool has_exponent_number(std::string_view text) {
+    bool in_string = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (in_string) {
+            if (c == '\\') ++i;
+            else if (c == '"') in_string = false;
+        } else if (c == '"') {
+            in_string = true;
+        } else if ((c == 'e' || c == 'E') && i > 0 && (std::isdigit(static_cast<unsigned char>(text[i - 1])) != 0)) {
+            return true;  // outside strings, only a number has a letter e after a digit
+        }
+    }
+    return false;
+}
+
 // Every schema file, by name; which of them a reply was checked against; how many
 // reply lines were validated.
 struct Schemas {
@@ -185,6 +205,7 @@ struct Schemas {
         auto reply = json::parse(line, error);
         REQUIRE_FALSE(error);
         ++replies;
+        CHECK_FALSE(has_exponent_number(line));
         const auto violations = get(schema).validate(reply);
         INFO("violations of " << schema << ":\n" << to_string(violations));
         CHECK(violations.empty());
@@ -246,6 +267,10 @@ std::string joined(const std::vector<std::string>& words) {
 }  // namespace
 
 TEST_CASE("every admin reply matches its protocol version 1 schema", "[integration][schema]") {
+    // What Boost.JSON would write for doubles, and what the replies write.
+    CHECK(has_exponent_number(R"({"rtt_ms":6.000000000000001E-1})"));
+    CHECK(has_exponent_number("[8.1E1]"));
+    CHECK_FALSE(has_exponent_number(R"({"rtt_ms":0.6,"delay_ms":81,"why":"1E1 \"2e3\""})"));
     Schemas schemas;
     const std::set<std::string> expected_files = {
         "envelope.json",    "error.json",      "status.json",     "show-sessions.json", "show-rib.json",

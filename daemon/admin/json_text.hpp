@@ -1,0 +1,20 @@
+// JSON text for the admin protocol's replies. Boost.JSON writes a double in exponent
+// form (0.6 as 6E-1, 81.0 as 8.1E1); replies write every number as a plain decimal
+// (0.6, 81), as GoBGP's and FRR's JSON output does, so that people and scripts read
+// delays and times as they are. Everything else is written as Boost.JSON writes it.
+#pragma once
+
+#include <string>
+
+#include <boost/json/value.hpp>
+
+namespace bgpemu::daemon {
+
+[[nodiscard]] std::string to_json_text(const boost::json::value& value);
+void append_json_text(std::string& out, const boost::json::value& value);
+
+// A number of milliseconds as replies carry it: rounded to the microsecond (at most
+// three decimals).
+[[nodiscard]] double reply_milliseconds(double ms);
+
+}  // namespace bgpemu::daemon
