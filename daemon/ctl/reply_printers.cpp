@@ -111,20 +111,42 @@ int print_memory(const json::object& result, const PrintContext&) {
     return 0;
 }
 
+// FRR's origin codes, after the AS path as FRR's `show ip bgp` prints them.
+std::string origin_code(const json::object& path) {
+    const auto origin = text(path, "origin");
+    return origin == "igp" ? "i" : origin == "egp" ? "e" : "?";
+}
+
+// The AS PATH column: the path and its origin code ("65002 65001 i"); for a path learned
+// with an empty AS_PATH (an iBGP route from inside the AS) the origin code alone, as FRR
+// prints it; "(local)" marks a route this speaker originates.
+std::string as_path_text(const json::object& path, bool originated) {
+    const auto as_path = text(path, "as_path");
+    if (originated) return "(local) " + origin_code(path);
+    return as_path.empty() ? origin_code(path) : as_path + " " + origin_code(path);
+}
+
+std::string communities_text(const json::object& path) {
+    std::string communities = join(path.at("communities"));
+    if (const auto large = join(path.at("large_communities")); large != "-")
+        communities = (communities == "-" ? "" : communities + " ") + large;
+    return communities;
+}
+
 int print_rib(const json::object& result, const PrintContext& context) {
     const bool one_prefix = context.request.contains("prefix");
     const auto& routes = result.at("routes").as_array();
     if (result.contains("out")) {
         std::cout << "Sent by " << text(result, "node") << " to " << text(result, "out") << ": " << routes.size()
-                  << " prefix(es)\n\n";
-        std::vector<std::vector<std::string>> rows{{"PREFIX", "AS PATH", "NEXT HOP", "LP", "MED", "COMMUNITIES"}};
+                  << " prefix(es)\n"
+                  << "  origin codes: i IGP, e EGP, ? incomplete\n\n";
+        std::vector<std::vector<std::string>> rows{
+            {"PREFIX", "AS PATH", "NEXT HOP", "LP", "MED", "COMMUNITIES", "EXT COMMUNITIES"}};
         for (const auto& route : routes) {
             const auto& p = route.at("paths").as_array().at(0).as_object();
-            std::string communities = join(p.at("communities"));
-            if (const auto large = join(p.at("large_communities")); large != "-")
-                communities = (communities == "-" ? "" : communities + " ") + large;
-            rows.push_back({text(route.as_object(), "prefix"), text(p, "as_path"), text(p, "next_hop"),
-                            text(p, "local_pref"), text(p, "med"), communities});
+            rows.push_back({text(route.as_object(), "prefix"), as_path_text(p, false), text(p, "next_hop"),
+                            text(p, "local_pref"), text(p, "med"), communities_text(p),
+                            join(p.at("extended_communities"))});
         }
         print_table(rows);
         return 0;
@@ -132,9 +154,10 @@ int print_rib(const json::object& result, const PrintContext& context) {
     std::cout << (result.contains("in") ? "Accepted by " + text(result, "node") + " from " + text(result, "in")
                                         : "Loc-RIB of " + text(result, "node"))
               << ": " << routes.size() << " prefix(es)\n"
-              << "  * best, = ECMP member\n\n";
+              << "  * best, = ECMP member; origin codes: i IGP, e EGP, ? incomplete\n\n";
     std::vector<std::vector<std::string>> rows;
-    std::vector<std::string> header{"", "PREFIX", "FROM", "AS PATH", "NEXT HOP", "LP", "MED", "COMMUNITIES"};
+    std::vector<std::string> header{"",    "PREFIX", "FROM",   "AS PATH",     "NEXT HOP",
+                                    "LP",  "MED",    "WEIGHT", "COMMUNITIES", "EXT COMMUNITIES"};
     if (one_prefix) header.push_back("LOST TO THE BEST ON");
     rows.push_back(header);
     for (const auto& route : routes) {
@@ -144,18 +167,18 @@ int print_rib(const json::object& result, const PrintContext& context) {
             const auto& p = path.as_object();
             const bool best = p.at("best").as_bool();
             const bool multipath = p.at("multipath").as_bool();
-            std::string communities = join(p.at("communities"));
-            if (const auto large = join(p.at("large_communities")); large != "-")
-                communities = (communities == "-" ? "" : communities + " ") + large;
-            const auto as_path = text(p, "as_path");
+            // The daemon names this speaker's own routes' source "local".
+            const bool originated = text(p, "from") == "local";
             std::vector<std::string> row{best ? "*" : (multipath ? "=" : ""),
                                          first ? text(r, "prefix") : "",
                                          text(p, "from"),
-                                         as_path.empty() ? "(local)" : as_path,
+                                         as_path_text(p, originated),
                                          p.at("next_hop").is_null() ? "self" : text(p, "next_hop"),
                                          text(p, "local_pref"),
                                          text(p, "med"),
-                                         communities};
+                                         text(p, "weight"),
+                                         communities_text(p),
+                                         join(p.at("extended_communities"))};
             if (one_prefix) row.push_back(best ? "" : text(p, "lost_because"));
             rows.push_back(std::move(row));
             first = false;

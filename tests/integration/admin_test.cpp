@@ -7,8 +7,8 @@
 // so c has two paths to a's network and `show rib` must say why the direct one won.
 // Also: announce/withdraw, session shutdown/enable/reset, and bad input of every kind
 // (unknown command, node, peer; bad JSON; an oversized line) answered with an error
-// while the daemon carries on; and the command table that the daemon's handlers
-// and bgpemuctl share.
+// while the daemon carries on; the command table that the daemon's handlers and
+// bgpemuctl share; and `show rib`'s table for an iBGP path with an empty AS_PATH.
 #include <signal.h>
 #include <unistd.h>
 
@@ -576,6 +576,80 @@ TEST_CASE("one command table: each command has a handler, a printer and a schema
         INFO(bad.front() << " ... (" << bad.size() << " words)");
         CHECK_THROWS_AS(daemon::ctl::parse_command_line(bad), daemon::ctl::UsageError);
     }
+}
+
+}  // namespace bgpemu::test
+
+namespace bgpemu::test {
+namespace {
+
+// p and q in one AS: q learns p's network over iBGP with an empty AS_PATH, and q's import
+// route map gives it a weight and an extended community.
+std::string ibgp_yaml(unsigned short port) {
+    const auto p = std::to_string(port);
+    std::ostringstream y;
+    y << "speakers:\n"
+      << "  - name: p\n    asn: 65100\n    router_id: 10.0.0.32\n    listen: 127.0.0.32:" << p << "\n"
+      << "    networks: [198.18.0.0/24]\n"
+      << "    neighbors:\n"
+      << "      - {name: q, address: 127.0.0.33:" << p << ", asn: 65100, hold_time: 9, connect_retry: 1}\n"
+      << "  - name: q\n    asn: 65100\n    router_id: 10.0.0.33\n    listen: 127.0.0.33:" << p << "\n"
+      << "    policy:\n      route_maps:\n        from-p:\n"
+      << "          - {action: permit, set: {weight: 300, extended_communities: {add: [\"rt:65100:7\"]}}}\n"
+      << "    neighbors:\n"
+      << "      - {name: p, address: 127.0.0.32:" << p
+      << ", asn: 65100, hold_time: 9, connect_retry: 1, route_map_in: from-p}\n";
+    return y.str();
+}
+
+// The row of `prefix` in a `show rib` table, split at its blanks.
+std::vector<std::string> table_row(const std::string& table, const std::string& prefix) {
+    std::istringstream lines(table);
+    for (std::string line; std::getline(lines, line);) {
+        std::istringstream cells(line);
+        std::vector<std::string> row;
+        for (std::string cell; cells >> cell;) row.push_back(cell);
+        if (row.size() > 1 && row[1] == prefix) return row;
+    }
+    return {};
+}
+
+}  // namespace
+
+TEST_CASE("show rib's table: an empty AS_PATH from an iBGP peer is not a local route; weight and extended communities",
+          "[integration][admin]") {
+    TempDir dir("bgpemu-admin-ibgp");
+    const auto config = dir.path() / "ibgp.yaml";
+    write_file(config, ibgp_yaml(test_port(7)));
+    const Ctl ctl{dir.path() / "admin.sock"};
+    ChildProcess daemon({BGPEMU_BGPEMUD_PATH, "--config", config.string(), "--socket", ctl.socket.string()},
+                        dir.path() / "bgpemud.log");
+    REQUIRE(wait_until([&] { return std::filesystem::exists(ctl.socket); }, 10s));
+    const bool learned = wait_until([&] { return ctl.paths("q", "198.18.0.0/24").size() == 1; }, 30s);
+    if (!learned) UNSCOPED_INFO(read_file(dir.path() / "bgpemud.log"));
+    REQUIRE(learned);
+    const auto path = ctl.paths("q", "198.18.0.0/24")[0].as_object();
+    CHECK(path.at("from") == "p");
+    CHECK(path.at("as_path") == "");
+    CHECK(path.at("weight") == 300);
+    CHECK(path.at("extended_communities") == json::array{"rt:65100:7"});
+
+    // FRR's columns: the AS path then the origin code, so an empty path is the code alone.
+    const auto learned_table = ctl.run({"show", "rib", "q"}, false);
+    INFO(learned_table.output);
+    CHECK(learned_table.output.find("WEIGHT") != std::string::npos);
+    CHECK(learned_table.output.find("EXT COMMUNITIES") != std::string::npos);
+    CHECK(learned_table.output.find("(local)") == std::string::npos);
+    CHECK(table_row(learned_table.output, "198.18.0.0/24") ==
+          std::vector<std::string>{"*", "198.18.0.0/24", "p", "i", "127.0.0.32", "100", "-", "300", "-", "rt:65100:7"});
+    // p's own origination keeps "(local)".
+    const auto own_table = ctl.run({"show", "rib", "p"}, false);
+    INFO(own_table.output);
+    CHECK(table_row(own_table.output, "198.18.0.0/24") ==
+          std::vector<std::string>{"*", "198.18.0.0/24", "local", "(local)", "i", "self", "-", "-", "0", "-", "-"});
+
+    daemon.signal(SIGTERM);
+    CHECK(daemon.wait_exit(10s) == std::optional<int>(0));
 }
 
 }  // namespace bgpemu::test
