@@ -1299,4 +1299,19 @@ speakers: []
     CHECK(has_error(errors, "1:63", "session_update_batch_bytes 99999999999 is out of range"));
 }
 
+TEST_CASE("Azure constraints: options of one role, the ER gateway's advertisement limit", "[config][roles]") {
+    std::string networks;
+    for (int i = 0; i < 1001; ++i) networks += (i ? ", " : "") + std::string("10.") + std::to_string(i / 256) + "." +
+                                               std::to_string(i % 256) + ".0/24";
+    const auto errors = errors_of(R"(speakers:
+  - {name: a, role: msee, router_id: 1.1.1.1, listen: "127.0.0.2:1790", allow_remote_vnet_traffic: false}
+  - {name: b, role: er-gateway, router_id: 1.1.1.2, listen: "127.0.0.3:1790", allow_remote_vnet_traffic: false}
+  - {name: c, role: er-gateway, router_id: 1.1.1.3, listen: "127.0.0.4:1790", networks: [)" + networks + R"(]}
+)");
+    INFO(joined(errors));
+    CHECK(has_error(errors, "2:100", "allow_remote_vnet_traffic applies to role er-gateway only"));
+    CHECK(errors.size() == 2);  // b may set it
+    CHECK(has_error(errors, "4:89", "an er-gateway advertises at most 1000 prefixes (its VNet and spokes), not 1001"));
+}
+
 }  // namespace bgpemu::daemon
