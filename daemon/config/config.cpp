@@ -97,6 +97,7 @@ LoadedConfig parse_config(const std::string& yaml_text, const std::string& file)
     read.speakers.global_policy = std::make_shared<const rib::PolicySet>();
     read_section(reader, root, file_keys, "the top level", read);
     detail::check_topology(reader, root, loaded.config);
+    detail::delay_colliding_connects(loaded.config, read.speakers);
     for (auto& speaker : loaded.config.speakers) {
         speaker.session_read_bytes = loaded.config.daemon.session_read_bytes;
         speaker.session_update_batch_bytes = loaded.config.daemon.session_update_batch_bytes;

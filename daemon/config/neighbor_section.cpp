@@ -2,6 +2,7 @@
 // options, and its policy. The Azure role presets (this speaker's role toward the peer's)
 // come first, so every key overrides them.
 #include <algorithm>
+#include <cmath>
 
 #include "bgp/session/transport_security.hpp"
 #include "daemon/azure/constraints.hpp"
@@ -129,6 +130,19 @@ constexpr Key<NeighborRead> neighbor_keys[] = {
      [](Reader& r, const YAML::Node& v, NeighborRead& x) {
          if (auto value = r.unsigned_integer(v, "connect_retry", 1, 65535))
              x.neighbor.connect_retry = std::chrono::seconds(*value);
+     }},
+    // Seconds, decimals allowed: how long the session only accepts before its first
+    // outgoing connection. Unset, the daemon picks it for sessions between two of its
+    // own speakers (local_sessions.cpp).
+    {"connect_delay",
+     [](Reader& r, const YAML::Node& v, NeighborRead& x) {
+         double seconds = -1;
+         if (!v.IsScalar() || !YAML::convert<double>::decode(v, seconds) || !(seconds >= 0 && seconds <= 65535)) {
+             r.error(v, "connect_delay must be a number of seconds (0..65535, decimals allowed)");
+             return;
+         }
+         x.neighbor.connect_delay = std::chrono::milliseconds(std::llround(seconds * 1000));
+         x.speakers.explicit_connect_delays.emplace(x.speaker.name, x.neighbor.name);
      }},
     {"advertisement_interval",
      [](Reader& r, const YAML::Node& v, NeighborRead& x) {

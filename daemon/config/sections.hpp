@@ -7,8 +7,10 @@
 
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include <yaml-cpp/yaml.h>
 
@@ -51,12 +53,16 @@ inline const rib::PrefixList* resolve_prefix_list(Reader& reader, const YAML::No
 }
 
 // ---- speaker_section.cpp, neighbor_section.cpp ----
-// What reading the speakers needs from the whole file.
+// What reading the speakers needs from the whole file, and collects for the checks
+// across speakers.
 struct SpeakersRead {
     // The role of each speaker in the file, by name: a neighbour's defaults depend on its
     // peer's role (read before the speakers, so order in the file does not matter).
     std::map<std::string, Role, std::less<>> roles;
     std::shared_ptr<const rib::PolicySet> global_policy;
+    // (speaker, neighbour) pairs whose `connect_delay` the file sets: the daemon's own
+    // delay (delay_colliding_connects) leaves them as they are.
+    std::set<std::pair<std::string, std::string>> explicit_connect_delays;
 };
 
 // One entry of `speakers`: added to config.speakers and config.topology when complete.
@@ -65,5 +71,10 @@ void read_speaker(Reader& reader, const YAML::Node& node, SpeakersRead& speakers
 // added to speaker.neighbors when complete.
 void read_neighbor(Reader& reader, const YAML::Node& node, const AzureRole& azure, SpeakersRead& speakers,
                    bgp::SpeakerConfig& speaker);
+
+// ---- local_sessions.cpp ----
+// Sessions between two speakers of this file: gives the end that would lose a connection
+// collision a connect delay, unless the file sets its `connect_delay`.
+void delay_colliding_connects(DaemonConfig& config, const SpeakersRead& speakers);
 
 }  // namespace bgpemu::daemon::detail
