@@ -24,10 +24,6 @@
 #include "daemon/config/config.hpp"
 #include "daemon/privileges.hpp"
 
-#ifndef BGPEMU_VERSION
-#define BGPEMU_VERSION "0.0.0"
-#endif
-
 namespace po = boost::program_options;
 namespace asio = boost::asio;
 using namespace bgpemu;
