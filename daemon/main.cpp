@@ -9,6 +9,9 @@
 #include <functional>
 #include <iostream>
 #include <memory>
+#include <set>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
@@ -23,10 +26,6 @@
 #include "daemon/admin/admin_server.hpp"
 #include "daemon/config/config.hpp"
 #include "daemon/privileges.hpp"
-
-#ifndef BGPEMU_VERSION
-#define BGPEMU_VERSION "0.0.0"
-#endif
 
 namespace po = boost::program_options;
 namespace asio = boost::asio;
@@ -124,6 +123,55 @@ daemon::AdminLimits admin_limits(const daemon::DaemonSettings& settings) {
     return {settings.admin_clients, settings.admin_request_bytes, settings.admin_idle_timeout};
 }
 
+std::string plural(std::size_t count, const char* one, const char* many) {
+    return std::to_string(count) + " " + (count == 1 ? one : many);
+}
+
+// What an operator wants from a start, in two lines: what runs and where to reach it,
+// and once for all speakers what the Azure role presets turn off (the speakers log the
+// details at debug; sessions log as they come up).
+void log_start(spdlog::logger& log, const daemon::DaemonConfig& config, const std::string& file,
+               const std::filesystem::path& socket) {
+    const auto& speakers = config.speakers;
+    const auto endpoint = [](const bgp::TransportEndpoint& e) { return e.address.to_string() + ":" + std::to_string(e.port); };
+    std::set<std::string> listen;
+    for (const auto& speaker : speakers) listen.insert(endpoint(speaker.listen));
+    // A session between two of our speakers is configured at both ends: count it once.
+    std::set<std::pair<std::string, std::string>> local;
+    std::size_t outside = 0;
+    for (const auto& speaker : speakers) {
+        for (const auto& neighbor : speaker.neighbors) {
+            const auto remote = endpoint(neighbor.remote);
+            if (!listen.count(remote)) {
+                ++outside;
+                continue;
+            }
+            const auto here = endpoint(speaker.listen);
+            local.insert(here < remote ? std::pair{here, remote} : std::pair{remote, here});
+        }
+    }
+    log.info("bgpemud {}: {} from {}, {} ({} between them, {} to outside routers), listening on {}; admin socket {}",
+             BGPEMU_VERSION, plural(speakers.size(), "speaker", "speakers"), file,
+             plural(local.size() + outside, "session", "sessions"), local.size(), outside,
+             plural(listen.size(), "address", "addresses"), socket.string());
+    std::size_t by_role = 0;
+    std::size_t by_file = 0;
+    for (const auto& speaker : speakers) {
+        if (speaker.ebgp_requires_policy) continue;
+        const auto* node = config.topology.find_node(speaker.name);
+        if (node && node->role != dataplane::Role::none) ++by_role;
+        else ++by_file;
+    }
+    if (by_role + by_file == 0) return;
+    const std::string presets = "their Azure role presets (neither Azure nor Cisco IOS applies it)";
+    std::string why = by_file == 0 ? "by " + presets
+                      : by_role == 0 ? std::string("by the file")
+                                     : std::to_string(by_role) + " by " + presets + ", " + std::to_string(by_file) +
+                                           " by the file";
+    log.info("RFC 8212 (ebgp_requires_policy) is off on {} of {}, {}: eBGP neighbours without a policy accept and "
+             "send every route", by_role + by_file, plural(speakers.size(), "speaker", "speakers"), why);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -205,8 +253,7 @@ int main(int argc, char** argv) {
     }
     for (auto& speaker : speakers) speaker->start();
     emulation.attach();
-    log->info("bgpemud {} running {} speaker(s) from {}; admin socket {}", BGPEMU_VERSION, speakers.size(),
-              options.config, socket_path.string());
+    log_start(*log, loaded.config, options.config, socket_path);
 
     // SIGHUP and `bgpemuctl reload`: read the file again and apply the difference; a
     // file with errors is refused and the running topology kept. Removed speakers stay

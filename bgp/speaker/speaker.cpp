@@ -196,8 +196,8 @@ void Speaker::accept_loop() {
 void Speaker::start() {
     stopped_ = false;
     if (!config_.ebgp_requires_policy) {
-        log_->info("ebgp_requires_policy is off: eBGP neighbours without a policy accept and send every route "
-                   "(RFC 8212 behaviour disabled)");
+        log_->debug("ebgp_requires_policy is off: eBGP neighbours without a policy accept and send every route "
+                    "(RFC 8212 behaviour disabled)");
     } else {
         for (const auto& neighbor : neighbors_) {
             if (!neighbor->external) continue;

@@ -1,5 +1,7 @@
 #include "daemon/azure/roles.hpp"
 
+#include "daemon/azure/constraints.hpp"
+
 namespace bgpemu::daemon {
 
 namespace {
@@ -36,11 +38,6 @@ std::optional<std::uint32_t> default_asn(Role role) noexcept {
     }
 }
 
-bool is_azure_reserved_asn(std::uint32_t asn) noexcept {
-    return asn == 8074 || asn == 8075 || asn == 12076 || asn == 65515 || (asn >= 65517 && asn <= 65520) ||
-           asn == 23456 || (asn >= 64496 && asn <= 64511) || (asn >= 65535 && asn <= 65551);
-}
-
 void apply_speaker_defaults(Role role, bgp::SpeakerConfig& speaker) {
     if (role == Role::none) return;
     // Neither Azure nor a Cisco IOS CE applies RFC 8212.
@@ -59,8 +56,9 @@ void add_role_policy(const AzureRole& azure, const bgp::SpeakerConfig& speaker, 
         rib::RouteMap in{"role:er-gateway-in", {}};
         in.entries.push_back(entry(10, PolicyAction::deny));
         in.entries.back().match.prefix_list = own;
-        // ...nor, with allowRemoteVnetTraffic off, another VNet's routes: after the
-        // MSEE's as-override they are the ones that originate from 12076.
+        // ...nor, with allowRemoteVnetTraffic off ("Configure a virtual network gateway
+        // for ExpressRoute"), another VNet's routes: after the MSEE's as-override they are
+        // the ones that originate from 12076.
         if (!azure.allow_remote_vnet_traffic) {
             rib::AsPathList from_vnets{"role:from-other-vnets", {}};
             rib::AsPathListEntry originates;
@@ -74,7 +72,9 @@ void add_role_policy(const AzureRole& azure, const bgp::SpeakerConfig& speaker, 
         }
         in.entries.push_back(entry(20, PolicyAction::permit));
         policy.route_maps[in.name] = in;
-        // ...and never re-advertises what it learned: only its own spaces go out.
+        // ...and never re-advertises what it learned: only its own spaces go out ("Transit
+        // routing is not supported", "Configure ExpressRoute and Site-to-Site coexisting
+        // connections").
         rib::RouteMap out{"role:er-gateway-out", {}};
         out.entries.push_back(entry(10, PolicyAction::permit));
         out.entries.back().match.source = rib::RouteSource::local;
@@ -91,7 +91,8 @@ void add_role_policy(const AzureRole& azure, const bgp::SpeakerConfig& speaker, 
         }
         policy.prefix_lists[defaults.name] = defaults;
         // Its own spaces go out; learned routes transit between its BGP peers except
-        // a default route and anything inside a VNet space.
+        // a default route and anything inside a VNet space ("Azure VPN Gateway FAQ",
+        // "What address prefixes do Azure VPN gateways advertise?").
         rib::RouteMap out{"role:vpn-gateway-out", {}};
         out.entries.push_back(entry(10, PolicyAction::permit));
         out.entries.back().match.source = rib::RouteSource::local;
@@ -113,7 +114,9 @@ void apply_neighbor_defaults(const AzureRole& azure, Role peer_role, const rib::
                 // VNet's gateway on the circuit as "12076 12076".
                 neighbor.as_override = true;
             } else {
-                // Toward the customer: on-premises sees VNet prefixes as "12076" alone.
+                // Toward the customer: on-premises sees VNet prefixes as "12076" alone
+                // ("Azure Route Server FAQ"); past 4,000 prefixes (10,000 on a premium
+                // circuit) the session is dropped ("ExpressRoute routing requirements").
                 neighbor.remove_private_as = rib::RemovePrivateAs::yes;
                 neighbor.allowas_in = 2;
                 neighbor.maximum_prefix = azure.premium_circuit ? 10000 : 4000;
@@ -127,7 +130,7 @@ void apply_neighbor_defaults(const AzureRole& azure, Role peer_role, const rib::
             break;
         case Role::vpn_gateway:
             neighbor.hold_time = vpn_gateway_hold_time;
-            neighbor.maximum_prefix = 4000;
+            neighbor.maximum_prefix = 4000;  // "Azure VPN Gateway FAQ": 4,000 from on-premises
             neighbor.ebgp_multihop = 255;  // BGP runs over the IPsec tunnel
             neighbor.route_map_out = policy.route_map("role:vpn-gateway-out");
             break;

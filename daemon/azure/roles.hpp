@@ -3,8 +3,10 @@
 // features) before the file's own keys are read, so every default can be overridden
 // per node or neighbour. Nothing here knows node names: a neighbour's defaults depend
 // on this node's role and the peer's role (the role of the speaker the neighbour is
-// named after, or its `peer_role`). The rules and their sources are in
-// ../shared/spec/azure-behaviour.md and section 3 of seed-test-setup.md.
+// named after, or its `peer_role`). What a role refuses or fixes is in constraints.hpp.
+// The rules come from Azure's documentation, named where each is applied (roles.cpp),
+// and from the reference setup of "Interoperability in Azure: Test setup" and its
+// configuration and control-plane articles.
 #pragma once
 
 #include <cstdint>
@@ -32,16 +34,9 @@ struct AzureRole {
     bool allow_remote_vnet_traffic = true;
 };
 
-// 12076 for an MSEE, 65515 for both gateways; none for a CE or a plain router.
+// 12076 for an MSEE, 65515 for both gateways; none for a CE or a plain router
+// ("ExpressRoute routing requirements"; "Azure VPN Gateway FAQ", "What ASNs can I use?").
 [[nodiscard]] std::optional<std::uint32_t> default_asn(Role role) noexcept;
-// ASNs Azure keeps for itself or IANA reserves, refused for customer (CE) nodes:
-// 8074, 8075, 12076, 65515, 65517-65520, 23456, 64496-64511, 65535-65551.
-[[nodiscard]] bool is_azure_reserved_asn(std::uint32_t asn) noexcept;
-
-// The VPN gateway's fixed timers (not configurable in Azure).
-inline constexpr std::uint16_t vpn_gateway_hold_time = 180;
-// An ExpressRoute gateway advertises at most this many prefixes.
-inline constexpr std::size_t er_gateway_max_advertised = 1000;
 
 // Speaker defaults, applied before the file's keys.
 void apply_speaker_defaults(Role role, bgp::SpeakerConfig& speaker);

@@ -1,12 +1,14 @@
 // The YAML walker behind the config reader: typed accessors that report every problem
-// with its file, line and column (and carry on) instead of throwing. Shared by
-// config.cpp (speakers, policy) and topology_config.cpp (routers, hosts, VNets, links).
+// with its file, line and column (and carry on) instead of throwing, and the `{key,
+// reader}` tables every section is read with. Shared by every section reader (config.cpp,
+// the *_section.cpp files and topology_config.cpp).
 #pragma once
 
 #include <algorithm>
 #include <charconv>
+#include <cstddef>
 #include <cstdint>
-#include <initializer_list>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -49,23 +51,27 @@ public:
                            std::move(message)});
     }
 
-    // Reports keys of `map` outside `known`.
-    void check_keys(const YAML::Node& map, std::initializer_list<std::string_view> known, std::string_view what) {
+    // Reports each key of `map` that `known` does not name, listing those it does.
+    template <typename Names>
+    void refuse_unknown_keys(const YAML::Node& map, const Names& known, std::string_view what) {
         for (const auto& entry : map) {
             const auto key = entry.first.Scalar();
-            bool found = false;
-            for (auto k : known) found = found || k == key;
-            if (!found) {
-                std::string list;
-                for (auto k : known) list += (list.empty() ? "" : ", ") + std::string(k);
-                error(entry.first, "unknown key '" + key + "' in " + std::string(what) + " (expected one of: " + list + ")");
-            }
+            if (std::any_of(std::begin(known), std::end(known), [&](const auto& k) { return name_of(k) == key; })) continue;
+            std::string list;
+            for (const auto& k : known) list += (list.empty() ? "" : ", ") + std::string(name_of(k));
+            error(entry.first, "unknown key '" + key + "' in " + std::string(what) + " (expected one of: " + list + ")");
         }
     }
 
     bool is_map(const YAML::Node& node, std::string_view what) {
         if (node.IsMap()) return true;
         error(node, std::string(what) + " must be a mapping");
+        return false;
+    }
+
+    bool is_list(const YAML::Node& node, std::string_view what) {
+        if (node.IsSequence()) return true;
+        error(node, std::string(what) + " must be a list");
         return false;
     }
 
@@ -191,8 +197,43 @@ public:
     [[nodiscard]] std::size_t error_count() const noexcept { return errors_.size(); }
 
 private:
+    static std::string_view name_of(std::string_view name) { return name; }
+    template <typename Key>
+    static std::string_view name_of(const Key& key) { return key.name; }
+
     std::string file_;
     std::vector<ConfigError> errors_;
 };
+
+// One key of a section and how it is read into `Target` (what the section fills, with
+// whatever the readers need beside it). A section's table is the one list of its keys:
+// read_section refuses every other key, naming the table's, and reads the keys in table
+// order, so a row may rely on the rows above it (a role before the keys it presets). A
+// row without `read` is a key the section reads itself before the others (a name, or
+// what every other key depends on).
+template <typename Target>
+struct Key {
+    std::string_view name;
+    void (*read)(Reader& reader, const YAML::Node& value, Target& target) = nullptr;
+    // When the key is absent: a default, or the error "needs a ..." at the section.
+    void (*absent)(Reader& reader, const YAML::Node& section, Target& target) = nullptr;
+};
+
+// The keys of `section` in table order (not checking for unknown ones).
+template <typename Target, std::size_t N>
+void read_keys(Reader& reader, const YAML::Node& section, const Key<Target> (&table)[N], Target& target) {
+    for (const auto& key : table) {
+        if (!key.read) continue;
+        if (const auto value = section[std::string(key.name)]) key.read(reader, value, target);
+        else if (key.absent) key.absent(reader, section, target);
+    }
+}
+
+template <typename Target, std::size_t N>
+void read_section(Reader& reader, const YAML::Node& section, const Key<Target> (&table)[N], std::string_view what,
+                  Target& target) {
+    reader.refuse_unknown_keys(section, table, what);
+    read_keys(reader, section, table, target);
+}
 
 }  // namespace bgpemu::daemon::detail

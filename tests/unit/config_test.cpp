@@ -1299,4 +1299,98 @@ speakers: []
     CHECK(has_error(errors, "1:63", "session_update_batch_bytes 99999999999 is out of range"));
 }
 
+TEST_CASE("sessions between two speakers of the file: the end that would lose a collision waits", "[config][collision]") {
+    // a < b < c by BGP Identifier. RFC 4271 §6.8 keeps the connection opened by the higher
+    // one, so the lower end of each session waits (one ConnectRetry interval) for it.
+    const auto loaded = parse_config(R"(speakers:
+  - name: a
+    asn: 65001
+    router_id: 10.0.0.1
+    listen: 127.0.0.2:1790
+    neighbors:
+      - {name: b, address: 127.0.0.3:1790, asn: 65002}
+      - {name: c, address: 127.0.0.4:1790, asn: 65003, connect_retry: 7}
+      - {name: outside, address: 127.0.0.9:179, asn: 65009}
+  - name: b
+    asn: 65002
+    router_id: 10.0.0.2
+    listen: 127.0.0.3:1790
+    neighbors:
+      - {name: a, address: 127.0.0.2:1790, asn: 65001}
+      - {name: c, address: 127.0.0.4:1790, asn: 65003, connect_delay: 0}
+      - {name: d, address: 127.0.0.5:1790, asn: 65004}
+  - name: c
+    asn: 65003
+    router_id: 10.0.0.3
+    listen: 127.0.0.4:1790
+    neighbors:
+      - {name: a, address: 127.0.0.2:1790, asn: 65001, connect_delay: 1.5}
+      - {name: b, address: 127.0.0.3:1790, asn: 65002}
+  - name: d
+    asn: 65004
+    router_id: 10.0.0.4
+    listen: 127.0.0.5:1790
+    neighbors:
+      - {name: b, address: 127.0.0.3:1790, asn: 65002, passive: true}
+  - name: e
+    asn: 65005
+    router_id: 10.0.0.9
+    listen: 127.0.0.6:1790
+    neighbors:
+      - {name: f, address: 127.0.0.7:1790, asn: 65006}
+  - name: f
+    asn: 65006
+    router_id: 10.0.0.9
+    listen: 127.0.0.7:1790
+    neighbors:
+      - {name: e, address: 127.0.0.6:1790, asn: 65005}
+)", "test.yaml");
+    INFO((loaded.errors.empty() ? std::string() : loaded.errors.front().to_string()));
+    REQUIRE(loaded.ok());
+    const auto delay = [&](std::size_t speaker, std::size_t neighbor) {
+        return loaded.config.speakers.at(speaker).neighbors.at(neighbor).connect_delay;
+    };
+    using std::chrono::milliseconds;
+    CHECK(delay(0, 0) == milliseconds(5000));  // a waits for b: its ConnectRetry (default 5 s)
+    CHECK(delay(1, 0) == milliseconds(0));     // b connects to a at once
+    CHECK(delay(0, 1) == milliseconds(7000));  // a waits for c: its own connect_retry
+    CHECK(delay(0, 2) == milliseconds(0));     // not a speaker of this file
+    CHECK(delay(1, 1) == milliseconds(0));     // explicit: b would lose to c, but the file says 0
+    CHECK(delay(2, 0) == milliseconds(1500));  // explicit on the winning end, decimals allowed
+    CHECK(delay(2, 1) == milliseconds(0));     // c connects to b at once
+    CHECK(delay(1, 2) == milliseconds(0));     // d is passive toward b: b must connect itself
+    CHECK(delay(3, 0) == milliseconds(0));     // and d, passive, never connects
+    // Equal identifiers (eBGP only): the lower AS loses (RFC 6286 §2.3).
+    CHECK(delay(4, 0) == milliseconds(5000));
+    CHECK(delay(5, 0) == milliseconds(0));
+
+    const auto errors = errors_of(R"(speakers:
+  - name: a
+    asn: 65001
+    router_id: 10.0.0.1
+    listen: 127.0.0.2:1790
+    neighbors:
+      - {name: x, address: 127.0.0.9, asn: 65009, connect_delay: -1}
+      - {name: y, address: 127.0.0.10, asn: 65010, connect_delay: soon}
+)");
+    INFO(joined(errors));
+    CHECK(has_error(errors, "7:66", "connect_delay must be a number of seconds"));
+    CHECK(has_error(errors, "8:67", "connect_delay must be a number of seconds"));
+}
+
+TEST_CASE("Azure constraints: options of one role, the ER gateway's advertisement limit", "[config][roles]") {
+    std::string networks;
+    for (int i = 0; i < 1001; ++i) networks += (i ? ", " : "") + std::string("10.") + std::to_string(i / 256) + "." +
+                                               std::to_string(i % 256) + ".0/24";
+    const auto errors = errors_of(R"(speakers:
+  - {name: a, role: msee, router_id: 1.1.1.1, listen: "127.0.0.2:1790", allow_remote_vnet_traffic: false}
+  - {name: b, role: er-gateway, router_id: 1.1.1.2, listen: "127.0.0.3:1790", allow_remote_vnet_traffic: false}
+  - {name: c, role: er-gateway, router_id: 1.1.1.3, listen: "127.0.0.4:1790", networks: [)" + networks + R"(]}
+)");
+    INFO(joined(errors));
+    CHECK(has_error(errors, "2:100", "allow_remote_vnet_traffic applies to role er-gateway only"));
+    CHECK(errors.size() == 2);  // b may set it
+    CHECK(has_error(errors, "4:89", "an er-gateway advertises at most 1000 prefixes (its VNet and spokes), not 1001"));
+}
+
 }  // namespace bgpemu::daemon

@@ -1,0 +1,56 @@
+#include "daemon/azure/constraints.hpp"
+
+namespace bgpemu::daemon {
+
+bool is_azure_reserved_asn(std::uint32_t asn) noexcept {
+    return asn == 8074 || asn == 8075 || asn == 12076 || asn == 65515 || (asn >= 65517 && asn <= 65520) ||
+           asn == 23456 || (asn >= 64496 && asn <= 64511) || (asn >= 65535 && asn <= 65551);
+}
+
+std::optional<std::string> refuse_asn(Role role, std::uint32_t asn) {
+    if (role != Role::ce || !is_azure_reserved_asn(asn)) return std::nullopt;
+    return "ASN " + std::to_string(asn) +
+           " is reserved (by Azure: 8074, 8075, 12076, 65515, 65517-65520; by IANA: 23456, 64496-64511, "
+           "65535-65551) and Azure refuses it for a customer router";
+}
+
+std::optional<std::string> refuse_hold_time(Role role, std::uint64_t hold_time) {
+    if (role != Role::vpn_gateway || hold_time == vpn_gateway_hold_time) return std::nullopt;
+    return "a vpn-gateway's hold time is fixed at 180 s (keepalive 60 s), as in Azure";
+}
+
+std::optional<std::string> refuse_advertised_count(Role role, std::size_t count) {
+    if (role != Role::er_gateway || count <= er_gateway_max_advertised) return std::nullopt;
+    return "an er-gateway advertises at most 1000 prefixes (its VNet and spokes), not " + std::to_string(count);
+}
+
+std::optional<std::string> refuse_premium_circuit(Role role) {
+    if (role == Role::msee) return std::nullopt;
+    return "premium_circuit applies to role msee only";
+}
+
+std::optional<std::string> refuse_allow_remote_vnet_traffic(Role role) {
+    if (role == Role::er_gateway) return std::nullopt;
+    return "allow_remote_vnet_traffic applies to role er-gateway only";
+}
+
+std::vector<bgp::Prefix> gateway_networks(Role role, const dataplane::TopologyConfig& topology,
+                                          const std::string& vnet_name) {
+    std::vector<bgp::Prefix> spaces;
+    if (role != Role::er_gateway && role != Role::vpn_gateway) return spaces;
+    const auto* vnet = topology.find_vnet(vnet_name);
+    if (!vnet) return spaces;
+    spaces = vnet->address_spaces;
+    // Peers that use this VNet's gateways, through a peering that allows gateway transit.
+    for (const auto& peering : vnet->peerings) {
+        if (!peering.allow_gateway_transit) continue;
+        const auto* peer = topology.find_vnet(peering.vnet);
+        if (!peer) continue;
+        for (const auto& back : peer->peerings)
+            if (back.vnet == vnet->name && back.use_remote_gateways)
+                spaces.insert(spaces.end(), peer->address_spaces.begin(), peer->address_spaces.end());
+    }
+    return spaces;
+}
+
+}  // namespace bgpemu::daemon

@@ -1,0 +1,156 @@
+// The checks of the data plane that need the whole file: node names and addresses,
+// VNet references and peerings, `prefer` naming speakers; and for each neighbour, the
+// link its session runs over (with its emulated next hop) and whether the two ends of a
+// session between speakers of this file agree on their ASNs.
+#include <algorithm>
+#include <set>
+
+#include "daemon/config/topology_config.hpp"
+
+namespace bgpemu::daemon::detail {
+
+namespace {
+
+// The item of `list` named `name`, or `fallback` (for error positions). Returned by copy:
+// a yaml-cpp Node assigned with `=` would overwrite what it refers to.
+YAML::Node named_item(const YAML::Node& list, const std::string& name, const YAML::Node& fallback) {
+    if (list && list.IsSequence())
+        for (const auto& candidate : list)
+            if (candidate.IsMap() && candidate["name"] && candidate["name"].IsScalar() && candidate["name"].Scalar() == name)
+                return YAML::Node(candidate);
+    return fallback;
+}
+
+// Checks that need every node: names, addresses, VNet references and peerings.
+void check_nodes(Reader& reader, const YAML::Node& root, const dataplane::TopologyConfig& topology) {
+    // Marks for messages: the YAML item of each node, by name.
+    std::map<std::string, YAML::Node> items;
+    for (const char* key : {"speakers", "routers", "hosts", "externals"})
+        if (const auto list = root[key]; list && list.IsSequence())
+            for (const auto& item : list)
+                if (item.IsMap() && item["name"] && item["name"].IsScalar()) items.emplace(item["name"].Scalar(), item);
+    const auto at = [&](const std::string& name) -> YAML::Node {
+        const auto it = items.find(name);
+        return it != items.end() ? it->second : root;
+    };
+    std::set<std::string> names;
+    std::map<IpAddress, std::string> addresses;
+    for (const auto& node : topology.nodes) {
+        if (!names.insert(node.name).second && node.kind != dataplane::NodeKind::speaker)
+            reader.error(at(node.name), "duplicate node name '" + node.name + "' (speakers, routers and hosts share one namespace)");
+        if (topology.find_vnet(node.name))
+            reader.error(at(node.name), "'" + node.name + "' names both a node and a VNet; trace and ping could not tell them apart");
+        const auto claim = [&](const IpAddress& address, const std::string& where) {
+            const auto [it, inserted] = addresses.emplace(address, where);
+            if (!inserted && it->second != where)
+                reader.error(at(node.name), "address " + address.to_string() + " is used by both " + it->second + " and " + where);
+        };
+        for (const auto& interface : node.interfaces) claim(interface.address, node.name + ":" + interface.name);
+        for (const auto& address : node.vnet_addresses) claim(address, node.name);
+        if (node.vnet.empty()) continue;
+        const auto* vnet = topology.find_vnet(node.vnet);
+        if (!vnet) {
+            reader.error(at(node.name), "'" + node.name + "': no VNet named '" + node.vnet + "' (see 'vnets')");
+            continue;
+        }
+        for (const auto& address : node.vnet_addresses)
+            if (std::none_of(vnet->address_spaces.begin(), vnet->address_spaces.end(),
+                             [&](const Prefix& space) { return contains(space, address); }))
+                reader.error(at(node.name), "'" + node.name + "': address " + address.to_string() +
+                                                " is outside the address spaces of VNet '" + vnet->name + "'");
+    }
+    const auto vnets = root["vnets"];
+    for (const auto& vnet : topology.vnets) {
+        const auto item = named_item(vnets, vnet.name, root);
+        for (const auto& peering : vnet.peerings) {
+            const auto* peer = topology.find_vnet(peering.vnet);
+            if (!peer) {
+                reader.error(item, "VNet '" + vnet.name + "' peers with '" + peering.vnet + "', which is not a VNet");
+                continue;
+            }
+            if (peer == &vnet) {
+                reader.error(item, "VNet '" + vnet.name + "' peers with itself");
+                continue;
+            }
+            const auto back = std::find_if(peer->peerings.begin(), peer->peerings.end(),
+                                           [&](const auto& p) { return p.vnet == vnet.name; });
+            if (back == peer->peerings.end()) {
+                reader.error(item, "VNet '" + vnet.name + "' peers with '" + peer->name + "' but '" + peer->name +
+                                       "' has no peering back (Azure peerings are configured on both sides)");
+                continue;
+            }
+            if (peering.use_remote_gateways && !back->allow_gateway_transit)
+                reader.error(item, "VNet '" + vnet.name + "' uses the remote gateways of '" + peer->name + "', whose peering back does not allow gateway transit");
+        }
+    }
+}
+
+// Which link each neighbour's session runs over, its emulated next hop, and whether
+// the two ends of a session between speakers of this file agree on their ASNs.
+void resolve_neighbors(Reader& reader, const YAML::Node& root, DaemonConfig& config) {
+    const auto speakers = root["speakers"];
+    const auto& topology = config.topology;
+    for (auto& speaker : config.speakers) {
+        const auto item = named_item(speakers, speaker.name, root);
+        const auto neighbor_item = [&](const std::string& name) { return named_item(item["neighbors"], name, item); };
+        for (auto& neighbor : speaker.neighbors) {
+            // ASNs: the AS this neighbour is configured with must be the peer speaker's.
+            const auto peer = std::find_if(config.speakers.begin(), config.speakers.end(),
+                                           [&](const auto& s) { return s.name == neighbor.name; });
+            const YAML::Node entry = neighbor_item(neighbor.name);
+            if (peer != config.speakers.end() && peer->asn != neighbor.remote_as)
+                reader.error(entry["asn"] ? entry["asn"] : entry,
+                             "speaker '" + speaker.name + "' expects AS " + std::to_string(neighbor.remote_as) +
+                                 " from neighbour '" + neighbor.name + "', but that speaker is AS " + std::to_string(peer->asn));
+            const auto* external = topology.find_node(neighbor.name);
+            if (external && external->kind == dataplane::NodeKind::external && external->asn != 0 &&
+                external->asn != neighbor.remote_as)
+                reader.error(entry["asn"] ? entry["asn"] : entry,
+                             "speaker '" + speaker.name + "' expects AS " + std::to_string(neighbor.remote_as) +
+                                 " from neighbour '" + neighbor.name + "', but that external router is AS " +
+                                 std::to_string(external->asn));
+            // The link: on the named interface (or any), the one whose far end is the
+            // node this neighbour is named after.
+            std::vector<const dataplane::LinkConfig*> candidates;
+            for (const auto& link : topology.links) {
+                const dataplane::LinkEnd* ends[2] = {&link.a, &link.b};
+                for (int i = 0; i < 2; ++i)
+                    if (ends[i]->node == speaker.name && ends[1 - i]->node == neighbor.name &&
+                        (neighbor.interface.empty() || ends[i]->interface == neighbor.interface))
+                        candidates.push_back(&link);
+            }
+            if (candidates.size() > 1) {
+                reader.error(entry, "neighbour '" + neighbor.name + "' of '" + speaker.name + "': " +
+                                                              std::to_string(candidates.size()) +
+                                                              " links join them; say which with 'interface'");
+                continue;
+            }
+            if (candidates.empty()) continue;  // an outside router, or no emulated link
+            const auto& link = *candidates.front();
+            neighbor.link = link.name;
+            neighbor.interface = link.a.node == speaker.name ? link.a.interface : link.b.interface;
+            for (const auto& interface : speaker.interfaces) {
+                if (interface.name != neighbor.interface) continue;
+                if (interface.address.is_v4() && !neighbor.self_next_hop_v4) neighbor.self_next_hop_v4 = interface.address;
+                if (!interface.address.is_v4() && !neighbor.self_next_hop_v6) neighbor.self_next_hop_v6 = interface.address;
+            }
+            // A link configured down starts with its sessions down.
+            if (!link.up) neighbor.link_up = false;
+        }
+    }
+}
+
+}  // namespace
+
+void check_topology(Reader& reader, const YAML::Node& root, DaemonConfig& config) {
+    const auto& topology = config.topology;
+    check_nodes(reader, root, topology);
+    for (const auto& node : topology.nodes)
+        for (const auto& name : node.prefer)
+            if (std::none_of(config.speakers.begin(), config.speakers.end(), [&](const auto& s) { return s.name == name; }))
+                reader.error(named_item(root[node.kind == dataplane::NodeKind::external ? "externals" : "speakers"], node.name, root),
+                             "'" + node.name + "' prefers '" + name + "', which is not a speaker");
+    resolve_neighbors(reader, root, config);
+}
+
+}  // namespace bgpemu::daemon::detail
