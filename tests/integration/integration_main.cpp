@@ -5,11 +5,8 @@
 // FRR and BIRD on a kernel that takes TCP-MD5 keys (TCP_MD5SIG, CONFIG_TCP_MD5SIG); with
 // BGPEMU_NEEDS_ROOT, no outside router but a run as root (to test dropping privileges),
 // and with BGPEMU_NEEDS_NETNS too, one where network namespaces can be created.
-//
-// Built without bgpemu_warnings, like tests/unit/catch_main.cpp (Catch2's implementation
-// trips GCC 12 false positives under ASan).
-#define CATCH_CONFIG_RUNNER
-#include <catch2/catch.hpp>
+
+#include "catch_session.hpp"
 
 #include <cstdlib>
 #include <iostream>
@@ -90,5 +87,5 @@ int main(int argc, char** argv) {
         return 77;
     }
 #endif
-    return Catch::Session().run(argc, argv);
+    return bgpemu::test::run_catch_session(argc, argv);
 }
