@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Installs what is missing, then runs every test tier that exists today:
 #
-#   1. build/       RelWithDebInfo build, the whole CTest suite (-j2)
+#   1. build/       RelWithDebInfo build, the whole CTest suite (-j6, BGPEMU_CTEST_JOBS)
 #   2. build-asan/  ASan+UBSan Debug build (BGPEMU_SANITIZE=ON), the whole CTest suite
 #                   again: the unit tests, and the integration tests against a sanitized
 #                   bgpemud (an error or a leak makes it exit non-zero, failing the test)
-#   3. build-fuzz/  clang + libFuzzer build (BGPEMU_FUZZ=ON), each fuzz target run for
-#                   BGPEMU_FUZZ_SECONDS (default 30) on a copy of its committed corpus
+#   3. build-fuzz/  clang + libFuzzer build (BGPEMU_FUZZ=ON) of the fuzz targets only,
+#                   all of them run side by side for BGPEMU_FUZZ_SECONDS (default 30),
+#                   each on a copy of its committed corpus
+#
+# Each tree builds only what its tier runs (no benchmarks under the sanitizers), through
+# ccache when it is installed (BGPEMU_CCACHE=0 turns that off, for timing a cold build).
 #
 # Every phase runs even if an earlier one failed (a phase is skipped only when the build
 # it needs failed), so one run shows everything that is wrong. The last line is
@@ -19,6 +23,10 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
 
 jobs=${BGPEMU_TEST_JOBS:-2}
+# The integration tests mostly wait on timers and peers (a run of the suite uses a tenth
+# of a core), each on loopback addresses of its own, so CTest runs more of them at once
+# than there are cores.
+ctest_jobs=${BGPEMU_CTEST_JOBS:-6}
 fuzz_seconds=${BGPEMU_FUZZ_SECONDS:-30}
 
 passed=0
@@ -70,10 +78,15 @@ skip_phase() {
   phase_lines+=("$(printf '%-24s %5s   %s' "$1" - "skipped: $2")")
 }
 
+launcher=()
+if [[ ${BGPEMU_CCACHE:-1} != 0 ]] && command -v ccache >/dev/null; then
+  launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+fi
+
 build_tree() {  # build_tree DIR BUILD_TYPE CMAKE_ARGS...
   local dir=$1 type=$2
   shift 2
-  cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE="$type" "$@" || return 1
+  cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE="$type" "${launcher[@]}" "$@" || return 1
   cmake --build "$dir" -j "$jobs" || return 1
 }
 
@@ -105,7 +118,7 @@ ctest_phase() {  # ctest_phase DIR CTEST_ARGS...
   local dir=$1
   shift
   local log=$dir/test-sh-ctest.log status=0
-  ctest --test-dir "$dir" --output-on-failure -j "$jobs" "$@" 2>&1 | tee "$log" || status=$?
+  ctest --test-dir "$dir" --output-on-failure -j "$ctest_jobs" "$@" 2>&1 | tee "$log" || status=$?
   count_ctest "$log" || status=1
   return "$status"
 }
@@ -127,11 +140,13 @@ fuzz_build() {
   ((${#targets[@]} > 0)) || { echo "no fuzz targets in tests/fuzz" >&2; return 1; }
   # clang's warning set differs from g++'s; the -Werror gate is the g++ build above.
   cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
-    -DBGPEMU_FUZZ=ON -DBGPEMU_WERROR=OFF || return 1
+    "${launcher[@]}" -DBGPEMU_FUZZ=ON -DBGPEMU_WERROR=OFF -DBGPEMU_BENCH=OFF || return 1
   cmake --build build-fuzz -j "$jobs" "${targets[@]}" || return 1
 }
 
-fuzz_run() {  # fuzz_run NAME: a bounded run on a copy, so the committed corpus stays as it is
+# fuzz_run NAME: a bounded run on a copy, so the committed corpus stays as it is. Runs in
+# the background (see fuzz_all), so it reports through its exit status and output only.
+fuzz_run() {
   local name=$1
   local binary=build-fuzz/tests/fuzz/fuzz_$name
   local work=build-fuzz/fuzz-run/$name
@@ -151,10 +166,30 @@ fuzz_run() {  # fuzz_run NAME: a bounded run on a copy, so the committed corpus 
     tail -n 60 "$work/log"
     echo "crash inputs kept in $work/artifacts/:"
     ls -l "$work/artifacts/"
-    failed=$((failed + 1))
-    return "$status"
   fi
-  passed=$((passed + 1))
+  return "$status"
+}
+
+# fuzz_all: every target at once (the runs are bounded by time, not by work, so running
+# them side by side costs one run's time), then each one's report in turn; one count each.
+fuzz_all() {
+  local -a names=() pids=()
+  local name index status=0
+  for name in $(fuzz_targets); do
+    names+=("$name")
+    fuzz_run "$name" >"build-fuzz/fuzz-$name.report" 2>&1 &
+    pids+=($!)
+  done
+  for index in "${!names[@]}"; do
+    if wait "${pids[index]}"; then
+      passed=$((passed + 1))
+    else
+      failed=$((failed + 1))
+      status=1
+    fi
+    cat "build-fuzz/fuzz-${names[index]}.report"
+  done
+  return "$status"
 }
 
 phase "deps (test set)" bash contrib/scripts/deps.sh test || exit 1
@@ -167,16 +202,14 @@ fi
 
 # Debug (-O0, assertions on): with sanitizers it builds about three times faster than
 # RelWithDebInfo on two cores, and the unit tests run as fast either way.
-if build_phase "build build-asan/" build_tree build-asan Debug -DBGPEMU_SANITIZE=ON; then
+if build_phase "build build-asan/" build_tree build-asan Debug -DBGPEMU_SANITIZE=ON -DBGPEMU_BENCH=OFF; then
   phase "ctest build-asan/" ctest_phase build-asan || true
 else
   skip_phase "ctest build-asan/" "build failed"
 fi
 
 if build_phase "build build-fuzz/" fuzz_build; then
-  for target in $(fuzz_targets); do
-    phase "fuzz $target ${fuzz_seconds}s" fuzz_run "$target" || true
-  done
+  phase "fuzz, ${fuzz_seconds}s each" fuzz_all || true
 else
   skip_phase "fuzz runs" "build failed"
 fi
