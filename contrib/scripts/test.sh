@@ -82,11 +82,14 @@ launcher=()
 if [[ ${BGPEMU_CCACHE:-1} != 0 ]] && command -v ccache >/dev/null; then
   launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 fi
+# Line tables (-g1) instead of full debug information: a failed test's backtrace and a
+# sanitizer's report need no more, and the trees compile a quarter faster.
+debug_info=(-DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" -DCMAKE_CXX_FLAGS_DEBUG="-g1")
 
 build_tree() {  # build_tree DIR BUILD_TYPE CMAKE_ARGS...
   local dir=$1 type=$2
   shift 2
-  cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE="$type" "${launcher[@]}" "$@" || return 1
+  cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE="$type" "${launcher[@]}" "${debug_info[@]}" "$@" || return 1
   cmake --build "$dir" -j "$jobs" || return 1
 }
 
@@ -140,7 +143,7 @@ fuzz_build() {
   ((${#targets[@]} > 0)) || { echo "no fuzz targets in tests/fuzz" >&2; return 1; }
   # clang's warning set differs from g++'s; the -Werror gate is the g++ build above.
   cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
-    "${launcher[@]}" -DBGPEMU_FUZZ=ON -DBGPEMU_WERROR=OFF -DBGPEMU_BENCH=OFF || return 1
+    "${launcher[@]}" "${debug_info[@]}" -DBGPEMU_FUZZ=ON -DBGPEMU_WERROR=OFF -DBGPEMU_BENCH=OFF || return 1
   cmake --build build-fuzz -j "$jobs" "${targets[@]}" || return 1
 }
 
