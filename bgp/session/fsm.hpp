@@ -74,7 +74,10 @@ struct FsmActions {
     bool hold_timer_use_negotiated = false;
     TimerAction keepalive_timer = TimerAction::keep;
     bool session_established = false;  // entered Established: announce the RIB to the peer
-    bool release_resources = false;    // left Established (or never got there): withdraw its routes
+    // RFC 4271's "release all BGP resources": left Established or never got there. The
+    // session withdraws routes on leaving Established (SessionHandler::session_down), a
+    // state change it sees itself; the flag lets the FSM tests check the RFC's actions.
+    bool release_resources = false;
     bool process_message = false;      // the UPDATE or ROUTE-REFRESH goes to the speaker
 };
 
@@ -91,7 +94,9 @@ public:
     };
 
     [[nodiscard]] FsmState state() const noexcept { return state_; }
-    // ConnectRetryCounter (§8.1.1): consecutive failures, the input of the back-off.
+    // ConnectRetryCounter (§8.1.1), kept as the RFC defines it for the FSM tests. The
+    // session's restart back-off counts failures itself, across the connections it
+    // replaces (each connection has a new Fsm).
     [[nodiscard]] std::uint32_t connect_retry_counter() const noexcept { return connect_retry_counter_; }
     // Whether the negotiated hold time is zero (no hold or keepalive timers, §4.4).
     void set_negotiated_hold_time(std::uint16_t seconds) noexcept { negotiated_hold_time_ = seconds; }

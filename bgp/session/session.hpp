@@ -50,7 +50,9 @@ struct SessionConfig {
     // listening socket, from which accepted connections inherit it.
     std::string password;
     std::chrono::seconds connect_retry{5};
-    std::chrono::milliseconds connect_delay{0};         // see NeighborConfig::connect_delay
+    // Before its first outgoing connection the session only accepts, for this long: the
+    // peer is expected to connect (BIRD's "connect delay time"). 0 connects at once.
+    std::chrono::milliseconds connect_delay{0};
     std::chrono::seconds open_hold_time{240};           // hold timer until the peer's OPEN
     // Per connection: how much the reader asks the socket for at once (its buffer grows
     // beyond only while one message needs it, so at most twice the largest message), and
@@ -147,8 +149,6 @@ public:
     // The local end of the Established connection (for next-hop-self).
     [[nodiscard]] std::optional<IpAddress> local_endpoint() const;
     [[nodiscard]] spdlog::logger& log() const noexcept { return *log_; }
-    // The speaker's slot for per-neighbour state it keeps (peer id in the Loc-RIB ...).
-    std::uint32_t handler_tag = 0;
 
 private:
     friend class Connection;
@@ -156,7 +156,8 @@ private:
     // Called by connections.
     // Runs the connection's FSM and carries out the actions; returns them.
     FsmActions event(Connection& connection, FsmEvent event, Fsm::EventData data = {});
-    void connection_state_changed(Connection& connection, FsmState from, FsmState to);
+    // Logs and times a change of the session's state (the best of its connections').
+    void connection_state_changed(Connection& connection);
     void handle_open(Connection& connection, OpenMessage open);
     void detach(Connection& connection);
     void schedule_restart();
