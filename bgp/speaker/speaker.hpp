@@ -27,6 +27,7 @@
 #include <spdlog/logger.h>
 
 #include "bgp/session/session.hpp"
+#include "bgp/speaker/route_rules.hpp"
 #include "bgp/speaker/speaker_config.hpp"
 #include "bgp/wire/update_packer.hpp"
 #include "rib/adj_rib_in.hpp"
@@ -129,6 +130,9 @@ private:
     // so an aggregate and a network of the same prefix can coexist (the network wins).
     static constexpr std::uint32_t aggregate_path_id = 1;
 
+    static constexpr AfiSafi ipv4_unicast{Afi::ipv4, Safi::unicast};
+    static constexpr AfiSafi ipv6_unicast{Afi::ipv6, Safi::unicast};
+
     struct Neighbor {
         NeighborConfig config;
         std::unique_ptr<Session> session;
@@ -191,6 +195,7 @@ private:
     // Hands the prefix's new best path (and its ECMP members) to the FIB.
     void update_fib(const bgp::Prefix& prefix, const rib::Path* best);
     [[nodiscard]] rib::AttrRef export_attributes(Neighbor& neighbor, const rib::Path& best, const Prefix& prefix);
+    [[nodiscard]] ExportContext export_context(const Neighbor& neighbor, const rib::Path& best) const;
     [[nodiscard]] rib::AttrRef import_policy(Neighbor& neighbor, const Prefix& prefix, const rib::AttrRef& received);
     void check_maximum_prefix(Neighbor& neighbor);
     [[nodiscard]] bool blocked_by_rfc8212(const Neighbor& neighbor, bool import) const;
@@ -219,6 +224,9 @@ private:
     std::vector<std::unique_ptr<Neighbor>> retired_neighbors_;
     std::vector<std::shared_ptr<const rib::PolicySet>> retired_policies_;
     std::map<std::string, Neighbor*, std::less<>> neighbors_by_address_;
+    // Every UPDATE finds its neighbour here; retired neighbours stay in it (their sessions
+    // may still report), so it is filled once per neighbour and never erased from.
+    std::unordered_map<const Session*, Neighbor*> neighbors_by_session_;
     // Refused connections from addresses that are no neighbour: the first is logged, the
     // rest counted into one line per 10 s, so that a flood cannot flood the log.
     std::chrono::steady_clock::time_point last_refusal_logged_{};
