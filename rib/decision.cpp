@@ -44,7 +44,7 @@ std::string_view key(DecisionStep step) noexcept {
 
 namespace {
 
-// Lower is better for every key below; `prefer_higher` flips the sign.
+// Lower is better; where higher wins (weight, LOCAL_PREF) the caller swaps the arguments.
 template <typename T>
 int lower_wins(T a, T b) noexcept {
     return a < b ? -1 : (b < a ? 1 : 0);

@@ -17,7 +17,7 @@ constexpr FsmEvent all_events[] = {
     FsmEvent::bgp_open,              FsmEvent::bgp_header_err,       FsmEvent::bgp_open_msg_err,
     FsmEvent::open_collision_dump,   FsmEvent::notif_msg_ver_err,    FsmEvent::notif_msg,
     FsmEvent::keepalive_msg,         FsmEvent::update_msg,           FsmEvent::update_msg_err,
-    FsmEvent::route_refresh_msg,
+    FsmEvent::route_refresh_msg,     FsmEvent::send_hold_timer_expires,
 };
 
 constexpr FsmState all_states[] = {FsmState::idle,      FsmState::connect,      FsmState::active,
@@ -270,6 +270,29 @@ TEST_CASE("Invariants over every state and event", "[fsm]") {
             if (event == FsmEvent::notif_msg || event == FsmEvent::notif_msg_ver_err)
                 CHECK_FALSE(t.actions.send_notification);
         }
+    }
+}
+
+TEST_CASE("SendHoldTimer_Expires (RFC 9687): a NOTIFICATION, then Idle, from OpenSent on", "[fsm]") {
+    for (const auto state : {FsmState::open_sent, FsmState::open_confirm, FsmState::established}) {
+        INFO(to_string(state));
+        auto fsm = fsm_in(state);
+        const auto before = fsm.connect_retry_counter();
+        const auto t = fsm.handle(FsmEvent::send_hold_timer_expires);
+        CHECK(t.next == FsmState::idle);
+        REQUIRE(t.actions.send_notification);
+        CHECK(t.actions.send_notification->code == ErrorCode::send_hold_timer_expired);
+        CHECK(t.actions.send_notification->subcode == 0);
+        CHECK(t.actions.drop_connection);
+        CHECK(t.actions.release_resources);
+        CHECK(fsm.connect_retry_counter() == before + 1);
+    }
+    // Before a connection exists there is nothing to send on, so nothing to expire.
+    for (const auto state : {FsmState::idle, FsmState::connect, FsmState::active}) {
+        INFO(to_string(state));
+        auto fsm = fsm_in(state);
+        const auto t = fsm.handle(FsmEvent::send_hold_timer_expires);
+        CHECK_FALSE(t.actions.send_notification);
     }
 }
 
