@@ -5,51 +5,23 @@
 // FRR and BIRD on a kernel that takes TCP-MD5 keys (TCP_MD5SIG, CONFIG_TCP_MD5SIG); with
 // BGPEMU_NEEDS_ROOT, no outside router but a run as root (to test dropping privileges),
 // and with BGPEMU_NEEDS_NETNS too, one where network namespaces can be created.
-
 #include "catch_session.hpp"
 
 #include <cstdlib>
 #include <iostream>
 #include <string>
 
-#if defined(BGPEMU_NEEDS_TCP_MD5) || defined(BGPEMU_NEEDS_ROOT)
+#ifdef BGPEMU_NEEDS_ROOT
 #include <unistd.h>
 #endif
 #ifdef BGPEMU_NEEDS_TCP_MD5
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-#include <string>
+#include "tcp_md5_probe.hpp"
 #endif
 
 #ifdef BGPEMU_NEEDS_GOBGP_EXABGP
 #include "peers_more.hpp"
 #else
 #include "routers.hpp"
-#endif
-
-#ifdef BGPEMU_NEEDS_TCP_MD5
-// Empty when the kernel takes a TCP-MD5 key on a TCP socket, else why not. Written out
-// here rather than through bgp/transport_security: a bug there must fail the test, not
-// skip it.
-static std::string tcp_md5_refusal() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) return std::string("socket: ") + std::strerror(errno);
-    tcp_md5sig signature{};
-    auto* peer = reinterpret_cast<sockaddr_in*>(&signature.tcpm_addr);
-    peer->sin_family = AF_INET;
-    peer->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    signature.tcpm_keylen = 5;
-    std::memcpy(signature.tcpm_key, "probe", 5);
-    const int result = ::setsockopt(fd, IPPROTO_TCP, TCP_MD5SIG, &signature, sizeof signature);
-    const int error = errno;
-    ::close(fd);
-    return result == 0 ? std::string() : std::string("setsockopt(TCP_MD5SIG): ") + std::strerror(error);
-}
 #endif
 
 int main(int argc, char** argv) {
@@ -81,7 +53,7 @@ int main(int argc, char** argv) {
     }
 #endif
 #ifdef BGPEMU_NEEDS_TCP_MD5
-    if (const auto refusal = tcp_md5_refusal(); !refusal.empty()) {
+    if (const auto refusal = bgpemu::test::tcp_md5_refusal(); !refusal.empty()) {
         std::cout << "SKIP: this kernel does not take TCP-MD5 keys (" << refusal
                   << "); TCP-MD5 sessions (RFC 2385) cannot be tested here\n";
         return 77;

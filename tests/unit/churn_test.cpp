@@ -1,4 +1,4 @@
-// Churn (issue 9): two speakers in this process over loopback TCP. The session between
+// Churn: two speakers in this process over loopback TCP (loopback_pair.hpp). The session between
 // them is flapped 1,000 times (its link taken down and up, as `bgpemuctl link` does),
 // and 100,000 prefixes are announced and withdrawn, three rounds over. Afterwards the
 // receiver's Loc-RIB must be exactly the one it had at the start, both speakers' memory
@@ -15,11 +15,8 @@
 #include <memory>
 #include <string>
 
-#include <boost/asio/io_context.hpp>
-#include <spdlog/logger.h>
-#include <spdlog/sinks/null_sink.h>
-
 #include "bgp/speaker/speaker.hpp"
+#include "loopback_pair.hpp"
 
 namespace bgpemu::bgp {
 namespace {
@@ -80,9 +77,8 @@ std::size_t heap_in_use() {
 }
 
 TEST_CASE("1,000 flaps and 100,000 prefixes announced and withdrawn leave no trace", "[churn]") {
-    boost::asio::io_context io;
-    auto log = std::make_shared<spdlog::logger>("churn", std::make_shared<spdlog::sinks::null_sink_mt>());
-    const std::uint16_t port = 1179;
+    const auto port = test::free_port_on("127.78.0.1", "127.78.0.2");
+    REQUIRE(port != 0);
     auto a_config = speaker("a", 65000, 0x0a000001, "127.78.0.1", port);
     for (std::size_t i = 0; i < 50; ++i) a_config.networks.push_back(OriginatedNetwork{Prefix::make(IpAddress::v4(0xc0000000U | (static_cast<std::uint32_t>(i) << 8)), 24), 7, {}, {}, Origin::igp, nullptr});
     a_config.neighbors.push_back(neighbor("b", 65001, "127.78.0.2", port));
@@ -92,24 +88,13 @@ TEST_CASE("1,000 flaps and 100,000 prefixes announced and withdrawn leave no tra
     a_config.session_update_batch_bytes = b_config.session_update_batch_bytes = 4096;
     a_config.session_read_bytes = b_config.session_read_bytes = 4096;
     b_config.neighbors.push_back(neighbor("a", 65000, "127.78.0.1", port));
-    auto a = std::make_unique<Speaker>(io, a_config, log);
-    auto b = std::make_unique<Speaker>(io, b_config, log);
-    const auto a_error = a->listen();
-    const auto b_error = b->listen();
-    if (a_error || b_error) {
-        WARN("cannot listen on 127.78.0.x:1179, skipped: " << a_error.value_or("") << b_error.value_or(""));
-        return;
-    }
-    a->start();
-    b->start();
+    test::LoopbackPair pair(a_config, b_config);
+    pair.start();
+    auto& a = pair.a;
+    auto& b = pair.b;
     // Bounded polling: runs the io_context until `done` holds, at most `limit`.
     const auto run_until = [&](const std::function<bool()>& done, std::chrono::seconds limit = 30s) {
-        const auto deadline = std::chrono::steady_clock::now() + limit;
-        while (!done() && std::chrono::steady_clock::now() < deadline) {
-            io.restart();
-            io.run_for(5ms);
-        }
-        return done();
+        return pair.run_until(done, limit);
     };
     const auto settled = [&](std::size_t routes) {
         return [&, routes] {
@@ -136,8 +121,8 @@ TEST_CASE("1,000 flaps and 100,000 prefixes announced and withdrawn leave no tra
         REQUIRE(run_until(settled(50), 120s));
     };
     // The steady state is the one after a first flap and a first round: buffers, the
-    // prefix index and the Adj-RIB-Out keep their capacity for reuse (see README,
-    // "Robustness"); what must not happen is growth with every flap or round.
+    // prefix index and the Adj-RIB-Out keep their capacity for reuse (see "Churn" in
+    // doc/developer/robustness.md); what must not happen is growth with every flap or round.
     const auto before_warm_up_b = accounted_bytes(*b);
     flap();
     churn_round(0);
@@ -181,10 +166,6 @@ TEST_CASE("1,000 flaps and 100,000 prefixes announced and withdrawn leave no tra
         INFO("heap in use " << steady_heap << " -> " << after);
         CHECK(after <= steady_heap + steady_heap / 10);
     }
-    a->stop();
-    b->stop();
-    io.restart();
-    io.run_for(200ms);
 }
 
 }  // namespace

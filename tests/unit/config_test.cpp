@@ -15,6 +15,7 @@
 #include "bgp/wire/attribute_text.hpp"
 #include "bgp/speaker/speaker.hpp"
 #include "daemon/config/config.hpp"
+#include "loopback_pair.hpp"
 
 namespace bgpemu::daemon {
 namespace {
@@ -493,53 +494,39 @@ TEST_CASE("speaker without sockets: network route maps, and an aggregate that fo
 // of its import policy applied from the stored Adj-RIB-In.
 TEST_CASE("two speakers over loopback: a summary-only aggregate alone, soft reconfiguration inbound",
           "[config][speaker][aggregate][loopback]") {
-    const std::string file = R"(speakers:
+    const auto port = test::free_port_on("127.77.4.1", "127.77.4.2");
+    REQUIRE(port != 0);
+    const std::string file = test::with_port(R"(speakers:
   - name: a
     asn: 65000
     router_id: 10.255.0.1
-    listen: 127.77.4.1:1179
+    listen: 127.77.4.1:{port}
     ebgp_requires_policy: false
     networks: [10.1.0.0/16, 10.2.0.0/16, 172.16.0.0/16]
     aggregates:
       - {prefix: 10.0.0.0/8, summary_only: true}
     neighbors:
-      - {name: b, address: 127.77.4.2:1179, asn: 65001, connect_retry: 1}
+      - {name: b, address: 127.77.4.2:{port}, asn: 65001, connect_retry: 1}
   - name: b
     asn: 65001
     router_id: 10.255.0.2
-    listen: 127.77.4.2:1179
+    listen: 127.77.4.2:{port}
     policy:
       route_maps:
         in: [{seq: 10, action: permit}]
     neighbors:
-      - {name: a, address: 127.77.4.1:1179, asn: 65000, passive: true, route_map_in: in, route_map_out: in,
+      - {name: a, address: 127.77.4.1:{port}, asn: 65000, passive: true, route_map_in: in, route_map_out: in,
          soft_reconfiguration_inbound: true}
-)";
+)", port);
     const auto loaded = parse_config(file, "test.yaml");
     INFO((loaded.errors.empty() ? std::string() : loaded.errors.front().to_string()));
     REQUIRE(loaded.ok());
-    boost::asio::io_context io;
-    auto log = std::make_shared<spdlog::logger>("test");
-    auto a = std::make_unique<bgp::Speaker>(io, loaded.config.speakers.at(0), log);
-    auto b = std::make_unique<bgp::Speaker>(io, loaded.config.speakers.at(1), log);
-    const auto a_error = a->listen();
-    const auto b_error = b->listen();
-    if (a_error || b_error) {
-        WARN("cannot listen on 127.77.4.x:1179, skipped: " << a_error.value_or("") << b_error.value_or(""));
-        return;
-    }
-    a->start();
-    b->start();
+    test::LoopbackPair pair(loaded.config.speakers.at(0), loaded.config.speakers.at(1));
+    pair.start();
+    auto& a = pair.a;
+    auto& b = pair.b;
     const auto prefix = [](const char* text) { return *bgp::Prefix::parse(text); };
-    // Bounded polling: runs the io_context until `done` holds, at most 15 s.
-    const auto run_until = [&](const std::function<bool()>& done) {
-        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
-        while (!done() && std::chrono::steady_clock::now() < deadline) {
-            io.restart();
-            io.run_for(std::chrono::milliseconds(20));
-        }
-        return done();
-    };
+    const auto run_until = [&](const std::function<bool()>& done) { return pair.run_until(done); };
     const auto& rib = b->loc_rib();
     REQUIRE(run_until([&] { return rib.best(prefix("10.0.0.0/8")) && rib.best(prefix("172.16.0.0/16")); }));
     CHECK_FALSE(rib.best(prefix("10.1.0.0/16")));  // summary-only: the contributors stay home
@@ -575,11 +562,6 @@ TEST_CASE("two speakers over loopback: a summary-only aggregate alone, soft reco
     a->reconfigure(plain.config.speakers.at(0));
     CHECK(run_until([&] { return rib.best(prefix("10.1.0.0/16")) && rib.best(prefix("10.2.0.0/16")); }));
     CHECK(rib.best(prefix("10.0.0.0/8")));
-
-    a->stop();
-    b->stop();
-    io.restart();
-    io.run_for(std::chrono::milliseconds(200));
 }
 
 TEST_CASE("interfaces and static routes: the forwarding table's configuration", "[config][fib]") {
@@ -1172,11 +1154,13 @@ speakers:
 
 
 TEST_CASE("redistribute connected and static: local routes that follow their interface", "[config][redistribute]") {
-    const std::string file = R"(speakers:
+    const auto port = test::free_port_on("127.77.5.1", "127.77.5.2");
+    REQUIRE(port != 0);
+    const std::string file = test::with_port(R"(speakers:
   - name: a
     asn: 65000
     router_id: 10.255.0.1
-    listen: 127.77.5.1:1179
+    listen: 127.77.5.1:{port}
     ebgp_requires_policy: false
     interfaces:
       - {name: lan, address: 192.168.7.1/24}
@@ -1191,40 +1175,25 @@ TEST_CASE("redistribute connected and static: local routes that follow their int
       - connected
       - {source: static, metric: 5, route_map: tag}
     neighbors:
-      - {name: b, address: 127.77.5.2:1179, asn: 65001}
+      - {name: b, address: 127.77.5.2:{port}, asn: 65001}
   - name: b
     asn: 65001
     router_id: 10.255.0.2
-    listen: 127.77.5.2:1179
+    listen: 127.77.5.2:{port}
     ebgp_requires_policy: false
     neighbors:
-      - {name: a, address: 127.77.5.1:1179, asn: 65000, passive: true}
-)";
+      - {name: a, address: 127.77.5.1:{port}, asn: 65000, passive: true}
+)", port);
     const auto loaded = parse_config(file, "test.yaml");
     INFO((loaded.errors.empty() ? std::string() : loaded.errors.front().to_string()));
     REQUIRE(loaded.ok());
     REQUIRE(loaded.config.speakers.at(0).redistribute.size() == 2);
-    boost::asio::io_context io;
-    auto log = std::make_shared<spdlog::logger>("test");
-    auto a = std::make_unique<bgp::Speaker>(io, loaded.config.speakers.at(0), log);
-    auto b = std::make_unique<bgp::Speaker>(io, loaded.config.speakers.at(1), log);
-    const auto a_error = a->listen();
-    const auto b_error = b->listen();
-    if (a_error || b_error) {
-        WARN("cannot listen on 127.77.5.x:1179, skipped: " << a_error.value_or("") << b_error.value_or(""));
-        return;
-    }
-    a->start();
-    b->start();
+    test::LoopbackPair pair(loaded.config.speakers.at(0), loaded.config.speakers.at(1));
+    pair.start();
+    auto& a = pair.a;
+    auto& b = pair.b;
     const auto prefix = [](const char* text) { return *bgp::Prefix::parse(text); };
-    const auto run_until = [&](const std::function<bool()>& done) {
-        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
-        while (!done() && std::chrono::steady_clock::now() < deadline) {
-            io.restart();
-            io.run_for(std::chrono::milliseconds(20));
-        }
-        return done();
-    };
+    const auto run_until = [&](const std::function<bool()>& done) { return pair.run_until(done); };
     const auto& rib = b->loc_rib();
     REQUIRE(run_until([&] {
         return rib.best(prefix("10.9.0.0/30")) && rib.best(prefix("172.20.0.0/16")) && rib.best(prefix("192.168.7.0/24"));
@@ -1257,11 +1226,6 @@ TEST_CASE("redistribute connected and static: local routes that follow their int
     a->reconfigure(plain.config.speakers.at(0));
     CHECK(run_until([&] { return !rib.best(prefix("10.9.0.0/30")) && !rib.best(prefix("172.20.0.0/16")); }));
     CHECK(rib.best(prefix("192.168.7.0/24")));
-
-    a->stop();
-    b->stop();
-    io.restart();
-    io.run_for(std::chrono::milliseconds(200));
 }
 
 TEST_CASE("redistribute: mistakes", "[config][redistribute]") {
