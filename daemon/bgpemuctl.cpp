@@ -18,10 +18,7 @@
 #include "daemon/ctl/admin_client.hpp"
 #include "daemon/ctl/command_line.hpp"
 #include "daemon/ctl/reply_printers.hpp"
-
-#ifndef BGPEMU_VERSION
-#define BGPEMU_VERSION "0.0.0"
-#endif
+#include "daemon/version.hpp"
 
 namespace json = boost::json;
 namespace ctl = bgpemu::daemon::ctl;
@@ -63,7 +60,7 @@ int main(int argc, char** argv) {
             return 0;
         }
         if (arg == "--version") {
-            std::cout << "bgpemuctl " << BGPEMU_VERSION << "\n";
+            std::cout << "bgpemuctl " << bgpemu::version << "\n";
             return 0;
         }
         if (arg == "--json") {

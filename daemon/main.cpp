@@ -26,6 +26,7 @@
 #include "daemon/admin/admin_server.hpp"
 #include "daemon/config/config.hpp"
 #include "daemon/privileges.hpp"
+#include "daemon/version.hpp"
 
 namespace po = boost::program_options;
 namespace asio = boost::asio;
@@ -72,7 +73,7 @@ std::optional<int> parse_options(int argc, char** argv, Options& options) {
             return 0;
         }
         if (values.count("version")) {
-            std::cout << "bgpemud " << BGPEMU_VERSION << "\n";
+            std::cout << "bgpemud " << bgpemu::version << "\n";
             return 0;
         }
     } catch (const po::error& e) {
@@ -151,7 +152,7 @@ void log_start(spdlog::logger& log, const daemon::DaemonConfig& config, const st
         }
     }
     log.info("bgpemud {}: {} from {}, {} ({} between them, {} to outside routers), listening on {}; admin socket {}",
-             BGPEMU_VERSION, plural(speakers.size(), "speaker", "speakers"), file,
+             bgpemu::version, plural(speakers.size(), "speaker", "speakers"), file,
              plural(local.size() + outside, "session", "sessions"), local.size(), outside,
              plural(listen.size(), "address", "addresses"), socket.string());
     std::size_t by_role = 0;

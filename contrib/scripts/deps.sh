@@ -3,7 +3,7 @@
 #
 #   bash contrib/scripts/deps.sh run    # what building the tree needs
 #   bash contrib/scripts/deps.sh test   # that, plus the test tools (tshark, FRR, BIRD,
-#                                       # GoBGP, ExaBGP, bgpdump, clang with the
+#                                       # GoBGP, ExaBGP, clang with the
 #                                       # libFuzzer runtime)
 #
 # run.sh and test.sh source this file and call bgpemu_deps. A second run finds every
@@ -13,13 +13,12 @@ BGPEMU_DEPS_RUN=(
   cmake ninja-build g++
   libboost1.81-dev libboost-program-options1.81-dev libboost-json1.81-dev
   libspdlog-dev libyaml-cpp-dev
-  catch2  # the unit tests are part of every build (BUILD_TESTING is on by default)
 )
 BGPEMU_DEPS_TEST=(
+  catch2                    # the unit and integration tests (BUILD_TESTING)
   tshark                    # tests/unit/codec_pcap_test: an independent BGP dissector
   frr bird2                 # real peers for the integration tier
   gobgpd exabgp             # more real peers: tests/integration/gobgp_exabgp_test
-  bgpdump                   # reads the MRT dumps the daemon writes
   clang libclang-rt-14-dev  # clang++ and the libFuzzer runtime for tests/fuzz
 )
 

@@ -6,8 +6,8 @@
 # Runs build/daemon/bgpemud on configs/azure-interop.yaml (BGPEMU_CONFIG overrides the
 # file; extra arguments go to bgpemud), prints the speakers, the sessions, the hub
 # VNet's effective routes and the trace from Location 1 to the hub VM once the topology
-# has converged, and stays in the foreground until Ctrl-C. Safe to run again: configure and build are incremental, and deps.sh touches
-# apt only when something is missing.
+# has converged, and stays in the foreground until Ctrl-C. Safe to run again: configure
+# and build are incremental, and deps.sh touches apt only when something is missing.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -16,9 +16,10 @@ cd "$root"
 source contrib/scripts/deps.sh
 bgpemu_deps run
 
+# Only what runs here: the daemon and its CLI (test.sh builds the tests, in the same tree).
 build=build
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$build"
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=OFF >/dev/null
+cmake --build "$build" --target bgpemud bgpemuctl
 
 daemon=$build/daemon/bgpemud
 ctl=$build/daemon/bgpemuctl

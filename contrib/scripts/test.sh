@@ -89,7 +89,8 @@ debug_info=(-DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" -DCMAKE_CXX_FLAG
 build_tree() {  # build_tree DIR BUILD_TYPE CMAKE_ARGS...
   local dir=$1 type=$2
   shift 2
-  cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE="$type" "${launcher[@]}" "${debug_info[@]}" "$@" || return 1
+  # BUILD_TESTING on: run.sh configures build/ without the tests.
+  cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE="$type" -DBUILD_TESTING=ON "${launcher[@]}" "${debug_info[@]}" "$@" || return 1
   cmake --build "$dir" -j "$jobs" || return 1
 }
 

@@ -7,6 +7,7 @@
 #include "bgp/wire/attribute_text.hpp"
 #include "daemon/admin/admin_commands.hpp"
 #include "daemon/admin/request_arguments.hpp"
+#include "daemon/version.hpp"
 #include "rib/decision.hpp"
 
 namespace bgpemu::daemon {
@@ -96,7 +97,7 @@ json::value AdminCommands::status() const {
         });
     }
     return json::object{{"daemon", "bgpemud"},
-                        {"version", BGPEMU_VERSION},
+                        {"version", bgpemu::version},
                         {"config", config_file_},
                         {"uptime_s", seconds_since(started_)},
                         {"speakers", std::move(speakers)}};
