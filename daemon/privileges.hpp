@@ -1,4 +1,4 @@
-// Dropping root after start-up (issue 9, "Privileges").
+// Dropping root after start-up (see doc/developer/robustness.md, "Privileges").
 //
 // Started as root (to bind port 179, say), the daemon binds every listener and its admin
 // socket first, then becomes an unprivileged user and keeps exactly one capability,

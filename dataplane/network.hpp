@@ -188,7 +188,7 @@ public:
     void program(std::size_t node, rib::Fib& fib) const;
     // An external router's FIB as far as we can tell: its interfaces and static routes
     // from the file, and per prefix the route it most likely chose of those `advertised`
-    // to it (README, "External routers"). Sources read "inferred: ...".
+    // to it (doc/guide/external-routers.md). Sources read "inferred: ...".
     void build_external_fib(std::size_t node, rib::Fib& fib, const std::vector<AdvertisedRoute>& advertised) const;
     // The forwarding table of a router or host (connected and static routes), which the
     // Network keeps itself; null for speakers, external routers and VNet hosts.

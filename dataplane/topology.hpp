@@ -1,7 +1,7 @@
 // The emulated network around the BGP speakers, as the configuration describes it:
 // nodes (speakers, plain routers, hosts) with interfaces, the links between interfaces,
 // VNets with their peerings, and how each node answers a trace (the hop model). Plain
-// data, filled by daemon/config.cpp and turned into a dataplane::Network.
+// data, filled from the daemon's configuration file and turned into a dataplane::Network.
 //
 // The emulated addresses here are what next hops, FIBs and traces show; they are kept
 // apart from the transport addresses the BGP sessions really use (127.x.y.z on loopback),
@@ -50,7 +50,7 @@ struct NodeConfig {
     // VNet it is the gateway of, answering traces from `vnet_addresses` (its instances).
     std::string vnet;
     std::vector<bgp::IpAddress> vnet_addresses;
-    // Hop model overrides; unset: the role's default (README, "Trace and ping").
+    // Hop model overrides; unset: the role's default (doc/guide/trace-and-failover.md, "Hop models").
     std::optional<HopBehaviour> hop;                    // every ingress of the node
     std::map<std::string, HopBehaviour> interface_hops; // by interface name
     std::optional<HopBehaviour> vnet_hop;               // a gateway, for packets from its VNet

@@ -1,5 +1,5 @@
 // What one emulated router is configured with: its identity, where its sessions run,
-// its neighbours and what it originates. Filled from YAML by daemon/config.cpp; the
+// its neighbours and what it originates. Filled from the daemon's configuration file; the
 // defaults here are the documented defaults of the config file.
 #pragma once
 

@@ -48,5 +48,5 @@ echo
 echo "run.sh: bgpemud is running (pid $pid); Ctrl-C stops it (Cease to every peer)."
 echo "        In another shell:  $ctl show rib loc1-ce1 10.10.30.0/24"
 echo "                           $ctl link down loc1-ce1 er1-msee1; $ctl trace loc1-vm hub-vm"
-echo "        (see README, \"The CLI\")"
+echo "        (every command: doc/reference/cli.md)"
 wait "$pid"

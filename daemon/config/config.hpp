@@ -1,8 +1,8 @@
 // The daemon's configuration file (YAML): parsing and validation.
 //
 // Every problem is reported, not only the first, each with the file, line and column
-// and what was expected, before anything starts. The schema is documented in the README
-// ("Configuration").
+// and what was expected, before anything starts. The schema is documented in
+// doc/reference/configuration.md.
 #pragma once
 
 #include <chrono>
@@ -26,7 +26,8 @@ struct ConfigError {
 };
 
 // The `daemon:` section: the process itself rather than the topology. Every limit has
-// its default here and in the README ("Configuration", "Robustness").
+// its default here and in doc/reference/configuration.md ("daemon"), and why in
+// doc/developer/robustness.md ("Limits").
 struct DaemonSettings {
     // Started as root: after binding every listener and the admin socket, become this
     // user (and `group`, default the user's primary group), keeping only
@@ -62,8 +63,8 @@ struct LoadedConfig {
 [[nodiscard]] LoadedConfig load_config_file(const std::string& path);
 
 // A daemon per site (`bgpemud --site NAME`): keeps the speakers whose `site` is `site`
-// and turns the others into external routers of the topology (see README, "A daemon per
-// site"). Returns why not when no speaker has that site.
+// and turns the others into external routers of the topology (see
+// doc/guide/sites.md). Returns why not when no speaker has that site.
 [[nodiscard]] std::optional<std::string> keep_site(DaemonConfig& config, const std::string& site);
 
 }  // namespace bgpemu::daemon

@@ -10,7 +10,7 @@
 // sessions stay Idle/Active, the Loc-RIBs hold the originated networks, and the FIBs
 // the connected and static routes. `reload` reads a temporary copy of the same file.
 //
-// Beyond the sanitizers, we check the protocol promised in the README ("Admin socket"):
+// Beyond the sanitizers, we check the protocol promised in doc/reference/admin-protocol.md:
 // handle_line never throws, and each reply is one line of JSON, an object with
 // "version": 1 and either "ok": true with a "result", or "ok": false with an "error"
 // {"code", "message"} whose code is one of the documented ones. To see the replies to

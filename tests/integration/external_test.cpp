@@ -200,7 +200,7 @@ TEST_CASE("FRR as loc1-ce1 against the emulated Azure", "[integration][external]
     REQUIRE(branch.size() == 1);
     CHECK(branch[0].as_path == "65515 65516");
 
-    // Azure's side: Location 1 as section 3 of the spec lists it.
+    // Azure's side: Location 1 as the control-plane analysis lists it (see reference_test).
     CHECK(wait_until([&] { return best_as_path(daemon, "hub-ergw", "10.2.30.0/25") == std::optional<std::string>("12076 65021"); }, 20s));
     CHECK(best_as_path(daemon, "hub-vpngw", "10.2.30.0/25") == std::optional<std::string>("65021"));
     CHECK(best_as_path(daemon, "branch-vpngw", "10.2.30.0/25") == std::optional<std::string>("65515 65021"));
@@ -308,7 +308,7 @@ TEST_CASE("BIRD as loc2-ce1 against the emulated Azure", "[integration][external
         CHECK(table.at("10.1.31.0/25").at(0).protocol == "loc2_networks");
     }
 
-    // Azure's side: Location 2 as section 3 of the spec lists it, from BIRD's next hop
+    // Azure's side: Location 2 as the control-plane analysis lists it, from BIRD's next hop
     // (its ExpressRoute link address) through the MSEE to the hub's gateway, ECMP over
     // both circuit 2 MSEEs; and exactly the reference's tables everywhere.
     const auto er2_msee1 = daemon.route("er2-msee1", "10.1.31.0/25");

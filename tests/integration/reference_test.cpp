@@ -1,10 +1,12 @@
 // The reference topology (configs/azure-interop.yaml: the Azure back-end connectivity
 // setup, twelve speakers with Azure role presets) run by a real bgpemud: it converges,
-// and every node's Loc-RIB holds what section 3 of ../shared/spec/seed-test-setup.md
+// and every node's Loc-RIB holds what Microsoft's control-plane analysis of the setup
 // lists (AS paths, the CE's local-preference 200 on the ExpressRoute path, ECMP on the
-// ExpressRoute gateways) and what the visibility table of section 4 says each network
-// can or cannot reach; every trace of section 5 through the live FIBs, the failover of
-// the ExpressRoute link to the VPN and back, and section 7's consequences; and
+// ExpressRoute gateways: learn.microsoft.com/azure/networking/
+// connectivity-interoperability-control-plane) and which network can or cannot reach
+// which; every trace of its data-plane analysis (.../connectivity-interoperability-
+// data-plane) through the live FIBs, the failover of the ExpressRoute link to the VPN
+// and back, and what losing ER1's secondary link does; and
 // `check symmetry` finding loc1 <-> hub asymmetric once the CE's route map is removed.
 // Then configs/two-vnets-one-circuit.yaml, a topology of our own, with the outcomes the
 // same rules give it, control and data plane. The files are used as shipped, with only
@@ -189,7 +191,7 @@ TEST_CASE("the reference topology converges to the documented control-plane outc
     REQUIRE(wait_until([&] { return daemon.rib("loc2-ce2").size() == 3 && daemon.rib("remote-ergw").size() == 4; },
                        20s));
 
-    SECTION("section 3: the AS paths each node prints") {
+    SECTION("control plane: the AS paths each node prints") {
         struct Expected {
             const char* node;
             const char* prefix;
@@ -253,7 +255,7 @@ TEST_CASE("the reference topology converges to the documented control-plane outc
         CHECK(best->local_pref == std::optional<std::int64_t>(200));
     }
 
-    SECTION("section 4: which network's gateway or CE has a route to which other network") {
+    SECTION("control plane: which network's gateway or CE has a route to which other network") {
         // from -> the node whose table decides, and the networks it must (not) reach.
         struct Row {
             const char* node;
@@ -291,7 +293,7 @@ TEST_CASE("the reference topology's traces, and the ExpressRoute link failure", 
     };
     REQUIRE(converge());
 
-    // Section 5 of the spec, row by row: "from hub" probes from the hub's VM.
+    // The data-plane analysis's traceroutes, row by row: "from hub" probes from the hub's VM.
     check_trace(daemon, "hub", "spoke-vm", {{"10.11.30.4"}});
     check_trace(daemon, "hub", "branch-vm", {{"10.10.30.142", "*", "10.11.30.68"}});
     check_trace(daemon, "hub", "loc1-vm", {{"10.10.30.13x", "*", "*", "10.2.30.10"}});
@@ -341,7 +343,7 @@ TEST_CASE("the reference topology's traces, and the ExpressRoute link failure", 
     // The hub side of the same failure: back to Location 1 over the VPN too.
     CHECK(effective_via(daemon, "hub", "10.2.30.0/25") == "VPN");
     check_trace(daemon, "hub", "loc1-vm", {{"10.10.30.142", "*", "10.2.30.125", "*", "10.2.30.10"}});
-    // Section 7: the remote VNet and Location 1 lose each other (ER1's secondary is shut).
+    // The remote VNet and Location 1 lose each other (ER1's secondary is shut).
     check_unreachable(daemon, "remote", "loc1-vm");
     check_unreachable(daemon, "loc1-vm", "remote-vm");
     const auto events = daemon.run({"show", "events"});
