@@ -222,8 +222,14 @@ TEST_CASE("bgpemuctl inspects and drives a running bgpemud", "[integration][admi
             },
             10s));
         CHECK(read_file(dir.path() / "bgpemud.log").find("\"maintenance\"") != std::string::npos);
-        // It stays down (no automatic restart) until enabled.
-        std::this_thread::sleep_for(2s);
+        // It stays down (no automatic restart) until enabled. The sentinel: a, whose side
+        // still runs, has tried to connect twice since (each refused), so more than a
+        // restart interval has passed with c's side down.
+        const auto refusals = [&] {
+            return count_occurrences(read_file(dir.path() / "bgpemud.log"),
+                                     "a: refused connection from 127.0.0.2 (session is down)");
+        };
+        CHECK(wait_until([&] { return refusals() >= 2; }, 20s));
         CHECK(ctl.session_state("c", "a") == "Idle");
         ctl.result({"session", "enable", "c", "a"});
         CHECK(wait_until([&] { return ctl.session_state("c", "a") == "Established"; }, 20s));

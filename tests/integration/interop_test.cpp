@@ -295,7 +295,25 @@ speakers:
     auto own_at_frr = wait_for_route(frr, "203.0.113.0/24");
     REQUIRE(own_at_frr);
     CHECK(own_at_frr->communities == strings({"65000:42", "65000:43"}));
-    std::this_thread::sleep_for(2s);  // time enough for a wrongly accepted route to cross
+    // The sentinel for the negative checks: bgpemu has read every UPDATE FRR sent it and
+    // one from BIRD (its only route), and has nothing left to send, so a route it had
+    // wrongly accepted would be in its Loc-RIB and on its way out.
+    std::optional<std::uint32_t> frr_sent, read_from_frr, read_from_bird;
+    const bool heard_everything = wait_until(
+        [&] {
+            frr_sent = frr.update_count("127.0.0.3", "updatesSent");
+            read_from_frr = emu.session_counter("edge", "frr", "updates_in");
+            read_from_bird = emu.session_counter("edge", "bird", "updates_in");
+            return frr_sent && read_from_frr && read_from_bird && *read_from_frr >= *frr_sent && *read_from_bird >= 1;
+        },
+        20s);
+    INFO("UPDATEs: FRR sent " << frr_sent.value_or(0) << " (" << frr_sent.has_value() << "), bgpemu read "
+                              << read_from_frr.value_or(0) << " from FRR and " << read_from_bird.value_or(0)
+                              << " from BIRD");
+    REQUIRE(heard_everything);
+    REQUIRE(emu.converged());
+    CHECK_FALSE(emu.route("edge", "192.0.2.0/24"));
+    CHECK_FALSE(emu.route("edge", "10.99.0.0/16"));
     CHECK_FALSE(frr.route("192.0.2.0/24"));
     CHECK_FALSE(bird.route("10.99.0.0/16"));
     CHECK(emu.log().find("bird has no import policy") != std::string::npos);
@@ -402,8 +420,20 @@ TEST_CASE("the same route map in FRR and in bgpemu gives the same best paths", "
     CHECK(tagged->as_path == "65100 65100");
     CHECK(tagged->local_pref == std::optional<std::uint32_t>(250));
     CHECK(tagged->communities == strings({"65100:1", "65200:9"}));
-    // The bogon is refused by both.
-    std::this_thread::sleep_for(2s);
+    // The bogon is refused by both. The sentinel: each has read every UPDATE the
+    // injector sent it, and the injector has nothing left to send.
+    REQUIRE(emu.converged());
+    const bool heard_everything = wait_until(
+        [&] {
+            const auto to_frr = emu.session_counter("injector", "frr", "updates_out");
+            const auto to_dut = emu.session_counter("injector", "dut", "updates_out");
+            const auto frr_received = frr.update_count("127.0.0.15", "updatesRecv");
+            const auto dut_received = emu.session_counter("dut", "injector", "updates_in");
+            return to_frr && to_dut && frr_received && dut_received && *frr_received >= *to_frr &&
+                   *dut_received >= *to_dut;
+        },
+        20s);
+    REQUIRE(heard_everything);
     CHECK_FALSE(frr.route("10.50.0.0/16"));
     CHECK_FALSE(emu_route("10.50.0.0/16"));
 }

@@ -211,6 +211,12 @@ std::string read_file(const std::filesystem::path& path) {
     return buffer.str();
 }
 
+unsigned count_occurrences(const std::string& text, const std::string& needle) {
+    unsigned count = 0;
+    for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + needle.size())) ++count;
+    return count;
+}
+
 void write_file(const std::filesystem::path& path, const std::string& contents) {
     std::ofstream out(path);
     out << contents;

@@ -71,6 +71,8 @@ private:
 
 // Reads a whole file; empty when missing.
 [[nodiscard]] std::string read_file(const std::filesystem::path& path);
+// How often `needle` occurs in `text` (a log, say), without overlaps.
+[[nodiscard]] unsigned count_occurrences(const std::string& text, const std::string& needle);
 void write_file(const std::filesystem::path& path, const std::string& contents);
 
 // A TCP port no other test of this run is likely to use: derived from the process id so

@@ -42,12 +42,6 @@ std::vector<std::string> split_words(const std::string& text) {
     return words;
 }
 
-unsigned count_occurrences(const std::string& text, const std::string& needle) {
-    unsigned count = 0;
-    for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + needle.size())) ++count;
-    return count;
-}
-
 void wait_for_socket(const std::filesystem::path& socket, const std::string& what) {
     if (!wait_until([&] { return std::filesystem::exists(socket); }, 10s))
         throw std::runtime_error(what + " did not create its control socket " + socket.string());
@@ -132,25 +126,32 @@ std::string FrrRouter::vtysh(const std::vector<std::string>& commands) const {
     return run_command(argv, 10s).output;
 }
 
-std::string FrrRouter::session_state(const std::string& neighbor) const {
+std::optional<boost::json::object> FrrRouter::neighbor_json(const std::string& neighbor) const {
     const auto text = vtysh({"show bgp neighbors " + neighbor + " json"});
     boost::system::error_code error;
     const auto value = boost::json::parse(text, error);
-    if (error || !value.is_object()) return "unknown";
+    if (error || !value.is_object()) return std::nullopt;
     const auto* peer = value.as_object().if_contains(neighbor);
-    if (peer == nullptr || !peer->is_object()) return "unknown";
-    const auto* state = peer->as_object().if_contains("bgpState");
+    if (peer == nullptr || !peer->is_object()) return std::nullopt;
+    return peer->as_object();
+}
+
+std::string FrrRouter::session_state(const std::string& neighbor) const {
+    const auto peer = neighbor_json(neighbor);
+    const auto* state = peer ? peer->if_contains("bgpState") : nullptr;
     return state != nullptr && state->is_string() ? std::string(state->as_string()) : "unknown";
 }
 
 unsigned FrrRouter::established_count(const std::string& neighbor) const {
-    const auto text = vtysh({"show bgp neighbors " + neighbor + " json"});
-    boost::system::error_code error;
-    const auto value = boost::json::parse(text, error);
-    if (error || !value.is_object()) return 0;
-    const auto* peer = value.as_object().if_contains(neighbor);
-    if (peer == nullptr || !peer->is_object()) return 0;
-    return json_u32(peer->as_object(), "connectionsEstablished").value_or(0);
+    const auto peer = neighbor_json(neighbor);
+    return peer ? json_u32(*peer, "connectionsEstablished").value_or(0) : 0;
+}
+
+std::optional<std::uint32_t> FrrRouter::update_count(const std::string& neighbor, const char* direction) const {
+    const auto peer = neighbor_json(neighbor);
+    const auto* stats = peer ? peer->if_contains("messageStats") : nullptr;
+    if (stats == nullptr || !stats->is_object()) return std::nullopt;
+    return json_u32(stats->as_object(), direction);
 }
 
 std::optional<ObservedRoute> FrrRouter::route(const std::string& prefix) const {
@@ -379,18 +380,32 @@ std::optional<ObservedRoute> BgpemuDaemon::route(const std::string& node, const 
     return best_route_of_rib_reply(ctl({"show", "rib", node, prefix}).output);
 }
 
-std::string BgpemuDaemon::session_state(const std::string& node, const std::string& peer) const {
+std::optional<boost::json::object> BgpemuDaemon::session_json(const std::string& node, const std::string& peer) const {
     boost::json::error_code error;
     const auto value = boost::json::parse(ctl({"show", "sessions", node}).output, error);
-    if (error || !value.is_object()) return "unknown";
+    if (error || !value.is_object()) return std::nullopt;
     const auto* result = value.as_object().if_contains("result");
-    if (result == nullptr || !result->is_object()) return "unknown";
+    if (result == nullptr || !result->is_object()) return std::nullopt;
     const auto* sessions = result->as_object().if_contains("sessions");
-    if (sessions == nullptr || !sessions->is_array()) return "unknown";
+    if (sessions == nullptr || !sessions->is_array()) return std::nullopt;
     for (const auto& s : sessions->as_array())
-        if (s.is_object() && s.at("peer").is_string() && s.at("peer").as_string() == peer)
-            return std::string(s.at("state").as_string());
-    return "unknown";
+        if (s.is_object() && s.at("peer").is_string() && s.at("peer").as_string() == peer) return s.as_object();
+    return std::nullopt;
+}
+
+std::string BgpemuDaemon::session_state(const std::string& node, const std::string& peer) const {
+    const auto session = session_json(node, peer);
+    return session ? std::string(session->at("state").as_string()) : "unknown";
+}
+
+std::optional<std::uint32_t> BgpemuDaemon::session_counter(const std::string& node, const std::string& peer,
+                                                           const char* key) const {
+    const auto session = session_json(node, peer);
+    return session ? json_u32(*session, key) : std::nullopt;
+}
+
+bool BgpemuDaemon::converged(std::chrono::seconds limit) const {
+    return ctl({"wait", "converged", "--timeout", std::to_string(limit.count()), "--quiet", "200"}).exit_code == 0;
 }
 
 unsigned BgpemuDaemon::established_count(const std::string& neighbor) const {

@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include <boost/json.hpp>
+
 #include "process.hpp"
 
 namespace bgpemu::test {
@@ -69,6 +71,9 @@ public:
     [[nodiscard]] std::string vtysh(const std::vector<std::string>& commands) const;
     [[nodiscard]] std::string session_state(const std::string& neighbor) const;  // "Established", ...
     [[nodiscard]] unsigned established_count(const std::string& neighbor) const;  // times it reached Established
+    // UPDATE messages exchanged with `neighbor`: `direction` is "updatesSent" or
+    // "updatesRecv" (FRR's messageStats); nullopt when FRR does not say.
+    [[nodiscard]] std::optional<std::uint32_t> update_count(const std::string& neighbor, const char* direction) const;
     [[nodiscard]] std::optional<ObservedRoute> route(const std::string& prefix) const;
     void withdraw_network(const std::string& prefix) const;
     // Originates `prefix`: with its configured attributes if it is one of the config's
@@ -79,6 +84,8 @@ public:
     [[nodiscard]] std::string log() const { return read_file(log_file_); }
 
 private:
+    [[nodiscard]] std::optional<boost::json::object> neighbor_json(const std::string& neighbor) const;
+
     TestRouterConfig config_;
     std::filesystem::path dir_;
     std::filesystem::path log_file_;
@@ -140,12 +147,20 @@ public:
     // ("unknown" when there is none).
     [[nodiscard]] std::optional<ObservedRoute> route(const std::string& node, const std::string& prefix) const;
     [[nodiscard]] std::string session_state(const std::string& node, const std::string& peer) const;
+    // A counter of `show sessions` (updates_in, updates_out, ...) of `node`'s session with `peer`.
+    [[nodiscard]] std::optional<std::uint32_t> session_counter(const std::string& node, const std::string& peer,
+                                                               const char* key) const;
+    // `bgpemuctl wait converged`: every session up, nothing waiting to be sent, nothing
+    // changed for 200 ms; false after `limit`.
+    [[nodiscard]] bool converged(std::chrono::seconds limit = std::chrono::seconds(30)) const;
     [[nodiscard]] ChildProcess& process() noexcept { return process_; }
     [[nodiscard]] std::string log() const { return read_file(log_file_); }
     // How many times the log says the session with `neighbor` reached Established.
     [[nodiscard]] unsigned established_count(const std::string& neighbor) const;
 
 private:
+    [[nodiscard]] std::optional<boost::json::object> session_json(const std::string& node, const std::string& peer) const;
+
     std::filesystem::path log_file_;
     std::filesystem::path socket_;
     ChildProcess process_;
