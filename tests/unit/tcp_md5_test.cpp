@@ -10,11 +10,8 @@
 
 namespace bgpemu::bgp {
 
-using test::connects;
-using test::Fd;
-using test::int_option;
-using test::loopback;
-using test::parse;
+// The loopback socket helpers (loopback_sockets.hpp).
+using namespace test;
 
 TEST_CASE("TCP-MD5: the listener completes only connections signed with the peer's key", "[security]") {
     const auto client_address = parse("127.0.0.94");

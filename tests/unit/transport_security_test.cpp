@@ -10,11 +10,8 @@
 
 namespace bgpemu::bgp {
 
-using test::connects;
-using test::Fd;
-using test::int_option;
-using test::loopback;
-using test::parse;
+// The loopback socket helpers (loopback_sockets.hpp).
+using namespace test;
 
 TEST_CASE("GTSM: TTL 255 out, 255 - (hops - 1) the lowest accepted, by the peer's family", "[security]") {
     CHECK(gtsm_minimum_ttl(1) == 255);
