@@ -187,6 +187,10 @@ TEST_CASE("the reference topology converges to the documented control-plane outc
     const bool converged = wait_until([&] { return daemon.sessions_up(24, 2); }, 60s, 500ms);
     if (!converged) UNSCOPED_INFO("bgpemud log:\n" << daemon.process->log());
     REQUIRE(converged);
+    // Each session between two speakers of the daemon came up on one connection: the end
+    // that would lose a collision waited (connect_delay), so none was resolved.
+    CHECK(count_occurrences(daemon.process->log(), "connection collision") == 0);
+    CHECK(count_occurrences(daemon.process->log(), "Connection Collision Resolution") == 0);
     // Routes settle right after the sessions: poll until the last node has its table.
     REQUIRE(wait_until([&] { return daemon.rib("loc2-ce2").size() == 3 && daemon.rib("remote-ergw").size() == 4; },
                        20s));
