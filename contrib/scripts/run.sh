@@ -24,6 +24,11 @@ cmake --build "$build" --target bgpemud bgpemuctl
 daemon=$build/daemon/bgpemud
 ctl=$build/daemon/bgpemuctl
 config=${BGPEMU_CONFIG:-configs/azure-interop.yaml}
+# A --socket among the daemon's arguments is where bgpemuctl must look too.
+args=("$@")
+for ((i = 0; i + 1 < ${#args[@]}; i++)); do
+  [[ ${args[i]} == --socket ]] && export BGPEMU_SOCKET=${args[i + 1]}
+done
 echo "run.sh: starting $daemon --config $config $*"
 "$daemon" --config "$config" "$@" &
 pid=$!
