@@ -267,7 +267,7 @@ FsmActions Session::event(Connection& connection, FsmEvent fsm_event, Fsm::Event
                                                 : config_.open_hold_time);
     connection.set_keepalive(actions.keepalive_timer, std::chrono::seconds(negotiated.keepalive_time));
 
-    if (from != transition.next) connection_state_changed(connection);
+    if (from != transition.next) report_state(connection.direction_name(), "");
     if (actions.session_established) {
         negotiated_ = negotiated;
         stats_.established_transitions++;
@@ -301,14 +301,14 @@ FsmActions Session::event(Connection& connection, FsmEvent fsm_event, Fsm::Event
     return actions;
 }
 
-void Session::connection_state_changed(Connection& connection) {
+void Session::report_state(const char* direction, const char* change) {
     const FsmState shown = state();
     if (shown == last_reported_state_) return;
     stats_.state_since = Clock::now();
     // At debug: the speaker logs the one line an operator wants when a session comes up or
     // goes down (SessionHandler::session_established, session_down).
-    log_->debug("{}: {} -> {} ({} connection)", name(), to_string(last_reported_state_), to_string(shown),
-                connection.direction_name());
+    log_->debug("{}: {} -> {} ({} connection{})", name(), to_string(last_reported_state_), to_string(shown),
+                direction, change);
     last_reported_state_ = shown;
 }
 
@@ -316,15 +316,12 @@ void Session::detach(Connection& connection) {
     auto* slot = slot_of(connection);
     if (!slot) return;
     const bool outgoing = slot == &outgoing_;
+    // Read before the reset: the slot may hold the last reference to the connection.
+    const char* direction = connection.direction_name();
     connection.session_ = nullptr;
     slot->reset();
     if (outgoing) ++failures_;
-    const FsmState now = state();
-    if (now != last_reported_state_) {
-        log_->debug("{}: {} -> {}", name(), to_string(last_reported_state_), to_string(now));
-        last_reported_state_ = now;
-        stats_.state_since = Clock::now();
-    }
+    report_state(direction, " released");
     if (running_ && link_up_ && !outgoing_ && !incoming_) schedule_restart();
 }
 

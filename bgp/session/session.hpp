@@ -156,8 +156,10 @@ private:
     // Called by connections.
     // Runs the connection's FSM and carries out the actions; returns them.
     FsmActions event(Connection& connection, FsmEvent event, Fsm::EventData data = {});
-    // Logs and times a change of the session's state (the best of its connections').
-    void connection_state_changed(Connection& connection);
+    // Logs and times a change of the session's state (the best of its connections'), if
+    // there is one: the `direction` connection changed it, by a transition of its FSM or
+    // (`change` " released") by leaving the session.
+    void report_state(const char* direction, const char* change);
     void handle_open(Connection& connection, OpenMessage open);
     void detach(Connection& connection);
     void schedule_restart();
