@@ -194,7 +194,8 @@ private:
     void export_everything(Neighbor& neighbor);
     // Hands the prefix's new best path (and its ECMP members) to the FIB.
     void update_fib(const bgp::Prefix& prefix, const rib::Path* best);
-    [[nodiscard]] rib::AttrRef export_attributes(Neighbor& neighbor, const rib::Path& best, const Prefix& prefix);
+    [[nodiscard]] rib::AttrRef export_attributes(Neighbor& neighbor, const rib::Path& best, const Prefix& prefix,
+                                                 const ExportContext& context);
     [[nodiscard]] ExportContext export_context(const Neighbor& neighbor, const rib::Path& best) const;
     [[nodiscard]] rib::AttrRef import_policy(Neighbor& neighbor, const Prefix& prefix, const rib::AttrRef& received);
     void check_maximum_prefix(Neighbor& neighbor);

@@ -76,13 +76,14 @@ void Speaker::export_route(Neighbor& neighbor, rib::RouteIndex index, const Pref
     if (best && best->peer != neighbor.peer) {
         const Neighbor* source = best->peer < neighbors_by_peer_.size() ? neighbors_by_peer_[best->peer] : nullptr;
         const bool learned_over_ibgp = source && !source->external;
-        bool allowed = export_refusal(*best->attrs, learned_over_ibgp, export_context(neighbor, *best)) == nullptr;
+        const ExportContext context = export_context(neighbor, *best);
+        bool allowed = export_refusal(*best->attrs, learned_over_ibgp, context) == nullptr;
         if (blocked_by_rfc8212(neighbor, false)) allowed = false;
         // A summary-only aggregate with contributors hides the more-specifics.
         if (allowed && !aggregates_.empty() && aggregates_.suppresses(prefix)) allowed = false;
         if (allowed && neighbor.config.prefix_list_out && !neighbor.config.prefix_list_out->permits(prefix))
             allowed = false;
-        if (allowed) exported = export_attributes(neighbor, *best, prefix);
+        if (allowed) exported = export_attributes(neighbor, *best, prefix, context);
     }
     neighbor.adj_rib_out.offer(index, prefix, exported);
 }
@@ -105,7 +106,8 @@ ExportContext Speaker::export_context(const Neighbor& neighbor, const rib::Path&
 // What `best` looks like to the neighbour (null: its export route map denies it): the
 // eBGP/iBGP rules around the route map (bgp/speaker/route_rules.hpp), which sees
 // LOCAL_PREF and can set MED or prepend.
-rib::AttrRef Speaker::export_attributes(Neighbor& neighbor, const rib::Path& best, const Prefix& prefix) {
+rib::AttrRef Speaker::export_attributes(Neighbor& neighbor, const rib::Path& best, const Prefix& prefix,
+                                        const ExportContext& context) {
     const rib::RouteMap* route_map = neighbor.config.route_map_out;
     const bool cacheable = !route_map || !route_map->depends_on_prefix();
     if (cacheable) {
@@ -114,7 +116,6 @@ rib::AttrRef Speaker::export_attributes(Neighbor& neighbor, const rib::Path& bes
         if (neighbor.export_cache.size() > 65536) neighbor.export_cache.clear();
     }
 
-    const ExportContext context = export_context(neighbor, best);
     PathAttributes attributes = *best.attrs;
     prepare_export(attributes, context);
     rib::AttrRef exported;
