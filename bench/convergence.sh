@@ -34,7 +34,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-sed "s/:1179/:$port/g" "$root/configs/azure-interop.yaml" >"$work/reference.yaml"
+sed -e "s/:1179/:$port/g" -e "s/port: 1179/port: $port/" "$root/configs/azure-interop.yaml" >"$work/reference.yaml"
 "$gen" --vnets "$vnets" --circuits "$circuits" --sites "$sites" --port "$port" >"$work/generated.yaml"
 
 c() { "$ctl" --socket "$work/bgpemud.sock" "$@"; }

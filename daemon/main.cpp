@@ -25,6 +25,7 @@
 #include "bgp/speaker/speaker.hpp"
 #include "daemon/admin/admin_server.hpp"
 #include "daemon/config/config.hpp"
+#include "daemon/design/topology_file.hpp"
 #include "daemon/privileges.hpp"
 #include "daemon/version.hpp"
 
@@ -42,6 +43,9 @@ struct Options {
     std::string user;  // USER[:GROUP], overrides daemon.user / daemon.group
     std::string site;  // run only this site's speakers
     bool check = false;
+    bool expand = false;
+    std::string frr_config;   // print the FRR configuration of this CE of the design
+    std::string bird_config;  // the same for BIRD 2
 };
 
 // Parses the command line; returns the exit code when the program should stop here.
@@ -52,6 +56,12 @@ std::optional<int> parse_options(int argc, char** argv, Options& options) {
         ("version", "print the version and exit")
         ("config,c", po::value(&options.config)->value_name("FILE"), "topology file (YAML)")
         ("check", po::bool_switch(&options.check), "validate the config file and exit: 0 if valid, 1 if not")
+        ("expand", po::bool_switch(&options.expand),
+         "print the router-level file a design compiles to and exit (1 and the errors if it does not)")
+        ("frr-config", po::value(&options.frr_config)->value_name("CE"),
+         "print the FRR bgpd configuration for a real router playing the design's CE and exit")
+        ("bird-config", po::value(&options.bird_config)->value_name("CE"),
+         "print the BIRD 2 configuration for a real router playing the design's CE and exit")
         ("log-level", po::value(&options.log_level)->value_name("LEVEL"),
          "trace, debug, info, warning, error or off (default info)")
         ("log-file", po::value(&options.log_file)->value_name("FILE"), "log to FILE instead of standard error")
@@ -113,7 +123,7 @@ void use_transparent_huge_pages(char** argv) {
 
 // The file, restricted to one site's speakers with --site.
 daemon::LoadedConfig load(const Options& options) {
-    auto loaded = daemon::load_config_file(options.config);
+    auto loaded = daemon::design::load_topology_file(options.config);
     if (loaded.ok() && !options.site.empty())
         if (auto error = daemon::keep_site(loaded.config, options.site))
             loaded.errors.push_back({options.config, 0, 0, "--site " + options.site + ": " + *error});
@@ -180,6 +190,19 @@ int main(int argc, char** argv) {
     Options options;
     if (auto exit_code = parse_options(argc, argv, options)) return *exit_code;
 
+    if (options.expand || !options.frr_config.empty() || !options.bird_config.empty()) {
+        const auto printed = options.expand ? daemon::design::expand_topology_file(options.config)
+                             : options.frr_config.empty()
+                                 ? daemon::design::router_config_file(options.config, options.bird_config, true)
+                                 : daemon::design::router_config_file(options.config, options.frr_config, false);
+        for (const auto& error : printed.errors) std::cerr << error.to_string() << "\n";
+        if (!printed.errors.empty()) {
+            std::cerr << "bgpemud: " << printed.errors.size() << " error(s) in " << options.config << "\n";
+            return 1;
+        }
+        std::cout << printed.text;
+        return 0;
+    }
     auto loaded = load(options);
     for (const auto& error : loaded.errors) std::cerr << error.to_string() << "\n";
     if (!loaded.ok()) {

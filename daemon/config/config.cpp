@@ -84,6 +84,11 @@ LoadedConfig parse_config(const std::string& yaml_text, const std::string& file)
                                  "YAML syntax: " + e.msg});
         return loaded;
     }
+    return parse_config(root, file);
+}
+
+LoadedConfig parse_config(const YAML::Node& root, const std::string& file) {
+    LoadedConfig loaded;
     Reader reader(file);
     if (!root || root.IsNull()) {
         loaded.errors.push_back({file, 0, 0, "the file is empty (expected a mapping with 'speakers')"});

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include <yaml-cpp/yaml.h>
+
 #include "bgp/speaker/speaker_config.hpp"
 #include "dataplane/topology.hpp"
 
@@ -60,6 +62,9 @@ struct LoadedConfig {
 
 // `file` names the source in error messages.
 [[nodiscard]] LoadedConfig parse_config(const std::string& yaml_text, const std::string& file);
+// The same from a parsed document: a design compiled into the router-level form
+// (daemon/design) comes this way, its nodes keeping the positions of the design's.
+[[nodiscard]] LoadedConfig parse_config(const YAML::Node& root, const std::string& file);
 [[nodiscard]] LoadedConfig load_config_file(const std::string& path);
 
 // A daemon per site (`bgpemud --site NAME`): keeps the speakers whose `site` is `site`

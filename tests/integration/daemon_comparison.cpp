@@ -15,8 +15,9 @@ std::string read_source(const std::string& relative, unsigned short port) {
     text << in.rdbuf();
     std::string content = text.str();
     if (content.find("1179") == std::string::npos) throw std::runtime_error(relative + " has no port 1179 to change");
-    // ":1179" in the topology, "port 1179" in FRR's and BIRD's files.
-    for (const std::string from : {":1179", "port 1179"}) {
+    // ":1179" in a router-level topology, "port: 1179" in a design's `transport`,
+    // "port 1179" in FRR's and BIRD's files.
+    for (const std::string from : {":1179", "port: 1179", "port 1179"}) {
         const std::string to = from.substr(0, from.size() - 4) + std::to_string(port);
         for (auto at = content.find(from); at != std::string::npos; at = content.find(from, at + to.size()))
             content.replace(at, from.size(), to);

@@ -16,8 +16,8 @@
 
 namespace bgpemu::test {
 
-// A file of the source tree with its port 1179 (":1179" in a topology, "port 1179" in
-// FRR's and BIRD's files) changed to `port`.
+// A file of the source tree with its port 1179 (":1179" in a router-level topology,
+// "port: 1179" in a design, "port 1179" in FRR's and BIRD's files) changed to `port`.
 [[nodiscard]] std::string read_source(const std::string& relative, unsigned short port);
 
 // The "result" of `bgpemuctl --json WORDS`, or null when the command failed.

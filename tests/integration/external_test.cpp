@@ -1,16 +1,16 @@
 // A real router in the loop: FRR's bgpd plays loc1-ce1, Location 1's primary CE of the
-// reference topology, with contrib/frr/loc1-ce1.conf (the documented Cisco CE's policy
-// written for FRR), against the emulated Azure of configs/azure-external-ce.yaml. Both
-// files are used as shipped, only their port changed. The outcomes must be the
+// reference design (configs/azure-interop.yaml, its port changed and loc1-ce1 marked
+// `external: true`), with the configuration `bgpemud --frr-config loc1-ce1` writes for
+// it (the documented Cisco CE's policy in FRR's terms). The outcomes must be the
 // all-emulated topology's: FRR prefers the ExpressRoute path with local-preference 200
 // and keeps the VPN path; Azure's nodes hold Location 1 with the documented AS paths;
 // the trace from Location 1 to the hub crosses the router (its hop inferred from what
 // the emulated Azure sent it); and when the ExpressRoute link goes down, FRR's session
 // to the MSEE drops, FRR falls back to the VPN, and so do the traces.
 //
-// The second case does the same for Location 2 with BIRD 2 as loc2-ce1
-// (contrib/bird/loc2-ce1.conf against configs/azure-external-bird-ce.yaml), and runs
-// the all-emulated reference (configs/azure-interop.yaml) beside it: besides the
+// The second case does the same for Location 2 with BIRD 2 as loc2-ce1 (the
+// configuration of `bgpemud --bird-config loc2-ce1`), and runs the all-emulated
+// reference (configs/azure-interop.yaml) beside it: besides the
 // documented values, every emulated speaker's Loc-RIB and every trace to and from
 // Location 2 must be the reference's, before, during and after the failure of BIRD's
 // ExpressRoute link.
@@ -31,18 +31,52 @@ namespace {
 using namespace std::chrono_literals;
 namespace json = boost::json;
 
-// FRR's bgpd on loc1-ce1's transport address with the contrib configuration.
+// The reference design with `ce` played by a real router, and that router's
+// configuration as `bgpemud OPTION ce` writes it (OPTION: --frr-config, --bird-config).
+struct ExternalCe {
+    std::string design;
+    std::string router_config;
+};
+ExternalCe external_ce(const std::filesystem::path& dir, unsigned short port, const std::string& ce, const std::string& option) {
+    ExternalCe out{read_source("configs/azure-interop.yaml", port), {}};
+    for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
+             {"      - name: " + ce + "\n", "      - name: " + ce + "\n        external: true\n"},
+             {"{name: " + ce + ",", "{name: " + ce + ", external: true,"}}) {
+        const auto at = out.design.find(from);
+        if (at != std::string::npos) out.design.replace(at, from.size(), to);
+    }
+    REQUIRE(out.design.find("external: true") != std::string::npos);
+    const auto file = dir / (ce + "-design.yaml");
+    write_file(file, out.design);
+    const auto printed = run_command({BGPEMU_BGPEMUD_PATH, option, ce, file.string()}, 10s);
+    INFO(printed.output);
+    REQUIRE(printed.exit_code == 0);
+    out.router_config = printed.output;
+    return out;
+}
+
+// The first word after `key` in `text` (an address in a generated configuration).
+std::string word_after(const std::string& text, const std::string& key) {
+    const auto at = text.find(key);
+    if (at == std::string::npos) return {};
+    std::istringstream rest(text.substr(at + key.size()));
+    std::string word;
+    rest >> word;
+    return word;
+}
+
+// FRR's bgpd on loc1-ce1's transport address with the generated configuration.
 class FrrCe {
 public:
-    FrrCe(const std::filesystem::path& dir, unsigned short port) : dir_(dir / "frr") {
+    FrrCe(const std::filesystem::path& dir, unsigned short port, const std::string& config) : dir_(dir / "frr") {
         std::filesystem::create_directories(dir_);
         std::filesystem::permissions(dir_, std::filesystem::perms::all);
         const auto conf = dir_ / "bgpd.conf";
-        write_file(conf, read_source("contrib/frr/loc1-ce1.conf", port));
+        write_file(conf, config);
         std::filesystem::permissions(conf, std::filesystem::perms::all);
         process_ = ChildProcess({frr_bgpd_path()->string(), "-f", conf.string(), "-p", std::to_string(port), "-l",
-                                 "127.65.1.1", "-Z", "-S", "-P", "0", "--vty_socket", dir_.string(), "-i",
-                                 (dir_ / "bgpd.pid").string()},
+                                 word_after(config, "update-source "), "-Z", "-S", "-P", "0", "--vty_socket",
+                                 dir_.string(), "-i", (dir_ / "bgpd.pid").string()},
                                 dir_ / "bgpd.log");
         REQUIRE(wait_until([&] { return std::filesystem::exists(dir_ / "bgpd.vty"); }, 10s));
     }
@@ -109,14 +143,14 @@ std::optional<std::string> best_as_path(const BgpemuDaemon& daemon, const std::s
     return route->as_path;
 }
 
-// BIRD 2 on loc2-ce1's transport address with the contrib configuration; its one BGP
-// protocol is er2_msee1.
+// BIRD 2 on loc2-ce1's transport address with the generated configuration; its one
+// BGP protocol is er2_msee1.
 class BirdCe {
 public:
-    BirdCe(const std::filesystem::path& dir, unsigned short port) : dir_(dir / "bird") {
+    BirdCe(const std::filesystem::path& dir, const std::string& config) : dir_(dir / "bird") {
         std::filesystem::create_directories(dir_);
         const auto conf = dir_ / "bird.conf";
-        write_file(conf, read_source("contrib/bird/loc2-ce1.conf", port));
+        write_file(conf, config);
         process_ = ChildProcess({bird_path()->string(), "-f", "-c", conf.string(), "-s", socket().string(), "-P",
                                  (dir_ / "bird.pid").string()},
                                 dir_ / "bird.log");
@@ -173,9 +207,15 @@ std::map<std::string, std::set<std::string>> loc2_traces(const BgpemuDaemon& dae
 TEST_CASE("FRR as loc1-ce1 against the emulated Azure", "[integration][external]") {
     TempDir dir("bgpemu-external");
     const auto port = test_port(11);
-    BgpemuDaemon daemon(read_source("configs/azure-external-ce.yaml", port), dir.path());
-    FrrCe frr(dir.path(), port);
-    const auto up = [&] { return frr.state("127.65.2.1") == "Established" && frr.state("127.65.3.2") == "Established"; };
+    const auto external = external_ce(dir.path(), port, "loc1-ce1", "--frr-config");
+    BgpemuDaemon daemon(external.design, dir.path());
+    FrrCe frr(dir.path(), port, external.router_config);
+    // The emulated MSEE's and VPN gateway's transport addresses, as the configuration has them.
+    const auto msee = word_after(external.router_config, "! er1-msee1: ExpressRoute circuit er1, primary link\n neighbor ");
+    const auto vpngw = word_after(external.router_config, "backup of ExpressRoute\n neighbor ");
+    REQUIRE(!msee.empty());
+    REQUIRE(!vpngw.empty());
+    const auto up = [&] { return frr.state(msee) == "Established" && frr.state(vpngw) == "Established"; };
     const bool sessions = wait_until(up, 60s, 250ms);
     if (!sessions) UNSCOPED_INFO("FRR log:\n" << frr.log() << "\nbgpemud log:\n" << daemon.log());
     REQUIRE(sessions);
@@ -207,26 +247,26 @@ TEST_CASE("FRR as loc1-ce1 against the emulated Azure", "[integration][external]
     CHECK(best_as_path(daemon, "remote-ergw", "10.2.30.0/25") == std::optional<std::string>("12076 65021"));
 
     // The article's trace, through the real router (its hop inferred).
-    bool external = false;
-    CHECK(hops_of(daemon, "loc1-vm", "hub-vm", external) ==
+    bool crossed_external = false;
+    CHECK(hops_of(daemon, "loc1-vm", "hub-vm", crossed_external) ==
           std::vector<std::string>{"10.2.30.3", "192.168.30.0", "192.168.30.18", "*", "10.10.30.4"});
-    CHECK(external);
+    CHECK(crossed_external);
 
     // The ExpressRoute link fails: FRR's session to the MSEE drops, FRR falls back to
     // the VPN path, and Location 1 reaches the hub over the VPN.
     REQUIRE(daemon.ctl({"link", "down", "loc1-ce1", "er1-msee1"}).exit_code == 0);
-    CHECK(wait_until([&] { return frr.state("127.65.2.1") != "Established"; }, 20s));
+    CHECK(wait_until([&] { return frr.state(msee) != "Established"; }, 20s));
     CHECK(wait_until([&] {
         const auto paths = frr.paths("10.10.30.0/24");
         return paths.size() == 1 && paths[0].as_path == "65515" && paths[0].best;
     }, 20s));
     REQUIRE(daemon.ctl({"wait", "converged", "--timeout", "60"}).exit_code == 0);
-    CHECK(hops_of(daemon, "loc1-vm", "hub-vm", external) ==
+    CHECK(hops_of(daemon, "loc1-vm", "hub-vm", crossed_external) ==
           std::vector<std::string>{"10.2.30.3", "192.168.30.0", "10.10.30.4"});
 
     // And back: FRR comes back to the MSEE (our side connects), the ER path again.
     REQUIRE(daemon.ctl({"link", "up", "loc1-ce1", "er1-msee1"}).exit_code == 0);
-    CHECK(wait_until([&] { return frr.state("127.65.2.1") == "Established"; }, 30s, 250ms));
+    CHECK(wait_until([&] { return frr.state(msee) == "Established"; }, 30s, 250ms));
     CHECK(wait_until([&] {
         bool crossed = false;
         return hops_of(daemon, "loc1-vm", "hub-vm", crossed).size() == 5;
@@ -238,8 +278,9 @@ TEST_CASE("BIRD as loc2-ce1 against the emulated Azure", "[integration][external
     const auto port = test_port(12);
     std::filesystem::create_directories(dir.path() / "external");
     std::filesystem::create_directories(dir.path() / "reference");
-    BgpemuDaemon daemon(read_source("configs/azure-external-bird-ce.yaml", port), dir.path() / "external");
-    BirdCe bird(dir.path(), port);
+    const auto external = external_ce(dir.path(), port, "loc2-ce1", "--bird-config");
+    BgpemuDaemon daemon(external.design, dir.path() / "external");
+    BirdCe bird(dir.path(), external.router_config);
     // The all-emulated reference, on another port: what every outcome must equal.
     BgpemuDaemon reference(read_source("configs/azure-interop.yaml", test_port(13)), dir.path() / "reference");
 

@@ -18,6 +18,7 @@
 #include <set>
 #include <sstream>
 
+#include "daemon_comparison.hpp"
 #include "process.hpp"
 #include "routers.hpp"
 
@@ -39,14 +40,7 @@ struct Daemon {
     std::optional<BgpemuDaemon> process;
 
     explicit Daemon(const std::string& config_name) {
-        std::ifstream in(std::string(BGPEMU_SOURCE_DIR) + "/configs/" + config_name);
-        std::stringstream text;
-        text << in.rdbuf();
-        yaml = text.str();
-        REQUIRE(yaml.find(":1179") != std::string::npos);
-        const std::string port = ":" + std::to_string(test_port(9));
-        for (auto at = yaml.find(":1179"); at != std::string::npos; at = yaml.find(":1179", at + port.size()))
-            yaml.replace(at, 5, port);
+        yaml = read_source("configs/" + config_name, test_port(9));
         process.emplace(yaml, dir.path());
     }
 
@@ -384,14 +378,15 @@ TEST_CASE("check symmetry finds the asymmetry the CE's route map prevents", "[in
     CHECK(problems().empty());
     CHECK(daemon.process->ctl({"check", "symmetry"}).exit_code == 0);
 
-    // Without "prefer-ER-over-VPN" on loc1-ce1's session with the MSEE, the ER path
-    // (12076) and the VPN path (65515) tie on length and the router id picks the VPN
-    // gateway: Location 1 sends to the hub over the VPN, the hub answers over ER.
-    const std::string route_map = "        route_map_in: prefer-ER-over-VPN\n        prefix_list_out: loc1-out\n      - name: hub-vpngw";
+    // Without "prefer-ER-over-VPN" on loc1-ce1's session with the MSEE (the site's
+    // prefer_expressroute), the ER path (12076) and the VPN path (65515) tie on length and
+    // the router id picks the VPN gateway: Location 1 sends to the hub over the VPN, the
+    // hub answers over ER.
+    const std::string intent = "prefer_expressroute: true";
     auto without = daemon.yaml;
-    const auto at = without.find(route_map);
+    const auto at = without.find(intent);
     REQUIRE(at != std::string::npos);
-    without.replace(at, route_map.size(), "        prefix_list_out: loc1-out\n      - name: hub-vpngw");
+    without.replace(at, intent.size(), "prefer_expressroute: false");
     REQUIRE(daemon.reload(without));
     REQUIRE(converge());
     const auto found = problems();

@@ -21,6 +21,7 @@
 #include <sstream>
 
 #include "json_schema.hpp"
+#include "daemon_comparison.hpp"
 #include "process.hpp"
 #include "routers.hpp"
 
@@ -236,14 +237,7 @@ struct Daemon {
     std::optional<BgpemuDaemon> process;
 
     Daemon() {
-        std::ifstream in(std::string(BGPEMU_SOURCE_DIR) + "/configs/azure-interop.yaml");
-        std::stringstream text;
-        text << in.rdbuf();
-        std::string yaml = text.str();
-        REQUIRE(yaml.find(":1179") != std::string::npos);
-        const std::string port = ":" + std::to_string(test_port(9));
-        for (auto at = yaml.find(":1179"); at != std::string::npos; at = yaml.find(":1179", at + port.size()))
-            yaml.replace(at, 5, port);
+        const auto yaml = read_source("configs/azure-interop.yaml", test_port(9));
         process.emplace(yaml, dir.path());
     }
 

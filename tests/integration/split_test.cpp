@@ -142,11 +142,13 @@ public:
         const auto addresses = [&](const std::string& site, std::vector<std::string> hosts) {
             for (const auto& host : hosts) run({"-n", ns(site), "addr", "add", "10.65." + host + "/32", "dev", "lo"});
         };
-        addresses("azure", {"2.1", "2.2", "2.3", "2.4", "3.1", "3.2", "3.3", "3.4"});
+        // The transport pools of the design: Azure's 127.65.0.0/24, loc1's 127.65.1.0/24,
+        // loc2's 127.65.2.0/24.
+        addresses("azure", {"0.1", "0.2", "0.3", "0.4", "0.5", "0.6", "0.7", "0.8"});
         addresses("loc1", {"1.1", "1.2"});
-        addresses("loc2", {"1.3", "1.4"});
+        addresses("loc2", {"2.1", "2.2"});
         link("loc1", "1", {"1.1", "1.2"});
-        link("loc2", "2", {"1.3", "1.4"});
+        link("loc2", "2", {"2.1", "2.2"});
     }
     ~SiteNamespaces() {
         for (const char* site : {"azure", "loc1", "loc2"}) (void)run_command({ip_, "netns", "del", ns(site)}, std::chrono::seconds(10));

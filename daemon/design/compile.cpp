@@ -1,0 +1,565 @@
+#include "daemon/design/compile.hpp"
+
+#include <algorithm>
+#include <sstream>
+
+#include "daemon/design/design_checks.hpp"
+
+namespace bgpemu::daemon::design {
+
+namespace {
+
+using detail::Reader;
+
+constexpr std::uint32_t msee_asn = 12076;
+// The documented Cisco CE policy ("Interoperability in Azure: test setup
+// configuration"): local-preference 200 on what the MSEE sends, so on-premises prefers
+// the path Azure prefers (ExpressRoute) and traffic stays symmetric.
+constexpr const char* prefer_route_map = "prefer-ER-over-VPN";
+constexpr int prefer_local_pref = 200;
+// The links that a design does not place (a CE's toward its LAN router, between the CEs
+// of a site) come from here unless the site gives a `link_pool`: RFC 6598 shared
+// address space, which a design's own networks are unlikely to use.
+const Prefix default_link_pool = *Prefix::parse("100.64.0.0/16");
+
+// Hands out addresses (or subnets) of a prefix in order.
+class Pool {
+public:
+    Pool(Prefix prefix, std::uint64_t step) : prefix_(prefix), step_(step) {}
+    // The next block's first address (step 1: the next host address, from .1).
+    std::optional<IpAddress> take() {
+        next_ += step_;
+        const auto address = address_plus(prefix_.address(), step_ == 1 ? next_ : next_ - step_);
+        if (!prefix_.contains(address) || (step_ > 1 && !prefix_.contains(address_plus(address, step_ - 1))))
+            return std::nullopt;
+        return address;
+    }
+    [[nodiscard]] const Prefix& prefix() const { return prefix_; }
+
+private:
+    Prefix prefix_;
+    std::uint64_t step_;
+    std::uint64_t next_ = 0;
+};
+
+unsigned full_length(const IpAddress& a) { return bgp::max_prefix_length(a.afi()); }
+
+YAML::Node flow(YAML::Node node) {
+    node.SetStyle(YAML::EmitterStyle::Flow);
+    return node;
+}
+
+YAML::Node interface(const std::string& name, const std::string& address) {
+    YAML::Node node;
+    node["name"] = name;
+    node["address"] = address;
+    return flow(node);
+}
+
+YAML::Node prefixes_node(const std::vector<Prefix>& prefixes) {
+    YAML::Node list(YAML::NodeType::Sequence);
+    for (const auto& p : prefixes) list.push_back(p.to_string());
+    return flow(list);
+}
+
+std::string endpoint(const IpAddress& address, std::uint16_t port) {
+    return address.is_v4() ? address.to_string() + ":" + std::to_string(port)
+                           : "[" + address.to_string() + "]:" + std::to_string(port);
+}
+
+std::string format_delay(double delay_ms) {
+    std::ostringstream out;
+    out << delay_ms;
+    return out.str();
+}
+
+// One compiled node under way: its router-level entry and where it came from.
+struct Node {
+    YAML::Node yaml;
+    const NodeDesign* design = nullptr;  // for `listen` and `router_level`
+};
+
+class Compiler {
+public:
+    Compiler(Reader& reader, const Design& design) : reader_(reader), design_(design) {}
+
+    CompiledDesign run(const YAML::Node& root) {
+        assign_transport();
+        for (const auto& site : design_.sites) compile_site(site);
+        for (const auto& circuit : design_.circuits) compile_circuit(circuit);
+        for (const auto& vnet : design_.vnets) compile_vnet(vnet);
+        for (const auto& connection : design_.connections) compile_connection(connection);
+        for (const auto& site : design_.sites)
+            if (site.ibgp) compile_ibgp(site);
+        return finish(root);
+    }
+
+private:
+    // ---- transport addresses: every BGP speaker's, before any session refers to one ----
+    void assign_transport() {
+        Pool shared(design_.transport_pool, 1);
+        std::map<std::string, Pool> site_pools;
+        const auto give = [&](const NodeDesign& node, Pool& pool) {
+            if (node.listen) {
+                out_.transport[node.name] = *node.listen;
+                return;
+            }
+            if (auto a = pool.take()) out_.transport[node.name] = *a;
+            else reader_.error_at(node.mark, "transport pool " + pool.prefix().to_string() + " has no address left for '" + node.name + "'");
+        };
+        for (const auto& site : design_.sites) {
+            Pool* pool = &shared;
+            if (site.transport_pool) pool = &site_pools.emplace(site.name, Pool(*site.transport_pool, 1)).first->second;
+            for (const auto& ce : site.ces) give(ce, *pool);
+        }
+        for (const auto& circuit : design_.circuits)
+            for (const auto& msee : circuit.msees) give(msee, shared);
+        for (const auto& vnet : design_.vnets) {
+            if (vnet.er_gateway) give(*vnet.er_gateway, shared);
+            if (vnet.vpn_gateway) give(*vnet.vpn_gateway, shared);
+        }
+    }
+
+    Node& add_speaker(const NodeDesign& node, const char* role, const std::string& site, std::optional<std::uint32_t> asn,
+                      const std::optional<IpAddress>& router_id) {
+        Node& n = nodes_[node.name];
+        n.design = &node;
+        order_.push_back(node.name);
+        n.yaml["name"] = node.name;
+        n.yaml["role"] = role;
+        n.yaml["site"] = site;
+        if (asn) n.yaml["asn"] = *asn;
+        if (router_id && router_id->is_v4()) n.yaml["router_id"] = router_id->to_string();
+        else reader_.error_at(node.mark, "'" + node.name + "' needs an IPv4 router id: give it in router_level: {router_id: ...}");
+        if (const auto it = out_.transport.find(node.name); it != out_.transport.end())
+            n.yaml["listen"] = endpoint(it->second, design_.port);
+        out_.origins.emplace_back(node.name, node.mark);
+        return n;
+    }
+
+    static void add_interface(Node& node, const std::string& name, const std::string& address) {
+        auto list = node.yaml["interfaces"];
+        for (const auto& existing : list)
+            if (existing["name"].Scalar() == name) return;  // the one a VPN gateway's tunnels share
+        list.push_back(interface(name, address));
+    }
+
+    void add_link(const std::string& a, const std::string& b, double delay_ms, bool shutdown) {
+        YAML::Node link;
+        link["a"] = a;
+        link["b"] = b;
+        link["delay_ms"] = format_delay(delay_ms);
+        if (shutdown) link["shutdown"] = true;
+        links_.push_back(flow(link));
+    }
+
+    // One session of the design: both ends' neighbour entries from one statement.
+    void add_session(PlannedNeighbor at_a, const std::string& a, PlannedNeighbor at_b, const std::string& b) {
+        at_a.name = b;
+        at_b.name = a;
+        at_a.address = out_.transport[b];
+        at_b.address = out_.transport[a];
+        out_.sessions[a].push_back(std::move(at_a));
+        out_.sessions[b].push_back(std::move(at_b));
+    }
+
+    // ---- on-premises ----
+    void compile_site(const SiteDesign& site) {
+        // Without a link_pool of its own, each site takes the next /24 of the default pool.
+        auto& links = link_pools_
+                          .emplace(site.name, Pool(site.link_pool.value_or(Prefix::make(
+                                                       address_plus(default_link_pool.address(), 256 * link_pools_.size()), 24)),
+                                                   2))
+                          .first->second;
+        const Prefix* first_lan = site.lan_prefixes.empty() ? nullptr : &site.lan_prefixes.front();
+        std::map<std::string, IpAddress> lan_side;  // CE -> its address toward the LAN router
+        std::vector<IpAddress> router_side;
+        for (std::size_t i = 0; i < site.ces.size(); ++i) {
+            const auto& ce = site.ces[i];
+            std::optional<IpAddress> router_id;
+            if (ce.router_id) router_id = IpAddress::v4(*ce.router_id);
+            for (const auto& link : ce.expressroute)
+                if (!router_id)
+                    if (const auto* c = find_circuit(design_, link.circuit))
+                        router_id = address_plus(c->link_prefixes[link.link == CircuitLink::primary ? 0 : 1].address(), 1);
+            if (!router_id && ce.bgp_peering_address) router_id = ce.bgp_peering_address;
+            Node& node = add_speaker(ce, "ce", site.name, site.asn, router_id);
+            if (ce.external) externals_.insert(ce.name);
+            node.yaml["networks"] = prefixes_node(site.advertise);
+            if (site.lan_router) {
+                std::optional<IpAddress> ce_address;
+                if (ce.lan_link) ce_address = ce.lan_link->address();
+                else ce_address = links.take();
+                if (!ce_address) {
+                    reader_.error_at(ce.mark, "site '" + site.name + "': link_pool has no /31 left for CE '" + ce.name + "'");
+                    continue;
+                }
+                const auto length = full_length(*ce_address) - 1;
+                const auto router_address = address_plus(*ce_address, 1);
+                add_interface(node, "lan", with_length(*ce_address, length));
+                lan_side[ce.name] = *ce_address;
+                for (const auto& prefix : site.lan_prefixes) {
+                    YAML::Node route;
+                    route["prefix"] = prefix.to_string();
+                    route["next_hop"] = router_address.to_string();
+                    node.yaml["static_routes"].push_back(flow(route));
+                }
+                router_side.push_back(router_address);
+                add_link(site.lan_router->name + ":" + ce.name, ce.name + ":lan", 0.2, false);
+                lan_router_ce_addresses_[site.name].emplace_back(ce.name, with_length(router_address, length));
+            } else if (first_lan) {
+                const auto address = ce.lan_address.value_or(address_plus(first_lan->address(), 1 + i));
+                const auto* on = first_lan;
+                for (const auto& p : site.lan_prefixes)
+                    if (p.contains(address)) on = &p;
+                add_interface(node, "lan", with_length(address, on->length()));
+                lan_side[ce.name] = address;
+            }
+            if (site.advertise_only_lan) {
+                auto list = node.yaml["policy"]["prefix_lists"][site.name + "-out"];
+                int seq = 10;
+                for (const auto& p : site.advertise) {
+                    YAML::Node entry;
+                    entry["seq"] = seq;
+                    entry["action"] = "permit";
+                    entry["prefix"] = p.to_string();
+                    list.push_back(flow(entry));
+                    seq += 10;
+                }
+            }
+            if (site.prefer_expressroute && !ce.expressroute.empty()) {
+                YAML::Node entry;
+                entry["seq"] = 10;
+                entry["action"] = "permit";
+                entry["set"]["local_pref"] = prefer_local_pref;
+                node.yaml["policy"]["route_maps"][prefer_route_map].push_back(flow(entry));
+            }
+        }
+        compile_lan(site, lan_side);
+    }
+
+    void compile_lan(const SiteDesign& site, const std::map<std::string, IpAddress>& lan_side) {
+        // The LAN router (or, without one, the first CE) is the hosts' gateway.
+        std::vector<std::pair<Prefix, std::pair<std::string, IpAddress>>> gateways;  // LAN prefix -> node:interface, address
+        if (site.lan_router) {
+            const auto& lr = *site.lan_router;
+            YAML::Node router;
+            router["name"] = lr.name;
+            out_.origins.emplace_back(lr.name, lr.mark);
+            for (std::size_t i = 0; i < site.lan_prefixes.size(); ++i) {
+                const auto& p = site.lan_prefixes[i];
+                const auto address = p.contains(lr.address) ? lr.address : address_plus(p.address(), 1);
+                const auto name = i == 0 ? std::string("lan") : "lan" + std::to_string(i + 1);
+                router["interfaces"].push_back(interface(name, with_length(address, p.length())));
+                gateways.push_back({p, {lr.name + ":" + name, address}});
+            }
+            for (const auto& [ce, address] : lan_router_ce_addresses_[site.name])
+                router["interfaces"].push_back(interface(ce, address));
+            YAML::Node via(YAML::NodeType::Sequence);
+            for (const auto& ce : site.ces) {
+                const bool chosen = lr.default_via.empty() ||
+                                    std::find(lr.default_via.begin(), lr.default_via.end(), ce.name) != lr.default_via.end();
+                if (const auto it = lan_side.find(ce.name); chosen && it != lan_side.end()) via.push_back(it->second.to_string());
+            }
+            if (via.size() > 0) {
+                YAML::Node route;
+                route["prefix"] = site.lan_prefixes.front().afi() == bgp::Afi::ipv4 ? "0.0.0.0/0" : "::/0";
+                route["next_hop"] = flow(via);
+                router["static_routes"].push_back(flow(route));
+            }
+            routers_.push_back(router);
+        } else if (!site.ces.empty()) {
+            if (const auto it = lan_side.find(site.ces.front().name); it != lan_side.end())
+                for (const auto& p : site.lan_prefixes) gateways.push_back({p, {site.ces.front().name + ":lan", it->second}});
+        }
+        for (const auto& host : site.hosts) {
+            for (const auto& [prefix, gateway] : gateways) {
+                if (!prefix.contains(host.address)) continue;
+                YAML::Node node;
+                node["name"] = host.name;
+                node["address"] = with_length(host.address, prefix.length());
+                node["gateway"] = gateway.second.to_string();
+                hosts_.push_back(flow(node));
+                out_.origins.emplace_back(host.name, host.mark);
+                add_link(host.name, gateway.first, 0.1, false);
+                break;
+            }
+        }
+    }
+
+    // ---- ExpressRoute circuits: an MSEE per link, and the CE at its far end ----
+    void compile_circuit(const CircuitDesign& circuit) {
+        for (int i = 0; i < 2; ++i) {
+            const auto& msee = circuit.msees[i];
+            const auto& prefix = circuit.link_prefixes[i];
+            const auto customer = address_plus(prefix.address(), 1);
+            const auto microsoft = address_plus(prefix.address(), 2);
+            Node& node = add_speaker(msee, "msee", "azure", msee_asn, microsoft);
+            if (circuit.premium) node.yaml["premium_circuit"] = true;
+            const auto ce = ce_on(circuit, i == 0 ? CircuitLink::primary : CircuitLink::secondary);
+            if (!ce.ce) continue;
+            const auto& link = *ce.link;
+            // Named as a network engineer names them: the CE's after the circuit (and the
+            // link, when it has both), the MSEE's "ce".
+            const bool both = std::count_if(ce.ce->expressroute.begin(), ce.ce->expressroute.end(),
+                                            [&](const CeCircuitLink& l) { return l.circuit == circuit.name; }) > 1;
+            const auto ce_interface = both ? circuit.name + (i == 0 ? "-primary" : "-secondary") : circuit.name;
+            add_interface(node, "ce", with_length(microsoft, prefix.length()));
+            add_interface(nodes_[ce.ce->name], ce_interface, with_length(customer, prefix.length()));
+            add_link(ce.ce->name + ":" + ce_interface, msee.name + ":ce", link.delay_ms, link.shutdown);
+            const auto what = "ExpressRoute circuit " + circuit.name + ", " + (i == 0 ? "primary" : "secondary") + " link";
+            PlannedNeighbor at_ce{.asn = msee_asn, .description = what, .next_hop = customer,
+                                  .prefer = ce.site->prefer_expressroute, .only_lan = ce.site->advertise_only_lan,
+                                  .password = circuit.shared_key};
+            PlannedNeighbor at_msee{.asn = ce.site->asn, .description = what, .next_hop = microsoft,
+                                    .password = circuit.shared_key};
+            add_session(at_ce, ce.ce->name, at_msee, msee.name);
+        }
+    }
+
+    struct CeOnLink {
+        const SiteDesign* site = nullptr;
+        const CeDesign* ce = nullptr;
+        const CeCircuitLink* link = nullptr;
+    };
+    CeOnLink ce_on(const CircuitDesign& circuit, CircuitLink which) const {
+        for (const auto& site : design_.sites)
+            for (const auto& ce : site.ces)
+                for (const auto& link : ce.expressroute)
+                    if (link.circuit == circuit.name && link.link == which) return {&site, &ce, &link};
+        return {};
+    }
+
+    // ---- VNets and their gateways ----
+    void compile_vnet(const VnetDesign& vnet) {
+        YAML::Node entry;
+        entry["name"] = vnet.name;
+        entry["address_spaces"] = prefixes_node(vnet.address_spaces);
+        if (vnet.peerings.IsSequence()) entry["peerings"] = vnet.peerings;
+        vnets_.push_back(entry);
+        out_.origins.emplace_back(vnet.name, vnet.mark);
+        const auto instances = [](const std::vector<IpAddress>& list) {
+            YAML::Node node(YAML::NodeType::Sequence);
+            for (const auto& a : list) node.push_back(a.to_string());
+            return flow(node);
+        };
+        if (const auto& g = vnet.er_gateway) {
+            Node& node = add_speaker(*g, "er-gateway", "azure", 65515,
+                                     g->instance_addresses.empty() ? std::optional<IpAddress>() : g->instance_addresses.front());
+            node.yaml["vnet"] = vnet.name;
+            node.yaml["vnet_addresses"] = instances(g->instance_addresses);
+        }
+        if (const auto& g = vnet.vpn_gateway) {
+            Node& node = add_speaker(*g, "vpn-gateway", "azure", g->asn, g->bgp_peering_address);
+            node.yaml["vnet"] = vnet.name;
+            node.yaml["vnet_addresses"] = instances(g->instance_addresses);
+            add_interface(node, "tunnels", with_length(g->bgp_peering_address, full_length(g->bgp_peering_address)));
+        }
+        for (const auto& vm : vnet.vms) {
+            YAML::Node host;
+            host["name"] = vm.name;
+            host["vnet"] = vnet.name;
+            host["address"] = vm.address.to_string();
+            hosts_.push_back(flow(host));
+            out_.origins.emplace_back(vm.name, vnet.mark);
+        }
+    }
+
+    void compile_connection(const ConnectionDesign& c) {
+        const auto* vnet = find_vnet(design_, c.vnet);
+        if (!vnet) return;
+        if (c.type == ConnectionType::expressroute) {
+            const auto* circuit = find_circuit(design_, c.circuit);
+            if (!circuit || !vnet->er_gateway) return;
+            const auto& gw = vnet->er_gateway->name;
+            for (const auto& msee : circuit->msees) {
+                // One /30 of the internal pool per MSEE-gateway link: MSEE first, gateway second.
+                const auto block = internal_.take();
+                if (!block) {
+                    reader_.error_at(c.mark, "internal_pool " + design_.internal_pool.to_string() + " has no /30 left");
+                    return;
+                }
+                const auto at_msee_address = address_plus(*block, 1);
+                const auto at_gw_address = address_plus(*block, 2);
+                const unsigned length = full_length(*block) - 2;
+                add_interface(nodes_[msee.name], vnet->name, with_length(at_msee_address, length));
+                add_interface(nodes_[gw], msee.name, with_length(at_gw_address, length));
+                add_link(msee.name + ":" + vnet->name, gw + ":" + msee.name, c.delay_ms, c.shutdown);
+                const auto what = "connection to circuit " + circuit->name;
+                add_session(PlannedNeighbor{.asn = 65515, .description = what, .next_hop = at_msee_address},
+                            msee.name,
+                            PlannedNeighbor{.asn = msee_asn, .description = what, .next_hop = at_gw_address,
+                                            .weight = c.routing_weight},
+                            gw);
+            }
+            return;
+        }
+        if (!vnet->vpn_gateway) return;
+        const auto& gw = *vnet->vpn_gateway;
+        if (c.type == ConnectionType::ipsec) {
+            const auto ce = find_ce(design_, c.ce);
+            if (!ce.ce || !ce.ce->bgp_peering_address) return;
+            const auto& tunnel = *ce.ce->bgp_peering_address;
+            const auto tunnels = std::count_if(design_.connections.begin(), design_.connections.end(),
+                                               [&](const ConnectionDesign& other) {
+                                                   return other.type == ConnectionType::ipsec && other.ce == c.ce;
+                                               });
+            const auto ce_interface = tunnels > 1 ? "tunnel-" + vnet->name : std::string("tunnel");
+            add_interface(nodes_[ce.ce->name], ce_interface, with_length(tunnel, full_length(tunnel)));
+            add_link(ce.ce->name + ":" + ce_interface, gw.name + ":tunnels", c.delay_ms, c.shutdown);
+            const auto what = "site-to-site VPN to " + vnet->name + (ce.ce->expressroute.empty() ? "" : ", backup of ExpressRoute");
+            add_session(PlannedNeighbor{.asn = gw.asn, .description = what, .next_hop = tunnel, .multihop = true,
+                                        .only_lan = ce.site->advertise_only_lan},
+                        ce.ce->name,
+                        PlannedNeighbor{.asn = ce.site->asn, .description = what, .next_hop = gw.bgp_peering_address,
+                                        .weight = c.routing_weight},
+                        gw.name);
+            return;
+        }
+        const auto* remote = find_vnet(design_, c.remote_vnet);
+        if (!remote || !remote->vpn_gateway) return;
+        const auto& other = *remote->vpn_gateway;
+        add_link(gw.name + ":tunnels", other.name + ":tunnels", c.delay_ms, c.shutdown);
+        const auto what = "VNet-to-VNet VPN, " + vnet->name + " to " + remote->name;
+        add_session(PlannedNeighbor{.asn = other.asn, .description = what, .next_hop = gw.bgp_peering_address,
+                                    .weight = c.routing_weight},
+                    gw.name,
+                    PlannedNeighbor{.asn = gw.asn, .description = what, .next_hop = other.bgp_peering_address,
+                                    .weight = c.routing_weight},
+                    other.name);
+    }
+
+    // ---- iBGP between the CEs of a site, each pair over a link of its own ----
+    void compile_ibgp(const SiteDesign& site) {
+        auto& links = link_pools_.at(site.name);  // after its CEs' links to the LAN router
+        for (std::size_t i = 0; i < site.ces.size(); ++i)
+            for (std::size_t j = i + 1; j < site.ces.size(); ++j) {
+                const auto& a = site.ces[i];
+                const auto& b = site.ces[j];
+                const auto block = links.take();
+                if (!block) {
+                    reader_.error_at(site.mark, "site '" + site.name + "': link_pool has no /31 left for the iBGP link " + a.name + " -- " + b.name);
+                    return;
+                }
+                const unsigned length = full_length(*block) - 1;
+                const auto at_a = *block;
+                const auto at_b = address_plus(*block, 1);
+                add_interface(nodes_[a.name], b.name, with_length(at_a, length));
+                add_interface(nodes_[b.name], a.name, with_length(at_b, length));
+                add_link(a.name + ":" + b.name, b.name + ":" + a.name, 0.2, false);
+                const auto what = "iBGP inside site " + site.name;
+                add_session(PlannedNeighbor{.asn = site.asn, .description = what, .next_hop = at_a, .ibgp_next_hop_self = true},
+                            a.name,
+                            PlannedNeighbor{.asn = site.asn, .description = what, .next_hop = at_b, .ibgp_next_hop_self = true},
+                            b.name);
+            }
+    }
+
+    // ---- the router-level file ----
+    YAML::Node neighbor_node(const std::string& speaker, const PlannedNeighbor& n) const {
+        YAML::Node node;
+        node["name"] = n.name;
+        node["description"] = n.description;
+        node["address"] = endpoint(n.address, design_.port);
+        node["asn"] = n.asn;
+        if (n.multihop) node["ebgp_multihop"] = 255;
+        if (n.ibgp_next_hop_self) node["next_hop_self"] = true;
+        if (n.weight) node["weight"] = n.weight;
+        if (!n.password.empty()) node["password"] = n.password;
+        const auto site = nodes_.at(speaker).yaml["site"].Scalar();
+        if (n.prefer) node["route_map_in"] = prefer_route_map;
+        if (n.only_lan) node["prefix_list_out"] = site + "-out";
+        return node;
+    }
+
+    CompiledDesign finish(const YAML::Node& source) {
+        YAML::Node root;
+        for (const char* key : {"daemon", "policy"})
+            if (source[key]) root[key] = source[key];
+        for (const auto& v : vnets_) root["vnets"].push_back(v);
+        for (const auto& name : order_) {
+            Node& node = nodes_[name];
+            const bool external = externals_.contains(name);
+            for (const auto& n : out_.sessions[name]) {
+                if (externals_.contains(n.name) && external) continue;
+                node.yaml["neighbors"].push_back(neighbor_node(name, n));
+                if (node.yaml["role"].Scalar() == "ce" && n.prefer) node.yaml["prefer"].push_back(n.name);
+            }
+            if (node.yaml["prefer"]) node.yaml["prefer"].SetStyle(YAML::EmitterStyle::Flow);
+            if (node.design && node.design->router_level.IsMap()) merge_router_level(node.yaml, node.design->router_level);
+            if (const auto id = node.yaml["router_id"]; id && id.IsScalar())
+                if (const auto parsed = IpAddress::parse(id.Scalar()); parsed && parsed->is_v4())
+                    out_.router_ids[name] = parsed->v4_value();
+            if (external) {
+                root["externals"].push_back(as_external(node.yaml));
+                continue;
+            }
+            root["speakers"].push_back(node.yaml);
+        }
+        const auto keep = [&](const char* key, const std::vector<YAML::Node>& compiled) {
+            for (const auto& n : compiled) root[key].push_back(n);
+            if (source[key] && source[key].IsSequence())
+                for (const auto& n : source[key]) root[key].push_back(n);
+            else if (source[key]) root[key] = source[key];  // the router-level reader reports its shape
+        };
+        keep("speakers", {});
+        keep("routers", routers_);
+        keep("hosts", hosts_);
+        keep("externals", {});
+        keep("links", links_);
+        out_.root = root;
+        return std::move(out_);
+    }
+
+    // An external CE: what the data plane needs of it; the router itself has the rest.
+    static YAML::Node as_external(const YAML::Node& speaker) {
+        YAML::Node node;
+        for (const char* key : {"name", "asn", "interfaces", "static_routes", "prefer"})
+            if (speaker[key]) node[key] = speaker[key];
+        return node;
+    }
+
+    Reader& reader_;
+    const Design& design_;
+    CompiledDesign out_;
+    Pool internal_{design_.internal_pool, 4};
+    std::map<std::string, Node> nodes_;
+    std::vector<std::string> order_;
+    std::set<std::string> externals_;
+    std::vector<YAML::Node> vnets_, routers_, hosts_, links_;
+    std::map<std::string, std::vector<std::pair<std::string, std::string>>> lan_router_ce_addresses_;
+    std::map<std::string, Pool> link_pools_;  // by site
+};
+
+}  // namespace
+
+void merge_router_level(YAML::Node base, const YAML::Node& overlay) {
+    for (const auto& entry : overlay) {
+        const auto key = entry.first.Scalar();
+        const auto& value = entry.second;
+        YAML::Node current = base[key];
+        if (current && current.IsMap() && value.IsMap()) {
+            merge_router_level(current, value);
+        } else if (current && current.IsSequence() && value.IsSequence()) {
+            for (const auto& item : value) {
+                bool merged = false;
+                if (item.IsMap() && item["name"] && item["name"].IsScalar())
+                    for (auto existing : current)
+                        if (existing.IsMap() && existing["name"] && existing["name"].Scalar() == item["name"].Scalar()) {
+                            merge_router_level(existing, item);
+                            merged = true;
+                            break;
+                        }
+                if (!merged) current.push_back(item);
+            }
+        } else {
+            base[key] = value;
+        }
+    }
+}
+
+CompiledDesign compile_design(Reader& reader, const Design& design, const YAML::Node& root) {
+    return Compiler(reader, design).run(root);
+}
+
+}  // namespace bgpemu::daemon::design

@@ -1,0 +1,163 @@
+// A design file: a topology written in Azure's resources (virtual networks with their
+// gateways and peerings, ExpressRoute circuits, connections) and on-premises sites,
+// as read from YAML. compile.hpp turns it into the router-level file that
+// daemon/config reads; doc/guide/designs.md describes the keys.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <yaml-cpp/yaml.h>
+
+#include "bgp/wire/ip.hpp"
+#include "daemon/config/config_reader.hpp"
+
+namespace bgpemu::daemon::design {
+
+using bgp::IpAddress;
+using bgp::Prefix;
+
+// What every node of the design shares: where it was written (errors about what it
+// compiles to point there), its transport address if the file fixes it, and the
+// router-level keys merged over what it compiles to (`router_level:`).
+struct NodeDesign {
+    std::string name;
+    YAML::Mark mark;
+    std::optional<IpAddress> listen;
+    YAML::Node router_level;
+};
+
+struct ErGatewayDesign : NodeDesign {
+    std::vector<IpAddress> instance_addresses;  // VNet-side; the first is its router id
+};
+
+struct VpnGatewayDesign : NodeDesign {
+    std::uint32_t asn = 65515;
+    IpAddress bgp_peering_address;             // its router id; the tunnels end here
+    std::vector<IpAddress> instance_addresses;  // VNet-side
+};
+
+struct VmDesign {
+    std::string name;
+    IpAddress address;
+};
+
+struct VnetDesign {
+    std::string name;
+    YAML::Mark mark;
+    std::vector<Prefix> address_spaces;
+    YAML::Node peerings;  // passed to the router-level `vnets` as written
+    std::optional<ErGatewayDesign> er_gateway;
+    std::optional<VpnGatewayDesign> vpn_gateway;
+    std::vector<VmDesign> vms;
+};
+
+enum class CircuitLink { primary, secondary };
+
+struct CircuitDesign {
+    std::string name;
+    YAML::Mark mark;
+    // primaryPeerAddressPrefix / secondaryPeerAddressPrefix: one /30 (or /126) per link;
+    // the customer takes the first usable address, Microsoft the second.
+    Prefix link_prefixes[2];
+    YAML::Mark link_marks[2];
+    bool premium = false;
+    std::string shared_key;    // the private peering's MD5 key; empty: none
+    NodeDesign msees[2];        // names default to CIRCUIT-msee1, CIRCUIT-msee2
+};
+
+enum class ConnectionType { expressroute, ipsec, vnet2vnet };
+
+// A Microsoft.Network/connections resource: a VNet's gateway to a circuit
+// (expressroute), to a site's CE playing the local network gateway (ipsec), or to
+// another VNet's VPN gateway (vnet2vnet).
+struct ConnectionDesign {
+    std::string name;
+    YAML::Mark mark;
+    ConnectionType type = ConnectionType::expressroute;
+    std::string vnet;
+    std::string circuit;      // expressroute
+    std::string ce;           // ipsec
+    std::string remote_vnet;  // vnet2vnet
+    std::uint32_t routing_weight = 0;
+    bool enable_bgp = true;
+    double delay_ms = 1;
+    bool shutdown = false;
+};
+
+// One CE's ExpressRoute link: which circuit and which of its two links.
+struct CeCircuitLink {
+    std::string circuit;
+    CircuitLink link = CircuitLink::primary;
+    YAML::Mark mark;
+    double delay_ms = 1;
+    bool shutdown = false;
+};
+
+struct CeDesign : NodeDesign {
+    std::optional<std::uint32_t> router_id;
+    std::optional<Prefix> lan_link;          // the /31 toward the LAN router: CE first, router second
+    std::optional<IpAddress> lan_address;    // without a LAN router: the CE's address on the LAN
+    std::vector<CeCircuitLink> expressroute;
+    std::optional<IpAddress> bgp_peering_address;  // the local network gateway's, over IPsec
+    bool external = false;                   // a real router plays it
+};
+
+struct LanRouterDesign {
+    std::string name;
+    YAML::Mark mark;
+    IpAddress address;                       // on the first LAN prefix that holds it
+    std::vector<std::string> default_via;    // CE names; empty: every CE
+};
+
+struct HostDesign {
+    std::string name;
+    YAML::Mark mark;
+    IpAddress address;
+};
+
+struct SiteDesign {
+    std::string name;
+    YAML::Mark mark;
+    std::uint32_t asn = 0;
+    YAML::Mark asn_mark;
+    std::vector<Prefix> lan_prefixes;
+    std::vector<Prefix> advertise;           // defaults to lan_prefixes
+    bool prefer_expressroute = false;        // the documented local-preference 200 route map
+    bool advertise_only_lan = true;          // the documented outbound prefix list
+    bool ibgp = false;                       // the CEs peer with each other over iBGP
+    std::optional<Prefix> transport_pool;
+    std::optional<Prefix> link_pool;
+    std::optional<LanRouterDesign> lan_router;
+    std::vector<HostDesign> hosts;
+    std::vector<CeDesign> ces;
+};
+
+struct Design {
+    std::string file;
+    Prefix transport_pool = *Prefix::parse("127.65.0.0/16");
+    std::uint16_t port = 179;
+    Prefix internal_pool = *Prefix::parse("169.254.0.0/16");  // Azure hides these
+    std::vector<VnetDesign> vnets;
+    std::vector<CircuitDesign> circuits;
+    std::vector<ConnectionDesign> connections;
+    std::vector<SiteDesign> sites;
+};
+
+// The top-level keys only a design file has; the rest are the router-level file's,
+// which a design may mix in.
+[[nodiscard]] bool is_design(const YAML::Node& root);
+
+// Reads the design's keys of `root` (every error with its position, through `reader`)
+// and checks them against each other in Azure's terms.
+[[nodiscard]] Design read_design(detail::Reader& reader, const YAML::Node& root, const std::string& file);
+
+// ---- address arithmetic (design.cpp) ----
+// `base` plus `offset` (IPv4 or IPv6, wrapping within the family).
+[[nodiscard]] IpAddress address_plus(const IpAddress& base, std::uint64_t offset);
+// "ADDRESS/LENGTH", the form of an interface address.
+[[nodiscard]] std::string with_length(const IpAddress& address, unsigned length);
+
+}  // namespace bgpemu::daemon::design

@@ -1,0 +1,284 @@
+#include "daemon/design/design_checks.hpp"
+
+#include <map>
+#include <set>
+
+#include "daemon/azure/constraints.hpp"
+
+namespace bgpemu::daemon::design {
+
+const VnetDesign* find_vnet(const Design& design, std::string_view name) {
+    for (const auto& v : design.vnets)
+        if (v.name == name) return &v;
+    return nullptr;
+}
+
+const CircuitDesign* find_circuit(const Design& design, std::string_view name) {
+    for (const auto& c : design.circuits)
+        if (c.name == name) return &c;
+    return nullptr;
+}
+
+CeOfSite find_ce(const Design& design, std::string_view name) {
+    for (const auto& s : design.sites)
+        for (const auto& c : s.ces)
+            if (c.name == name) return {&s, &c};
+    return {};
+}
+
+namespace {
+
+using detail::Reader;
+
+bool overlaps(const Prefix& a, const Prefix& b) { return a.contains(b) || b.contains(a); }
+
+bool inside_any(const std::vector<Prefix>& spaces, const IpAddress& address) {
+    for (const auto& s : spaces)
+        if (s.contains(address)) return true;
+    return false;
+}
+
+// Every node name once, across everything the design compiles to.
+void check_names(Reader& reader, const Design& design) {
+    std::map<std::string, std::string> seen;  // name -> what it names
+    const auto claim = [&](const std::string& name, const YAML::Mark& mark, const std::string& what) {
+        if (name.empty()) return;
+        if (auto [it, inserted] = seen.emplace(name, what); !inserted)
+            reader.error_at(mark, "the name '" + name + "' of " + what + " is already the name of " + it->second);
+    };
+    std::set<std::string> vnets, circuits, sites;
+    for (const auto& v : design.vnets) {
+        if (!vnets.insert(v.name).second) reader.error_at(v.mark, "duplicate VNet name '" + v.name + "'");
+        if (v.er_gateway) claim(v.er_gateway->name, v.er_gateway->mark, "VNet " + v.name + "'s ExpressRoute gateway");
+        if (v.vpn_gateway) claim(v.vpn_gateway->name, v.vpn_gateway->mark, "VNet " + v.name + "'s VPN gateway");
+        for (const auto& vm : v.vms) claim(vm.name, v.mark, "a VM of VNet " + v.name);
+    }
+    for (const auto& c : design.circuits) {
+        if (!circuits.insert(c.name).second) reader.error_at(c.mark, "duplicate circuit name '" + c.name + "'");
+        for (const auto& msee : c.msees) claim(msee.name, c.mark, "an MSEE of circuit " + c.name);
+    }
+    for (const auto& s : design.sites) {
+        if (!sites.insert(s.name).second) reader.error_at(s.mark, "duplicate site name '" + s.name + "'");
+        if (s.name == "azure")
+            reader.error_at(s.mark, "the site name 'azure' is the site of the Azure resources (MSEEs and gateways)");
+        if (s.lan_router) claim(s.lan_router->name, s.lan_router->mark, "site " + s.name + "'s LAN router");
+        for (const auto& h : s.hosts) claim(h.name, h.mark, "a host of site " + s.name);
+        for (const auto& c : s.ces) claim(c.name, c.mark, "a CE of site " + s.name);
+    }
+}
+
+// A peering's `use_remote_gateways` / `allow_gateway_transit`, false when absent or not
+// a boolean (the router-level reader reports the latter).
+bool flag(const YAML::Node& peering, const char* key) {
+    bool value = false;
+    if (const auto v = peering[key]; v && v.IsScalar()) YAML::convert<bool>::decode(v, value);
+    return value;
+}
+
+// The peering of `from` back to `to`, or an undefined node.
+YAML::Node peering_back(const VnetDesign& from, const std::string& to) {
+    if (from.peerings.IsSequence())
+        for (const auto& p : from.peerings)
+            if (p.IsMap() && p["vnet"] && p["vnet"].IsScalar() && p["vnet"].Scalar() == to) return p;
+    return YAML::Node(YAML::NodeType::Undefined);
+}
+
+// "Virtual network peering": configured on both sides; a side that uses the remote
+// gateways needs the other to allow gateway transit and to have a gateway, and may
+// not have one itself.
+void check_peerings(Reader& reader, const Design& design, const VnetDesign& v) {
+    if (!v.peerings.IsSequence()) return;
+    for (const auto& p : v.peerings) {
+        if (!p.IsMap() || !p["vnet"] || !p["vnet"].IsScalar()) continue;
+        const auto name = p["vnet"].Scalar();
+        const auto* other = find_vnet(design, name);
+        if (!other) {
+            reader.error(p, "VNet '" + v.name + "' peers with '" + name + "', which the design does not have");
+            continue;
+        }
+        const auto back = peering_back(*other, v.name);
+        if (!back.IsDefined()) {
+            reader.error(p, "VNet '" + v.name + "' peers with '" + name + "', which has no peering back (a peering is configured on both sides)");
+            continue;
+        }
+        if (!flag(p, "use_remote_gateways")) continue;
+        if (!flag(back, "allow_gateway_transit"))
+            reader.error(p, "VNet '" + v.name + "' uses the remote gateways of '" + name + "', whose peering back does not allow gateway transit");
+        if (!other->er_gateway && !other->vpn_gateway)
+            reader.error(p, "VNet '" + v.name + "' uses the remote gateways of '" + name + "', which has none");
+        if (v.er_gateway || v.vpn_gateway)
+            reader.error(p, "VNet '" + v.name + "' has a gateway of its own, so it cannot use remote gateways (Azure refuses it)");
+    }
+}
+
+void check_vnets(Reader& reader, const Design& design) {
+    for (const auto& v : design.vnets) {
+        const auto inside = [&](const IpAddress& a, const YAML::Mark& mark, const std::string& what) {
+            if (!inside_any(v.address_spaces, a))
+                reader.error_at(mark, what + " " + a.to_string() + " is not inside VNet '" + v.name + "''s address spaces");
+        };
+        if (v.er_gateway)
+            for (const auto& a : v.er_gateway->instance_addresses)
+                inside(a, v.er_gateway->mark, "ExpressRoute gateway '" + v.er_gateway->name + "': instance address");
+        if (v.vpn_gateway) {
+            inside(v.vpn_gateway->bgp_peering_address, v.vpn_gateway->mark,
+                   "VPN gateway '" + v.vpn_gateway->name + "': bgp_peering_address");
+            for (const auto& a : v.vpn_gateway->instance_addresses)
+                inside(a, v.vpn_gateway->mark, "VPN gateway '" + v.vpn_gateway->name + "': instance address");
+            if (v.vpn_gateway->asn == 12076 || v.vpn_gateway->asn == 8074 || v.vpn_gateway->asn == 8075 ||
+                (v.vpn_gateway->asn >= 65517 && v.vpn_gateway->asn <= 65520) || v.vpn_gateway->asn == 23456)
+                reader.error_at(v.vpn_gateway->mark, "VPN gateway '" + v.vpn_gateway->name + "': ASN " +
+                                                         std::to_string(v.vpn_gateway->asn) +
+                                                         " is reserved by Azure (\"Azure VPN Gateway FAQ\")");
+        }
+        for (const auto& vm : v.vms) inside(vm.address, v.mark, "VM '" + vm.name + "':");
+        for (const auto* other = design.vnets.data(); other != &v; ++other)
+            for (const auto& a : v.address_spaces)
+                for (const auto& b : other->address_spaces)
+                    if (overlaps(a, b))
+                        reader.error_at(v.mark, "address space " + a.to_string() + " of VNet '" + v.name + "' overlaps " +
+                                                    b.to_string() + " of VNet '" + other->name + "'");
+        check_peerings(reader, design, v);
+    }
+}
+
+void check_circuits(Reader& reader, const Design& design) {
+    std::vector<std::pair<Prefix, std::string>> links;
+    for (const auto& c : design.circuits)
+        for (int i = 0; i < 2; ++i) {
+            const auto& p = c.link_prefixes[i];
+            if (p.length() == 0) continue;
+            for (const auto& [other, owner] : links)
+                if (overlaps(p, other))
+                    reader.error_at(c.link_marks[i], "link prefix " + p.to_string() + " overlaps " + other.to_string() +
+                                                         " of " + owner);
+            links.emplace_back(p, "circuit " + c.name);
+        }
+}
+
+void check_connections(Reader& reader, const Design& design) {
+    std::set<std::string> seen;
+    for (const auto& c : design.connections) {
+        const auto at = c.mark;
+        const auto label = c.name.empty() ? std::string("a connection") : "connection '" + c.name + "'";
+        const auto* vnet = find_vnet(design, c.vnet);
+        if (!c.vnet.empty() && !vnet) reader.error_at(at, label + ": the design has no VNet '" + c.vnet + "'");
+        const auto refuse = [&](bool present, const char* key) {
+            if (present) reader.error_at(at, label + ": '" + key + "' does not apply to this connection type");
+        };
+        switch (c.type) {
+        case ConnectionType::expressroute: {
+            refuse(!c.ce.empty(), "ce");
+            refuse(!c.remote_vnet.empty(), "remote_vnet");
+            if (!c.enable_bgp) reader.error_at(at, label + ": ExpressRoute private peering always runs BGP");
+            if (c.circuit.empty()) reader.error_at(at, label + " (expressroute) needs a 'circuit'");
+            else if (!find_circuit(design, c.circuit)) reader.error_at(at, label + ": the design has no circuit '" + c.circuit + "'");
+            if (vnet && !vnet->er_gateway)
+                reader.error_at(at, label + ": VNet '" + vnet->name + "' has no ExpressRoute gateway (er_gateway) to connect to circuit '" +
+                                        c.circuit + "'");
+            if (!seen.insert("er:" + c.vnet + ":" + c.circuit).second)
+                reader.error_at(at, label + ": VNet '" + c.vnet + "' is already connected to circuit '" + c.circuit + "'");
+            break;
+        }
+        case ConnectionType::ipsec: {
+            refuse(!c.circuit.empty(), "circuit");
+            refuse(!c.remote_vnet.empty(), "remote_vnet");
+            if (vnet && !vnet->vpn_gateway)
+                reader.error_at(at, label + ": VNet '" + vnet->name + "' has no VPN gateway (vpn_gateway)");
+            const auto ce = find_ce(design, c.ce);
+            if (c.ce.empty()) reader.error_at(at, label + " (ipsec) needs a 'ce' (the site's router at the tunnel's end)");
+            else if (!ce.ce) reader.error_at(at, label + ": no site has a CE '" + c.ce + "'");
+            if (!ce.ce) break;
+            if (c.enable_bgp && !ce.ce->bgp_peering_address)
+                reader.error_at(ce.ce->mark, "CE '" + ce.ce->name + "' needs a 'bgp_peering_address' (its BGP address inside the tunnel) for " + label);
+            if (ce.ce->bgp_peering_address)
+                for (const auto& v : design.vnets)
+                    if (inside_any(v.address_spaces, *ce.ce->bgp_peering_address))
+                        reader.error_at(ce.ce->mark, "CE '" + ce.ce->name + "': bgp_peering_address " + ce.ce->bgp_peering_address->to_string() +
+                                                         " is inside VNet '" + v.name + "' (Azure refuses an on-premises BGP address in a VNet)");
+            if (vnet && vnet->vpn_gateway && c.enable_bgp && vnet->vpn_gateway->asn == ce.site->asn)
+                reader.error_at(at, label + ": site '" + ce.site->name + "' and VPN gateway '" + vnet->vpn_gateway->name +
+                                        "' have one ASN; BGP over the tunnel needs two");
+            if (!seen.insert("ipsec:" + c.vnet + ":" + c.ce).second)
+                reader.error_at(at, label + ": VNet '" + c.vnet + "' already has a tunnel to CE '" + c.ce + "'");
+            break;
+        }
+        case ConnectionType::vnet2vnet: {
+            refuse(!c.circuit.empty(), "circuit");
+            refuse(!c.ce.empty(), "ce");
+            const auto* remote = find_vnet(design, c.remote_vnet);
+            if (c.remote_vnet.empty()) reader.error_at(at, label + " (vnet2vnet) needs a 'remote_vnet'");
+            else if (!remote) reader.error_at(at, label + ": the design has no VNet '" + c.remote_vnet + "'");
+            if (remote == vnet && vnet) reader.error_at(at, label + ": a VNet cannot connect to itself");
+            for (const auto* v : {vnet, remote})
+                if (v && !v->vpn_gateway) reader.error_at(at, label + ": VNet '" + v->name + "' has no VPN gateway (vpn_gateway)");
+            if (vnet && remote && vnet->vpn_gateway && remote->vpn_gateway && c.enable_bgp &&
+                vnet->vpn_gateway->asn == remote->vpn_gateway->asn)
+                reader.error_at(at, label + ": both VPN gateways have ASN " + std::to_string(vnet->vpn_gateway->asn) +
+                                        "; VNet-to-VNet BGP needs two (give one gateway another 'asn')");
+            auto key = std::min(c.vnet, c.remote_vnet) + ":" + std::max(c.vnet, c.remote_vnet);
+            if (!seen.insert("v2v:" + key).second) reader.error_at(at, label + ": these VNets are already connected");
+            break;
+        }
+        }
+    }
+}
+
+void check_sites(Reader& reader, const Design& design) {
+    std::vector<std::pair<Prefix, std::string>> lans;
+    std::map<std::string, std::string> circuit_links;  // "circuit:link" -> CE
+    for (const auto& s : design.sites) {
+        if (auto why = refuse_asn(Role::ce, s.asn)) reader.error_at(s.asn_mark, "site '" + s.name + "': " + *why);
+        for (const auto& p : s.lan_prefixes) {
+            for (const auto& [other, owner] : lans)
+                if (overlaps(p, other)) reader.error_at(s.mark, "site '" + s.name + "': LAN prefix " + p.to_string() + " overlaps " + other.to_string() + " of " + owner);
+            for (const auto& v : design.vnets)
+                for (const auto& space : v.address_spaces)
+                    if (overlaps(p, space))
+                        reader.error_at(s.mark, "site '" + s.name + "': LAN prefix " + p.to_string() + " overlaps VNet '" + v.name + "''s " + space.to_string());
+            lans.emplace_back(p, "site " + s.name);
+        }
+        const auto on_lan = [&](const IpAddress& a) { return inside_any(s.lan_prefixes, a); };
+        if (s.lan_router) {
+            if (!on_lan(s.lan_router->address))
+                reader.error_at(s.lan_router->mark, "LAN router '" + s.lan_router->name + "': address " + s.lan_router->address.to_string() +
+                                                        " is on none of site '" + s.name + "''s lan_prefixes");
+            for (const auto& via : s.lan_router->default_via)
+                if (std::none_of(s.ces.begin(), s.ces.end(), [&](const CeDesign& c) { return c.name == via; }))
+                    reader.error_at(s.lan_router->mark, "LAN router '" + s.lan_router->name + "': default_via '" + via + "' is not a CE of site '" + s.name + "'");
+        }
+        for (const auto& h : s.hosts)
+            if (!on_lan(h.address))
+                reader.error_at(h.mark, "host '" + h.name + "': " + h.address.to_string() + " is on none of site '" + s.name + "''s lan_prefixes");
+        for (const auto& c : s.ces) {
+            if (s.lan_router && c.lan_address)
+                reader.error_at(c.mark, "CE '" + c.name + "': lan_address is for a site without a lan_router (with one, the CE has a lan_link)");
+            if (!s.lan_router && c.lan_link)
+                reader.error_at(c.mark, "CE '" + c.name + "': lan_link needs the site's lan_router at its other end");
+            if (c.lan_address && !on_lan(*c.lan_address))
+                reader.error_at(c.mark, "CE '" + c.name + "': lan_address " + c.lan_address->to_string() + " is on none of site '" + s.name + "''s lan_prefixes");
+            for (const auto& link : c.expressroute) {
+                if (!find_circuit(design, link.circuit)) {
+                    reader.error_at(link.mark, "CE '" + c.name + "': the design has no circuit '" + link.circuit + "'");
+                    continue;
+                }
+                const auto key = link.circuit + (link.link == CircuitLink::primary ? " primary" : " secondary");
+                if (auto [it, inserted] = circuit_links.emplace(key, c.name); !inserted)
+                    reader.error_at(link.mark, "CE '" + c.name + "': circuit " + key + " link already ends at CE '" + it->second + "'");
+            }
+        }
+        if (s.ibgp && s.ces.size() < 2) reader.error_at(s.mark, "site '" + s.name + "': ibgp needs two CEs or more");
+    }
+}
+
+}  // namespace
+
+void check_design(Reader& reader, const Design& design) {
+    check_names(reader, design);
+    check_vnets(reader, design);
+    check_circuits(reader, design);
+    check_connections(reader, design);
+    check_sites(reader, design);
+}
+
+}  // namespace bgpemu::daemon::design
