@@ -1,6 +1,6 @@
 // libFuzzer target for the configuration loader: bytes in, as `bgpemud --config FILE`
-// would read them (parse_config: YAML, speakers, policy, roles, the data plane and the
-// checks across the whole file).
+// would read them (parse_topology: YAML, a design compiled into the router-level form,
+// speakers, policy, roles, the data plane and the checks across the whole file).
 //
 // Beyond the sanitizers, we check what config.hpp promises: the loader reports every
 // problem as a ConfigError and never throws; each error names the file, has a message,
@@ -25,6 +25,7 @@
 
 #include "bgp/speaker/speaker.hpp"
 #include "daemon/config/config.hpp"
+#include "daemon/design/topology_file.hpp"
 #include "dataplane/network.hpp"
 
 namespace {
@@ -65,11 +66,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto lines = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
     daemon::LoadedConfig loaded;
     try {
-        loaded = daemon::parse_config(text, file_name);
+        loaded = daemon::design::parse_topology(text, file_name);
     } catch (const std::exception& e) {
-        broken_promise(std::string("parse_config threw: ") + e.what());
+        broken_promise(std::string("parse_topology threw: ") + e.what());
     } catch (...) {
-        broken_promise("parse_config threw something not derived from std::exception");
+        broken_promise("parse_topology threw something not derived from std::exception");
     }
     for (const auto& error : loaded.errors) check_error(error, lines);
     if (!loaded.ok()) return 0;

@@ -400,6 +400,116 @@ TEST_CASE("check symmetry finds the asymmetry the CE's route map prevents", "[in
     CHECK(problems().empty());
 }
 
+// The owner of each Azure-internal address (169.254.0.0/16) of a topology file: the
+// speaker whose interface has it. The design and the hand-written file place these
+// addresses differently (Azure hides them), so they are compared by owner.
+std::map<std::string, std::string> internal_owners(const std::string& yaml) {
+    std::map<std::string, std::string> owners;
+    std::istringstream lines(yaml);
+    std::string node;
+    for (std::string line; std::getline(lines, line);) {
+        if (line.rfind("  - name: ", 0) == 0) node = line.substr(10);
+        const auto at = line.find("address: 169.254.");
+        if (at == std::string::npos) continue;
+        const auto address = line.substr(at + 9, line.find('/', at) - at - 9);
+        owners[address] = node;
+    }
+    return owners;
+}
+
+// `value` with every Azure-internal address replaced by its owner, each internal /30
+// by its two ends, and interface names dropped (the two forms name interfaces
+// differently; the addresses decide).
+json::value normalised(json::value value, const std::map<std::string, std::string>& owners) {
+    if (value.is_object()) {
+        auto& object = value.as_object();
+        object.erase("interface");
+        if (object.contains("protocol") && object.at("protocol") == "connected") object.erase("source");
+        for (auto& [key, member] : object) member = normalised(member, owners);
+    } else if (value.is_array()) {
+        for (auto& item : value.as_array()) item = normalised(item, owners);
+    } else if (value.is_string()) {
+        const std::string text(value.as_string());
+        if (const auto it = owners.find(text); it != owners.end()) return json::value("(internal address of " + it->second + ")");
+        const auto slash = text.find('/');
+        if (text.rfind("169.254.", 0) == 0 && slash != std::string::npos) {
+            const auto dot = text.rfind('.', slash);
+            const auto base = std::stoi(text.substr(dot + 1, slash - dot - 1));
+            const auto end = [&](int offset) {
+                const auto it = owners.find(text.substr(0, dot + 1) + std::to_string(base + offset));
+                return it == owners.end() ? std::string("?") : it->second;
+            };
+            return json::value("(internal link " + end(1) + " -- " + end(2) + ")");
+        }
+    }
+    return value;
+}
+
+// One line per element of `result[key]`, normalised.
+void add_lines(std::set<std::string>& lines, const json::value& result, const char* key,
+               const std::map<std::string, std::string>& owners) {
+    if (!result.is_object() || !result.as_object().contains(key)) {
+        lines.insert("(no reply)");
+        return;
+    }
+    for (const auto& item : result.at(key).as_array()) lines.insert(json::serialize(normalised(item, owners)));
+}
+
+TEST_CASE("the design form behaves as the hand-written router-level form", "[integration][reference][design]") {
+    TempDir dir("bgpemu-design-compare");
+    const auto design_yaml = read_source("configs/azure-interop.yaml", test_port(30));
+    const auto router_yaml = read_source("configs/router-level/azure-interop.yaml", test_port(31));
+    write_file(dir.path() / "design.yaml", design_yaml);
+    const auto expanded = run_command({BGPEMU_BGPEMUD_PATH, "--expand", (dir.path() / "design.yaml").string()}, 10s);
+    REQUIRE(expanded.exit_code == 0);
+    std::filesystem::create_directories(dir.path() / "design");
+    std::filesystem::create_directories(dir.path() / "router-level");
+    BgpemuDaemon design(design_yaml, dir.path() / "design");
+    BgpemuDaemon router_level(router_yaml, dir.path() / "router-level");
+    const auto design_owners = internal_owners(expanded.output);
+    const auto router_owners = internal_owners(router_yaml);
+    REQUIRE(design_owners.size() == router_owners.size());
+
+    const auto speakers = speaker_names(design);
+    REQUIRE(speakers == speaker_names(router_level));
+    REQUIRE(speakers.size() == 12);
+    const std::vector<std::string> vms = {"loc1-vm", "loc2-vm", "hub-vm", "spoke-vm", "branch-vm", "remote-vm"};
+    // Every table and trace of one daemon, as lines to compare.
+    const auto outcome = [&](const BgpemuDaemon& daemon, const std::map<std::string, std::string>& owners) {
+        std::map<std::string, std::set<std::string>> out;
+        for (const auto& node : speakers) {
+            add_lines(out["rib " + node], result_of(daemon, {"show", "rib", node}), "routes", owners);
+            add_lines(out["fib " + node], result_of(daemon, {"show", "fib", node}), "routes", owners);
+        }
+        for (const char* router : {"loc1-lan", "loc2-lan"})
+            add_lines(out["fib " + std::string(router)], result_of(daemon, {"show", "fib", router}), "routes", owners);
+        for (const char* vnet : {"hub", "spoke", "branch", "remote"})
+            add_lines(out["vnet " + std::string(vnet)], result_of(daemon, {"show", "fib", vnet}), "effective_routes", owners);
+        for (const auto& from : vms)
+            for (const auto& to : vms) {
+                if (from == to) continue;
+                for (const auto& path : trace_all(daemon, from, to)) out["trace " + from + " " + to].insert(path.text());
+            }
+        return out;
+    };
+    const auto same = [&](const char* when) {
+        REQUIRE(design.ctl({"wait", "converged", "--timeout", "60"}).exit_code == 0);
+        REQUIRE(router_level.ctl({"wait", "converged", "--timeout", "60"}).exit_code == 0);
+        const auto equal = [&] { return outcome(design, design_owners) == outcome(router_level, router_owners); };
+        const bool alike = wait_until(equal, 20s, 500ms);
+        INFO(when << ": the design's outcome unlike the router-level form's:\n"
+                  << (alike ? "" : difference(outcome(design, design_owners), outcome(router_level, router_owners))));
+        CHECK(alike);
+    };
+    REQUIRE(wait_until([&] { return design.ctl({"wait", "converged", "--timeout", "1"}).exit_code == 0; }, 60s, 500ms));
+    same("converged");
+    // The failover to the VPN and back, in both.
+    for (const auto* daemon : {&design, &router_level}) REQUIRE(daemon->ctl({"link", "down", "loc1-ce1", "er1-msee1"}).exit_code == 0);
+    same("with loc1-ce1 -- er1-msee1 down");
+    for (const auto* daemon : {&design, &router_level}) REQUIRE(daemon->ctl({"link", "up", "loc1-ce1", "er1-msee1"}).exit_code == 0);
+    same("with the link back up");
+}
+
 TEST_CASE("a topology of our own follows the same role rules", "[integration][reference]") {
     Daemon daemon("two-vnets-one-circuit.yaml");
     const bool converged = wait_until([&] { return daemon.sessions_up(14, 0); }, 60s, 500ms);
