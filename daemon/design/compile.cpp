@@ -348,6 +348,7 @@ private:
                                      g->instance_addresses.empty() ? std::optional<IpAddress>() : g->instance_addresses.front());
             node.yaml["vnet"] = vnet.name;
             node.yaml["vnet_addresses"] = instances(g->instance_addresses);
+            if (g->allow_remote_vnet_traffic) node.yaml["allow_remote_vnet_traffic"] = *g->allow_remote_vnet_traffic;
         }
         if (const auto& g = vnet.vpn_gateway) {
             Node& node = add_speaker(*g, "vpn-gateway", "azure", g->asn, g->bgp_peering_address);

@@ -31,6 +31,7 @@ struct NodeDesign {
 
 struct ErGatewayDesign : NodeDesign {
     std::vector<IpAddress> instance_addresses;  // VNet-side; the first is its router id
+    std::optional<bool> allow_remote_vnet_traffic;  // allowRemoteVnetTraffic; unset: the role's default
 };
 
 struct VpnGatewayDesign : NodeDesign {

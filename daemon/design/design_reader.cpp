@@ -73,6 +73,8 @@ constexpr Key<ErGatewayDesign> er_gateway_keys[] = {
      [](Reader& r, const YAML::Node& at, ErGatewayDesign& g) {
          r.error(at, "ExpressRoute gateway '" + g.name + "' needs 'instance_addresses' (its VNet-side addresses)");
      }},
+    {"allow_remote_vnet_traffic",
+     [](Reader& r, const YAML::Node& v, ErGatewayDesign& g) { g.allow_remote_vnet_traffic = r.boolean(v, "allow_remote_vnet_traffic"); }},
     {"listen", read_listen<ErGatewayDesign>},
     {"router_level", read_router_level<ErGatewayDesign>},
 };

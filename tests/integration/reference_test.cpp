@@ -580,10 +580,10 @@ TEST_CASE("a topology of our own follows the same role rules", "[integration][re
     // allowRemoteVnetTraffic off on VNet 2's gateway: it refuses VNet 1's routes (and
     // keeps on-premises), so VNet 1's traffic to it is dropped by its source check.
     auto closed = daemon.yaml;
-    const std::string anchor = "    vnet: vnet2\n";
+    const std::string anchor = "er_gateway: {name: vnet2-ergw,";
     const auto at = closed.find(anchor);
     REQUIRE(at != std::string::npos);
-    closed.insert(at, "    allow_remote_vnet_traffic: false\n");
+    closed.insert(at + anchor.size(), " allow_remote_vnet_traffic: false,");
     REQUIRE(daemon.reload(closed));
     REQUIRE(daemon.process->ctl({"wait", "converged", "--timeout", "30"}).exit_code == 0);
     const auto vnet2 = daemon.rib("vnet2-ergw");
