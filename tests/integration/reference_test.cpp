@@ -8,9 +8,11 @@
 // data-plane) through the live FIBs, the failover of the ExpressRoute link to the VPN
 // and back, and what losing ER1's secondary link does; and
 // `check symmetry` finding loc1 <-> hub asymmetric once the CE's route map is removed.
-// Then configs/two-vnets-one-circuit.yaml, a topology of our own, with the outcomes the
-// same rules give it, control and data plane. The files are used as shipped, with only
-// their port changed.
+// Then configs/two-vnets-one-circuit.yaml and configs/multi-region.yaml, topologies of
+// our own, with the outcomes the same rules give them, control and data plane, and the
+// reference design against its hand-written router-level form
+// (configs/router-level/). The files are used as shipped, with only their port changed.
+#include <algorithm>
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 #include <fstream>
@@ -594,6 +596,131 @@ TEST_CASE("a topology of our own follows the same role rules", "[integration][re
     const auto pair = daemon.run({"check", "symmetry", "vnet1-vm", "vnet2-vm"});
     REQUIRE(pair.is_object());
     CHECK(pair.at("pairs").as_array().at(0).at("verdict") == "unreachable");
+}
+
+// Which hosts of configs/multi-region.yaml reach which, by the roles' rules: circuits
+// never exchange routes, so headquarters (er-east) and the west datacentre (er-west)
+// do not meet; the east hub, connected to both circuits, reaches both, and the west hub
+// reaches the east hub (and its spoke, which uses the hub's gateways) over er-west; the
+// VPN gateway transits between its site-to-site peers (headquarters and both branches)
+// but never gives them what it learned over ExpressRoute.
+std::set<std::pair<std::string, std::string>> multi_region_reachable() {
+    const std::vector<std::pair<std::string, std::vector<std::string>>> reaches = {
+        {"hq-pc", {"branch1-pc", "branch2-pc", "hub-east-vm", "spoke-east-vm"}},
+        {"dcw-server", {"hub-east-vm", "spoke-east-vm", "hub-west-vm"}},
+        {"branch1-pc", {"hq-pc", "branch2-pc", "hub-east-vm", "spoke-east-vm"}},
+        {"branch2-pc", {"hq-pc", "branch1-pc", "hub-east-vm", "spoke-east-vm"}},
+        {"hub-east-vm", {"hq-pc", "dcw-server", "branch1-pc", "branch2-pc", "spoke-east-vm", "hub-west-vm"}},
+        {"spoke-east-vm", {"hq-pc", "dcw-server", "branch1-pc", "branch2-pc", "hub-east-vm", "hub-west-vm"}},
+        {"hub-west-vm", {"dcw-server", "hub-east-vm", "spoke-east-vm"}},
+    };
+    std::set<std::pair<std::string, std::string>> out;
+    for (const auto& [from, tos] : reaches)
+        for (const auto& to : tos) out.insert({from, to});
+    return out;
+}
+
+// Every pair of hosts whose every trace branch is delivered.
+std::set<std::pair<std::string, std::string>> delivered_pairs(const Daemon& daemon) {
+    const std::vector<std::string> hosts = {"hq-pc", "dcw-server", "branch1-pc", "branch2-pc",
+                                            "hub-east-vm", "spoke-east-vm", "hub-west-vm"};
+    std::set<std::pair<std::string, std::string>> out;
+    for (const auto& from : hosts)
+        for (const auto& to : hosts) {
+            if (from == to) continue;
+            const auto paths = trace_all(*daemon.process, from, to);
+            const bool all = !paths.empty() && std::all_of(paths.begin(), paths.end(), [](const TracedPath& p) {
+                return p.verdict.rfind("delivered", 0) == 0;
+            });
+            if (all) out.insert({from, to});
+        }
+    return out;
+}
+
+// Whether every branch of the trace crosses `node`.
+bool every_path_through(const Daemon& daemon, const std::string& from, const std::string& to, const std::string& node) {
+    const auto paths = trace_all(*daemon.process, from, to);
+    return !paths.empty() && std::all_of(paths.begin(), paths.end(), [&](const TracedPath& p) {
+        return std::find(p.nodes.begin(), p.nodes.end(), node) != p.nodes.end() && p.verdict.rfind("delivered", 0) == 0;
+    });
+}
+
+TEST_CASE("a third topology: two regions, iBGP inside a site, VPN transit between sites", "[integration][reference]") {
+    Daemon daemon("multi-region.yaml");
+    // 14 sessions: 2 + 2 CE-MSEE at the circuits, 6 MSEE-gateway, 3 IPsec tunnels, 1 iBGP.
+    REQUIRE(wait_until([&] { return daemon.sessions_up(28, 0); }, 60s, 500ms));
+    const auto converge = [&] { return daemon.process->ctl({"wait", "converged", "--timeout", "60"}).exit_code == 0; };
+    REQUIRE(converge());
+    const auto best = [&](const std::string& node, const std::string& prefix) { return best_of(daemon.rib(node)[prefix]); };
+
+    // The east hub: headquarters over er-east from both MSEEs, with the connection's
+    // weight; the west hub and the west datacentre over er-west, the hub's own VNet
+    // as-overridden by the MSEEs.
+    auto hq = best("hub-east-ergw", "192.168.10.0/24");
+    REQUIRE(hq);
+    CHECK(hq->as_path == "12076 64600");
+    CHECK(hq->from == std::set<std::string>{"er-east-msee1", "er-east-msee2"});
+    CHECK(daemon.rib("hub-east-ergw")["192.168.10.0/24"].front().at("weight") == 100);
+    auto west = best("hub-east-ergw", "10.200.0.0/16");
+    REQUIRE(west);
+    CHECK(west->as_path == "12076 12076");
+    CHECK(west->from == std::set<std::string>{"er-west-msee1", "er-west-msee2"});
+    REQUIRE(best("hub-west-ergw", "10.101.0.0/16"));  // the spoke uses the east hub's gateways
+    CHECK(best("hub-west-ergw", "10.101.0.0/16")->as_path == "12076 12076");
+    CHECK(daemon.rib("hub-west-ergw").count("192.168.10.0/24") == 0);
+    // Headquarters: ExpressRoute first (local-preference 200), the VPN kept; the branches
+    // through the VPN gateway's transit, and over iBGP at the CE without a tunnel.
+    auto east = best("hq-ce1", "10.100.0.0/16");
+    REQUIRE(east);
+    CHECK(east->from == std::set<std::string>{"er-east-msee1"});
+    CHECK(east->local_pref == 200);
+    CHECK(daemon.rib("hq-ce1")["10.100.0.0/16"].size() == 3);  // its MSEE, hq-ce2 over iBGP, the VPN
+    auto branch = best("hq-ce2", "192.168.31.0/24");
+    REQUIRE(branch);
+    CHECK(branch->as_path == "65515 64801");
+    CHECK(branch->from == std::set<std::string>{"hq-ce1"});
+    REQUIRE(best("branch1-ce", "192.168.32.0/24"));
+    CHECK(best("branch1-ce", "192.168.32.0/24")->as_path == "65515 64802");
+    CHECK(best("branch1-ce", "192.168.10.0/24")->as_path == "65515 64600");
+    CHECK(daemon.rib("branch1-ce").count("192.168.20.0/24") == 0);  // learned over ExpressRoute
+    CHECK(daemon.rib("dcw-ce").count("192.168.10.0/24") == 0);      // circuits never exchange routes
+    REQUIRE(best("dcw-ce", "10.101.0.0/16"));
+    CHECK(best("dcw-ce", "10.101.0.0/16")->as_path == "12076");
+    // The data plane agrees.
+    CHECK(delivered_pairs(daemon) == multi_region_reachable());
+
+    // hq-ce1's circuit link fails: iBGP carries hq-ce2's ExpressRoute path to it, which
+    // beats its own VPN path on local-preference, so headquarters stays on ExpressRoute.
+    REQUIRE(daemon.run({"link", "down", "hq-ce1", "er-east-msee1"}).is_object());
+    REQUIRE(converge());
+    east = best("hq-ce1", "10.100.0.0/16");
+    REQUIRE(east);
+    CHECK(east->from == std::set<std::string>{"hq-ce2"});
+    CHECK(east->local_pref == 200);
+    hq = best("hub-east-ergw", "192.168.10.0/24");
+    REQUIRE(hq);
+    CHECK(hq->from == std::set<std::string>{"er-east-msee2"});
+    CHECK(every_path_through(daemon, "hq-pc", "hub-east-vm", "er-east-msee2"));
+    CHECK(effective_via(daemon, "hub-east", "192.168.10.0/24") == "ExpressRoute");
+
+    // Both links of er-east fail: headquarters falls back to the VPN, hq-ce2 over iBGP.
+    REQUIRE(daemon.run({"link", "down", "hq-ce2", "er-east-msee2"}).is_object());
+    REQUIRE(converge());
+    auto vpn = best("hq-ce2", "10.100.0.0/16");
+    REQUIRE(vpn);
+    CHECK(vpn->as_path == "65515");
+    CHECK(vpn->from == std::set<std::string>{"hq-ce1"});
+    CHECK(effective_via(daemon, "hub-east", "192.168.10.0/24") == "VPN");
+    CHECK(every_path_through(daemon, "hq-pc", "hub-east-vm", "hq-ce1"));
+    CHECK(every_path_through(daemon, "hub-east-vm", "hq-pc", "hub-east-vpngw"));
+
+    // And back: the same reachability as before the failures.
+    REQUIRE(daemon.run({"link", "up", "hq-ce1", "er-east-msee1"}).is_object());
+    REQUIRE(daemon.run({"link", "up", "hq-ce2", "er-east-msee2"}).is_object());
+    REQUIRE(wait_until([&] { return daemon.sessions_up(28, 0); }, 30s, 500ms));
+    REQUIRE(converge());
+    CHECK(effective_via(daemon, "hub-east", "192.168.10.0/24") == "ExpressRoute");
+    CHECK(delivered_pairs(daemon) == multi_region_reachable());
 }
 
 }  // namespace bgpemu::test
