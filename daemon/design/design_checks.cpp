@@ -161,6 +161,11 @@ void check_connections(Reader& reader, const Design& design) {
     for (const auto& c : design.connections) {
         const auto at = c.mark;
         const auto label = c.name.empty() ? std::string("a connection") : "connection '" + c.name + "'";
+        // A VPN connection without BGP routes by the local network gateway's address
+        // space as static routes in the VNet; the emulated VNets route by what their
+        // gateways learn over BGP.
+        if (!c.enable_bgp && c.type != ConnectionType::expressroute)
+            reader.error_at(at, label + ": enable_bgp: false (static routes over the tunnel) is not supported; the tunnel needs BGP");
         const auto* vnet = find_vnet(design, c.vnet);
         if (!c.vnet.empty() && !vnet) reader.error_at(at, label + ": the design has no VNet '" + c.vnet + "'");
         const auto refuse = [&](bool present, const char* key) {
