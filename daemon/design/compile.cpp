@@ -130,7 +130,8 @@ private:
         n.yaml["site"] = site;
         if (asn) n.yaml["asn"] = *asn;
         if (router_id && router_id->is_v4()) n.yaml["router_id"] = router_id->to_string();
-        else reader_.error_at(node.mark, "'" + node.name + "' needs an IPv4 router id: give it in router_level: {router_id: ...}");
+        else if (!node.router_level.IsMap() || !node.router_level["router_id"])
+            reader_.error_at(node.mark, "'" + node.name + "' needs an IPv4 router id: give it in router_level: {router_id: ...}");
         if (const auto it = out_.transport.find(node.name); it != out_.transport.end())
             n.yaml["listen"] = endpoint(it->second, design_.port);
         out_.origins.emplace_back(node.name, node.mark);

@@ -90,43 +90,57 @@ LoadedConfig load_topology_file(const std::string& path) {
     return parse_topology(text, path);
 }
 
+namespace {
+
+// A file read, compiled and loaded as a whole: what is printed from a design (its
+// router-level form, a router's configuration) comes only from one that loads.
+struct Checked {
+    std::string text;
+    Compiled compiled;
+    std::vector<ConfigError> errors;
+};
+
+Checked checked(const std::string& path) {
+    Checked out;
+    out.text = read_file_text(path, out.errors);
+    if (!out.errors.empty()) return out;
+    out.compiled = compile_text(out.text, path);
+    out.errors = std::move(out.compiled.errors);
+    if (out.errors.empty() && out.compiled.is_design) out.errors = parse_topology(out.text, path).errors;
+    return out;
+}
+
+}  // namespace
+
 Expanded expand_topology_file(const std::string& path) {
-    Expanded out;
-    const auto text = read_file_text(path, out.errors);
+    auto file = checked(path);
+    Expanded out{{}, std::move(file.errors)};
     if (!out.errors.empty()) return out;
-    auto compiled = compile_text(text, path);
-    out.errors = std::move(compiled.errors);
-    if (!out.errors.empty()) return out;
-    if (!compiled.is_design) {
-        out.text = text;
+    if (!file.compiled.is_design) {
+        out.text = std::move(file.text);
         return out;
     }
-    // Checked as a whole before it is printed: what --expand prints must load.
-    out.errors = parse_topology(text, path).errors;
-    if (!out.errors.empty()) return out;
-    YAML::Emitter emitter;
-    emitter.SetIndent(2);
-    emitter << YAML::Comment("The router-level form of " + path + ", as bgpemud --expand compiled it.") << YAML::Newline
-            << compiled.design.root;
-    out.text = std::string(emitter.c_str()) + "\n";
+    // One top-level section at a time, a blank line between them.
+    out.text = "# The router-level form of " + path + ", as bgpemud --expand compiled it.\n";
+    for (const auto& section : file.compiled.design.root) {
+        YAML::Emitter emitter;
+        emitter.SetIndent(2);
+        emitter << YAML::BeginMap << YAML::Key << section.first << YAML::Value << section.second << YAML::EndMap;
+        out.text += "\n" + std::string(emitter.c_str()) + "\n";
+    }
     return out;
 }
 
 Expanded router_config_file(const std::string& path, const std::string& node, bool bird) {
-    Expanded out;
-    const auto text = read_file_text(path, out.errors);
+    auto file = checked(path);
+    Expanded out{{}, std::move(file.errors)};
     if (!out.errors.empty()) return out;
-    auto compiled = compile_text(text, path);
-    out.errors = std::move(compiled.errors);
-    if (!out.errors.empty()) return out;
-    if (!compiled.is_design) {
+    if (!file.compiled.is_design) {
         out.errors.push_back({path, 0, 0, "not a design: router configurations are written from a design's CEs"});
         return out;
     }
-    // The same whole-file check as --expand: the router is to peer with what loads.
-    out.errors = parse_topology(text, path).errors;
-    if (!out.errors.empty()) return out;
-    auto config = router_config(compiled.source, compiled.design, node, bird ? RouterSoftware::bird : RouterSoftware::frr, path);
+    auto config = router_config(file.compiled.source, file.compiled.design, node,
+                                bird ? RouterSoftware::bird : RouterSoftware::frr, path);
     if (!config.error.empty()) out.errors.push_back({path, 0, 0, config.error});
     out.text = std::move(config.text);
     return out;

@@ -12,6 +12,7 @@
 #include <boost/asio/io_context.hpp>
 #include <spdlog/logger.h>
 
+#include "config_errors.hpp"
 #include "bgp/wire/attribute_text.hpp"
 #include "bgp/speaker/speaker.hpp"
 #include "daemon/config/config.hpp"
@@ -19,6 +20,9 @@
 
 namespace bgpemu::daemon {
 namespace {
+
+using test::has_error;
+using test::joined;
 
 const char* const valid = R"(speakers:
   - name: edge
@@ -51,25 +55,7 @@ const char* const valid = R"(speakers:
 )";
 
 // The errors of `yaml` as "line:column: message" strings.
-std::vector<std::string> errors_of(const std::string& yaml) {
-    std::vector<std::string> out;
-    for (const auto& e : parse_config(yaml, "test.yaml").errors)
-        out.push_back(std::to_string(e.line) + ":" + std::to_string(e.column) + ": " + e.message);
-    return out;
-}
-
-bool has_error(const std::vector<std::string>& errors, const std::string& position, const std::string& words) {
-    for (const auto& e : errors)
-        if (e.rfind(position + ": ", 0) == 0 && e.find(words) != std::string::npos) return true;
-    return false;
-}
-
-// Every error, one per line, for failure messages.
-std::string joined(const std::vector<std::string>& errors) {
-    std::string all;
-    for (const auto& e : errors) all += e + "\n";
-    return all;
-}
+std::vector<std::string> errors_of(const std::string& yaml) { return test::positioned(parse_config(yaml, "test.yaml").errors); }
 
 }  // namespace
 

@@ -7,10 +7,14 @@
 #include <set>
 #include <unistd.h>
 
+#include "config_errors.hpp"
 #include "daemon/design/topology_file.hpp"
 
 namespace bgpemu::daemon::design {
 namespace {
+
+using test::has_error;
+using test::joined;
 
 // One VNet with an ExpressRoute gateway on a circuit whose two links end at one CE.
 const std::string small = R"(transport: {pool: 127.70.0.0/24, port: 1179}
@@ -40,24 +44,8 @@ std::string edited(std::string text, const std::string& from, const std::string&
     return text.replace(at, from.size(), to);
 }
 
-std::vector<std::string> errors_of(const std::string& yaml) {
-    std::vector<std::string> out;
-    for (const auto& e : parse_topology(yaml, "d.yaml").errors)
-        out.push_back(std::to_string(e.line) + ":" + std::to_string(e.column) + ": " + e.message);
-    return out;
-}
-
-bool has_error(const std::vector<std::string>& errors, const std::string& position, const std::string& words) {
-    for (const auto& e : errors)
-        if (e.rfind(position + ": ", 0) == 0 && e.find(words) != std::string::npos) return true;
-    return false;
-}
-
-std::string joined(const std::vector<std::string>& errors) {
-    std::string all;
-    for (const auto& e : errors) all += e + "\n";
-    return all;
-}
+// The errors of `yaml` as "line:column: message" strings.
+std::vector<std::string> errors_of(const std::string& yaml) { return test::positioned(parse_topology(yaml, "d.yaml").errors); }
 
 const bgp::SpeakerConfig& speaker(const DaemonConfig& config, const std::string& name) {
     const auto it = std::find_if(config.speakers.begin(), config.speakers.end(), [&](const auto& s) { return s.name == name; });
@@ -251,19 +239,23 @@ TEST_CASE("FRR and BIRD configurations for a CE of the design", "[design]") {
     const auto frr = router_config_file(file.path.string(), "s1-ce", false);
     INFO(frr.text);
     REQUIRE(frr.errors.empty());
-    for (const char* line : {"router bgp 64600\n", " bgp router-id 172.16.0.1\n", " neighbor 127.70.0.2 remote-as 12076\n",
+    const auto contains_all = [](const std::string& text, std::initializer_list<const char*> lines) {
+        for (const char* line : lines) {
+            INFO(line);
+            CHECK(text.find(line) != std::string::npos);
+        }
+    };
+    contains_all(frr.text, {"router bgp 64600\n", " bgp router-id 172.16.0.1\n", " neighbor 127.70.0.2 remote-as 12076\n",
                              " neighbor 127.70.0.2 update-source 127.70.0.1\n", " neighbor 127.70.0.3 password s3cret\n",
                              "ip prefix-list s1-out seq 10 permit 192.168.1.0/24\n", " set local-preference 200\n",
                              " set ip next-hop 172.16.0.5\n", "  neighbor 127.70.0.2 route-map prefer-ER-over-VPN in\n",
-                             "  network 192.168.1.0/24\n"})
-        CHECK(frr.text.find(line) != std::string::npos);
+                             "  network 192.168.1.0/24\n"});
     const auto bird = router_config_file(file.path.string(), "s1-ce", true);
     INFO(bird.text);
     REQUIRE(bird.errors.empty());
-    for (const char* line : {"router id 172.16.0.1;\n", "  local 127.70.0.1 port 1179 as 64600;\n",
+    contains_all(bird.text, {"router id 172.16.0.1;\n", "  local 127.70.0.1 port 1179 as 64600;\n",
                              "  neighbor 127.70.0.3 port 1179 as 12076;\n", "  bgp_local_pref = 200;",
-                             "  password \"s3cret\";\n", "  bgp_next_hop = 172.16.0.1;\n", "define s1_out_v4 = [ 192.168.1.0/24 ];\n"})
-        CHECK(bird.text.find(line) != std::string::npos);
+                             "  password \"s3cret\";\n", "  bgp_next_hop = 172.16.0.1;\n", "define s1_out_v4 = [ 192.168.1.0/24 ];\n"});
     const auto not_ce = router_config_file(file.path.string(), "c1-msee1", false);
     REQUIRE(not_ce.errors.size() == 1);
     CHECK(not_ce.errors[0].message == "'c1-msee1' is not a CE of the design (its CEs: s1-ce)");
