@@ -131,7 +131,7 @@ private:
         if (asn) n.yaml["asn"] = *asn;
         if (router_id && router_id->is_v4()) n.yaml["router_id"] = router_id->to_string();
         else if (!node.router_level.IsMap() || !node.router_level["router_id"])
-            reader_.error_at(node.mark, "'" + node.name + "' needs an IPv4 router id: give it in router_level: {router_id: ...}");
+            reader_.error_at(node.mark, "'" + node.name + "' has no IPv4 address to take its router id from: give it one (a CE's router_id, or router_level: {router_id: ...})");
         if (const auto it = out_.transport.find(node.name); it != out_.transport.end())
             n.yaml["listen"] = endpoint(it->second, design_.port);
         out_.origins.emplace_back(node.name, node.mark);
@@ -183,7 +183,7 @@ private:
                 if (!router_id)
                     if (const auto* c = find_circuit(design_, link.circuit))
                         router_id = address_plus(c->link_prefixes[link.link == CircuitLink::primary ? 0 : 1].address(), 1);
-            if (!router_id && ce.bgp_peering_address) router_id = ce.bgp_peering_address;
+            if (!router_id) router_id = ce.tunnel_end();
             Node& node = add_speaker(ce, "ce", site.name, site.asn, router_id);
             if (ce.external) externals_.insert(ce.name);
             node.yaml["networks"] = prefixes_node(site.advertise);
@@ -400,8 +400,8 @@ private:
         const auto& gw = *vnet->vpn_gateway;
         if (c.type == ConnectionType::ipsec) {
             const auto ce = find_ce(design_, c.ce);
-            if (!ce.ce || !ce.ce->bgp_peering_address) return;
-            const auto& tunnel = *ce.ce->bgp_peering_address;
+            if (!ce.ce || !ce.ce->tunnel_end()) return;
+            const auto tunnel = *ce.ce->tunnel_end();
             const auto tunnels = std::count_if(design_.connections.begin(), design_.connections.end(),
                                                [&](const ConnectionDesign& other) {
                                                    return other.type == ConnectionType::ipsec && other.ce == c.ce;
@@ -409,6 +409,14 @@ private:
             const auto ce_interface = tunnels > 1 ? "tunnel-" + vnet->name : std::string("tunnel");
             add_interface(nodes_[ce.ce->name], ce_interface, with_length(tunnel, full_length(tunnel)));
             add_link(ce.ce->name + ":" + ce_interface, gw.name + ":tunnels", c.delay_ms, c.shutdown);
+            if (!c.enable_bgp) {
+                // Static routing: the CE routes the VNet (and its gateway-transit spokes)
+                // into the tunnel; the gateway routes the site's prefixes (the local
+                // network gateway's address space) to the CE.
+                for (const auto& prefix : gateway_networks(*vnet)) add_static(ce.ce->name, prefix, gw.bgp_peering_address);
+                for (const auto& prefix : ce.site->advertise) add_static(gw.name, prefix, tunnel);
+                return;
+            }
             const auto what = "site-to-site VPN to " + vnet->name + (ce.ce->expressroute.empty() ? "" : ", backup of ExpressRoute");
             add_session(PlannedNeighbor{.asn = gw.asn, .description = what, .next_hop = tunnel, .multihop = true,
                                         .only_lan = ce.site->advertise_only_lan},
@@ -422,6 +430,11 @@ private:
         if (!remote || !remote->vpn_gateway) return;
         const auto& other = *remote->vpn_gateway;
         add_link(gw.name + ":tunnels", other.name + ":tunnels", c.delay_ms, c.shutdown);
+        if (!c.enable_bgp) {
+            for (const auto& prefix : gateway_networks(*remote)) add_static(gw.name, prefix, other.bgp_peering_address);
+            for (const auto& prefix : gateway_networks(*vnet)) add_static(other.name, prefix, gw.bgp_peering_address);
+            return;
+        }
         const auto what = "VNet-to-VNet VPN, " + vnet->name + " to " + remote->name;
         add_session(PlannedNeighbor{.asn = other.asn, .description = what, .next_hop = gw.bgp_peering_address,
                                     .weight = c.routing_weight},
@@ -429,6 +442,36 @@ private:
                     PlannedNeighbor{.asn = gw.asn, .description = what, .next_hop = other.bgp_peering_address,
                                     .weight = c.routing_weight},
                     other.name);
+    }
+
+    // A VNet's address spaces and those of the peered VNets that use its gateways.
+    std::vector<Prefix> gateway_networks(const VnetDesign& vnet) const {
+        auto out = vnet.address_spaces;
+        for (const auto& spoke : design_.vnets) {
+            if (!spoke.peerings.IsSequence()) continue;
+            for (const auto& p : spoke.peerings)
+                if (p.IsMap() && p["vnet"] && p["vnet"].Scalar() == vnet.name && p["use_remote_gateways"] &&
+                    p["use_remote_gateways"].as<std::string>() == "true")
+                    out.insert(out.end(), spoke.address_spaces.begin(), spoke.address_spaces.end());
+        }
+        return out;
+    }
+
+    // A static route of a connection without BGP. A gateway's are also in its VNet's
+    // route table and, redistributed, go to its BGP peers, as Azure advertises the
+    // address space of every local network gateway it connects ("About BGP and Azure
+    // VPN Gateway").
+    void add_static(const std::string& node_name, const Prefix& prefix, const IpAddress& next_hop) {
+        auto& node = nodes_[node_name].yaml;
+        YAML::Node route;
+        route["prefix"] = prefix.to_string();
+        route["next_hop"] = next_hop.to_string();
+        node["static_routes"].push_back(flow(route));
+        const auto role = node["role"].Scalar();
+        if (role != "vpn-gateway" || node["redistribute"]) return;
+        YAML::Node redistribute;
+        redistribute["source"] = "static";
+        node["redistribute"].push_back(flow(redistribute));
     }
 
     // ---- iBGP between the CEs of a site, each pair over a link of its own ----

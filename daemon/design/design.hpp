@@ -103,6 +103,8 @@ struct CeDesign : NodeDesign {
     std::optional<IpAddress> lan_address;    // without a LAN router: the CE's address on the LAN
     std::vector<CeCircuitLink> expressroute;
     std::optional<IpAddress> bgp_peering_address;  // the local network gateway's, over IPsec
+    std::optional<IpAddress> tunnel_address;       // its end of its tunnels; default bgp_peering_address
+    [[nodiscard]] std::optional<IpAddress> tunnel_end() const { return tunnel_address ? tunnel_address : bgp_peering_address; }
     bool external = false;                   // a real router plays it
 };
 

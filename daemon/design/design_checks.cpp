@@ -161,11 +161,6 @@ void check_connections(Reader& reader, const Design& design) {
     for (const auto& c : design.connections) {
         const auto at = c.mark;
         const auto label = c.name.empty() ? std::string("a connection") : "connection '" + c.name + "'";
-        // A VPN connection without BGP routes by the local network gateway's address
-        // space as static routes in the VNet; the emulated VNets route by what their
-        // gateways learn over BGP.
-        if (!c.enable_bgp && c.type != ConnectionType::expressroute)
-            reader.error_at(at, label + ": enable_bgp: false (static routes over the tunnel) is not supported; the tunnel needs BGP");
         const auto* vnet = find_vnet(design, c.vnet);
         if (!c.vnet.empty() && !vnet) reader.error_at(at, label + ": the design has no VNet '" + c.vnet + "'");
         const auto refuse = [&](bool present, const char* key) {
@@ -196,10 +191,12 @@ void check_connections(Reader& reader, const Design& design) {
             if (!ce.ce) break;
             if (c.enable_bgp && !ce.ce->bgp_peering_address)
                 reader.error_at(ce.ce->mark, "CE '" + ce.ce->name + "' needs a 'bgp_peering_address' (its BGP address inside the tunnel) for " + label);
-            if (ce.ce->bgp_peering_address)
+            else if (!ce.ce->tunnel_end())
+                reader.error_at(ce.ce->mark, "CE '" + ce.ce->name + "' needs a 'tunnel_address' (its end of the tunnel) for " + label);
+            if (const auto tunnel = ce.ce->tunnel_end())
                 for (const auto& v : design.vnets)
-                    if (inside_any(v.address_spaces, *ce.ce->bgp_peering_address))
-                        reader.error_at(ce.ce->mark, "CE '" + ce.ce->name + "': bgp_peering_address " + ce.ce->bgp_peering_address->to_string() +
+                    if (inside_any(v.address_spaces, *tunnel))
+                        reader.error_at(ce.ce->mark, "CE '" + ce.ce->name + "': its tunnel address " + tunnel->to_string() +
                                                          " is inside VNet '" + v.name + "' (Azure refuses an on-premises BGP address in a VNet)");
             if (vnet && vnet->vpn_gateway && c.enable_bgp && vnet->vpn_gateway->asn == ce.site->asn)
                 reader.error_at(at, label + ": site '" + ce.site->name + "' and VPN gateway '" + vnet->vpn_gateway->name +

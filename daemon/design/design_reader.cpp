@@ -260,6 +260,7 @@ constexpr Key<CeDesign> ce_keys[] = {
      }},
     {"bgp_peering_address",
      [](Reader& r, const YAML::Node& v, CeDesign& c) { c.bgp_peering_address = r.address(v, "bgp_peering_address"); }},
+    {"tunnel_address", [](Reader& r, const YAML::Node& v, CeDesign& c) { c.tunnel_address = r.address(v, "tunnel_address"); }},
     {"external", [](Reader& r, const YAML::Node& v, CeDesign& c) { c.external = r.boolean(v, "external").value_or(false); }},
     {"listen", read_listen<CeDesign>},
     {"router_level", read_router_level<CeDesign>},

@@ -156,6 +156,11 @@ void Emulation::for_each_learned(std::size_t node, const std::function<void(cons
     speaker->for_each_learned([&](const bgp::Prefix& prefix, std::uint32_t weight, std::size_t length) {
         fn(dataplane::LearnedRoute{prefix, weight, length});
     });
+    // A gateway's static routes are the address spaces of its connections without BGP
+    // (a local network gateway's, a remote VNet's), which Azure puts in the VNet's route
+    // table beside the routes learned over BGP ("About BGP and Azure VPN Gateway").
+    if (network_->nodes()[node].gateway())
+        for (const auto& route : speaker->config().static_routes) fn(dataplane::LearnedRoute{route.prefix, 0, 0});
 }
 
 bool Emulation::learned_over(std::size_t node, std::size_t link, const bgp::IpAddress& address) const {
@@ -165,6 +170,17 @@ bool Emulation::learned_over(std::size_t node, std::size_t link, const bgp::IpAd
     for (std::size_t i = 0; i < speaker->neighbor_count(); ++i)
         if (speaker->neighbor_config(i).link == name && speaker->learned_from(speaker->neighbor_config(i).name, address))
             return true;
+    // Over a connection without BGP: a static route through the link's far end.
+    const auto& ends = network_->links()[link].ends;
+    for (int i = 0; i < 2; ++i) {
+        if (ends[i].node != node) continue;
+        const auto& far = ends[1 - i];
+        const auto& far_address = network_->nodes()[far.node].interfaces[far.interface].address;
+        for (const auto& route : speaker->config().static_routes)
+            if (route.prefix.contains(address) &&
+                std::find(route.next_hops.begin(), route.next_hops.end(), far_address) != route.next_hops.end())
+                return true;
+    }
     return false;
 }
 

@@ -598,6 +598,38 @@ TEST_CASE("a topology of our own follows the same role rules", "[integration][re
     CHECK(pair.at("pairs").as_array().at(0).at("verdict") == "unreachable");
 }
 
+TEST_CASE("a VPN connection without BGP routes by static routes", "[integration][reference][design]") {
+    Daemon daemon("two-vnets-one-circuit.yaml");
+    REQUIRE(wait_until([&] { return daemon.sessions_up(14, 0); }, 60s, 500ms));
+    // The branch's tunnel, reloaded as a static one: its BGP session goes, and the local
+    // network gateway's address space (the branch's prefix) is the VPN gateway's static
+    // route, in VNet 1's route table and advertised to its BGP peers (it has none left).
+    auto text = daemon.yaml;
+    for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
+             {"ce: branch-ce, delay_ms: 20}", "ce: branch-ce, delay_ms: 20, enable_bgp: false}"},
+             {"{name: branch-ce, bgp_peering_address: 198.51.100.2}", "{name: branch-ce, tunnel_address: 198.51.100.2}"}}) {
+        const auto at = text.find(from);
+        REQUIRE(at != std::string::npos);
+        text.replace(at, from.size(), to);
+    }
+    REQUIRE(daemon.reload(text));
+    REQUIRE(wait_until([&] { return daemon.sessions_up(12, 0); }, 30s, 500ms));
+    REQUIRE(daemon.process->ctl({"wait", "converged", "--timeout", "30"}).exit_code == 0);
+    CHECK(effective_via(daemon, "vnet1", "192.168.50.0/24") == "VPN");
+    CHECK(daemon.rib("vnet1-vpngw").count("192.168.50.0/24") == 1);  // redistributed
+    CHECK(daemon.rib("vnet1-ergw").count("192.168.50.0/24") == 0);   // no VPN to ExpressRoute transit
+    check_trace(daemon, "vnet1", "branch-pc", {{"10.50.255.100", "*", "*", "192.168.50.10"}});
+    check_trace(daemon, "branch-pc", "vnet1-vm", {{"192.168.50.1", "10.50.0.4"}});
+    check_unreachable(daemon, "branch-pc", "vnet2-vm");
+    // Back to BGP.
+    REQUIRE(daemon.reload(daemon.yaml));
+    REQUIRE(wait_until([&] { return daemon.sessions_up(14, 0); }, 30s, 500ms));
+    REQUIRE(daemon.process->ctl({"wait", "converged", "--timeout", "30"}).exit_code == 0);
+    const auto branch = best_of(daemon.rib("vnet1-vpngw")["192.168.50.0/24"]);
+    REQUIRE(branch);
+    CHECK(branch->as_path == "64901");
+}
+
 // Which hosts of configs/multi-region.yaml reach which, by the roles' rules: circuits
 // never exchange routes, so headquarters (er-east) and the west datacentre (er-west)
 // do not meet; the east hub, connected to both circuits, reaches both, and the west hub

@@ -126,6 +126,34 @@ TEST_CASE("the site's intent writes the documented CE policy", "[design]") {
     CHECK(msee.prefix_list_out == nullptr);
 }
 
+TEST_CASE("a VPN connection without BGP compiles into static routes at both ends", "[design]") {
+    const auto yaml = edited(edited(small, "    vms: [{name: v1-vm, address: 10.1.0.4}]\n",
+                                    "    vms: [{name: v1-vm, address: 10.1.0.4}]\n"
+                                    "    vpn_gateway: {name: v1-vpngw, bgp_peering_address: 10.1.254.254, instance_addresses: [10.1.254.4]}\n"),
+                             "  - {type: expressroute, vnet: v1, circuit: c1, routing_weight: 10}\n",
+                             "  - {type: expressroute, vnet: v1, circuit: c1, routing_weight: 10}\n"
+                             "  - {type: ipsec, vnet: v1, ce: s1-ce, enable_bgp: false}\n") +
+                      "        tunnel_address: 10.255.0.1\n";
+    const auto loaded = parse_topology(yaml, "d.yaml");
+    INFO(yaml << joined(errors_of(yaml)));
+    REQUIRE(loaded.ok());
+    const auto& gateway = speaker(loaded.config, "v1-vpngw");
+    CHECK(gateway.neighbors.empty());
+    REQUIRE(gateway.static_routes.size() == 1);
+    CHECK(gateway.static_routes[0].prefix.to_string() == "192.168.1.0/24");
+    CHECK(gateway.static_routes[0].next_hops.at(0).to_string() == "10.255.0.1");
+    CHECK(gateway.redistribute.size() == 1);
+    const auto& ce = speaker(loaded.config, "s1-ce");
+    CHECK(ce.neighbors.size() == 2);  // the two MSEEs only
+    REQUIRE(ce.static_routes.size() == 1);
+    CHECK(ce.static_routes[0].prefix.to_string() == "10.1.0.0/16");
+    CHECK(ce.static_routes[0].next_hops.at(0).to_string() == "10.1.254.254");
+    // Without a tunnel address there is no tunnel to route into.
+    const auto without = yaml.substr(0, yaml.size() - std::string("        tunnel_address: 10.255.0.1\n").size());
+    INFO(joined(errors_of(without)));
+    CHECK(has_error(errors_of(without), "19:9", "CE 's1-ce' needs a 'tunnel_address'"));
+}
+
 TEST_CASE("router_level keys override what a node compiles to", "[design]") {
     const auto yaml = edited(small, "        expressroute: [{circuit: c1, link: primary}, {circuit: c1, link: secondary}]\n",
                              "        expressroute: [{circuit: c1, link: primary}, {circuit: c1, link: secondary}]\n"
