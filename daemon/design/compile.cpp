@@ -11,7 +11,10 @@ namespace {
 
 using detail::Reader;
 
+// "ExpressRoute routing requirements": the MSEEs are AS 12076, an ExpressRoute gateway
+// AS 65515, neither configurable.
 constexpr std::uint32_t msee_asn = 12076;
+constexpr std::uint32_t er_gateway_asn = 65515;
 // The documented Cisco CE policy ("Interoperability in Azure: test setup
 // configuration"): local-preference 200 on what the MSEE sends, so on-premises prefers
 // the path Azure prefers (ExpressRoute) and traffic stays symmetric.
@@ -22,24 +25,24 @@ constexpr int prefer_local_pref = 200;
 // address space, which a design's own networks are unlikely to use.
 const Prefix default_link_pool = *Prefix::parse("100.64.0.0/16");
 
-// Hands out addresses (or subnets) of a prefix in order.
+// Hands out the addresses of a prefix in order: with step 1 host addresses from the
+// first usable one (.1), with a larger step blocks of that many addresses (a /31, a /30)
+// from the start.
 class Pool {
 public:
-    Pool(Prefix prefix, std::uint64_t step) : prefix_(prefix), step_(step) {}
-    // The next block's first address (step 1: the next host address, from .1).
+    Pool(Prefix prefix, std::uint64_t step) : prefix_(prefix), step_(step), next_(step == 1 ? 1 : 0) {}
     std::optional<IpAddress> take() {
+        const auto first = address_plus(prefix_.address(), next_);
+        if (!prefix_.contains(first) || !prefix_.contains(address_plus(first, step_ - 1))) return std::nullopt;
         next_ += step_;
-        const auto address = address_plus(prefix_.address(), step_ == 1 ? next_ : next_ - step_);
-        if (!prefix_.contains(address) || (step_ > 1 && !prefix_.contains(address_plus(address, step_ - 1))))
-            return std::nullopt;
-        return address;
+        return first;
     }
     [[nodiscard]] const Prefix& prefix() const { return prefix_; }
 
 private:
     Prefix prefix_;
     std::uint64_t step_;
-    std::uint64_t next_ = 0;
+    std::uint64_t next_;
 };
 
 unsigned full_length(const IpAddress& a) { return bgp::max_prefix_length(a.afi()); }
@@ -174,7 +177,6 @@ private:
                           .first->second;
         const Prefix* first_lan = site.lan_prefixes.empty() ? nullptr : &site.lan_prefixes.front();
         std::map<std::string, IpAddress> lan_side;  // CE -> its address toward the LAN router
-        std::vector<IpAddress> router_side;
         for (std::size_t i = 0; i < site.ces.size(); ++i) {
             const auto& ce = site.ces[i];
             std::optional<IpAddress> router_id;
@@ -205,7 +207,6 @@ private:
                     route["next_hop"] = router_address.to_string();
                     node.yaml["static_routes"].push_back(flow(route));
                 }
-                router_side.push_back(router_address);
                 add_link(site.lan_router->name + ":" + ce.name, ce.name + ":lan", 0.2, false);
                 lan_router_ce_addresses_[site.name].emplace_back(ce.name, with_length(router_address, length));
             } else if (first_lan) {
@@ -271,9 +272,13 @@ private:
             routers_.push_back(router);
         } else if (!site.ces.empty()) {
             if (const auto it = lan_side.find(site.ces.front().name); it != lan_side.end())
-                for (const auto& p : site.lan_prefixes) gateways.push_back({p, {site.ces.front().name + ":lan", it->second}});
+                for (const auto& p : site.lan_prefixes)
+                    if (p.contains(it->second)) gateways.push_back({p, {site.ces.front().name + ":lan", it->second}});
         }
         for (const auto& host : site.hosts) {
+            if (std::none_of(gateways.begin(), gateways.end(), [&](const auto& g) { return g.first.contains(host.address); }))
+                reader_.error_at(host.mark, "host '" + host.name + "': no router of site '" + site.name +
+                                                "' is on its prefix (without a lan_router, hosts share the first CE's)");
             for (const auto& [prefix, gateway] : gateways) {
                 if (!prefix.contains(host.address)) continue;
                 YAML::Node node;
@@ -345,7 +350,7 @@ private:
             return flow(node);
         };
         if (const auto& g = vnet.er_gateway) {
-            Node& node = add_speaker(*g, "er-gateway", "azure", 65515,
+            Node& node = add_speaker(*g, "er-gateway", "azure", er_gateway_asn,
                                      g->instance_addresses.empty() ? std::optional<IpAddress>() : g->instance_addresses.front());
             node.yaml["vnet"] = vnet.name;
             node.yaml["vnet_addresses"] = instances(g->instance_addresses);
@@ -388,7 +393,7 @@ private:
                 add_interface(nodes_[gw], msee.name, with_length(at_gw_address, length));
                 add_link(msee.name + ":" + vnet->name, gw + ":" + msee.name, c.delay_ms, c.shutdown);
                 const auto what = "connection to circuit " + circuit->name;
-                add_session(PlannedNeighbor{.asn = 65515, .description = what, .next_hop = at_msee_address},
+                add_session(PlannedNeighbor{.asn = er_gateway_asn, .description = what, .next_hop = at_msee_address},
                             msee.name,
                             PlannedNeighbor{.asn = msee_asn, .description = what, .next_hop = at_gw_address,
                                             .weight = c.routing_weight},
@@ -450,8 +455,7 @@ private:
         for (const auto& spoke : design_.vnets) {
             if (!spoke.peerings.IsSequence()) continue;
             for (const auto& p : spoke.peerings)
-                if (p.IsMap() && p["vnet"] && p["vnet"].Scalar() == vnet.name && p["use_remote_gateways"] &&
-                    p["use_remote_gateways"].as<std::string>() == "true")
+                if (p.IsMap() && p["vnet"] && p["vnet"].Scalar() == vnet.name && peering_flag(p, "use_remote_gateways"))
                     out.insert(out.end(), spoke.address_spaces.begin(), spoke.address_spaces.end());
         }
         return out;

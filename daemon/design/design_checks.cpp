@@ -19,6 +19,12 @@ const CircuitDesign* find_circuit(const Design& design, std::string_view name) {
     return nullptr;
 }
 
+bool peering_flag(const YAML::Node& peering, const char* key) {
+    bool value = false;
+    if (const auto v = peering[key]; v && v.IsScalar()) YAML::convert<bool>::decode(v, value);
+    return value;
+}
+
 CeOfSite find_ce(const Design& design, std::string_view name) {
     for (const auto& s : design.sites)
         for (const auto& c : s.ces)
@@ -67,14 +73,6 @@ void check_names(Reader& reader, const Design& design) {
     }
 }
 
-// A peering's `use_remote_gateways` / `allow_gateway_transit`, false when absent or not
-// a boolean (the router-level reader reports the latter).
-bool flag(const YAML::Node& peering, const char* key) {
-    bool value = false;
-    if (const auto v = peering[key]; v && v.IsScalar()) YAML::convert<bool>::decode(v, value);
-    return value;
-}
-
 // The peering of `from` back to `to`, or an undefined node.
 YAML::Node peering_back(const VnetDesign& from, const std::string& to) {
     if (from.peerings.IsSequence())
@@ -101,8 +99,8 @@ void check_peerings(Reader& reader, const Design& design, const VnetDesign& v) {
             reader.error(p, "VNet '" + v.name + "' peers with '" + name + "', which has no peering back (a peering is configured on both sides)");
             continue;
         }
-        if (!flag(p, "use_remote_gateways")) continue;
-        if (!flag(back, "allow_gateway_transit"))
+        if (!peering_flag(p, "use_remote_gateways")) continue;
+        if (!peering_flag(back, "allow_gateway_transit"))
             reader.error(p, "VNet '" + v.name + "' uses the remote gateways of '" + name + "', whose peering back does not allow gateway transit");
         if (!other->er_gateway && !other->vpn_gateway)
             reader.error(p, "VNet '" + v.name + "' uses the remote gateways of '" + name + "', which has none");

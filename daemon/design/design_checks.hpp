@@ -20,5 +20,8 @@ struct CeOfSite {
     const CeDesign* ce = nullptr;
 };
 [[nodiscard]] CeOfSite find_ce(const Design& design, std::string_view name);
+// A peering's `use_remote_gateways` or `allow_gateway_transit`: false when absent or not
+// a boolean (which the router-level reader reports).
+[[nodiscard]] bool peering_flag(const YAML::Node& peering, const char* key);
 
 }  // namespace bgpemu::daemon::design
