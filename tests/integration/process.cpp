@@ -224,7 +224,9 @@ void write_file(const std::filesystem::path& path, const std::string& contents) 
 }
 
 unsigned short test_port(unsigned offset) {
-    const unsigned base = 20000 + (static_cast<unsigned>(getpid()) % 2000) * 10;
+    // 100 ports per process: the tests use offsets up to 31, and CTest starts them side
+    // by side with neighbouring process ids, whose ranges must not overlap.
+    const unsigned base = 20000 + (static_cast<unsigned>(getpid()) % 450) * 100;
     return static_cast<unsigned short>(base + offset);
 }
 
