@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "config_errors.hpp"
+#include "temp_file.hpp"
 #include "daemon/design/topology_file.hpp"
 
 namespace bgpemu::daemon::design {
@@ -15,6 +16,7 @@ namespace {
 
 using test::has_error;
 using test::joined;
+using test::TempFile;
 
 // One VNet with an ExpressRoute gateway on a circuit whose two links end at one CE.
 const std::string small = R"(transport: {pool: 127.70.0.0/24, port: 1179}
@@ -58,17 +60,6 @@ const bgp::NeighborConfig& neighbor(const bgp::SpeakerConfig& s, const std::stri
     REQUIRE(it != s.neighbors.end());
     return *it;
 }
-
-struct TempFile {
-    std::filesystem::path path;
-    explicit TempFile(const std::string& text)
-        : path(std::filesystem::temp_directory_path() / ("bgpemu-design-" + std::to_string(::getpid()) + ".yaml")) {
-        std::ofstream(path) << text;
-    }
-    ~TempFile() { std::filesystem::remove(path); }
-    TempFile(const TempFile&) = delete;
-    TempFile& operator=(const TempFile&) = delete;
-};
 
 // Each speaker as "name listen | neighbour address asn, ...".
 std::set<std::string> sessions_of(const DaemonConfig& config) {
