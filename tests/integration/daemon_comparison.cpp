@@ -13,8 +13,11 @@ std::string read_source(const std::string& relative, unsigned short port) {
     std::ifstream in(std::string(BGPEMU_SOURCE_DIR) + "/" + relative);
     std::stringstream text;
     text << in.rdbuf();
-    std::string content = text.str();
-    if (content.find("1179") == std::string::npos) throw std::runtime_error(relative + " has no port 1179 to change");
+    return with_port(text.str(), port, relative);
+}
+
+std::string with_port(std::string content, unsigned short port, const std::string& what) {
+    if (content.find("1179") == std::string::npos) throw std::runtime_error(what + " has no port 1179 to change");
     // ":1179" in a router-level topology, "port: 1179" in a design's `transport`,
     // "port 1179" in FRR's and BIRD's files.
     for (const std::string from : {":1179", "port: 1179", "port 1179"}) {

@@ -19,6 +19,8 @@ namespace bgpemu::test {
 // A file of the source tree with its port 1179 (":1179" in a router-level topology,
 // "port: 1179" in a design, "port 1179" in FRR's and BIRD's files) changed to `port`.
 [[nodiscard]] std::string read_source(const std::string& relative, unsigned short port);
+// `content` (named `what` in errors) with its port 1179 changed to `port`, as read_source does.
+[[nodiscard]] std::string with_port(std::string content, unsigned short port, const std::string& what);
 
 // The "result" of `bgpemuctl --json WORDS`, or null when the command failed.
 [[nodiscard]] boost::json::value result_of(const BgpemuDaemon& daemon, const std::vector<std::string>& words);

@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
@@ -45,6 +46,8 @@ struct Daemon {
         yaml = read_source("configs/" + config_name, test_port(9));
         process.emplace(yaml, dir.path());
     }
+    // A daemon on a file of the test's own (its port 1179 changed).
+    Daemon(const std::string& text, unsigned short port) : yaml(with_port(text, port, "the file")) { process.emplace(yaml, dir.path()); }
 
     // Rewrites the daemon's file and reloads it; true when the reload was accepted.
     bool reload(const std::string& next) const {
@@ -284,8 +287,9 @@ TEST_CASE("the reference topology converges to the documented control-plane outc
     }
 }
 
-TEST_CASE("the reference topology's traces, and the ExpressRoute link failure", "[integration][reference]") {
-    Daemon daemon("azure-interop.yaml");
+// The data-plane analysis's traces of the reference setup, the failover of the
+// ExpressRoute link to the VPN and back, on a daemon of the reference topology.
+static void check_article_traces_and_failover(const Daemon& daemon) {
     const auto converge = [&] {
         const auto waited = daemon.process->ctl({"wait", "converged", "--timeout", "60"});
         if (waited.exit_code != 0) UNSCOPED_INFO("wait converged: " << waited.output << "\nbgpemud log:\n" << daemon.process->log());
@@ -360,6 +364,27 @@ TEST_CASE("the reference topology's traces, and the ExpressRoute link failure", 
     check_trace(daemon, "loc1-vm", "hub-vm", {{"10.2.30.3", "192.168.30.0", "192.168.30.18", "*", "10.10.30.4"}});
     check_trace(daemon, "remote", "loc1-vm", {{"10.17.30.36", "*", "*", "10.2.30.10"}});
     CHECK(effective_via(daemon, "hub", "10.2.30.0/25") == "ExpressRoute");
+}
+
+TEST_CASE("the reference topology's traces, and the ExpressRoute link failure", "[integration][reference]") {
+    check_article_traces_and_failover(Daemon("azure-interop.yaml"));
+}
+
+// The reference as Azure would list its resources (az network ... list, the flattened
+// shape; tests/fixtures/azure), through bgpemu-import-azure with the overlay of its
+// on-premises side: the article's traces and failover again.
+TEST_CASE("the reference imported from Azure's JSON: the article's traces and failover", "[integration][reference][import]") {
+    TempDir dir("bgpemu-import");
+    const std::string fixtures = BGPEMU_SOURCE_DIR "/tests/fixtures/azure/";
+    std::vector<std::string> command = {BGPEMU_IMPORT_AZURE_PATH, "--overlay", fixtures + "reference-overlay.yaml",
+                                        "-o", (dir.path() / "design.yaml").string()};
+    for (const auto& entry : std::filesystem::directory_iterator(fixtures + "reference-az")) command.push_back(entry.path().string());
+    const auto imported = run_command(command, 10s);
+    INFO(imported.output);
+    REQUIRE(imported.exit_code == 0);
+    std::ifstream in(dir.path() / "design.yaml");
+    const std::string design((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    check_article_traces_and_failover(Daemon(design, test_port(32)));
 }
 
 TEST_CASE("check symmetry finds the asymmetry the CE's route map prevents", "[integration][reference]") {
