@@ -657,6 +657,7 @@ ImportResult import_azure(const ImportRequest& request) {
     Diagnostics d;
     Resources resources;
     for (const auto& file : request.files) resources.read_file(file, d);
+    for (const auto& [name, text] : request.texts) resources.read_text(text, name, d);
     Importer importer(resources, d, request.plain_sites);
     if (d.errors().empty()) importer.run();
     auto& tree = importer.tree_;

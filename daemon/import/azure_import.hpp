@@ -7,12 +7,14 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace bgpemu::daemon::import {
 
 struct ImportRequest {
     std::vector<std::string> files;      // JSON
+    std::vector<std::pair<std::string, std::string>> texts;  // (name, JSON) held by the caller, read after `files`
     std::optional<std::string> overlay;  // a design-file fragment (YAML)
     // Derived sites without the documented CE policy (prefer ExpressRoute over VPN,
     // advertise only the site's own prefixes).
