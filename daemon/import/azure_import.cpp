@@ -201,7 +201,9 @@ public:
                 tree_.comment(s["lan_prefixes"], "placeholder: Azure does not hold this site's LAN; name it in the overlay (lan_prefixes)");
             }
             if (s["hosts"] || s["lan_router"]) continue;
-            const auto lan = Prefix::parse(s["lan_prefixes"][0].IsScalar() ? s["lan_prefixes"][0].Scalar() : "");
+            const auto lans = s["lan_prefixes"];
+            if (!lans.IsSequence() || lans.size() == 0 || !lans[0].IsScalar()) continue;  // the design check says why
+            const auto lan = Prefix::parse(lans[0].Scalar());
             const auto ces = s["ces"] ? s["ces"].size() : 0;
             if (!lan || ces + 2 >= (lan->length() >= 31 ? 1U : 1U << std::min(16U, bgp::max_prefix_length(lan->afi()) - lan->length()))) continue;
             YAML::Node host(YAML::NodeType::Map);
@@ -674,8 +676,15 @@ ImportResult import_azure(const ImportRequest& request) {
     for (const auto& e : d.errors()) result.errors.push_back(e.to_string());
     result.notes = d.notes();
     if (!result.errors.empty()) return result;
-    importer.fill_in();
-    importer.order_keys();
+    try {
+        importer.fill_in();
+        importer.order_keys();
+    } catch (const YAML::Exception& e) {
+        // Only an overlay can give a key a shape the derived design never has.
+        result.errors.push_back(request.overlay.value_or("the overlay") + ": a key of the overlay has a shape the design does not take (" +
+                                e.msg + "); bgpemud --check on the design says which");
+        return result;
+    }
     std::vector<std::string> header = {"Imported by bgpemu-import-azure from:"};
     for (const auto& f : request.files) header.push_back("  " + f);
     if (request.overlay) header.push_back("with the overlay " + *request.overlay);

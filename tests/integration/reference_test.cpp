@@ -382,6 +382,13 @@ TEST_CASE("the reference imported from Azure's JSON: the article's traces and fa
     const auto imported = run_command(command, 10s);
     INFO(imported.output);
     REQUIRE(imported.exit_code == 0);
+    // A bad input: exit 1, the error on the way out, and no file at all.
+    const auto bad = run_command({BGPEMU_IMPORT_AZURE_PATH, "-o", (dir.path() / "bad.yaml").string(),
+                                  fixtures + "errors/dangling-reference.json"}, 10s);
+    CHECK(bad.exit_code == 1);
+    CHECK(bad.output.find("$[2].properties.peer.id") != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(dir.path() / "bad.yaml"));
+    CHECK_FALSE(std::filesystem::exists(dir.path() / "bad.yaml.tmp"));
     std::ifstream in(dir.path() / "design.yaml");
     const std::string design((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     check_article_traces_and_failover(Daemon(design, test_port(32)));

@@ -156,6 +156,43 @@ TEST_CASE("an ARM template with literal values and nested children, and a Resour
     CHECK(graph.design.find("active-active: read") != std::string::npos);
 }
 
+TEST_CASE("child resources listed on their own join their parent by id", "[import]") {
+    // As az network vnet peering list and az network express-route peering list print them.
+    const std::string s = "/subscriptions/s/resourceGroups/g/providers/Microsoft.Network";
+    const std::string vnets = R"([{"id": ")" + s + R"(/virtualNetworks/a", "name": "a", "type": "Microsoft.Network/virtualNetworks",
+  "addressSpace": {"addressPrefixes": ["10.1.0.0/16"]}, "subnets": [{"name": "GatewaySubnet", "addressPrefix": "10.1.255.0/27"}]},
+ {"id": ")" + s + R"(/virtualNetworks/b", "name": "b", "type": "Microsoft.Network/virtualNetworks",
+  "addressSpace": {"addressPrefixes": ["10.2.0.0/16"]}, "subnets": [{"name": "default", "addressPrefix": "10.2.0.0/24"}]}])";
+    const std::string peerings = R"([{"id": ")" + s + R"(/virtualNetworks/a/virtualNetworkPeerings/a-b", "name": "a-b",
+  "type": "Microsoft.Network/virtualNetworks/virtualNetworkPeerings", "allowGatewayTransit": true,
+  "remoteVirtualNetwork": {"id": ")" + s + R"(/virtualNetworks/b"}},
+ {"id": ")" + s + R"(/virtualNetworks/b/virtualNetworkPeerings/b-a", "name": "b-a",
+  "type": "Microsoft.Network/virtualNetworks/virtualNetworkPeerings", "useRemoteGateways": true,
+  "remoteVirtualNetwork": {"id": ")" + s + R"(/virtualNetworks/a"}}])";
+    const std::string rest = R"([{"id": ")" + s + R"(/virtualNetworkGateways/a-gw", "name": "a-gw", "type": "Microsoft.Network/virtualNetworkGateways",
+  "gatewayType": "ExpressRoute", "ipConfigurations": [{"subnet": {"id": ")" + s + R"(/virtualNetworks/a/subnets/GatewaySubnet"}}]},
+ {"id": ")" + s + R"(/expressRouteCircuits/c", "name": "c", "type": "Microsoft.Network/expressRouteCircuits", "sku": {"tier": "Standard"}},
+ {"id": ")" + s + R"(/expressRouteCircuits/c/peerings/AzurePrivatePeering", "name": "AzurePrivatePeering",
+  "type": "Microsoft.Network/expressRouteCircuits/peerings", "peeringType": "AzurePrivatePeering", "peerAsn": 65001,
+  "primaryPeerAddressPrefix": "192.168.9.0/30", "secondaryPeerAddressPrefix": "192.168.9.4/30", "state": "Disabled"},
+ {"id": ")" + s + R"(/connections/a-c", "name": "a-c", "type": "Microsoft.Network/connections", "connectionType": "ExpressRoute",
+  "virtualNetworkGateway1": {"id": ")" + s + R"(/virtualNetworkGateways/a-gw"},
+  "peer": {"id": ")" + s + R"(/expressRouteCircuits/c/peerings/AzurePrivatePeering"}}])";
+    ImportRequest request;
+    request.texts = {{"vnets.json", vnets}, {"peerings.json", peerings}, {"rest.json", rest}};
+    const auto result = import_azure(request);
+    INFO(all(result.errors));
+    REQUIRE(result.errors.empty());
+    const auto design = YAML::Load(result.design);
+    CHECK(item_named(design["vnets"], "a")["peerings"][0]["vnet"].Scalar() == "b");
+    CHECK(item_named(design["vnets"], "b")["peerings"][0]["use_remote_gateways"].as<bool>());
+    // The connection's peer names the circuit's private peering: the circuit it is.
+    CHECK(item_named(design["connections"], "a-c")["circuit"].Scalar() == "c");
+    // A Disabled private peering: both links shut at the derived CEs.
+    const auto site = item_named(design["sites"], "as65001");
+    CHECK(item_named(site["ces"], "c-primary-ce")["expressroute"][0]["shutdown"].as<bool>());
+}
+
 TEST_CASE("bad input: one error naming the file, the JSON path and the resource; nothing written", "[import]") {
     struct Case {
         const char* file;
