@@ -198,11 +198,24 @@ void Speaker::session_established(Session& session) {
     neighbor.adj_rib_in_complete = neighbor.config.soft_reconfiguration_inbound;
     neighbor.initial_dump_done = false;
     neighbor.end_of_rib_pending = true;
+    neighbor.end_of_rib_received[0] = neighbor.end_of_rib_received[1] = false;
+    neighbor.last_update_received.reset();
     log_->info("session with {} (AS {}) established, hold time {} s", neighbor.config.name,
                negotiated.peer_as, negotiated.hold_time);
     export_everything(neighbor);
     session.wake_writer();
     if (session_observer_) session_observer_(config_.name, neighbor.config.name, true);
+}
+
+Speaker::InitialRoutes Speaker::initial_routes(std::size_t index) const {
+    const auto& neighbor = *neighbors_[index];
+    const auto& negotiated = neighbor.session->negotiated();
+    InitialRoutes out;
+    out.last_update = neighbor.last_update_received;
+    out.end_of_rib = neighbor.session->established() &&
+                     (!negotiated.has_family(ipv4_unicast) || neighbor.end_of_rib_received[0]) &&
+                     (!negotiated.has_family(ipv6_unicast) || neighbor.end_of_rib_received[1]);
+    return out;
 }
 
 void Speaker::session_down(Session& session) {

@@ -111,6 +111,14 @@ public:
     // Loc-RIB last changed a best path (for `wait converged`).
     [[nodiscard]] bool idle() const noexcept;
     [[nodiscard]] std::chrono::steady_clock::time_point last_route_change() const noexcept { return last_route_change_; }
+    // How far the neighbour `index` is in sending its routes since its session came up:
+    // its End-of-RIB for every family negotiated, and when its last UPDATE came (for a
+    // peer that sends no End-of-RIB, `wait converged` waits for quiet after it).
+    struct InitialRoutes {
+        bool end_of_rib = false;
+        std::optional<std::chrono::steady_clock::time_point> last_update;
+    };
+    [[nodiscard]] InitialRoutes initial_routes(std::size_t index) const;
     // Whether the neighbour `index`'s session should be up (started, enabled, link up).
     [[nodiscard]] bool neighbor_wanted(std::size_t index) const { return neighbors_[index]->session->wanted(); }
     // Best paths learned from a peer (not our own networks), with the peer's weight and
@@ -154,6 +162,8 @@ private:
         std::optional<UpdatePacker> packer;
         bool initial_dump_done = false;   // End-of-RIB sent for every family
         bool end_of_rib_pending = false;
+        bool end_of_rib_received[2] = {false, false};  // from the peer, IPv4 and IPv6 unicast
+        std::optional<std::chrono::steady_clock::time_point> last_update_received;
         bool end_of_refresh_pending[2] = {false, false};  // enhanced route refresh, per AFI
         bool external = true;
         // The local address of the Established connection: "self" for next hops.

@@ -44,6 +44,7 @@ void Speaker::reapply_import_policy(Neighbor& neighbor) {
 std::optional<WireError> Speaker::receive_update(Session& session, UpdateMessage& update) {
     Neighbor& neighbor = neighbor_of(session);
     const auto& negotiated = session.negotiated();
+    neighbor.last_update_received = std::chrono::steady_clock::now();
 
     const bool soft = neighbor.config.soft_reconfiguration_inbound;
     const auto withdraw = [&](const std::vector<Nlri>& nlris) {
@@ -84,6 +85,8 @@ std::optional<WireError> Speaker::receive_update(Session& session, UpdateMessage
     } else if (const auto family = update.end_of_rib()) {
         log_->debug("End-of-RIB from {} for AFI {}", neighbor.config.name,
                     static_cast<int>(family->afi));
+        if (*family == ipv4_unicast) neighbor.end_of_rib_received[0] = true;
+        if (*family == ipv6_unicast) neighbor.end_of_rib_received[1] = true;
     }
     if (announces) check_maximum_prefix(neighbor);
     schedule_decision();

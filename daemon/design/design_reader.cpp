@@ -180,6 +180,12 @@ constexpr Key<CircuitDesign> circuit_keys[] = {
 };
 
 // ---- connections ----
+// A link's emulated one-way delay (connections and CE links).
+void read_delay(Reader& r, const YAML::Node& v, double& delay) {
+    if (!v.IsScalar() || !YAML::convert<double>::decode(v, delay) || !(delay >= 0 && delay <= 60000))
+        r.error(v, "delay_ms must be a number of milliseconds, 0..60000");
+}
+
 constexpr Key<ConnectionDesign> connection_keys[] = {
     {"name"},
     {"type",
@@ -206,19 +212,11 @@ constexpr Key<ConnectionDesign> connection_keys[] = {
          c.routing_weight = static_cast<std::uint32_t>(r.unsigned_integer(v, "routing_weight", 0, 32000).value_or(0));
      }},
     {"enable_bgp", [](Reader& r, const YAML::Node& v, ConnectionDesign& c) { c.enable_bgp = r.boolean(v, "enable_bgp").value_or(true); }},
-    {"delay_ms",
-     [](Reader& r, const YAML::Node& v, ConnectionDesign& c) {
-         if (!v.IsScalar() || !YAML::convert<double>::decode(v, c.delay_ms) || !(c.delay_ms >= 0 && c.delay_ms <= 60000))
-             r.error(v, "delay_ms must be a number of milliseconds, 0..60000");
-     }},
+    {"delay_ms", [](Reader& r, const YAML::Node& v, ConnectionDesign& c) { read_delay(r, v, c.delay_ms); }},
     {"shutdown", [](Reader& r, const YAML::Node& v, ConnectionDesign& c) { c.shutdown = r.boolean(v, "shutdown").value_or(false); }},
 };
 
 // ---- sites ----
-void read_delay(Reader& r, const YAML::Node& v, double& delay) {
-    if (!v.IsScalar() || !YAML::convert<double>::decode(v, delay) || !(delay >= 0 && delay <= 60000))
-        r.error(v, "delay_ms must be a number of milliseconds, 0..60000");
-}
 
 constexpr Key<CeCircuitLink> ce_link_keys[] = {
     {"circuit", [](Reader& r, const YAML::Node& v, CeCircuitLink& l) { l.circuit = r.string(v, "circuit").value_or(""); },

@@ -1,6 +1,7 @@
 #include "daemon/emulation/emulation.hpp"
 
 #include <algorithm>
+#include <set>
 
 namespace bgpemu::daemon {
 
@@ -98,13 +99,30 @@ bool Emulation::converged(std::chrono::milliseconds quiet, std::vector<std::stri
     for (const auto& speaker : speakers_) {
         if (!speaker->idle()) waiting_for.push_back(speaker->config().name + ": UPDATEs to send or a decision to run");
     }
+    // The topology's external routers: real routers (or another site's daemon) playing
+    // its nodes. Their routes are part of the outcome, so convergence waits for them:
+    // Established, and their End-of-RIB (or, from one that sends none, quiet after its
+    // last UPDATE). Other outside peers are not waited for: they may never come.
+    std::set<std::string_view> externals;
+    for (const auto& n : network_->nodes())
+        if (n.kind == dataplane::NodeKind::external) externals.insert(n.name);
     for (const auto& speaker : speakers_) {
         for (std::size_t i = 0; i < speaker->neighbor_count(); ++i) {
             const auto& session = speaker->session(i);
-            if (!speaker->neighbor_wanted(i) || session.established()) continue;
-            // Only sessions between two speakers of this daemon, both wanting it: an
-            // outside router may never come.
-            const auto& remote = speaker->neighbor_config(i).remote;
+            if (!speaker->neighbor_wanted(i)) continue;
+            const auto& neighbor = speaker->neighbor_config(i);
+            const auto name = speaker->config().name + " - " + neighbor.name;
+            if (externals.contains(neighbor.name)) {
+                const auto routes = speaker->initial_routes(i);
+                if (!session.established()) waiting_for.push_back(name + " (an external router) not Established");
+                else if (!routes.end_of_rib && !routes.last_update) waiting_for.push_back(name + ": its End-of-RIB or first UPDATE");
+                else if (!routes.end_of_rib && now - *routes.last_update < quiet)
+                    waiting_for.push_back(name + ": its End-of-RIB, or quiet after its last UPDATE");
+                continue;
+            }
+            if (session.established()) continue;
+            // Sessions between two speakers of this daemon count when both want them.
+            const auto& remote = neighbor.remote;
             const auto peer = std::find_if(speakers_.begin(), speakers_.end(), [&](const auto& s) {
                 return s->config().listen.address == remote.address && s->config().listen.port == remote.port;
             });

@@ -137,8 +137,6 @@ public:
         sites();
     }
 
-    // After the overlay: a VM per VNet and a host per site where none is given, a
-    // placeholder LAN where Azure holds none.
     // The design's keys in the order its guide writes them; others after.
     void order_keys() {
         static const std::map<std::string, std::vector<std::string>> orders = {
@@ -149,34 +147,30 @@ public:
             {"ces", {"name", "router_id", "lan_link", "lan_address", "expressroute", "bgp_peering_address", "tunnel_address", "external"}},
         };
         const auto order = [](YAML::Node map, const std::vector<std::string>& keys) {
-            std::vector<std::pair<std::string, YAML::Node>> later;
-            for (const auto& item : map)
-                if (std::find(keys.begin(), keys.end(), item.first.Scalar()) == keys.end()) later.emplace_back(item.first.Scalar(), item.second);
-            for (const auto& key : keys) {
-                if (!map[key]) {
-                    map.remove(key);
-                    continue;
-                }
-                const YAML::Node value = map[key];
-                map.remove(key);
-                map[key] = value;
-            }
-            for (const auto& [key, value] : later) {
-                map.remove(key);
-                map[key] = value;
-            }
+            const auto rank = [&](const std::string& key) { return std::find(keys.begin(), keys.end(), key) - keys.begin(); };
+            // Sorted by index: assigning one YAML::Node to another changes the node the
+            // first refers to (here, the map's own entries), so a sort must not move them.
+            std::vector<std::pair<std::string, YAML::Node>> entries;
+            for (const auto& item : map) entries.emplace_back(item.first.Scalar(), item.second);
+            std::vector<std::size_t> sorted(entries.size());
+            for (std::size_t i = 0; i < sorted.size(); ++i) sorted[i] = i;
+            std::stable_sort(sorted.begin(), sorted.end(), [&](std::size_t a, std::size_t b) { return rank(entries[a].first) < rank(entries[b].first); });
+            for (const auto& entry : entries) map.remove(entry.first);
+            for (const auto i : sorted) map[entries[i].first] = entries[i].second;
         };
         for (const char* section : {"vnets", "connections", "sites"})
             if (const auto list = tree_.root[section]; list && list.IsSequence())
                 for (auto item : list) {
                     if (!item.IsMap()) continue;
                     order(item, orders.at(section));
-                    if (std::string(section) == "sites" && item["ces"] && item["ces"].IsSequence())
+                    if (std::string_view(section) == "sites" && item["ces"] && item["ces"].IsSequence())
                         for (auto ce : item["ces"])
                             if (ce.IsMap()) order(ce, orders.at("ces"));
                 }
     }
 
+    // After the overlay: a VM per VNet and a host per site where none is given, a
+    // placeholder LAN where Azure holds none.
     void fill_in() {
         for (auto v : tree_.root["vnets"]) {
             if (v["vms"]) continue;
@@ -205,7 +199,9 @@ public:
             if (!lans.IsSequence() || lans.size() == 0 || !lans[0].IsScalar()) continue;  // the design check says why
             const auto lan = Prefix::parse(lans[0].Scalar());
             const auto ces = s["ces"] ? s["ces"].size() : 0;
-            if (!lan || ces + 2 >= (lan->length() >= 31 ? 1U : 1U << std::min(16U, bgp::max_prefix_length(lan->afi()) - lan->length()))) continue;
+            // Room for the network address, the CEs' addresses and the host.
+            const auto host_bits = lan ? std::min(16U, bgp::max_prefix_length(lan->afi()) - lan->length()) : 0U;
+            if (!lan || ces + 2 >= (1U << host_bits)) continue;
             YAML::Node host(YAML::NodeType::Map);
             const auto name = s["name"].IsScalar() ? s["name"].Scalar() : "site";
             host["name"] = unique(name + "-vm");
@@ -215,7 +211,7 @@ public:
         }
     }
 
-    DesignTree tree_;
+    DesignTree& tree() { return tree_; }
 
 private:
     // A name of the design, made of Azure's: letters, digits, '.', '_', '-', once.
@@ -642,6 +638,7 @@ private:
     const Resources& res_;
     Diagnostics& d_;
     bool plain_sites_;
+    DesignTree tree_;
     std::set<std::string> names_;
     std::vector<Vnet> vnets_;
     std::map<const Resource*, std::size_t> by_resource_;
@@ -662,7 +659,7 @@ ImportResult import_azure(const ImportRequest& request) {
     for (const auto& [name, text] : request.texts) resources.read_text(text, name, d);
     Importer importer(resources, d, request.plain_sites);
     if (d.errors().empty()) importer.run();
-    auto& tree = importer.tree_;
+    auto& tree = importer.tree();
     if (d.errors().empty() && request.overlay) {
         try {
             merge_overlay(tree, YAML::LoadFile(*request.overlay), *request.overlay, d);

@@ -209,6 +209,10 @@ TEST_CASE("FRR as loc1-ce1 against the emulated Azure", "[integration][external]
     const auto port = test_port(11);
     const auto external = external_ce(dir.path(), port, "loc1-ce1", "--frr-config");
     BgpemuDaemon daemon(external.design, dir.path());
+    // Before FRR runs, the daemon is not converged, and says what it waits for.
+    const auto waiting = daemon.ctl({"wait", "converged", "--timeout", "1"});
+    CHECK(waiting.exit_code == 1);
+    CHECK(waiting.output.find("loc1-ce1 (an external router) not Established") != std::string::npos);
     FrrCe frr(dir.path(), port, external.router_config);
     // The emulated MSEE's and VPN gateway's transport addresses, as the configuration has them.
     const auto msee = word_after(external.router_config, "! er1-msee1: ExpressRoute circuit er1, primary link\n neighbor ");
@@ -220,6 +224,19 @@ TEST_CASE("FRR as loc1-ce1 against the emulated Azure", "[integration][external]
     if (!sessions) UNSCOPED_INFO("FRR log:\n" << frr.log() << "\nbgpemud log:\n" << daemon.log());
     REQUIRE(sessions);
     REQUIRE(daemon.ctl({"wait", "converged", "--timeout", "60"}).exit_code == 0);
+    // Converged includes FRR's routes: at once, the hub has Location 1's prefix and the
+    // trace from Location 1 reaches it (no waiting after `wait converged`).
+    CHECK(best_as_path(daemon, "hub-ergw", "10.2.30.0/25") == std::optional<std::string>("12076 65021"));
+    bool crossed_frr = false;
+    const auto hops = hops_of(daemon, "loc1-vm", "hub-vm", crossed_frr);
+    INFO("trace loc1-vm hub-vm: " << [&] {
+        std::string text;
+        for (const auto& hop : hops) text += hop + " ";
+        return text;
+    }());
+    CHECK(!hops.empty());
+    CHECK(crossed_frr);
+    CHECK((!hops.empty() && hops.back() == "10.10.30.4"));
 
     // FRR: the hub over ExpressRoute with local-preference 200, the VPN path kept.
     const auto has_both = [&] { return frr.paths("10.10.30.0/24").size() == 2; };
