@@ -128,7 +128,7 @@ int main(int argc, char** argv) {
     const auto printer = line.command != nullptr ? ctl::printer_for(line.command->name) : nullptr;
     try {
         if (printer != nullptr && result.is_object())
-            return printer(result.as_object(), ctl::PrintContext{line.request, polled, poll_seconds});
+            return printer(result.as_object(), ctl::PrintContext{line.request, line.local, polled, poll_seconds});
         std::cout << bgpemu::daemon::to_json_text(result) << "\n";
     } catch (const std::exception& e) {
         // A reply of another shape (a newer daemon): show it rather than fail.

@@ -83,6 +83,56 @@ PairCheck check_pair(const Network& network, const RoutingState& state, std::siz
 
 }  // namespace
 
+std::vector<std::string> crossed_edges(const Network& network, const WalkOutcome& walk) {
+    std::vector<std::string> out;
+    for (const auto& name : walk.nodes) {
+        const auto node = network.find_node(name);
+        if (!node) continue;
+        const auto role = network.nodes()[*node].role;
+        if ((role == Role::msee || role == Role::er_gateway || role == Role::vpn_gateway) &&
+            std::find(out.begin(), out.end(), name) == out.end())
+            out.push_back(name);
+    }
+    return out;
+}
+
+std::vector<MatrixCell> reachability_matrix(const Network& network, const RoutingState& state, MatrixGrouping grouping) {
+    // Each network and the host that speaks for it, in the order of the nodes.
+    std::vector<std::pair<std::string, std::size_t>> networks;
+    std::vector<bool> vnet_seen(network.vnets().size(), false);
+    for (std::size_t n = 0; n < network.nodes().size(); ++n) {
+        const auto& node = network.nodes()[n];
+        if (node.kind != NodeKind::host) continue;
+        if (grouping == MatrixGrouping::vnet && node.vnet) {
+            if (vnet_seen[*node.vnet]) continue;
+            vnet_seen[*node.vnet] = true;
+            networks.emplace_back(network.vnets()[*node.vnet].name, n);
+        } else {
+            networks.emplace_back(node.name, n);
+        }
+    }
+    // Each unordered pair is probed once, both ways; its other cell is the same check
+    // seen from the other end.
+    const auto n = networks.size();
+    std::vector<MatrixCell> cells;
+    std::vector<std::size_t> cell_of(n * n, 0);
+    for (std::size_t i = 0; i < n; ++i)
+        for (std::size_t j = 0; j < n; ++j) {
+            if (i == j) continue;
+            cell_of[i * n + j] = cells.size();
+            if (j > i) {
+                cells.push_back({networks[i].first, networks[j].first, check_pair(network, state, networks[i].second, networks[j].second)});
+                continue;
+            }
+            MatrixCell cell{networks[i].first, networks[j].first, cells[cell_of[j * n + i]].check};
+            std::swap(cell.check.from, cell.check.to);
+            std::swap(cell.check.there, cell.check.back);
+            std::swap(cell.check.kind_there, cell.check.kind_back);
+            cells.push_back(std::move(cell));
+        }
+    return cells;
+}
+
 std::vector<PairCheck> check_symmetry(const Network& network, const RoutingState& state,
                                       std::optional<std::pair<std::size_t, std::size_t>> only) {
     std::vector<PairCheck> checks;

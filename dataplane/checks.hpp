@@ -38,4 +38,18 @@ struct PairCheck {
 [[nodiscard]] std::vector<PairCheck> check_symmetry(const Network& network, const RoutingState& state,
                                                     std::optional<std::pair<std::size_t, std::size_t>> only = {});
 
+// The reachability matrix: every ordered pair of networks, probed both ways from one
+// host of each (a VNet's first VM; a host outside any VNet is a network of its own),
+// or of every pair of hosts.
+enum class MatrixGrouping : std::uint8_t { host, vnet };
+struct MatrixCell {
+    std::string from;  // the networks (VNet or host names)
+    std::string to;
+    PairCheck check;   // from's host to to's host, and back
+};
+[[nodiscard]] std::vector<MatrixCell> reachability_matrix(const Network& network, const RoutingState& state,
+                                                          MatrixGrouping grouping);
+// The MSEEs and gateways a walk crossed, in order: which circuit and gateway carry it.
+[[nodiscard]] std::vector<std::string> crossed_edges(const Network& network, const WalkOutcome& walk);
+
 }  // namespace bgpemu::dataplane

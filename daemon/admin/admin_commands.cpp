@@ -50,6 +50,7 @@ void AdminCommands::register_handlers() {
         {"link", changing(&AdminCommands::link)},
         {"converged", reading(&AdminCommands::converged)},
         {"check", reading(&AdminCommands::check)},
+        {"matrix", reading(&AdminCommands::matrix)},
     };
     // The table and the handlers name the same commands, or the daemon does not start.
     for (const auto& command : command_table())

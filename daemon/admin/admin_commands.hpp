@@ -71,6 +71,7 @@ private:
     [[nodiscard]] boost::json::value show_events(const boost::json::object& request) const;
     [[nodiscard]] boost::json::value converged(const boost::json::object& request) const;
     [[nodiscard]] boost::json::value check(const boost::json::object& request) const;
+    [[nodiscard]] boost::json::value matrix(const boost::json::object& request) const;
     [[nodiscard]] const dataplane::Network& network() const;
     // The node's Azure role in the emulated network (none without one, or unknown).
     [[nodiscard]] dataplane::Role role_of(std::string_view node) const;

@@ -141,6 +141,16 @@ std::vector<CommandDescriptor> make_table() {
                  "way, VPN the other) or one-way pairs; without `symmetry` also prefix limits and "
                  "overlaps; exit 1 when a problem is found",
          .schema = "check.json"},
+        {.name = "matrix",
+         .arguments = {{.key = "by", .choices = {"host", "vnet"}}, {.key = "expect", .local = true}},
+         .forms = {{}},
+         .options = {{.word = "--by", .key = "by", .value_name = "GROUPING"},
+                     {.word = "--expect", .key = "expect", .value_name = "FILE"}},
+         .help = "the reachability matrix: every ordered pair of networks (--by vnet: VNets and the hosts "
+                 "outside them; --by host, the default: hosts), reachable or not and how (ExpressRoute, VPN, "
+                 "peering, through which MSEEs and gateways), probed both ways; --expect FILE (a saved "
+                 "`--json matrix`) exits 1 when a cell differs",
+         .schema = "matrix.json"},
     };
 }
 

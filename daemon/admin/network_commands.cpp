@@ -280,6 +280,51 @@ json::value AdminCommands::converged(const json::object& request) const {
     return json::object{{"converged", done}, {"waiting_for", std::move(list)}, {"last_change_ms", last_change}};
 }
 
+// {"command": "matrix", "by"?: "host"|"vnet"}: every ordered pair of networks (VNets
+// and the hosts outside them, or every host), reachable or not and how, from probes
+// both ways through the live FIBs.
+json::value AdminCommands::matrix(const json::object& request) const {
+    const auto by = optional_string(request, "by").value_or("host");
+    const auto& net = network();
+    const auto grouping = by == "vnet" ? dataplane::MatrixGrouping::vnet : dataplane::MatrixGrouping::host;
+    // The VNet of each host, to tell a VNet peering from a path inside one network.
+    const auto vnet_of = [&](const std::string& host) -> std::optional<std::size_t> {
+        const auto node = net.find_node(host);
+        return node ? net.nodes()[*node].vnet : std::nullopt;
+    };
+    // One probe of the pair: from `from` (a host) to the other, its reply included.
+    const auto direction = [&](const dataplane::PingResult& ping, const std::string& kind, const std::string& from, const std::string& to) {
+        json::array via;
+        for (const auto& edge : dataplane::crossed_edges(net, ping.forward)) via.push_back(json::value(edge));
+        json::object out{{"delivered", ping.reachable()}, {"via", std::move(via)}};
+        if (ping.reachable()) {
+            const bool peering = kind == "direct" && vnet_of(from) && vnet_of(to) && vnet_of(from) != vnet_of(to);
+            out["kind"] = peering ? "peering" : kind;
+        } else {
+            const auto& stopped = ping.forward.verdict == dataplane::WalkOutcome::Verdict::delivered && ping.back ? *ping.back : ping.forward;
+            out["stopped_at"] = stopped.node;
+            out["reason"] = stopped.reason;
+        }
+        return out;
+    };
+    json::array cells;
+    json::array networks;
+    for (const auto& cell : dataplane::reachability_matrix(net, *emulation_, grouping)) {
+        if (networks.empty() || std::none_of(networks.begin(), networks.end(), [&](const json::value& v) { return v == cell.from.c_str(); }))
+            networks.push_back(json::value(cell.from));
+        const auto& c = cell.check;
+        cells.push_back(json::object{{"from", cell.from},
+                                     {"to", cell.to},
+                                     {"from_host", c.from},
+                                     {"to_host", c.to},
+                                     {"reachable", c.there.reachable()},
+                                     {"verdict", dataplane::pair_verdict_name(c.verdict)},
+                                     {"there", direction(c.there, c.kind_there, c.from, c.to)},
+                                     {"back", direction(c.back, c.kind_back, c.to, c.from)}});
+    }
+    return json::object{{"by", by}, {"networks", std::move(networks)}, {"cells", std::move(cells)}};
+}
+
 // {"command": "check", "what"?: "symmetry"|"all", "from"?: HOST, "to"?: HOST}: the
 // forward and return paths of every pair of hosts (or one pair), and with "all" the
 // other design faults the daemon can see: a session near or past its prefix limit, a

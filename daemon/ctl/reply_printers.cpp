@@ -1,12 +1,16 @@
 #include "daemon/ctl/reply_printers.hpp"
 
 #include <ctime>
+#include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <map>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include <boost/json/parse.hpp>
 
 #include "daemon/admin/json_text.hpp"
 
@@ -350,6 +354,88 @@ int print_check(const json::object& result, const PrintContext&) {
     return problems == 0 ? 0 : 1;
 }
 
+// A matrix cell as its grid shows it: "-" unreachable, else how it gets there, and how
+// the answer's own probe comes back when that differs ("ER/VPN").
+std::string matrix_label(const json::object& cell) {
+    const auto kind = [](const json::object& direction) {
+        const auto k = text(direction, "kind");
+        if (k == "ExpressRoute") return std::string("ER");
+        if (k == "ExpressRoute+VPN") return std::string("ER+VPN");
+        return k;
+    };
+    const auto& there = cell.at("there").as_object();
+    const auto& back = cell.at("back").as_object();
+    if (!there.at("delivered").as_bool()) return "-";
+    const auto out = kind(there);
+    return back.at("delivered").as_bool() && kind(back) != out ? out + "/" + kind(back) : out;
+}
+
+// The matrix as a grid, then each reachable cell's MSEEs and gateways; with --expect
+// FILE, the cells that differ from it (exit 1 when any does).
+int print_matrix(const json::object& result, const PrintContext& context) {
+    std::vector<std::string> networks;
+    for (const auto& n : result.at("networks").as_array()) networks.push_back(text(n));
+    std::map<std::pair<std::string, std::string>, const json::object*> cells;
+    for (const auto& c : result.at("cells").as_array()) cells[{text(c.as_object(), "from"), text(c.as_object(), "to")}] = &c.as_object();
+    std::vector<std::vector<std::string>> rows{{"FROM \\ TO"}};
+    for (const auto& n : networks) rows[0].push_back(n);
+    for (const auto& from : networks) {
+        rows.push_back({from});
+        for (const auto& to : networks) {
+            const auto it = cells.find({from, to});
+            rows.back().push_back(it == cells.end() ? "" : matrix_label(*it->second));
+        }
+    }
+    print_table(rows);
+    std::cout << "ER: ExpressRoute, VPN, peering, direct; X/Y: X there, Y for the answer's probe back; -: unreachable\n";
+    for (const auto& c : result.at("cells").as_array()) {
+        const auto& cell = c.as_object();
+        const auto& via = cell.at("there").at("via").as_array();
+        if (!cell.at("there").at("delivered").as_bool() || via.empty()) continue;
+        std::string path;
+        for (const auto& v : via) path += (path.empty() ? "" : ", ") + text(v);
+        std::cout << "  " << text(cell, "from") << " -> " << text(cell, "to") << ": " << path << "\n";
+    }
+    const auto* expect = context.local.if_contains("expect");
+    if (expect == nullptr) return 0;
+    const auto file = text(*expect);
+    std::ifstream in(file);
+    std::stringstream saved;
+    saved << in.rdbuf();
+    json::error_code error;
+    auto expected = json::parse(saved.str(), error);
+    if (!in || error || !expected.is_object()) {
+        std::cerr << "bgpemuctl: --expect " << file << ": not a saved matrix (bgpemuctl --json matrix > FILE)\n";
+        return 2;
+    }
+    if (const auto* inner = expected.as_object().if_contains("result")) expected = *inner;
+    const auto* expected_cells = expected.is_object() ? expected.as_object().if_contains("cells") : nullptr;
+    if (expected_cells == nullptr || !expected_cells->is_array()) {
+        std::cerr << "bgpemuctl: --expect " << file << ": no 'cells' in it (bgpemuctl --json matrix > FILE)\n";
+        return 2;
+    }
+    std::size_t differences = 0;
+    std::set<std::pair<std::string, std::string>> seen;
+    for (const auto& c : expected_cells->as_array()) {
+        if (!c.is_object() || !c.as_object().contains("there") || !c.as_object().contains("back")) continue;
+        const auto& want = c.as_object();
+        const std::pair<std::string, std::string> key{text(want, "from"), text(want, "to")};
+        seen.insert(key);
+        const auto it = cells.find(key);
+        const auto now = it == cells.end() ? std::string("(no such cell)") : matrix_label(*it->second);
+        if (now == matrix_label(want)) continue;
+        ++differences;
+        std::cout << "CHANGED " << key.first << " -> " << key.second << ": expected " << matrix_label(want) << ", now " << now << "\n";
+    }
+    for (const auto& [key, cell] : cells)
+        if (!seen.contains(key)) {
+            ++differences;
+            std::cout << "CHANGED " << key.first << " -> " << key.second << ": not expected, now " << matrix_label(*cell) << "\n";
+        }
+    std::cout << (differences == 0 ? "as expected" : std::to_string(differences) + " cell(s) differ from " + file) << "\n";
+    return differences == 0 ? 0 : 1;
+}
+
 // show fib: a FIB, one lookup, or a VNet's effective routes.
 int print_fib_or_effective_routes(const json::object& result, const PrintContext& context) {
     return result.contains("effective_routes") ? print_effective_routes(result, context) : print_fib(result, context);
@@ -421,6 +507,7 @@ Printer printer_for(std::string_view command) {
         {"link", print_link},
         {"converged", print_converged},
         {"check", print_check},
+        {"matrix", print_matrix},
     };
     const auto found = printers.find(command);
     return found == printers.end() ? nullptr : found->second;

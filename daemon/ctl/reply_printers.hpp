@@ -11,6 +11,7 @@ namespace bgpemu::daemon::ctl {
 
 struct PrintContext {
     const boost::json::object& request;  // what was sent
+    const boost::json::object& local;    // bgpemuctl's own arguments (`--expect FILE`)
     bool polled = false;                 // asked again until done, for this long:
     std::int64_t poll_seconds = 0;
 };

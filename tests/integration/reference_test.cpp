@@ -287,8 +287,55 @@ TEST_CASE("the reference topology converges to the documented control-plane outc
     }
 }
 
+// `bgpemuctl matrix --by vnet` as the reference's "who sees whom" table (section 4 of
+// the test setup; the control-plane article's route tables) writes it: each cell "-"
+// or its kind, with the circuit its first MSEE belongs to ("ER er1").
+static std::map<std::pair<std::string, std::string>, std::string> vnet_matrix(const Daemon& daemon) {
+    std::map<std::pair<std::string, std::string>, std::string> out;
+    const auto result = daemon.run({"matrix", "--by", "vnet"});
+    if (!result.is_object()) return out;
+    for (const auto& c : result.at("cells").as_array()) {
+        const auto& there = c.at("there").as_object();
+        std::string label = "-";
+        if (there.at("delivered").as_bool()) {
+            label = std::string(there.at("kind").as_string()) == "ExpressRoute" ? "ER" : std::string(there.at("kind").as_string());
+            for (const auto& via : there.at("via").as_array()) {
+                const std::string name(via.as_string());
+                if (const auto at = name.find("-msee"); at != std::string::npos) {
+                    label += " " + name.substr(0, at);
+                    break;
+                }
+            }
+        }
+        out[{std::string(c.at("from").as_string()), std::string(c.at("to").as_string())}] = label;
+    }
+    return out;
+}
+
+static std::map<std::pair<std::string, std::string>, std::string> reference_matrix(bool loc1_primary_down) {
+    const std::vector<std::string> networks = {"loc1-vm", "loc2-vm", "hub", "spoke", "branch", "remote"};
+    // Rows as the table writes them; loc1 over ER1, or over the VPN with its link down
+    // (and the remote VNet lost: ER1's secondary link is shut).
+    const std::string loc1 = loc1_primary_down ? "VPN" : "ER er1";
+    const std::string loc1_remote = loc1_primary_down ? "-" : "ER er1";
+    const std::vector<std::vector<std::string>> rows = {
+        {"", "-", loc1, loc1, "VPN", loc1_remote},
+        {"-", "", "ER er2", "ER er2", "-", "-"},
+        {loc1, "ER er2", "", "peering", "VPN", "ER er1"},
+        {loc1, "ER er2", "peering", "", "VPN", "ER er1"},
+        {"VPN", "-", "VPN", "VPN", "", "-"},
+        {loc1_remote, "-", "ER er1", "ER er1", "-", ""},
+    };
+    std::map<std::pair<std::string, std::string>, std::string> out;
+    for (std::size_t i = 0; i < networks.size(); ++i)
+        for (std::size_t j = 0; j < networks.size(); ++j)
+            if (i != j) out[{networks[i], networks[j]}] = rows[i][j];
+    return out;
+}
+
 // The data-plane analysis's traces of the reference setup, the failover of the
-// ExpressRoute link to the VPN and back, on a daemon of the reference topology.
+// ExpressRoute link to the VPN and back, on a daemon of the reference topology; and the
+// reachability matrix through all three, with `--expect` telling the cells that moved.
 static void check_article_traces_and_failover(const Daemon& daemon) {
     const auto converge = [&] {
         const auto waited = daemon.process->ctl({"wait", "converged", "--timeout", "60"});
@@ -335,6 +382,10 @@ static void check_article_traces_and_failover(const Daemon& daemon) {
     CHECK(effective_via(daemon, "hub", "10.2.30.0/25") == "ExpressRoute");
     CHECK(effective_via(daemon, "hub", "10.11.30.64/26") == "VPN");
     CHECK(effective_via(daemon, "hub", "10.11.30.0/26") == "system");
+    CHECK(vnet_matrix(daemon) == reference_matrix(false));
+    const auto saved = daemon.dir.path() / "matrix.json";
+    write_file(saved, daemon.process->ctl({"matrix", "--by", "vnet"}).output);
+    CHECK(daemon.process->ctl_text({"matrix", "--by", "vnet", "--expect", saved.string()}).exit_code == 0);
 
     // The failover: the loc1-ce1 -- er1-msee1 link goes down. Its session drops at
     // once, the routes are withdrawn over BGP, and traffic moves to the VPN.
@@ -347,6 +398,13 @@ static void check_article_traces_and_failover(const Daemon& daemon) {
     // The hub side of the same failure: back to Location 1 over the VPN too.
     CHECK(effective_via(daemon, "hub", "10.2.30.0/25") == "VPN");
     check_trace(daemon, "hub", "loc1-vm", {{"10.10.30.142", "*", "10.2.30.125", "*", "10.2.30.10"}});
+    CHECK(vnet_matrix(daemon) == reference_matrix(true));
+    const auto moved = daemon.process->ctl_text({"matrix", "--by", "vnet", "--expect", saved.string()});
+    INFO(moved.output);
+    CHECK(moved.exit_code == 1);
+    CHECK(moved.output.find("CHANGED loc1-vm -> hub: expected ER, now VPN") != std::string::npos);
+    CHECK(moved.output.find("CHANGED remote -> loc1-vm: expected ER, now -") != std::string::npos);
+    CHECK(moved.output.find("6 cell(s) differ") != std::string::npos);
     // The remote VNet and Location 1 lose each other (ER1's secondary is shut).
     check_unreachable(daemon, "remote", "loc1-vm");
     check_unreachable(daemon, "loc1-vm", "remote-vm");

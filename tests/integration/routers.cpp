@@ -371,7 +371,13 @@ BgpemuDaemon::BgpemuDaemon(const std::string& yaml, const std::filesystem::path&
 }
 
 CommandResult BgpemuDaemon::ctl(const std::vector<std::string>& words) const {
-    std::vector<std::string> argv{BGPEMU_BGPEMUCTL_PATH, "--socket", socket_.string(), "--json"};
+    std::vector<std::string> json_words{"--json"};
+    json_words.insert(json_words.end(), words.begin(), words.end());
+    return ctl_text(json_words);
+}
+
+CommandResult BgpemuDaemon::ctl_text(const std::vector<std::string>& words) const {
+    std::vector<std::string> argv{BGPEMU_BGPEMUCTL_PATH, "--socket", socket_.string()};
     argv.insert(argv.end(), words.begin(), words.end());
     return run_command(argv, 10s);
 }

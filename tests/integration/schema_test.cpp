@@ -270,7 +270,7 @@ TEST_CASE("every admin reply matches its protocol version 1 schema", "[integrati
         "envelope.json",    "error.json",      "status.json",     "show-sessions.json", "show-rib.json",
         "show-fib.json",    "show-memory.json", "session.json",   "announce.json",      "withdraw.json",
         "reload.json",      "trace.json",      "ping.json",       "link.json",          "show-links.json",
-        "show-events.json", "converged.json",  "check.json"};
+        "show-events.json", "converged.json",  "check.json",      "matrix.json"};
     std::set<std::string> files;
     for (const auto& [name, schema] : schemas.by_name) files.insert(name);
     REQUIRE(files == expected_files);
@@ -344,6 +344,8 @@ TEST_CASE("every admin reply matches its protocol version 1 schema", "[integrati
         send("check.json", {"check", "symmetry"});
         send("check.json", {"check", "symmetry", "loc1-vm", "hub-vm"});
         send("check.json", {"check", "branch-vm", "loc2-vm"});
+        send("matrix.json", {"matrix"});
+        send("matrix.json", {"matrix", "--by", "vnet"});
 
         // The ExpressRoute link down and up again (and up once more: no change).
         send("link.json", {"link", "down", "loc1-ce1", "er1-msee1"});
