@@ -5,7 +5,9 @@
 // --json). Exit status: 0 done, 1 the daemon refused the request (or the answer is a
 // failure: not reachable, not converged, a problem found), 2 usage error, 3 the daemon
 // could not be reached.
+#include <algorithm>
 #include <chrono>
+#include <fstream>
 #include <iostream>
 #include <string>
 #include <thread>
@@ -18,6 +20,7 @@
 #include "daemon/ctl/admin_client.hpp"
 #include "daemon/ctl/command_line.hpp"
 #include "daemon/ctl/reply_printers.hpp"
+#include "daemon/ctl/scenario.hpp"
 #include "daemon/version.hpp"
 
 namespace json = boost::json;
@@ -45,6 +48,61 @@ int print_raw(const json::object& reply, const std::string& reply_text, bool ok)
     const auto* problems = result && result->is_object() ? result->as_object().if_contains("problems") : nullptr;
     const bool clean = !problems || !problems->is_int64() || problems->as_int64() == 0;
     return ok && flag("converged") && flag("reachable") && clean ? 0 : 1;
+}
+
+// `bgpemuctl verify SCENARIO [--junit FILE]`: the scenario's steps and expectations
+// against the daemon at `socket_path`.
+int verify(const std::vector<std::string>& words, const std::string& socket_path, bool raw_json) {
+    std::string file, junit;
+    for (std::size_t i = 1; i < words.size(); ++i) {
+        if (words[i] == "--junit" && i + 1 < words.size()) junit = words[++i];
+        else if (file.empty() && words[i].rfind("--", 0) != 0) file = words[i];
+        else {
+            std::cerr << "bgpemuctl: verify takes SCENARIO [--junit FILE], not '" << words[i] << "'\n";
+            return 2;
+        }
+    }
+    if (file.empty()) {
+        std::cerr << "bgpemuctl: verify needs a scenario file\n";
+        return 2;
+    }
+    std::vector<std::string> errors;
+    const auto scenario = ctl::read_scenario(file, errors);
+    for (const auto& e : errors) std::cerr << e << "\n";
+    if (!errors.empty()) {
+        std::cerr << "bgpemuctl: " << errors.size() << " error(s) in " << file << "; nothing run\n";
+        return 2;
+    }
+    std::string error;
+    if (!ctl::exchange(socket_path, R"({"version": 1, "command": "status"})", error)) {
+        std::cerr << "bgpemuctl: cannot talk to bgpemud at " << socket_path << ": " << error << " (is it running? --socket PATH)\n";
+        return 3;
+    }
+    const ctl::Exchange exchange = [&](const json::object& request, std::string& why) -> std::optional<json::value> {
+        const auto reply = ctl::exchange(socket_path, json::serialize(request), why);
+        if (!reply) return std::nullopt;
+        json::error_code e;
+        auto value = json::parse(*reply, e);
+        if (e) {
+            why = "the daemon's reply is not JSON";
+            return std::nullopt;
+        }
+        return value;
+    };
+    // With --json the report lines go to standard error and the results to standard output.
+    const auto outcomes = ctl::run_scenario(scenario, exchange, raw_json ? std::cerr : std::cout);
+    const auto failed = std::count_if(outcomes.begin(), outcomes.end(), [](const ctl::Outcome& o) { return !o.passed; });
+    if (raw_json) std::cout << json::serialize(ctl::outcomes_json(scenario, outcomes)) << "\n";
+    else std::cout << outcomes.size() - static_cast<std::size_t>(failed) << " passed, " << failed << " failed\n";
+    if (!junit.empty()) {
+        std::ofstream out(junit, std::ios::trunc);
+        out << ctl::junit_xml(scenario, outcomes);
+        if (!out.flush()) {
+            std::cerr << "bgpemuctl: cannot write " << junit << "\n";
+            return 2;
+        }
+    }
+    return failed == 0 ? 0 : 1;
 }
 
 }  // namespace
@@ -77,6 +135,7 @@ int main(int argc, char** argv) {
     }
     if (socket_path.empty()) socket_path = bgpemu::daemon::default_admin_socket_path().string();
 
+    if (!words.empty() && words[0] == "verify") return verify(words, socket_path, raw_json);
     ctl::CommandLine line;
     try {
         line = ctl::parse_command_line(words);

@@ -2,6 +2,9 @@
 // ping through them, the emulated links, the event log, convergence and the design
 // checks. Registered in admin_commands.cpp.
 #include "daemon/admin/admin_commands.hpp"
+
+#include <set>
+
 #include "daemon/admin/json_text.hpp"
 #include "daemon/admin/request_arguments.hpp"
 #include "dataplane/checks.hpp"
@@ -117,6 +120,17 @@ json::value AdminCommands::effective_routes_json(std::size_t vnet) const {
 
 namespace {
 
+// What kind of path a walk took: path_kind's, with "direct" across two VNets named
+// "peering" (a VNet peering carries it).
+std::string walk_kind(const dataplane::Network& net, const dataplane::WalkOutcome& walk) {
+    auto kind = dataplane::path_kind(net, walk);
+    if (kind != "direct") return kind;
+    std::set<std::string> vnets;
+    for (const auto& name : walk.nodes)
+        if (!net.find_node(name)) vnets.insert(name);
+    return vnets.size() >= 2 ? "peering" : kind;
+}
+
 json::object walk_json(const dataplane::WalkOutcome& walk) {
     json::array nodes;
     for (const auto& node : walk.nodes) nodes.push_back(json::value(node));
@@ -168,6 +182,7 @@ json::value AdminCommands::trace(const json::object& request) const {
             hops.push_back(std::move(entry));
         }
         auto entry = walk_json(path.forward);
+        if (path.forward.verdict == dataplane::WalkOutcome::Verdict::delivered) entry["kind"] = walk_kind(net, path.forward);
         entry["hops"] = std::move(hops);
         paths.push_back(std::move(entry));
     }
@@ -287,19 +302,13 @@ json::value AdminCommands::matrix(const json::object& request) const {
     const auto by = optional_string(request, "by").value_or("host");
     const auto& net = network();
     const auto grouping = by == "vnet" ? dataplane::MatrixGrouping::vnet : dataplane::MatrixGrouping::host;
-    // The VNet of each host, to tell a VNet peering from a path inside one network.
-    const auto vnet_of = [&](const std::string& host) -> std::optional<std::size_t> {
-        const auto node = net.find_node(host);
-        return node ? net.nodes()[*node].vnet : std::nullopt;
-    };
-    // One probe of the pair: from `from` (a host) to the other, its reply included.
-    const auto direction = [&](const dataplane::PingResult& ping, const std::string& kind, const std::string& from, const std::string& to) {
+    // One probe of the pair, its answer included.
+    const auto direction = [&](const dataplane::PingResult& ping) {
         json::array via;
         for (const auto& edge : dataplane::crossed_edges(net, ping.forward)) via.push_back(json::value(edge));
         json::object out{{"delivered", ping.reachable()}, {"via", std::move(via)}};
         if (ping.reachable()) {
-            const bool peering = kind == "direct" && vnet_of(from) && vnet_of(to) && vnet_of(from) != vnet_of(to);
-            out["kind"] = peering ? "peering" : kind;
+            out["kind"] = walk_kind(net, ping.forward);
         } else {
             const auto& stopped = ping.forward.verdict == dataplane::WalkOutcome::Verdict::delivered && ping.back ? *ping.back : ping.forward;
             out["stopped_at"] = stopped.node;
@@ -319,8 +328,8 @@ json::value AdminCommands::matrix(const json::object& request) const {
                                      {"to_host", c.to},
                                      {"reachable", c.there.reachable()},
                                      {"verdict", dataplane::pair_verdict_name(c.verdict)},
-                                     {"there", direction(c.there, c.kind_there, c.from, c.to)},
-                                     {"back", direction(c.back, c.kind_back, c.to, c.from)}});
+                                     {"there", direction(c.there)},
+                                     {"back", direction(c.back)}});
     }
     return json::object{{"by", by}, {"networks", std::move(networks)}, {"cells", std::move(cells)}};
 }

@@ -219,6 +219,9 @@ std::string usage_text() {
     };
     for (const auto& command : command_table()) entry(usage_lines(command), command.help);
     entry({"request JSON"}, "send one raw request object");
+    entry({"verify SCENARIO [--junit FILE]"},
+          "run a scenario file's steps and check its expectations (doc/guide/scenarios.md); exit 1 when one "
+          "fails, 2 when the file has errors; --junit writes JUnit XML, --json the results as JSON");
     out << R"(
 Options:
   --socket PATH   the admin socket (default: $BGPEMU_SOCKET, /run/bgpemu/bgpemud.sock as

@@ -354,8 +354,8 @@ int print_check(const json::object& result, const PrintContext&) {
     return problems == 0 ? 0 : 1;
 }
 
-// A matrix cell as its grid shows it: "-" unreachable, else how it gets there, and how
-// the answer's own probe comes back when that differs ("ER/VPN").
+}  // namespace
+
 std::string matrix_label(const json::object& cell) {
     const auto kind = [](const json::object& direction) {
         const auto k = text(direction, "kind");
@@ -369,6 +369,8 @@ std::string matrix_label(const json::object& cell) {
     const auto out = kind(there);
     return back.at("delivered").as_bool() && kind(back) != out ? out + "/" + kind(back) : out;
 }
+
+namespace {
 
 // The matrix as a grid, then each reachable cell's MSEEs and gateways; with --expect
 // FILE, the cells that differ from it (exit 1 when any does).

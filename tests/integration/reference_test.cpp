@@ -452,6 +452,62 @@ TEST_CASE("the reference imported from Azure's JSON: the article's traces and fa
     check_article_traces_and_failover(Daemon(design, test_port(32)));
 }
 
+// The article's data-plane analysis as a scenario file (tests/scenarios/reference.yaml)
+// through `bgpemuctl verify`: every expectation passes, and JUnit XML says so; a wrong
+// expectation fails with what was seen, and the run goes on; a file with errors is
+// refused, each error at its line and column, before anything runs.
+TEST_CASE("the article as a scenario: bgpemuctl verify", "[integration][reference][scenario]") {
+    Daemon daemon("azure-interop.yaml");
+    const auto scenario = std::string(BGPEMU_SOURCE_DIR) + "/tests/scenarios/reference.yaml";
+    const auto junit = daemon.dir.path() / "results.xml";
+    const auto run = daemon.process->ctl_text({"verify", scenario, "--junit", junit.string()}, 120s);
+    INFO(run.output);
+    CHECK(run.exit_code == 0);
+    CHECK(run.output.find("FAIL") == std::string::npos);
+    std::ifstream in(junit);
+    const std::string xml((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    CHECK(xml.find("failures=\"0\"") != std::string::npos);
+    CHECK(std::count(xml.begin(), xml.end(), '\n') > 40);  // a testcase per expectation
+
+    // One expectation changed: it fails, saying what it saw; the others still run.
+    std::ifstream source(scenario);
+    std::string text((std::istreambuf_iterator<char>(source)), std::istreambuf_iterator<char>());
+    const std::string right = "{trace: [loc1-vm, branch-vm], hops: [10.2.30.3, 192.168.30.0, 10.11.30.68], via: VPN}";
+    REQUIRE(text.find(right) != std::string::npos);
+    text.replace(text.find(right), right.size(), "{trace: [loc1-vm, branch-vm], via: ExpressRoute}");
+    write_file(daemon.dir.path() / "wrong.yaml", text);
+    const auto wrong = daemon.process->ctl_text({"verify", (daemon.dir.path() / "wrong.yaml").string(), "--junit", junit.string()}, 120s);
+    INFO(wrong.output);
+    CHECK(wrong.exit_code == 1);
+    CHECK(wrong.output.find("FAIL") != std::string::npos);
+    CHECK(wrong.output.find("trace loc1-vm -> branch-vm: expected via ExpressRoute (seen: delivered at branch-vm") != std::string::npos);
+    CHECK(wrong.output.find(" passed, 1 failed") != std::string::npos);
+    std::ifstream failed_in(junit);
+    const std::string failed_xml((std::istreambuf_iterator<char>(failed_in)), std::istreambuf_iterator<char>());
+    CHECK(failed_xml.find("failures=\"1\"") != std::string::npos);
+    CHECK(failed_xml.find("<failure message=\"expected via ExpressRoute") != std::string::npos);
+
+    // Errors in the file: each at its position, and nothing runs (the link stays up).
+    write_file(daemon.dir.path() / "bad.yaml", R"(steps:
+  - do: link sideways loc1-ce1 er1-msee1
+    expect:
+      - {reachable: [loc1-vm]}
+      - {effective_route: {vnet: hub, prefix: 10.2.30.0/33}}
+      - {teleport: [a, b]}
+  - {do: link down loc1-ce1 er1-msee1, colour: blue}
+)");
+    const auto bad = daemon.process->ctl_text({"verify", (daemon.dir.path() / "bad.yaml").string()}, 20s);
+    INFO(bad.output);
+    CHECK(bad.exit_code == 2);
+    CHECK(bad.output.find("bad.yaml:2:9: 'link sideways loc1-ce1 er1-msee1' is not a bgpemuctl command") != std::string::npos);
+    CHECK(bad.output.find("bad.yaml:4:21: reachable takes [FROM, TO]") != std::string::npos);
+    CHECK(bad.output.find("bad.yaml:5:47: '10.2.30.0/33' is not a prefix") != std::string::npos);
+    CHECK(bad.output.find("bad.yaml:6:9: unknown expectation") != std::string::npos);
+    CHECK(bad.output.find("bad.yaml:7:40: unknown key 'colour' in a step") != std::string::npos);
+    CHECK(bad.output.find("nothing run") != std::string::npos);
+    CHECK(daemon.sessions_up(24, 2));
+}
+
 TEST_CASE("check symmetry finds the asymmetry the CE's route map prevents", "[integration][reference]") {
     Daemon daemon("azure-interop.yaml");
     const auto converge = [&] { return daemon.process->ctl({"wait", "converged", "--timeout", "60"}).exit_code == 0; };

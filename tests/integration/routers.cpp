@@ -376,10 +376,10 @@ CommandResult BgpemuDaemon::ctl(const std::vector<std::string>& words) const {
     return ctl_text(json_words);
 }
 
-CommandResult BgpemuDaemon::ctl_text(const std::vector<std::string>& words) const {
+CommandResult BgpemuDaemon::ctl_text(const std::vector<std::string>& words, std::chrono::milliseconds timeout) const {
     std::vector<std::string> argv{BGPEMU_BGPEMUCTL_PATH, "--socket", socket_.string()};
     argv.insert(argv.end(), words.begin(), words.end());
-    return run_command(argv, 10s);
+    return run_command(argv, timeout);
 }
 
 std::optional<ObservedRoute> BgpemuDaemon::route(const std::string& node, const std::string& prefix) const {

@@ -144,7 +144,8 @@ public:
     // `bgpemuctl --json WORDS...` against this daemon.
     [[nodiscard]] CommandResult ctl(const std::vector<std::string>& words) const;
     // The same, as a person reads it (bgpemuctl's tables, without --json).
-    [[nodiscard]] CommandResult ctl_text(const std::vector<std::string>& words) const;
+    [[nodiscard]] CommandResult ctl_text(const std::vector<std::string>& words,
+                                         std::chrono::milliseconds timeout = std::chrono::seconds(10)) const;
     // `node`'s best path for `prefix`, and the FSM state of its session with `peer`
     // ("unknown" when there is none).
     [[nodiscard]] std::optional<ObservedRoute> route(const std::string& node, const std::string& prefix) const;

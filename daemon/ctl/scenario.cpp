@@ -1,0 +1,502 @@
+#include "daemon/ctl/scenario.hpp"
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <map>
+#include <sstream>
+#include <thread>
+
+#include "daemon/admin/json_text.hpp"
+#include "daemon/ctl/reply_printers.hpp"
+
+namespace bgpemu::daemon::ctl {
+
+namespace json = boost::json;
+
+namespace {
+
+// ---- reading ----
+
+// Each expectation kind: the shape of its value (a FROM TO pair, or a map), and the keys
+// its map (or, for a pair, its entry beside it) may hold.
+struct ExpectationKind {
+    std::string_view name;
+    bool pair = false;
+    std::vector<std::string_view> keys;
+    std::vector<std::string_view> required{};
+};
+const std::vector<ExpectationKind> expectation_kinds = {
+    {"reachable", true, {}},
+    {"unreachable", true, {}},
+    {"trace", true, {"hops", "first_hop", "hop_count", "through", "avoids", "via"}},
+    {"symmetric", true, {}},
+    {"established", true, {}},
+    {"best", false, {"node", "prefix", "as_path", "local_pref", "from"}, {"node", "prefix"}},
+    {"effective_route", false, {"vnet", "prefix", "via"}, {"vnet", "prefix"}},
+    {"matrix", false, {"by", "cells"}, {"cells"}},
+};
+constexpr std::string_view step_keys[] = {"name", "do", "wait_ms", "converge", "expect"};
+constexpr std::string_view top_keys[] = {"name", "converge_timeout_s", "steps"};
+
+class Reader {
+public:
+    Reader(std::string file, std::vector<std::string>& errors) : file_(std::move(file)), errors_(errors) {}
+
+    void error(const YAML::Node& at, const std::string& message) {
+        const auto mark = at.Mark();
+        errors_.push_back(file_ + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1) + ": " + message);
+    }
+    template <typename Keys>
+    void refuse_unknown(const YAML::Node& map, const Keys& keys, const std::string& what) {
+        for (const auto& item : map) {
+            const auto key = item.first.Scalar();
+            if (std::find(std::begin(keys), std::end(keys), key) != std::end(keys)) continue;
+            std::string known;
+            for (const auto& k : keys) known += (known.empty() ? "" : ", ") + std::string(k);
+            error(item.first, "unknown key '" + key + "' in " + what + " (known: " + known + ")");
+        }
+    }
+    bool scalar(const YAML::Node& node, const std::string& what) {
+        if (node.IsScalar()) return true;
+        error(node, what + " must be a single value");
+        return false;
+    }
+
+    Expectation expectation(const YAML::Node& node) {
+        Expectation e;
+        e.node = node;
+        e.line = node.Mark().line + 1;
+        if (!node.IsMap()) {
+            error(node, "an expectation is a map such as {reachable: [FROM, TO]}");
+            return e;
+        }
+        const ExpectationKind* kind = nullptr;
+        for (const auto& k : expectation_kinds)
+            if (node[std::string(k.name)]) {
+                if (kind) error(node, "an expectation has one kind; this one has '" + std::string(kind->name) + "' and '" + std::string(k.name) + "'");
+                kind = &k;
+            }
+        if (!kind) {
+            std::string known;
+            for (const auto& k : expectation_kinds) known += (known.empty() ? "" : ", ") + std::string(k.name);
+            error(node, "unknown expectation (known: " + known + ")");
+            return e;
+        }
+        e.kind = std::string(kind->name);
+        const auto value = node[e.kind];
+        if (kind->pair) {
+            std::vector<std::string_view> keys = kind->keys;
+            keys.push_back(kind->name);
+            refuse_unknown(node, keys, e.kind + " expectation");
+            if (!value.IsSequence() || value.size() != 2 || !value[0].IsScalar() || !value[1].IsScalar())
+                error(value, e.kind + " takes [FROM, TO]" + (e.kind == "established" ? std::string(" (NODE, PEER)") : std::string()));
+            else
+                e.text = e.kind + " " + value[0].Scalar() + (e.kind == "established" ? " - " : " -> ") + value[1].Scalar();
+            check_values(node);
+        } else {
+            refuse_unknown(node, std::array<std::string_view, 1>{kind->name}, e.kind + " expectation");
+            if (!value.IsMap()) {
+                error(value, e.kind + " takes a map (" + [&] {
+                    std::string keys;
+                    for (const auto& k : kind->keys) keys += (keys.empty() ? "" : ", ") + std::string(k);
+                    return keys;
+                }() + ")");
+                return e;
+            }
+            refuse_unknown(value, kind->keys, e.kind + " expectation");
+            for (const auto& key : kind->required)
+                if (!value[std::string(key)]) error(value, e.kind + " needs '" + std::string(key) + "'");
+            check_values(value);
+            e.text = e.kind;
+            for (const char* key : {"node", "vnet", "prefix", "by"})
+                if (value[key] && value[key].IsScalar()) e.text += " " + value[key].Scalar();
+        }
+        return e;
+    }
+
+    // Values whose form is known: prefixes and addresses parse, counts are numbers.
+    void check_values(const YAML::Node& map) {
+        if (const auto p = map["prefix"]; p && scalar(p, "prefix") && !looks_like_prefix(p.Scalar()))
+            error(p, "'" + p.Scalar() + "' is not a prefix (ADDRESS/LENGTH)");
+        if (const auto a = map["first_hop"]; a && scalar(a, "first_hop") && !looks_like_address(a.Scalar()))
+            error(a, "'" + a.Scalar() + "' is not an IP address");
+        for (const char* key : {"hop_count", "local_pref"})
+            if (const auto n = map[key]; n) {
+                unsigned long value = 0;
+                if (!n.IsScalar() || !YAML::convert<unsigned long>::decode(n, value)) error(n, std::string(key) + " must be a whole number");
+            }
+        for (const char* key : {"hops", "through", "avoids"})
+            if (const auto list = map[key]; list && !list.IsSequence()) error(list, std::string(key) + " is a list");
+        if (const auto via = map["via"]; via && scalar(via, "via")) {
+            static const std::vector<std::string> kinds = {"ExpressRoute", "VPN", "ExpressRoute+VPN", "peering", "direct", "system", "none"};
+            if (std::find(kinds.begin(), kinds.end(), via.Scalar()) == kinds.end())
+                error(via, "via '" + via.Scalar() + "' is not one of ExpressRoute, VPN, ExpressRoute+VPN, peering, direct (a trace), system, none (a route)");
+        }
+        if (const auto cells = map["cells"]; cells && !cells.IsMap()) error(cells, "cells is a map of \"FROM -> TO\": LABEL");
+    }
+
+    static bool looks_like_address(const std::string& text) {
+        return !text.empty() && text.find_first_not_of("0123456789abcdefABCDEF.:") == std::string::npos &&
+               (std::count(text.begin(), text.end(), '.') == 3 || text.find(':') != std::string::npos);
+    }
+    static bool looks_like_prefix(const std::string& text) {
+        const auto slash = text.find('/');
+        if (slash == std::string::npos || !looks_like_address(text.substr(0, slash))) return false;
+        const auto length = text.substr(slash + 1);
+        if (length.empty() || length.size() > 3 || length.find_first_not_of("0123456789") != std::string::npos) return false;
+        return std::stoi(length) <= (text.find(':') == std::string::npos ? 32 : 128);
+    }
+
+private:
+    std::string file_;
+    std::vector<std::string>& errors_;
+};
+
+std::vector<std::string> words_of(const std::string& text) {
+    std::vector<std::string> words;
+    std::istringstream in(text);
+    for (std::string w; in >> w;) words.push_back(w);
+    return words;
+}
+
+// ---- running ----
+
+std::string text(const json::value& v) { return v.is_string() ? std::string(v.as_string()) : to_json_text(v); }
+std::string text(const json::object& o, std::string_view key) {
+    const auto* v = o.if_contains(key);
+    return v ? text(*v) : std::string();
+}
+
+// "*" matches any hop; a trailing "x" stands for any last digit ("10.10.30.13x").
+bool hop_matches(const std::string& want, const std::string& seen) {
+    if (want == "*") return true;
+    if (!want.empty() && want.back() == 'x') return seen.size() == want.size() && seen.compare(0, want.size() - 1, want, 0, want.size() - 1) == 0;
+    return want == seen;
+}
+
+std::string joined(const std::vector<std::string>& items, const char* between = ", ") {
+    std::string out;
+    for (const auto& i : items) out += (out.empty() ? "" : between) + i;
+    return out;
+}
+
+class Runner {
+public:
+    Runner(const Scenario& scenario, const Exchange& exchange, std::ostream& report)
+        : scenario_(scenario), exchange_(exchange), report_(report) {}
+
+    std::vector<Outcome> run() {
+        for (std::size_t i = 0; i < scenario_.steps.size(); ++i) {
+            const auto& step = scenario_.steps[i];
+            const auto name = step.name.empty() ? "step " + std::to_string(i + 1) : step.name;
+            if (step.command) {
+                const auto reply = send(step.command->request);
+                const bool ok = reply.is_object() && reply.as_object().contains("result");
+                record(name, "", step.line, ok, ok ? step.command_text : step.command_text + ": " + refusal(reply));
+            }
+            if (step.wait_ms) std::this_thread::sleep_for(std::chrono::milliseconds(*step.wait_ms));
+            if (step.converge) converge(name, step.line);
+            for (const auto& e : step.expect) check(name, e);
+        }
+        return std::move(outcomes_);
+    }
+
+private:
+    json::value send(const json::object& request) {
+        std::string error;
+        const auto reply = exchange_(request, error);
+        if (!reply) return json::object{{"error", json::object{{"message", "cannot talk to bgpemud: " + error}, {"code", "no_daemon"}}}};
+        return *reply;
+    }
+    static std::string refusal(const json::value& reply) {
+        if (reply.is_object())
+            if (const auto* e = reply.as_object().if_contains("error"); e && e->is_object())
+                return text(e->as_object(), "message") + " (" + text(e->as_object(), "code") + ")";
+        return "unexpected reply " + to_json_text(reply);
+    }
+    // The result of `words` as bgpemuctl would send them, or the refusal in `why`.
+    std::optional<json::object> ask(const std::vector<std::string>& words, std::string& why) {
+        const auto line = parse_command_line(words);
+        const auto reply = send(line.request);
+        if (reply.is_object())
+            if (const auto* r = reply.as_object().if_contains("result"); r && r->is_object()) return r->as_object();
+        why = refusal(reply);
+        return std::nullopt;
+    }
+
+    void record(const std::string& step, const std::string& expectation, unsigned line, bool passed, std::string detail) {
+        report_ << (passed ? "PASS  " : "FAIL  ") << scenario_.file << ":" << line << "  " << step << ": "
+                << (expectation.empty() ? std::string() : expectation + ": ") << detail << "\n";
+        outcomes_.push_back({step, expectation, line, passed, std::move(detail)});
+    }
+
+    void converge(const std::string& step, unsigned line) {
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(scenario_.converge_timeout_s);
+        std::string why;
+        for (;;) {
+            const auto result = ask({"wait", "converged"}, why);
+            if (result && result->at("converged").as_bool()) return;
+            if (result) {
+                std::vector<std::string> waiting;
+                for (const auto& w : result->at("waiting_for").as_array()) waiting.push_back(text(w));
+                why = "waiting for " + joined(waiting, "; ");
+            }
+            if (!result || std::chrono::steady_clock::now() >= deadline) break;
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        record(step, "converged", line, false, "not converged after " + std::to_string(scenario_.converge_timeout_s) + " s: " + why);
+    }
+
+    void check(const std::string& step, const Expectation& e) {
+        std::string seen;
+        bool passed = false;
+        try {
+            passed = evaluate(e, seen);
+        } catch (const std::exception& x) {
+            seen = std::string("unexpected reply (") + x.what() + ")";
+        }
+        record(step, e.text, e.line, passed, seen);
+    }
+
+    bool evaluate(const Expectation& e, std::string& seen) {
+        const auto& n = e.node;
+        const auto value = n[e.kind];
+        std::string why;
+        if (e.kind == "reachable" || e.kind == "unreachable") {
+            const auto r = ask({"ping", value[0].Scalar(), value[1].Scalar()}, why);
+            if (!r) return seen = why, false;
+            const bool reachable = r->at("reachable").as_bool();
+            seen = reachable ? "reachable" : "unreachable";
+            return reachable == (e.kind == "reachable");
+        }
+        if (e.kind == "symmetric") {
+            const auto r = ask({"check", "symmetry", value[0].Scalar(), value[1].Scalar()}, why);
+            if (!r) return seen = why, false;
+            const auto& pair = r->at("pairs").as_array().at(0).as_object();
+            const auto verdict = text(pair, "verdict");
+            seen = verdict;
+            if (pair.contains("kind_there")) seen += " (" + text(pair, "kind_there") + " there, " + text(pair, "kind_back") + " back)";
+            return verdict == "symmetric" || verdict == "same-kind";
+        }
+        if (e.kind == "established") {
+            const auto r = ask({"show", "sessions", value[0].Scalar()}, why);
+            if (!r) return seen = why, false;
+            for (const auto& s : r->at("sessions").as_array())
+                if (text(s.as_object(), "peer") == value[1].Scalar()) {
+                    seen = text(s.as_object(), "state");
+                    return seen == "Established";
+                }
+            return seen = value[0].Scalar() + " has no neighbour " + value[1].Scalar(), false;
+        }
+        if (e.kind == "trace") return trace(n, value, seen);
+        if (e.kind == "best") return best(value, seen);
+        if (e.kind == "effective_route") return effective_route(value, seen);
+        return matrix(value, seen);
+    }
+
+    bool trace(const YAML::Node& n, const YAML::Node& pair, std::string& seen) {
+        std::string why;
+        const auto r = ask({"trace", pair[0].Scalar(), pair[1].Scalar()}, why);
+        if (!r) return seen = why, false;
+        const auto& path = r->at("paths").as_array().at(0).as_object();
+        std::vector<std::string> hops, nodes;
+        for (const auto& h : path.at("hops").as_array())
+            hops.push_back(h.at("address").is_null() ? "*" : text(h.at("address")));
+        for (const auto& v : path.at("nodes").as_array()) nodes.push_back(text(v));
+        const auto verdict = text(path, "verdict");
+        seen = verdict + " at " + text(path, "at") + ", hops " + joined(hops) + (path.contains("kind") ? ", " + text(path, "kind") : "");
+        std::vector<std::string> wrong;
+        if (verdict != "delivered") wrong.push_back("not delivered");
+        if (const auto want = n["hops"]) {
+            bool same = want.size() == hops.size();
+            for (std::size_t i = 0; same && i < hops.size(); ++i) same = hop_matches(want[i].Scalar(), hops[i]);
+            if (!same) {
+                std::vector<std::string> expected;
+                for (const auto& h : want) expected.push_back(h.Scalar());
+                wrong.push_back("hops expected " + joined(expected));
+            }
+        }
+        if (const auto first = n["first_hop"]; first && (hops.empty() || hops[0] != first.Scalar()))
+            wrong.push_back("first hop expected " + first.Scalar());
+        if (const auto count = n["hop_count"]; count && hops.size() != count.as<std::size_t>())
+            wrong.push_back("hop count expected " + count.Scalar());
+        for (const auto& node : n["through"])
+            if (std::find(nodes.begin(), nodes.end(), node.Scalar()) == nodes.end()) wrong.push_back("does not pass " + node.Scalar());
+        for (const auto& node : n["avoids"])
+            if (std::find(nodes.begin(), nodes.end(), node.Scalar()) != nodes.end()) wrong.push_back("passes " + node.Scalar());
+        if (const auto via = n["via"]; via && text(path, "kind") != via.Scalar()) wrong.push_back("expected via " + via.Scalar());
+        if (!wrong.empty()) seen = joined(wrong, "; ") + " (seen: " + seen + ")";
+        return wrong.empty();
+    }
+
+    bool best(const YAML::Node& want, std::string& seen) {
+        std::string why;
+        const auto r = ask({"show", "rib", want["node"].Scalar(), want["prefix"].Scalar()}, why);
+        if (!r) return seen = why, false;
+        const json::object* best = nullptr;
+        for (const auto& route : r->at("routes").as_array())
+            if (text(route.as_object(), "prefix") == want["prefix"].Scalar())
+                for (const auto& p : route.at("paths").as_array())
+                    if (!best && p.as_object().contains("best") && p.at("best").as_bool()) best = &p.as_object();
+        if (!best) return seen = "no best path for " + want["prefix"].Scalar(), false;
+        seen = "AS path \"" + text(*best, "as_path") + "\", local-pref " + text(*best, "local_pref") + ", from " + text(*best, "from");
+        bool ok = true;
+        if (want["as_path"]) ok = ok && text(*best, "as_path") == want["as_path"].Scalar();
+        if (want["local_pref"]) ok = ok && text(*best, "local_pref") == want["local_pref"].Scalar();
+        if (want["from"]) ok = ok && text(*best, "from") == want["from"].Scalar();
+        return ok;
+    }
+
+    bool effective_route(const YAML::Node& want, std::string& seen) {
+        std::string why;
+        const auto r = ask({"show", "fib", want["vnet"].Scalar()}, why);
+        if (!r) return seen = why, false;
+        std::string via = "none";
+        for (const auto& route : r->at("effective_routes").as_array()) {
+            const auto& o = route.as_object();
+            if (text(o, "prefix") == want["prefix"].Scalar() && text(o, "state") == "Active")
+                via = o.contains("via") ? text(o, "via") : "system";
+        }
+        seen = "via " + via;
+        return !want["via"] || via == want["via"].Scalar();
+    }
+
+    bool matrix(const YAML::Node& want, std::string& seen) {
+        std::string why;
+        const auto by = want["by"] ? want["by"].Scalar() : std::string("host");
+        const auto r = ask({"matrix", "--by", by}, why);
+        if (!r) return seen = why, false;
+        std::map<std::string, std::string> labels;
+        for (const auto& c : r->at("cells").as_array())
+            labels[text(c.as_object(), "from") + " -> " + text(c.as_object(), "to")] = matrix_label(c.as_object());
+        std::vector<std::string> wrong;
+        for (const auto& cell : want["cells"]) {
+            const auto key = cell.first.Scalar();
+            const auto it = labels.find(key);
+            const auto now = it == labels.end() ? std::string("(no such cell)") : it->second;
+            if (now != cell.second.Scalar()) wrong.push_back(key + ": expected " + cell.second.Scalar() + ", seen " + now);
+        }
+        seen = wrong.empty() ? std::to_string(want["cells"].size()) + " cell(s) as expected" : joined(wrong, "; ");
+        return wrong.empty();
+    }
+
+    const Scenario& scenario_;
+    const Exchange& exchange_;
+    std::ostream& report_;
+    std::vector<Outcome> outcomes_;
+};
+
+std::string xml_escaped(const std::string& text) {
+    std::string out;
+    for (const char c : text) {
+        switch (c) {
+            case '&': out += "&amp;"; break;
+            case '<': out += "&lt;"; break;
+            case '>': out += "&gt;"; break;
+            case '"': out += "&quot;"; break;
+            default: out += c;
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+Scenario read_scenario(const std::string& path, std::vector<std::string>& errors) {
+    Scenario scenario;
+    scenario.file = path;
+    YAML::Node root;
+    try {
+        root = YAML::LoadFile(path);
+    } catch (const YAML::BadFile&) {
+        errors.push_back(path + ": cannot open the file");
+        return scenario;
+    } catch (const YAML::Exception& e) {
+        errors.push_back(path + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) + ": " + e.msg);
+        return scenario;
+    }
+    Reader r(path, errors);
+    if (!root.IsMap() || !root["steps"] || !root["steps"].IsSequence()) {
+        errors.push_back(path + ": a scenario is a map with 'steps' (a list)");
+        return scenario;
+    }
+    r.refuse_unknown(root, top_keys, "the scenario");
+    if (root["name"] && r.scalar(root["name"], "name")) scenario.name = root["name"].Scalar();
+    if (const auto t = root["converge_timeout_s"]) {
+        if (!t.IsScalar() || !YAML::convert<unsigned>::decode(t, scenario.converge_timeout_s) || scenario.converge_timeout_s == 0)
+            r.error(t, "converge_timeout_s must be a whole number of seconds, 1 or more");
+    }
+    for (const auto& node : root["steps"]) {
+        Step step;
+        step.line = node.Mark().line + 1;
+        if (!node.IsMap()) {
+            r.error(node, "a step is a map (name, do, wait_ms, converge, expect)");
+            continue;
+        }
+        r.refuse_unknown(node, step_keys, "a step");
+        if (node["name"] && r.scalar(node["name"], "name")) step.name = node["name"].Scalar();
+        if (const auto d = node["do"]; d && r.scalar(d, "do")) {
+            step.command_text = d.Scalar();
+            try {
+                step.command = parse_command_line(words_of(d.Scalar()));
+            } catch (const UsageError& e) {
+                r.error(d, "'" + d.Scalar() + "' is not a bgpemuctl command: " + e.what());
+            }
+        }
+        if (const auto w = node["wait_ms"]) {
+            unsigned ms = 0;
+            if (!w.IsScalar() || !YAML::convert<unsigned>::decode(w, ms)) r.error(w, "wait_ms must be a whole number of milliseconds");
+            else step.wait_ms = ms;
+        }
+        if (const auto c = node["converge"]) {
+            if (!c.IsScalar() || !YAML::convert<bool>::decode(c, step.converge)) r.error(c, "converge is true or false");
+        }
+        if (const auto expect = node["expect"]) {
+            if (!expect.IsSequence()) r.error(expect, "expect is a list of expectations");
+            else
+                for (const auto& e : expect) step.expect.push_back(r.expectation(e));
+        }
+        scenario.steps.push_back(std::move(step));
+    }
+    return scenario;
+}
+
+std::vector<Outcome> run_scenario(const Scenario& scenario, const Exchange& exchange, std::ostream& report) {
+    return Runner(scenario, exchange, report).run();
+}
+
+std::string junit_xml(const Scenario& scenario, const std::vector<Outcome>& outcomes) {
+    const auto failures = std::count_if(outcomes.begin(), outcomes.end(), [](const Outcome& o) { return !o.passed; });
+    const auto suite = scenario.name.empty() ? scenario.file : scenario.name;
+    std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+    out += "<testsuites>\n  <testsuite name=\"" + xml_escaped(suite) + "\" tests=\"" + std::to_string(outcomes.size()) +
+           "\" failures=\"" + std::to_string(failures) + "\">\n";
+    for (const auto& o : outcomes) {
+        const auto name = o.expectation.empty() ? std::string("do") : o.expectation;
+        out += "    <testcase classname=\"" + xml_escaped(o.step) + "\" name=\"" + xml_escaped(name) + "\" file=\"" +
+               xml_escaped(scenario.file) + "\" line=\"" + std::to_string(o.line) + "\"";
+        if (o.passed) {
+            out += "/>\n";
+            continue;
+        }
+        out += ">\n      <failure message=\"" + xml_escaped(o.detail) + "\"/>\n    </testcase>\n";
+    }
+    return out + "  </testsuite>\n</testsuites>\n";
+}
+
+json::value outcomes_json(const Scenario& scenario, const std::vector<Outcome>& outcomes) {
+    json::array results;
+    std::size_t failed = 0;
+    for (const auto& o : outcomes) {
+        failed += !o.passed;
+        results.push_back(json::object{{"step", o.step}, {"expectation", o.expectation}, {"line", o.line},
+                                       {"passed", o.passed}, {"detail", o.detail}});
+    }
+    return json::object{{"scenario", scenario.name.empty() ? scenario.file : scenario.name},
+                        {"passed", outcomes.size() - failed},
+                        {"failed", failed},
+                        {"results", std::move(results)}};
+}
+
+}  // namespace bgpemu::daemon::ctl

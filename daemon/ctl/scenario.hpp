@@ -1,0 +1,69 @@
+// A scenario file: steps, each a bgpemuctl command line (a link failing, a session shut,
+// a reload, an announcement...), and the expectations checked after it (reachable
+// pairs, the path of a trace, a node's best path, a VNet's effective route, symmetry,
+// the reachability matrix). `bgpemuctl verify FILE` runs one against a running bgpemud
+// and reports every expectation, as text, JSON or JUnit XML (doc/guide/scenarios.md).
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+#include <yaml-cpp/yaml.h>
+
+#include "daemon/ctl/command_line.hpp"
+
+namespace bgpemu::daemon::ctl {
+
+struct Expectation {
+    std::string kind;  // reachable, unreachable, trace, best, effective_route, symmetric, established, matrix
+    std::string text;  // how the report names it: "reachable loc1-vm -> hub-vm"
+    YAML::Node node;
+    unsigned line = 0;
+};
+
+struct Step {
+    std::string name;
+    unsigned line = 0;
+    std::optional<CommandLine> command;  // `do:`, parsed as bgpemuctl would
+    std::string command_text;
+    std::optional<unsigned> wait_ms;
+    bool converge = true;  // wait for convergence after the command
+    std::vector<Expectation> expect;
+};
+
+struct Scenario {
+    std::string file;
+    std::string name;
+    unsigned converge_timeout_s = 60;
+    std::vector<Step> steps;
+};
+
+// Reads and checks a scenario before anything runs; every problem "FILE:LINE:COLUMN:
+// message" in `errors`.
+[[nodiscard]] Scenario read_scenario(const std::string& path, std::vector<std::string>& errors);
+
+struct Outcome {
+    std::string step;
+    std::string expectation;  // empty for the step's own command
+    unsigned line = 0;
+    bool passed = false;
+    std::string detail;       // what was seen (and expected, when it failed)
+};
+
+// Sends one request; the reply's "result", or nullopt with `error` set (a refusal is
+// {"error": ...} in the returned value's place: see run_scenario).
+using Exchange = std::function<std::optional<boost::json::value>(const boost::json::object& request, std::string& error)>;
+
+// Runs every step and checks every expectation, going on after a failure; prints a line
+// per outcome to `report` as it goes.
+[[nodiscard]] std::vector<Outcome> run_scenario(const Scenario& scenario, const Exchange& exchange, std::ostream& report);
+
+[[nodiscard]] std::string junit_xml(const Scenario& scenario, const std::vector<Outcome>& outcomes);
+[[nodiscard]] boost::json::value outcomes_json(const Scenario& scenario, const std::vector<Outcome>& outcomes);
+
+}  // namespace bgpemu::daemon::ctl
