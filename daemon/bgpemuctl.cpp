@@ -7,6 +7,7 @@
 // could not be reached.
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <string>
@@ -19,6 +20,7 @@
 #include "daemon/admin/json_text.hpp"
 #include "daemon/ctl/admin_client.hpp"
 #include "daemon/ctl/command_line.hpp"
+#include "daemon/ctl/design_diff.hpp"
 #include "daemon/ctl/reply_printers.hpp"
 #include "daemon/ctl/scenario.hpp"
 #include "daemon/version.hpp"
@@ -50,6 +52,21 @@ int print_raw(const json::object& reply, const std::string& reply_text, bool ok)
     return ok && flag("converged") && flag("reachable") && clean ? 0 : 1;
 }
 
+// One request to the daemon at `socket_path`, its reply parsed.
+ctl::Exchange socket_exchange(const std::string& socket_path) {
+    return [socket_path](const json::object& request, std::string& why) -> std::optional<json::value> {
+        const auto reply = ctl::exchange(socket_path, json::serialize(request), why);
+        if (!reply) return std::nullopt;
+        json::error_code e;
+        auto value = json::parse(*reply, e);
+        if (e) {
+            why = "the daemon's reply is not JSON";
+            return std::nullopt;
+        }
+        return value;
+    };
+}
+
 // `bgpemuctl verify SCENARIO [--junit FILE]`: the scenario's steps and expectations
 // against the daemon at `socket_path`.
 int verify(const std::vector<std::string>& words, const std::string& socket_path, bool raw_json) {
@@ -78,17 +95,7 @@ int verify(const std::vector<std::string>& words, const std::string& socket_path
         std::cerr << "bgpemuctl: cannot talk to bgpemud at " << socket_path << ": " << error << " (is it running? --socket PATH)\n";
         return 3;
     }
-    const ctl::Exchange exchange = [&](const json::object& request, std::string& why) -> std::optional<json::value> {
-        const auto reply = ctl::exchange(socket_path, json::serialize(request), why);
-        if (!reply) return std::nullopt;
-        json::error_code e;
-        auto value = json::parse(*reply, e);
-        if (e) {
-            why = "the daemon's reply is not JSON";
-            return std::nullopt;
-        }
-        return value;
-    };
+    const auto exchange = socket_exchange(socket_path);
     // With --json the report lines go to standard error and the results to standard output.
     const auto outcomes = ctl::run_scenario(scenario, exchange, raw_json ? std::cerr : std::cout);
     const auto failed = std::count_if(outcomes.begin(), outcomes.end(), [](const ctl::Outcome& o) { return !o.passed; });
@@ -103,6 +110,25 @@ int verify(const std::vector<std::string>& words, const std::string& socket_path
         }
     }
     return failed == 0 ? 0 : 1;
+}
+
+// `bgpemuctl diff FILE [--fail-on-change]`: what changes when the daemon runs FILE.
+int diff(const std::vector<std::string>& words, const std::string& socket_path) {
+    std::string file;
+    bool fail_on_change = false;
+    for (std::size_t i = 1; i < words.size(); ++i) {
+        if (words[i] == "--fail-on-change") fail_on_change = true;
+        else if (file.empty() && words[i].rfind("--", 0) != 0) file = words[i];
+        else {
+            std::cerr << "bgpemuctl: diff takes FILE [--fail-on-change], not '" << words[i] << "'\n";
+            return 2;
+        }
+    }
+    if (file.empty()) {
+        std::cerr << "bgpemuctl: diff needs the other topology file\n";
+        return 2;
+    }
+    return ctl::run_diff(socket_exchange(socket_path), std::filesystem::absolute(file).string(), fail_on_change, 60, std::cout);
 }
 
 }  // namespace
@@ -136,6 +162,7 @@ int main(int argc, char** argv) {
     if (socket_path.empty()) socket_path = bgpemu::daemon::default_admin_socket_path().string();
 
     if (!words.empty() && words[0] == "verify") return verify(words, socket_path, raw_json);
+    if (!words.empty() && words[0] == "diff") return diff(words, socket_path);
     ctl::CommandLine line;
     try {
         line = ctl::parse_command_line(words);

@@ -3,6 +3,9 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <thread>
 #include <cstdio>
 #include <cstdlib>
 #include <string_view>
@@ -25,6 +28,9 @@
 #include "bgp/speaker/speaker.hpp"
 #include "daemon/admin/admin_server.hpp"
 #include "daemon/config/config.hpp"
+#include "daemon/ctl/admin_client.hpp"
+#include "daemon/ctl/design_diff.hpp"
+#include "daemon/ctl/scenario.hpp"
 #include "daemon/design/topology_file.hpp"
 #include "daemon/privileges.hpp"
 #include "daemon/version.hpp"
@@ -46,6 +52,10 @@ struct Options {
     bool expand = false;
     std::string frr_config;   // print the FRR configuration of this CE of the design
     std::string bird_config;  // the same for BIRD 2
+    std::string verify;       // run this scenario file against the topology, then exit
+    std::string junit;        // --verify's results as JUnit XML
+    std::string diff;         // print what changes with this topology file, then exit
+    bool fail_on_change = false;
 };
 
 // Parses the command line; returns the exit code when the program should stop here.
@@ -62,6 +72,14 @@ std::optional<int> parse_options(int argc, char** argv, Options& options) {
          "print the FRR bgpd configuration for a real router playing the design's CE and exit")
         ("bird-config", po::value(&options.bird_config)->value_name("CE"),
          "print the BIRD 2 configuration for a real router playing the design's CE and exit")
+        ("verify", po::value(&options.verify)->value_name("SCENARIO"),
+         "start the topology, run the scenario file's steps and expectations, exit 0 if all pass, 1 if not "
+         "(2: errors in the file)")
+        ("junit", po::value(&options.junit)->value_name("FILE"), "with --verify: write the results as JUnit XML")
+        ("diff", po::value(&options.diff)->value_name("FILE"),
+         "start the topology, print what changes when it runs FILE instead (matrix cells, best paths, asymmetric "
+         "pairs, sessions), exit")
+        ("fail-on-change", po::bool_switch(&options.fail_on_change), "with --diff: exit 1 when anything changed")
         ("log-level", po::value(&options.log_level)->value_name("LEVEL"),
          "trace, debug, info, warning, error or off (default info)")
         ("log-file", po::value(&options.log_file)->value_name("FILE"), "log to FILE instead of standard error")
@@ -183,6 +201,19 @@ void log_start(spdlog::logger& log, const daemon::DaemonConfig& config, const st
              "send every route", by_role + by_file, plural(speakers.size(), "speaker", "speakers"), why);
 }
 
+// --verify: the scenario against the daemon just started (its report on standard output).
+int run_verify(const Options& options, const daemon::ctl::Exchange& exchange) {
+    std::vector<std::string> errors;
+    const auto scenario = daemon::ctl::read_scenario(options.verify, errors);
+    for (const auto& e : errors) std::cerr << e << "\n";
+    if (!errors.empty()) return 2;
+    const auto outcomes = daemon::ctl::run_scenario(scenario, exchange, std::cout);
+    const auto failed = std::count_if(outcomes.begin(), outcomes.end(), [](const auto& o) { return !o.passed; });
+    std::cout << outcomes.size() - static_cast<std::size_t>(failed) << " passed, " << failed << " failed\n";
+    if (!options.junit.empty()) std::ofstream(options.junit, std::ios::trunc) << daemon::ctl::junit_xml(scenario, outcomes);
+    return failed == 0 ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -283,16 +314,20 @@ int main(int argc, char** argv) {
     // file with errors is refused and the running topology kept. Removed speakers stay
     // allocated (stopped) until exit: their sessions may still have work queued.
     std::vector<std::unique_ptr<bgp::Speaker>> retired;
-    const auto reload = [&]() {
+    const auto reload = [&](const std::optional<std::string>& file) {
         daemon::ReloadOutcome outcome;
-        const auto next = load(options);
+        auto from = options;
+        if (file) from.config = *file;
+        const auto next = load(from);
         if (!next.ok()) {
             for (const auto& error : next.errors) outcome.errors.push_back(error.to_string());
             for (const auto& error : outcome.errors) log->error("reload: {}", error);
             log->error("reload refused: {} error(s) in {}; the running topology is kept", outcome.errors.size(),
-                       options.config);
+                       from.config);
             return outcome;
         }
+        // A reload from another file makes it the daemon's file (the next SIGHUP reads it).
+        options.config = from.config;
         const auto find = [&](const std::string& name) -> const bgp::SpeakerConfig* {
             for (const auto& config : next.config.speakers)
                 if (config.name == name) return &config;
@@ -346,7 +381,7 @@ int main(int argc, char** argv) {
         hangups.async_wait([&](boost::system::error_code ec, int) {
             if (ec) return;
             log->info("SIGHUP: reloading {}", options.config);
-            (void)reload();
+            (void)reload(std::nullopt);
             wait_for_hangup();
         });
     };
@@ -365,7 +400,29 @@ int main(int argc, char** argv) {
         shutdown_timer.async_wait([&](boost::system::error_code) { io.stop(); });
     });
     std::signal(SIGPIPE, SIG_IGN);
+    // --verify and --diff: a client of our own admin socket, as bgpemuctl would be, on a
+    // thread of its own; it shares nothing with the io_context but the socket. When it is
+    // done, the daemon stops as on SIGTERM.
+    int exit_code = 0;
+    std::thread client;
+    if (!options.verify.empty() || !options.diff.empty()) {
+        client = std::thread([&] {
+            const auto exchange = [&](const boost::json::object& request, std::string& why) -> std::optional<boost::json::value> {
+                const auto reply = daemon::ctl::exchange(socket_path.string(), boost::json::serialize(request), why);
+                if (!reply) return std::nullopt;
+                boost::json::error_code e;
+                auto value = boost::json::parse(*reply, e);
+                if (e) return std::nullopt;
+                return value;
+            };
+            exit_code = options.verify.empty() ? daemon::ctl::run_diff(exchange, std::filesystem::absolute(options.diff).string(),
+                                                                       options.fail_on_change, 60, std::cout)
+                                               : run_verify(options, exchange);
+            ::raise(SIGTERM);
+        });
+    }
     io.run();
+    if (client.joinable()) client.join();
     log->info("bgpemud stopped");
-    return 0;
+    return exit_code;
 }

@@ -44,7 +44,7 @@ void AdminCommands::register_handlers() {
         {"session enable", session("enable")},
         {"announce", changing(&AdminCommands::announce)},
         {"withdraw", changing(&AdminCommands::withdraw)},
-        {"reload", [this](const json::object&) { return reload(); }},
+        {"reload", [this](const json::object& request) { return reload(request); }},
         {"trace", reading(&AdminCommands::trace)},
         {"ping", reading(&AdminCommands::ping)},
         {"link", changing(&AdminCommands::link)},
@@ -115,9 +115,10 @@ dataplane::Role AdminCommands::role_of(std::string_view node) const {
     return index ? network.nodes()[*index].role : dataplane::Role::none;
 }
 
-json::value AdminCommands::reload() {
+json::value AdminCommands::reload(const json::object& request) {
     if (!reload_) throw CommandError("unsupported", "this daemon cannot reload its configuration");
-    const auto outcome = reload_();
+    const auto file = optional_string(request, "file");
+    const auto outcome = reload_(file);
     if (!outcome.errors.empty()) {
         std::string message = "the new configuration was refused; the running one is kept:";
         for (const auto& error : outcome.errors) message += "\n" + error;
@@ -125,6 +126,7 @@ json::value AdminCommands::reload() {
     }
     json::array changes;
     for (const auto& change : outcome.changes) changes.push_back(json::value(change));
+    if (file) config_file_ = *file;
     return json::object{{"config", config_file_}, {"changes", std::move(changes)}};
 }
 

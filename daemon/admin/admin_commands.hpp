@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <map>
 #include <memory>
 #include <string>
@@ -45,7 +46,8 @@ public:
     // Whether a handler is registered under this command name (the table's test).
     [[nodiscard]] bool handles(std::string_view command) const { return handlers_.find(command) != handlers_.end(); }
     // What `reload` runs (the daemon's SIGHUP handler).
-    void set_reload(std::function<ReloadOutcome()> reload) { reload_ = std::move(reload); }
+    // Reads the topology file again, or `file` in its place (which becomes the daemon's file).
+    void set_reload(std::function<ReloadOutcome(const std::optional<std::string>& file)> reload) { reload_ = std::move(reload); }
     // The data plane that trace, ping, link and VNet `show fib` work on.
     void set_emulation(Emulation* emulation) { emulation_ = emulation; }
 
@@ -60,7 +62,7 @@ private:
     [[nodiscard]] boost::json::value show_fib(const boost::json::object& request) const;
     [[nodiscard]] boost::json::value session_action(const boost::json::object& request, std::string_view action);
     [[nodiscard]] boost::json::value announce(const boost::json::object& request);
-    [[nodiscard]] boost::json::value reload();
+    [[nodiscard]] boost::json::value reload(const boost::json::object& request);
     [[nodiscard]] boost::json::value withdraw(const boost::json::object& request);
 
     [[nodiscard]] boost::json::value effective_routes_json(std::size_t vnet) const;
@@ -83,7 +85,7 @@ private:
     std::map<std::string, Handler, std::less<>> handlers_;
     std::vector<std::unique_ptr<bgp::Speaker>>& speakers_;
     std::string config_file_;
-    std::function<ReloadOutcome()> reload_;
+    std::function<ReloadOutcome(const std::optional<std::string>& file)> reload_;
     Emulation* emulation_ = nullptr;
     std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };

@@ -91,9 +91,10 @@ std::vector<CommandDescriptor> make_table() {
          .changes_state = true,
          .schema = "withdraw.json"},
         {.name = "reload",
-         .forms = {{}},
-         .help = "read the config file again and apply the difference (as SIGHUP does); refused, with every "
-                 "error, when the file is invalid",
+         .arguments = {{.key = "file"}},
+         .forms = {{{.key = "file", .name = "FILE", .optional_level = 1}}},
+         .help = "read the config file again, or FILE in its place (the daemon's file from then on), and apply "
+                 "the difference (as SIGHUP does); refused, with every error, when the file is invalid",
          .changes_state = true,
          .schema = "reload.json"},
         {.name = "trace",

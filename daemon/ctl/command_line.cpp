@@ -222,6 +222,9 @@ std::string usage_text() {
     entry({"verify SCENARIO [--junit FILE]"},
           "run a scenario file's steps and check its expectations (doc/guide/scenarios.md); exit 1 when one "
           "fails, 2 when the file has errors; --junit writes JUnit XML, --json the results as JSON");
+    entry({"diff FILE [--fail-on-change]"},
+          "what changes when the daemon runs FILE instead of its file: matrix cells, best paths, asymmetric "
+          "pairs, sessions; then back to its file; --fail-on-change exits 1 when anything changed");
     out << R"(
 Options:
   --socket PATH   the admin socket (default: $BGPEMU_SOCKET, /run/bgpemu/bgpemud.sock as

@@ -181,6 +181,13 @@ std::string joined(const std::vector<std::string>& items, const char* between = 
     return out;
 }
 
+std::string refusal(const json::value& reply) {
+    if (reply.is_object())
+        if (const auto* e = reply.as_object().if_contains("error"); e && e->is_object())
+            return text(e->as_object(), "message") + " (" + text(e->as_object(), "code") + ")";
+    return "unexpected reply " + to_json_text(reply);
+}
+
 class Runner {
 public:
     Runner(const Scenario& scenario, const Exchange& exchange, std::ostream& report)
@@ -209,20 +216,8 @@ private:
         if (!reply) return json::object{{"error", json::object{{"message", "cannot talk to bgpemud: " + error}, {"code", "no_daemon"}}}};
         return *reply;
     }
-    static std::string refusal(const json::value& reply) {
-        if (reply.is_object())
-            if (const auto* e = reply.as_object().if_contains("error"); e && e->is_object())
-                return text(e->as_object(), "message") + " (" + text(e->as_object(), "code") + ")";
-        return "unexpected reply " + to_json_text(reply);
-    }
-    // The result of `words` as bgpemuctl would send them, or the refusal in `why`.
     std::optional<json::object> ask(const std::vector<std::string>& words, std::string& why) {
-        const auto line = parse_command_line(words);
-        const auto reply = send(line.request);
-        if (reply.is_object())
-            if (const auto* r = reply.as_object().if_contains("result"); r && r->is_object()) return r->as_object();
-        why = refusal(reply);
-        return std::nullopt;
+        return ctl::ask(exchange_, words, why);
     }
 
     void record(const std::string& step, const std::string& expectation, unsigned line, bool passed, std::string detail) {
@@ -232,20 +227,8 @@ private:
     }
 
     void converge(const std::string& step, unsigned line) {
-        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(scenario_.converge_timeout_s);
         std::string why;
-        for (;;) {
-            const auto result = ask({"wait", "converged"}, why);
-            if (result && result->at("converged").as_bool()) return;
-            if (result) {
-                std::vector<std::string> waiting;
-                for (const auto& w : result->at("waiting_for").as_array()) waiting.push_back(text(w));
-                why = "waiting for " + joined(waiting, "; ");
-            }
-            if (!result || std::chrono::steady_clock::now() >= deadline) break;
-            std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        }
-        record(step, "converged", line, false, "not converged after " + std::to_string(scenario_.converge_timeout_s) + " s: " + why);
+        if (!wait_converged(exchange_, scenario_.converge_timeout_s, why)) record(step, "converged", line, false, why);
     }
 
     void check(const std::string& step, const Expectation& e) {
@@ -460,6 +443,34 @@ Scenario read_scenario(const std::string& path, std::vector<std::string>& errors
         scenario.steps.push_back(std::move(step));
     }
     return scenario;
+}
+
+std::optional<json::object> ask(const Exchange& exchange, const std::vector<std::string>& words, std::string& why) {
+    const auto line = parse_command_line(words);
+    const auto reply = exchange(line.request, why);
+    if (!reply) {
+        why = "cannot talk to bgpemud: " + why;
+        return std::nullopt;
+    }
+    if (reply->is_object())
+        if (const auto* r = reply->as_object().if_contains("result"); r && r->is_object()) return r->as_object();
+    why = refusal(*reply);
+    return std::nullopt;
+}
+
+bool wait_converged(const Exchange& exchange, unsigned timeout_s, std::string& why) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
+    for (;;) {
+        const auto result = ask(exchange, {"wait", "converged"}, why);
+        if (result && result->at("converged").as_bool()) return true;
+        if (result) {
+            std::vector<std::string> waiting;
+            for (const auto& w : result->at("waiting_for").as_array()) waiting.push_back(text(w));
+            why = "not converged after " + std::to_string(timeout_s) + " s: waiting for " + joined(waiting, "; ");
+        }
+        if (!result || std::chrono::steady_clock::now() >= deadline) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
 }
 
 std::vector<Outcome> run_scenario(const Scenario& scenario, const Exchange& exchange, std::ostream& report) {

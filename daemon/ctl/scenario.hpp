@@ -63,6 +63,12 @@ using Exchange = std::function<std::optional<boost::json::value>(const boost::js
 // per outcome to `report` as it goes.
 [[nodiscard]] std::vector<Outcome> run_scenario(const Scenario& scenario, const Exchange& exchange, std::ostream& report);
 
+// What steps, scenarios and `diff` share: one request by bgpemuctl's words (its result,
+// or the refusal in `why`), and waiting for convergence (false, with what it still
+// waits for in `why`, after `timeout_s`).
+[[nodiscard]] std::optional<boost::json::object> ask(const Exchange& exchange, const std::vector<std::string>& words, std::string& why);
+[[nodiscard]] bool wait_converged(const Exchange& exchange, unsigned timeout_s, std::string& why);
+
 [[nodiscard]] std::string junit_xml(const Scenario& scenario, const std::vector<Outcome>& outcomes);
 [[nodiscard]] boost::json::value outcomes_json(const Scenario& scenario, const std::vector<Outcome>& outcomes);
 

@@ -508,6 +508,60 @@ TEST_CASE("the article as a scenario: bgpemuctl verify", "[integration][referenc
     CHECK(daemon.sessions_up(24, 2));
 }
 
+// bgpemud --verify: the topology started, the scenario run, the exit status its
+// verdict, for pipelines with no daemon running; a failing expectation exits 1.
+TEST_CASE("bgpemud --verify starts the topology, runs the scenario and exits", "[integration][reference][scenario]") {
+    TempDir dir("bgpemu-verify");
+    write_file(dir.path() / "topology.yaml", read_source("configs/azure-interop.yaml", test_port(33)));
+    const auto scenario = std::string(BGPEMU_SOURCE_DIR) + "/tests/scenarios/reference.yaml";
+    const auto verify = [&](const std::string& file) {
+        return run_command({BGPEMU_BGPEMUD_PATH, (dir.path() / "topology.yaml").string(), "--socket", (dir.path() / "s.sock").string(),
+                            "--log-level", "warning", "--verify", file, "--junit", (dir.path() / "results.xml").string()},
+                           120s);
+    };
+    const auto passed = verify(scenario);
+    INFO(passed.output);
+    CHECK(passed.exit_code == 0);
+    CHECK(passed.output.find(" passed, 0 failed") != std::string::npos);
+    CHECK(std::filesystem::exists(dir.path() / "results.xml"));
+    write_file(dir.path() / "wrong.yaml", "steps:\n  - expect:\n      - {reachable: [loc2-vm, loc1-vm]}\n      - {reachable: [loc1-vm, hub-vm]}\n");
+    const auto failed = verify((dir.path() / "wrong.yaml").string());
+    INFO(failed.output);
+    CHECK(failed.exit_code == 1);
+    CHECK(failed.output.find("reachable loc2-vm -> loc1-vm: unreachable") != std::string::npos);
+    CHECK(failed.output.find("1 passed, 1 failed") != std::string::npos);
+}
+
+// bgpemuctl diff: Location 1 without its "prefer ExpressRoute" intent (the CE's route
+// map) makes Location 1 <-> hub asymmetric, and moves loc1-ce1's best paths to the VPN;
+// the daemon runs its own file again afterwards. The same file twice: no change.
+TEST_CASE("bgpemuctl diff shows what another design changes", "[integration][reference][diff]") {
+    Daemon daemon("azure-interop.yaml");
+    const auto intent = "    prefer_expressroute: true      # route-map prefer-ER-over-VPN: local-preference 200\n";
+    auto without = daemon.yaml;
+    REQUIRE(without.find(intent) != std::string::npos);
+    without.replace(without.find(intent), std::string(intent).size(), "");
+    write_file(daemon.dir.path() / "without-intent.yaml", without);
+    const auto changed = daemon.process->ctl_text({"diff", (daemon.dir.path() / "without-intent.yaml").string(), "--fail-on-change"}, 120s);
+    INFO(changed.output);
+    CHECK(changed.exit_code == 1);
+    CHECK(changed.output.find("pair loc1-vm <-> hub-vm: none, now asymmetric (VPN there, ExpressRoute back)") != std::string::npos);
+    CHECK(changed.output.find("matrix loc1-vm -> hub-vm: ER, now VPN/ER") != std::string::npos);
+    CHECK(changed.output.find("best path loc1-ce1 10.10.30.0/24: AS path \"12076\" from er1-msee1, local-pref 200, now AS path \"65515\" from hub-vpngw") !=
+          std::string::npos);
+    // Back on its own file: the route map is there again.
+    const auto status = daemon.run({"status"});
+    REQUIRE(status.is_object());
+    CHECK(std::string(status.at("config").as_string()).find("without-intent") == std::string::npos);
+    const auto best = best_of(daemon.rib("loc1-ce1")["10.10.30.0/24"]);
+    REQUIRE(best);
+    CHECK(best->local_pref == 200);
+    const auto same = daemon.process->ctl_text({"diff", (daemon.dir.path() / "bgpemud.yaml").string(), "--fail-on-change"}, 120s);
+    INFO(same.output);
+    CHECK(same.exit_code == 0);
+    CHECK(same.output.find("no change") != std::string::npos);
+}
+
 TEST_CASE("check symmetry finds the asymmetry the CE's route map prevents", "[integration][reference]") {
     Daemon daemon("azure-interop.yaml");
     const auto converge = [&] { return daemon.process->ctl({"wait", "converged", "--timeout", "60"}).exit_code == 0; };
