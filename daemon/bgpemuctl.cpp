@@ -96,6 +96,11 @@ int verify(const std::vector<std::string>& words, const std::string& socket_path
         return 3;
     }
     const auto exchange = socket_exchange(socket_path);
+    if (const auto unknown = ctl::check_names_against_daemon(scenario, exchange); !unknown.empty()) {
+        for (const auto& e : unknown) std::cerr << e << "\n";
+        std::cerr << "bgpemuctl: " << unknown.size() << " error(s) in " << file << "; nothing run\n";
+        return 2;
+    }
     // With --json the report lines go to standard error and the results to standard output.
     const auto outcomes = ctl::run_scenario(scenario, exchange, raw_json ? std::cerr : std::cout);
     const auto failed = std::count_if(outcomes.begin(), outcomes.end(), [](const ctl::Outcome& o) { return !o.passed; });

@@ -205,6 +205,7 @@ void log_start(spdlog::logger& log, const daemon::DaemonConfig& config, const st
 int run_verify(const Options& options, const daemon::ctl::Exchange& exchange) {
     std::vector<std::string> errors;
     const auto scenario = daemon::ctl::read_scenario(options.verify, errors);
+    if (errors.empty()) errors = daemon::ctl::check_names_against_daemon(scenario, exchange);
     for (const auto& e : errors) std::cerr << e << "\n";
     if (!errors.empty()) return 2;
     const auto outcomes = daemon::ctl::run_scenario(scenario, exchange, std::cout);

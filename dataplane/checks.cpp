@@ -1,6 +1,7 @@
 #include "dataplane/checks.hpp"
 
 #include <algorithm>
+#include <set>
 
 namespace bgpemu::dataplane {
 
@@ -100,16 +101,22 @@ std::vector<MatrixCell> reachability_matrix(const Network& network, const Routin
     // Each network and the host that speaks for it, in the order of the nodes.
     std::vector<std::pair<std::string, std::size_t>> networks;
     std::vector<bool> vnet_seen(network.vnets().size(), false);
+    std::set<std::string> sites_seen;
     for (std::size_t n = 0; n < network.nodes().size(); ++n) {
         const auto& node = network.nodes()[n];
         if (node.kind != NodeKind::host) continue;
-        if (grouping == MatrixGrouping::vnet && node.vnet) {
+        if (grouping != MatrixGrouping::host && node.vnet) {
             if (vnet_seen[*node.vnet]) continue;
             vnet_seen[*node.vnet] = true;
             networks.emplace_back(network.vnets()[*node.vnet].name, n);
-        } else {
-            networks.emplace_back(node.name, n);
+            continue;
         }
+        if (grouping == MatrixGrouping::site)
+            if (auto site = network.site_of(n); !site.empty()) {
+                if (sites_seen.insert(site).second) networks.emplace_back(std::move(site), n);
+                continue;
+            }
+        networks.emplace_back(node.name, n);
     }
     // Each unordered pair is probed once, both ways; its other cell is the same check
     // seen from the other end.

@@ -39,9 +39,9 @@ struct PairCheck {
                                                     std::optional<std::pair<std::size_t, std::size_t>> only = {});
 
 // The reachability matrix: every ordered pair of networks, probed both ways from one
-// host of each (a VNet's first VM; a host outside any VNet is a network of its own),
-// or of every pair of hosts.
-enum class MatrixGrouping : std::uint8_t { host, vnet };
+// host of each: by VNet (a VNet's first VM; a host outside any VNet is a network of its
+// own), by site (a site's first host; the VNets as by VNet), or every pair of hosts.
+enum class MatrixGrouping : std::uint8_t { host, vnet, site };
 struct MatrixCell {
     std::string from;  // the networks (VNet or host names)
     std::string to;

@@ -65,6 +65,28 @@ const char* node_kind_name(NodeKind kind) noexcept {
     return "?";
 }
 
+std::string Network::site_of(std::size_t node) const {
+    // Two steps at most: a host's gateway is a LAN router, whose links reach the CEs.
+    std::vector<std::size_t> frontier{node};
+    std::vector<bool> seen(nodes_.size(), false);
+    for (int step = 0; step < 3 && !frontier.empty(); ++step) {
+        std::vector<std::size_t> next;
+        for (const auto n : frontier) {
+            if (seen[n]) continue;
+            seen[n] = true;
+            if (!nodes_[n].site.empty()) return nodes_[n].site;
+            for (const auto& route : static_routes_[n])
+                for (const auto& hop : route.next_hops)
+                    if (const auto owner = owner_of(hop)) next.push_back(*owner);
+            for (const auto& link : links_)
+                for (int end = 0; end < 2; ++end)
+                    if (link.ends[end].node == n) next.push_back(link.ends[1 - end].node);
+        }
+        frontier = std::move(next);
+    }
+    return {};
+}
+
 const NodeConfig* TopologyConfig::find_node(std::string_view name) const {
     for (const auto& node : nodes)
         if (node.name == name) return &node;
@@ -115,6 +137,7 @@ Network::Network(const TopologyConfig& topology) {
         node.vnet_addresses = config.vnet_addresses;
         node.transit = config.transit.value_or(config.role == Role::vpn_gateway);
         node.source_check = config.source_check;
+        node.site = config.site;
         const auto index = nodes_.size();
         if (node.vnet) {
             if (node.kind == NodeKind::host) vnets_[*node.vnet].hosts.push_back(index);

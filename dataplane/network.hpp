@@ -137,6 +137,7 @@ public:
         HopBehaviour vnet_hop;                    // gateway, for packets from its VNet
         bool transit = false;
         bool source_check = true;
+        std::string site;                         // a speaker's (or another site's router's) `site`
         [[nodiscard]] bool gateway() const noexcept { return kind == NodeKind::speaker && vnet.has_value(); }
         [[nodiscard]] bool express_route() const noexcept { return role == Role::er_gateway; }
     };
@@ -177,6 +178,9 @@ public:
     [[nodiscard]] std::vector<std::size_t> links_between(std::size_t a, std::size_t b) const;
     // The node owning an emulated address (an interface, a host's or a gateway's VNet address).
     [[nodiscard]] std::optional<std::size_t> owner_of(const bgp::IpAddress& address) const;
+    // The site a node belongs to: its own `site`, else (a host, a LAN router) the site of
+    // its default gateway, else of the nodes linked to it; empty when none says.
+    [[nodiscard]] std::string site_of(std::size_t node) const;
 
     // A link's state. Returns false when it already was so.
     bool set_link_up(std::size_t link, bool up);

@@ -143,12 +143,12 @@ std::vector<CommandDescriptor> make_table() {
                  "overlaps; exit 1 when a problem is found",
          .schema = "check.json"},
         {.name = "matrix",
-         .arguments = {{.key = "by", .choices = {"host", "vnet"}}, {.key = "expect", .local = true}},
+         .arguments = {{.key = "by", .choices = {"host", "vnet", "site"}}, {.key = "expect", .local = true}},
          .forms = {{}},
          .options = {{.word = "--by", .key = "by", .value_name = "GROUPING"},
                      {.word = "--expect", .key = "expect", .value_name = "FILE"}},
          .help = "the reachability matrix: every ordered pair of networks (--by vnet: VNets and the hosts "
-                 "outside them; --by host, the default: hosts), reachable or not and how (ExpressRoute, VPN, "
+                 "outside them; --by site: VNets and sites; --by host, the default: hosts), reachable or not and how (ExpressRoute, VPN, "
                  "peering, through which MSEEs and gateways), probed both ways; --expect FILE (a saved "
                  "`--json matrix`) exits 1 when a cell differs",
          .schema = "matrix.json"},

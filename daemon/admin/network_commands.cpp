@@ -295,13 +295,15 @@ json::value AdminCommands::converged(const json::object& request) const {
     return json::object{{"converged", done}, {"waiting_for", std::move(list)}, {"last_change_ms", last_change}};
 }
 
-// {"command": "matrix", "by"?: "host"|"vnet"}: every ordered pair of networks (VNets
-// and the hosts outside them, or every host), reachable or not and how, from probes
-// both ways through the live FIBs.
+// {"command": "matrix", "by"?: "host"|"vnet"|"site"}: every ordered pair of networks
+// (VNets and the hosts outside them, VNets and sites, or every host), reachable or not
+// and how, from probes both ways through the live FIBs.
 json::value AdminCommands::matrix(const json::object& request) const {
     const auto by = optional_string(request, "by").value_or("host");
     const auto& net = network();
-    const auto grouping = by == "vnet" ? dataplane::MatrixGrouping::vnet : dataplane::MatrixGrouping::host;
+    const auto grouping = by == "vnet"   ? dataplane::MatrixGrouping::vnet
+                          : by == "site" ? dataplane::MatrixGrouping::site
+                                         : dataplane::MatrixGrouping::host;
     // One probe of the pair, its answer included.
     const auto direction = [&](const dataplane::PingResult& ping) {
         json::array via;

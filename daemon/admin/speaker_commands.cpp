@@ -96,11 +96,19 @@ json::value AdminCommands::status() const {
             {"paths", speaker->loc_rib().path_count()},
         });
     }
-    return json::object{{"daemon", "bgpemud"},
-                        {"version", bgpemu::version},
-                        {"config", config_file_},
-                        {"uptime_s", seconds_since(started_)},
-                        {"speakers", std::move(speakers)}};
+    json::object out{{"daemon", "bgpemud"},
+                     {"version", bgpemu::version},
+                     {"config", config_file_},
+                     {"uptime_s", seconds_since(started_)},
+                     {"speakers", std::move(speakers)}};
+    if (emulation_) {
+        json::array nodes, vnets;
+        for (const auto& n : emulation_->network().nodes()) nodes.push_back(json::value(n.name));
+        for (const auto& v : emulation_->network().vnets()) vnets.push_back(json::value(v.name));
+        out["nodes"] = std::move(nodes);
+        out["vnets"] = std::move(vnets);
+    }
+    return out;
 }
 
 json::value AdminCommands::show_sessions(const json::object& request) const {

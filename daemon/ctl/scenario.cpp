@@ -33,10 +33,11 @@ const std::vector<ExpectationKind> expectation_kinds = {
     {"symmetric", true, {}},
     {"established", true, {}},
     {"best", false, {"node", "prefix", "as_path", "local_pref", "from"}, {"node", "prefix"}},
-    {"effective_route", false, {"vnet", "prefix", "via"}, {"vnet", "prefix"}},
+    {"effective_route", false, {"vnet", "prefix", "via", "source", "next_hop_type", "gateway"}, {"vnet", "prefix"}},
     {"matrix", false, {"by", "cells"}, {"cells"}},
+    {"no_asymmetric_pairs", false, {}},
 };
-constexpr std::string_view step_keys[] = {"name", "do", "wait_ms", "converge", "expect"};
+constexpr std::string_view step_keys[] = {"name", "do", "wait_ms", "converge", "converge_within_ms", "expect"};
 constexpr std::string_view top_keys[] = {"name", "converge_timeout_s", "steps"};
 
 class Reader {
@@ -94,6 +95,11 @@ public:
             else
                 e.text = e.kind + " " + value[0].Scalar() + (e.kind == "established" ? " - " : " -> ") + value[1].Scalar();
             check_values(node);
+        } else if (e.kind == "no_asymmetric_pairs") {
+            refuse_unknown(node, std::array<std::string_view, 1>{kind->name}, e.kind + " expectation");
+            bool on = false;
+            if (!value.IsScalar() || !YAML::convert<bool>::decode(value, on) || !on) error(value, "no_asymmetric_pairs takes true");
+            e.text = "no asymmetric or one-way pair";
         } else {
             refuse_unknown(node, std::array<std::string_view, 1>{kind->name}, e.kind + " expectation");
             if (!value.IsMap()) {
@@ -197,13 +203,23 @@ public:
         for (std::size_t i = 0; i < scenario_.steps.size(); ++i) {
             const auto& step = scenario_.steps[i];
             const auto name = step.name.empty() ? "step " + std::to_string(i + 1) : step.name;
+            const auto start = std::chrono::steady_clock::now();
+            std::optional<Outcome> done;
             if (step.command) {
                 const auto reply = send(step.command->request);
                 const bool ok = reply.is_object() && reply.as_object().contains("result");
-                record(name, "", step.line, ok, ok ? step.command_text : step.command_text + ": " + refusal(reply));
+                done = Outcome{name, "", step.line, ok, ok ? step.command_text : step.command_text + ": " + refusal(reply)};
             }
             if (step.wait_ms) std::this_thread::sleep_for(std::chrono::milliseconds(*step.wait_ms));
-            if (step.converge) converge(name, step.line);
+            std::string why;
+            const bool converged = !step.converge || wait_converged(exchange_, scenario_.converge_timeout_s, why);
+            const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+            const auto took = step.converge && converged ? " (converged in " + std::to_string(ms) + " ms)" : std::string();
+            if (done) record(done->step, "", done->line, done->passed, done->detail + took);
+            if (!converged) record(name, "converged", step.line, false, why);
+            else if (step.converge_within_ms)
+                record(name, "converged within " + std::to_string(*step.converge_within_ms) + " ms", step.line,
+                       ms <= static_cast<std::int64_t>(*step.converge_within_ms), "converged in " + std::to_string(ms) + " ms");
             for (const auto& e : step.expect) check(name, e);
         }
         return std::move(outcomes_);
@@ -226,10 +242,6 @@ private:
         outcomes_.push_back({step, expectation, line, passed, std::move(detail)});
     }
 
-    void converge(const std::string& step, unsigned line) {
-        std::string why;
-        if (!wait_converged(exchange_, scenario_.converge_timeout_s, why)) record(step, "converged", line, false, why);
-    }
 
     void check(const std::string& step, const Expectation& e) {
         std::string seen;
@@ -271,6 +283,16 @@ private:
                     return seen == "Established";
                 }
             return seen = value[0].Scalar() + " has no neighbour " + value[1].Scalar(), false;
+        }
+        if (e.kind == "no_asymmetric_pairs") {
+            const auto r = ask({"check", "symmetry"}, why);
+            if (!r) return seen = why, false;
+            std::vector<std::string> problems;
+            for (const auto& p : r->at("pairs").as_array())
+                if (p.at("problem").as_bool())
+                    problems.push_back(text(p.as_object(), "from") + " <-> " + text(p.as_object(), "to") + " " + text(p.as_object(), "verdict"));
+            seen = problems.empty() ? std::to_string(r->at("pairs").as_array().size()) + " pair(s), none asymmetric" : joined(problems);
+            return problems.empty();
         }
         if (e.kind == "trace") return trace(n, value, seen);
         if (e.kind == "best") return best(value, seen);
@@ -335,14 +357,22 @@ private:
         std::string why;
         const auto r = ask({"show", "fib", want["vnet"].Scalar()}, why);
         if (!r) return seen = why, false;
-        std::string via = "none";
-        for (const auto& route : r->at("effective_routes").as_array()) {
-            const auto& o = route.as_object();
-            if (text(o, "prefix") == want["prefix"].Scalar() && text(o, "state") == "Active")
-                via = o.contains("via") ? text(o, "via") : "system";
-        }
+        const json::object* active = nullptr;
+        for (const auto& route : r->at("effective_routes").as_array())
+            if (text(route.as_object(), "prefix") == want["prefix"].Scalar() && text(route.as_object(), "state") == "Active")
+                active = &route.as_object();
+        const auto via = !active ? std::string("none") : active->contains("via") ? text(*active, "via") : std::string("system");
         seen = "via " + via;
-        return !want["via"] || via == want["via"].Scalar();
+        if (!active) return !want["via"] || via == want["via"].Scalar();
+        std::vector<std::string> gateways;
+        for (const auto& g : active->at("gateways").as_array()) gateways.push_back(text(g));
+        seen += ", source " + text(*active, "source") + ", next hop type " + text(*active, "next_hop_type") +
+                (gateways.empty() ? std::string() : ", gateways " + joined(gateways));
+        bool ok = !want["via"] || via == want["via"].Scalar();
+        if (want["source"]) ok = ok && text(*active, "source") == want["source"].Scalar();
+        if (want["next_hop_type"]) ok = ok && text(*active, "next_hop_type") == want["next_hop_type"].Scalar();
+        if (want["gateway"]) ok = ok && std::find(gateways.begin(), gateways.end(), want["gateway"].Scalar()) != gateways.end();
+        return ok;
     }
 
     bool matrix(const YAML::Node& want, std::string& seen) {
@@ -432,6 +462,11 @@ Scenario read_scenario(const std::string& path, std::vector<std::string>& errors
             if (!w.IsScalar() || !YAML::convert<unsigned>::decode(w, ms)) r.error(w, "wait_ms must be a whole number of milliseconds");
             else step.wait_ms = ms;
         }
+        if (const auto w = node["converge_within_ms"]) {
+            unsigned ms = 0;
+            if (!w.IsScalar() || !YAML::convert<unsigned>::decode(w, ms)) r.error(w, "converge_within_ms must be a whole number of milliseconds");
+            else step.converge_within_ms = ms;
+        }
         if (const auto c = node["converge"]) {
             if (!c.IsScalar() || !YAML::convert<bool>::decode(c, step.converge)) r.error(c, "converge is true or false");
         }
@@ -473,8 +508,46 @@ bool wait_converged(const Exchange& exchange, unsigned timeout_s, std::string& w
     }
 }
 
+std::vector<std::string> unknown_names(const Scenario& scenario, const std::vector<std::string>& known) {
+    std::vector<std::string> out;
+    const auto check = [&](const YAML::Node& name, const char* what) {
+        if (!name || !name.IsScalar() || Reader::looks_like_address(name.Scalar())) return;
+        if (std::find(known.begin(), known.end(), name.Scalar()) != known.end()) return;
+        const auto mark = name.Mark();
+        out.push_back(scenario.file + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1) + ": unknown " +
+                      what + " '" + name.Scalar() + "' (the daemon has no node or VNet of that name)");
+    };
+    for (const auto& step : scenario.steps)
+        for (const auto& e : step.expect) {
+            if (e.kind.empty()) continue;
+            const auto value = e.node[e.kind];
+            // An `established` peer and a best path's `from` are neighbour names, which an
+            // outside peer has without being a node.
+            if (value.IsSequence() && value.size() == 2) {
+                check(value[0], e.kind == "established" ? "node" : "host or node");
+                if (e.kind != "established") check(value[1], "host or node");
+            }
+            for (const char* key : {"node", "vnet", "gateway"}) check(value.IsMap() ? value[key] : YAML::Node(), key);
+            for (const char* list : {"through", "avoids"})
+                if (e.node[list] && e.node[list].IsSequence())
+                    for (const auto& name : e.node[list]) check(name, "node");
+        }
+    return out;
+}
+
 std::vector<Outcome> run_scenario(const Scenario& scenario, const Exchange& exchange, std::ostream& report) {
     return Runner(scenario, exchange, report).run();
+}
+
+std::vector<std::string> check_names_against_daemon(const Scenario& scenario, const Exchange& exchange) {
+    std::string why;
+    const auto status = ask(exchange, {"status"}, why);
+    if (!status) return {scenario.file + ": " + why};
+    std::vector<std::string> known;
+    for (const char* list : {"nodes", "vnets"})
+        if (const auto* names = status->if_contains(list); names && names->is_array())
+            for (const auto& n : names->as_array()) known.push_back(text(n));
+    return unknown_names(scenario, known);
 }
 
 std::string junit_xml(const Scenario& scenario, const std::vector<Outcome>& outcomes) {

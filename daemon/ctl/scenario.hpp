@@ -33,6 +33,9 @@ struct Step {
     std::string command_text;
     std::optional<unsigned> wait_ms;
     bool converge = true;  // wait for convergence after the command
+    // Asserted only when given: convergence is measured and reported for every step, but
+    // on a shared machine its time is noise unless the scenario asks for a bound.
+    std::optional<unsigned> converge_within_ms;
     std::vector<Expectation> expect;
 };
 
@@ -47,6 +50,11 @@ struct Scenario {
 // message" in `errors`.
 [[nodiscard]] Scenario read_scenario(const std::string& path, std::vector<std::string>& errors);
 
+// The names the scenario's expectations use (hosts, nodes, VNets) that are not among
+// `known` (a running daemon's status: its nodes and VNets); each "FILE:LINE:COLUMN:
+// unknown ...". Addresses are not names.
+[[nodiscard]] std::vector<std::string> unknown_names(const Scenario& scenario, const std::vector<std::string>& known);
+
 struct Outcome {
     std::string step;
     std::string expectation;  // empty for the step's own command
@@ -58,6 +66,9 @@ struct Outcome {
 // Sends one request; the reply's "result", or nullopt with `error` set (a refusal is
 // {"error": ...} in the returned value's place: see run_scenario).
 using Exchange = std::function<std::optional<boost::json::value>(const boost::json::object& request, std::string& error)>;
+
+// unknown_names against the daemon `exchange` reaches.
+[[nodiscard]] std::vector<std::string> check_names_against_daemon(const Scenario& scenario, const Exchange& exchange);
 
 // Runs every step and checks every expectation, going on after a failure; prints a line
 // per outcome to `report` as it goes.

@@ -506,6 +506,22 @@ TEST_CASE("the article as a scenario: bgpemuctl verify", "[integration][referenc
     CHECK(bad.output.find("bad.yaml:7:40: unknown key 'colour' in a step") != std::string::npos);
     CHECK(bad.output.find("nothing run") != std::string::npos);
     CHECK(daemon.sessions_up(24, 2));
+    // Names the daemon does not have, found before anything runs.
+    write_file(daemon.dir.path() / "names.yaml", R"(steps:
+  - do: link down loc1-ce1 er1-msee1
+    expect:
+      - {reachable: [loc1-vm, hub-vn]}
+      - {best: {node: loc1-ce9, prefix: 10.10.30.0/24}}
+      - {trace: [loc1-vm, 10.10.30.4], through: [er1-msee3]}
+)");
+    const auto names = daemon.process->ctl_text({"verify", (daemon.dir.path() / "names.yaml").string()}, 20s);
+    INFO(names.output);
+    CHECK(names.exit_code == 2);
+    CHECK(names.output.find("names.yaml:4:31: unknown host or node 'hub-vn'") != std::string::npos);
+    CHECK(names.output.find("names.yaml:5:23: unknown node 'loc1-ce9'") != std::string::npos);
+    CHECK(names.output.find("names.yaml:6:50: unknown node 'er1-msee3'") != std::string::npos);
+    CHECK(names.output.find("10.10.30.4") == std::string::npos);
+    CHECK(daemon.sessions_up(24, 2));
 }
 
 // bgpemud --verify: the topology started, the scenario run, the exit status its
@@ -920,6 +936,21 @@ TEST_CASE("a third topology: two regions, iBGP inside a site, VPN transit betwee
     CHECK(best("dcw-ce", "10.101.0.0/16")->as_path == "12076");
     // The data plane agrees.
     CHECK(delivered_pairs(daemon) == multi_region_reachable());
+    // The same by site: each site's host speaks for it, each VNet's VM for the VNet.
+    {
+        const std::map<std::string, std::string> network_of = {
+            {"hq-pc", "hq"},           {"dcw-server", "dc-west"},       {"branch1-pc", "branch1"}, {"branch2-pc", "branch2"},
+            {"hub-east-vm", "hub-east"}, {"spoke-east-vm", "spoke-east"}, {"hub-west-vm", "hub-west"}};
+        std::set<std::pair<std::string, std::string>> expected, seen;
+        for (const auto& [from, to] : multi_region_reachable()) expected.insert({network_of.at(from), network_of.at(to)});
+        const auto matrix = daemon.run({"matrix", "--by", "site"});
+        REQUIRE(matrix.is_object());
+        CHECK(matrix.at("networks").as_array().size() == 7);
+        for (const auto& c : matrix.at("cells").as_array())
+            if (c.at("there").at("delivered").as_bool())
+                seen.insert({std::string(c.at("from").as_string()), std::string(c.at("to").as_string())});
+        CHECK(seen == expected);
+    }
 
     // hq-ce1's circuit link fails: iBGP carries hq-ce2's ExpressRoute path to it, which
     // beats its own VPN path on local-preference, so headquarters stays on ExpressRoute.
