@@ -5,10 +5,8 @@
 // --json). Exit status: 0 done, 1 the daemon refused the request (or the answer is a
 // failure: not reachable, not converged, a problem found), 2 usage error, 3 the daemon
 // could not be reached.
-#include <algorithm>
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <string>
 #include <thread>
@@ -52,21 +50,6 @@ int print_raw(const json::object& reply, const std::string& reply_text, bool ok)
     return ok && flag("converged") && flag("reachable") && clean ? 0 : 1;
 }
 
-// One request to the daemon at `socket_path`, its reply parsed.
-ctl::Exchange socket_exchange(const std::string& socket_path) {
-    return [socket_path](const json::object& request, std::string& why) -> std::optional<json::value> {
-        const auto reply = ctl::exchange(socket_path, json::serialize(request), why);
-        if (!reply) return std::nullopt;
-        json::error_code e;
-        auto value = json::parse(*reply, e);
-        if (e) {
-            why = "the daemon's reply is not JSON";
-            return std::nullopt;
-        }
-        return value;
-    };
-}
-
 // `bgpemuctl verify SCENARIO [--junit FILE]`: the scenario's steps and expectations
 // against the daemon at `socket_path`.
 int verify(const std::vector<std::string>& words, const std::string& socket_path, bool raw_json) {
@@ -83,38 +66,12 @@ int verify(const std::vector<std::string>& words, const std::string& socket_path
         std::cerr << "bgpemuctl: verify needs a scenario file\n";
         return 2;
     }
-    std::vector<std::string> errors;
-    const auto scenario = ctl::read_scenario(file, errors);
-    for (const auto& e : errors) std::cerr << e << "\n";
-    if (!errors.empty()) {
-        std::cerr << "bgpemuctl: " << errors.size() << " error(s) in " << file << "; nothing run\n";
-        return 2;
-    }
     std::string error;
     if (!ctl::exchange(socket_path, R"({"version": 1, "command": "status"})", error)) {
         std::cerr << "bgpemuctl: cannot talk to bgpemud at " << socket_path << ": " << error << " (is it running? --socket PATH)\n";
         return 3;
     }
-    const auto exchange = socket_exchange(socket_path);
-    if (const auto unknown = ctl::check_names_against_daemon(scenario, exchange); !unknown.empty()) {
-        for (const auto& e : unknown) std::cerr << e << "\n";
-        std::cerr << "bgpemuctl: " << unknown.size() << " error(s) in " << file << "; nothing run\n";
-        return 2;
-    }
-    // With --json the report lines go to standard error and the results to standard output.
-    const auto outcomes = ctl::run_scenario(scenario, exchange, raw_json ? std::cerr : std::cout);
-    const auto failed = std::count_if(outcomes.begin(), outcomes.end(), [](const ctl::Outcome& o) { return !o.passed; });
-    if (raw_json) std::cout << json::serialize(ctl::outcomes_json(scenario, outcomes)) << "\n";
-    else std::cout << outcomes.size() - static_cast<std::size_t>(failed) << " passed, " << failed << " failed\n";
-    if (!junit.empty()) {
-        std::ofstream out(junit, std::ios::trunc);
-        out << ctl::junit_xml(scenario, outcomes);
-        if (!out.flush()) {
-            std::cerr << "bgpemuctl: cannot write " << junit << "\n";
-            return 2;
-        }
-    }
-    return failed == 0 ? 0 : 1;
+    return ctl::verify_scenario(file, junit, ctl::socket_exchange(socket_path), raw_json, std::cout, std::cerr);
 }
 
 // `bgpemuctl diff FILE [--fail-on-change]`: what changes when the daemon runs FILE.
@@ -133,7 +90,7 @@ int diff(const std::vector<std::string>& words, const std::string& socket_path) 
         std::cerr << "bgpemuctl: diff needs the other topology file\n";
         return 2;
     }
-    return ctl::run_diff(socket_exchange(socket_path), std::filesystem::absolute(file).string(), fail_on_change, 60, std::cout);
+    return ctl::run_diff(ctl::socket_exchange(socket_path), std::filesystem::absolute(file).string(), fail_on_change, 60, std::cout);
 }
 
 }  // namespace

@@ -4,7 +4,6 @@
 
 #include <csignal>
 #include <filesystem>
-#include <fstream>
 #include <thread>
 #include <cstdio>
 #include <cstdlib>
@@ -28,7 +27,6 @@
 #include "bgp/speaker/speaker.hpp"
 #include "daemon/admin/admin_server.hpp"
 #include "daemon/config/config.hpp"
-#include "daemon/ctl/admin_client.hpp"
 #include "daemon/ctl/design_diff.hpp"
 #include "daemon/ctl/scenario.hpp"
 #include "daemon/design/topology_file.hpp"
@@ -199,20 +197,6 @@ void log_start(spdlog::logger& log, const daemon::DaemonConfig& config, const st
                                            " by the file";
     log.info("RFC 8212 (ebgp_requires_policy) is off on {} of {}, {}: eBGP neighbours without a policy accept and "
              "send every route", by_role + by_file, plural(speakers.size(), "speaker", "speakers"), why);
-}
-
-// --verify: the scenario against the daemon just started (its report on standard output).
-int run_verify(const Options& options, const daemon::ctl::Exchange& exchange) {
-    std::vector<std::string> errors;
-    const auto scenario = daemon::ctl::read_scenario(options.verify, errors);
-    if (errors.empty()) errors = daemon::ctl::check_names_against_daemon(scenario, exchange);
-    for (const auto& e : errors) std::cerr << e << "\n";
-    if (!errors.empty()) return 2;
-    const auto outcomes = daemon::ctl::run_scenario(scenario, exchange, std::cout);
-    const auto failed = std::count_if(outcomes.begin(), outcomes.end(), [](const auto& o) { return !o.passed; });
-    std::cout << outcomes.size() - static_cast<std::size_t>(failed) << " passed, " << failed << " failed\n";
-    if (!options.junit.empty()) std::ofstream(options.junit, std::ios::trunc) << daemon::ctl::junit_xml(scenario, outcomes);
-    return failed == 0 ? 0 : 1;
 }
 
 }  // namespace
@@ -408,17 +392,10 @@ int main(int argc, char** argv) {
     std::thread client;
     if (!options.verify.empty() || !options.diff.empty()) {
         client = std::thread([&] {
-            const auto exchange = [&](const boost::json::object& request, std::string& why) -> std::optional<boost::json::value> {
-                const auto reply = daemon::ctl::exchange(socket_path.string(), boost::json::serialize(request), why);
-                if (!reply) return std::nullopt;
-                boost::json::error_code e;
-                auto value = boost::json::parse(*reply, e);
-                if (e) return std::nullopt;
-                return value;
-            };
-            exit_code = options.verify.empty() ? daemon::ctl::run_diff(exchange, std::filesystem::absolute(options.diff).string(),
-                                                                       options.fail_on_change, 60, std::cout)
-                                               : run_verify(options, exchange);
+            const auto exchange = daemon::ctl::socket_exchange(socket_path.string());
+            exit_code = options.verify.empty()
+                            ? daemon::ctl::run_diff(exchange, std::filesystem::absolute(options.diff).string(), options.fail_on_change, 60, std::cout)
+                            : daemon::ctl::verify_scenario(options.verify, options.junit, exchange, false, std::cout, std::cerr);
             ::raise(SIGTERM);
         });
     }

@@ -3,11 +3,16 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <fstream>
 #include <map>
 #include <sstream>
 #include <thread>
 
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
 #include "daemon/admin/json_text.hpp"
+#include "daemon/ctl/admin_client.hpp"
 #include "daemon/ctl/reply_printers.hpp"
 
 namespace bgpemu::daemon::ctl {
@@ -40,13 +45,19 @@ const std::vector<ExpectationKind> expectation_kinds = {
 constexpr std::string_view step_keys[] = {"name", "do", "wait_ms", "converge", "converge_within_ms", "expect"};
 constexpr std::string_view top_keys[] = {"name", "converge_timeout_s", "steps"};
 
-class Reader {
+class ScenarioReader {
 public:
-    Reader(std::string file, std::vector<std::string>& errors) : file_(std::move(file)), errors_(errors) {}
+    ScenarioReader(std::string file, std::vector<std::string>& errors) : file_(std::move(file)), errors_(errors) {}
 
     void error(const YAML::Node& at, const std::string& message) {
-        const auto mark = at.Mark();
-        errors_.push_back(file_ + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1) + ": " + message);
+        // A node without a position (yaml-cpp's for a missing key) throws on Mark().
+        auto mark = YAML::Mark::null_mark();
+        try {
+            mark = at.Mark();
+        } catch (const YAML::Exception&) {
+        }
+        if (mark.is_null()) errors_.push_back(file_ + ": " + message);
+        else errors_.push_back(file_ + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1) + ": " + message);
     }
     template <typename Keys>
     void refuse_unknown(const YAML::Node& map, const Keys& keys, const std::string& what) {
@@ -429,7 +440,7 @@ Scenario read_scenario(const std::string& path, std::vector<std::string>& errors
         errors.push_back(path + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) + ": " + e.msg);
         return scenario;
     }
-    Reader r(path, errors);
+    ScenarioReader r(path, errors);
     if (!root.IsMap() || !root["steps"] || !root["steps"].IsSequence()) {
         errors.push_back(path + ": a scenario is a map with 'steps' (a list)");
         return scenario;
@@ -511,7 +522,7 @@ bool wait_converged(const Exchange& exchange, unsigned timeout_s, std::string& w
 std::vector<std::string> unknown_names(const Scenario& scenario, const std::vector<std::string>& known) {
     std::vector<std::string> out;
     const auto check = [&](const YAML::Node& name, const char* what) {
-        if (!name || !name.IsScalar() || Reader::looks_like_address(name.Scalar())) return;
+        if (!name || !name.IsScalar() || ScenarioReader::looks_like_address(name.Scalar())) return;
         if (std::find(known.begin(), known.end(), name.Scalar()) != known.end()) return;
         const auto mark = name.Mark();
         out.push_back(scenario.file + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1) + ": unknown " +
@@ -548,6 +559,45 @@ std::vector<std::string> check_names_against_daemon(const Scenario& scenario, co
         if (const auto* names = status->if_contains(list); names && names->is_array())
             for (const auto& n : names->as_array()) known.push_back(text(n));
     return unknown_names(scenario, known);
+}
+
+int verify_scenario(const std::string& file, const std::string& junit, const Exchange& exchange, bool json, std::ostream& out,
+                    std::ostream& err) {
+    std::vector<std::string> errors;
+    const auto scenario = read_scenario(file, errors);
+    if (errors.empty()) errors = check_names_against_daemon(scenario, exchange);
+    for (const auto& e : errors) err << e << "\n";
+    if (!errors.empty()) {
+        err << errors.size() << " error(s) in " << file << "; nothing run\n";
+        return 2;
+    }
+    const auto outcomes = run_scenario(scenario, exchange, json ? err : out);
+    const auto failed = std::count_if(outcomes.begin(), outcomes.end(), [](const Outcome& o) { return !o.passed; });
+    if (json) out << json::serialize(outcomes_json(scenario, outcomes)) << "\n";
+    else out << outcomes.size() - static_cast<std::size_t>(failed) << " passed, " << failed << " failed\n";
+    if (!junit.empty()) {
+        std::ofstream xml(junit, std::ios::trunc);
+        xml << junit_xml(scenario, outcomes);
+        if (!xml.flush()) {
+            err << "cannot write " << junit << "\n";
+            return 2;
+        }
+    }
+    return failed == 0 ? 0 : 1;
+}
+
+Exchange socket_exchange(const std::string& socket_path) {
+    return [socket_path](const json::object& request, std::string& why) -> std::optional<json::value> {
+        const auto reply = exchange(socket_path, json::serialize(request), why);
+        if (!reply) return std::nullopt;
+        json::error_code e;
+        auto value = json::parse(*reply, e);
+        if (e) {
+            why = "the daemon's reply is not JSON";
+            return std::nullopt;
+        }
+        return value;
+    };
 }
 
 std::string junit_xml(const Scenario& scenario, const std::vector<Outcome>& outcomes) {

@@ -80,6 +80,16 @@ using Exchange = std::function<std::optional<boost::json::value>(const boost::js
 [[nodiscard]] std::optional<boost::json::object> ask(const Exchange& exchange, const std::vector<std::string>& words, std::string& why);
 [[nodiscard]] bool wait_converged(const Exchange& exchange, unsigned timeout_s, std::string& why);
 
+// The whole of `verify`: read the file, check its names against the daemon, run it,
+// write the summary (or, with `json`, the results as JSON) to `out`, the report lines
+// to `out` (to `err` with `json`) and the JUnit XML to `junit` when not empty. Returns
+// 0 all passed, 1 one failed, 2 errors in the file (or the JUnit file not written).
+[[nodiscard]] int verify_scenario(const std::string& file, const std::string& junit, const Exchange& exchange, bool json,
+                                  std::ostream& out, std::ostream& err);
+
+// One request to the daemon listening at `socket_path`, its reply parsed.
+[[nodiscard]] Exchange socket_exchange(const std::string& socket_path);
+
 [[nodiscard]] std::string junit_xml(const Scenario& scenario, const std::vector<Outcome>& outcomes);
 [[nodiscard]] boost::json::value outcomes_json(const Scenario& scenario, const std::vector<Outcome>& outcomes);
 

@@ -201,7 +201,7 @@ struct Daemon {
         emulation = std::make_unique<daemon::Emulation>(speakers, config.topology);
         commands = std::make_unique<daemon::AdminCommands>(speakers, config_path());
         commands->set_emulation(emulation.get());
-        commands->set_reload([this] { return reload(); });
+        commands->set_reload([this](const std::optional<std::string>& file) { return reload(file); });
         for (auto& speaker : speakers) speaker->start();
         emulation->attach();
     }
@@ -214,8 +214,13 @@ struct Daemon {
 
     // The file never changes, so every speaker is reconfigured in place (main.cpp's
     // reload also adds, removes and re-creates speakers, which would listen and connect).
-    daemon::ReloadOutcome reload() {
+    // A reload from another file is refused: speakers would come and go.
+    daemon::ReloadOutcome reload(const std::optional<std::string>& file) {
         daemon::ReloadOutcome outcome;
+        if (file && *file != config_path()) {
+            outcome.errors.push_back(*file + ": this daemon reloads only its own file");
+            return outcome;
+        }
         const auto next = daemon::load_config_file(config_path());
         if (!next.ok()) {
             for (const auto& error : next.errors) outcome.errors.push_back(error.to_string());

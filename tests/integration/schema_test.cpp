@@ -396,6 +396,7 @@ TEST_CASE("every admin reply matches its protocol version 1 schema", "[integrati
         send("error.json", {"ping", "hub", "no-such-host"}, false);                               // unknown_destination
         send("error.json", {"trace", "no-such-node", "hub-vm"}, false);                           // unknown_node
         send("error.json", {"link", "down", "no-such-link"}, false);                              // unknown_link
+        send("error.json", {"reload", "/nonexistent/topology.yaml"}, false);                      // config_invalid
         // Straight on the socket: not JSON, not an object, a line over 64 KiB.
         schemas.check("error.json", "raw: not JSON", daemon.raw("{not json"));
         schemas.check("error.json", "raw: not an object", daemon.raw("[1]"));
