@@ -59,6 +59,7 @@ private:
     [[nodiscard]] boost::json::value show_sessions(const boost::json::object& request) const;
     [[nodiscard]] boost::json::value show_rib(const boost::json::object& request) const;
     [[nodiscard]] boost::json::value show_memory(const boost::json::object& request) const;
+    [[nodiscard]] boost::json::value dump_rib(const boost::json::object& request) const;
     [[nodiscard]] boost::json::value show_fib(const boost::json::object& request) const;
     [[nodiscard]] boost::json::value session_action(const boost::json::object& request, std::string_view action);
     [[nodiscard]] boost::json::value announce(const boost::json::object& request);

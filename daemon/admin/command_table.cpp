@@ -59,6 +59,13 @@ std::vector<CommandDescriptor> make_table() {
          .forms = {{{.key = "node", .name = "NODE", .optional_level = 1}}},
          .help = "memory by kind of object, bytes per route",
          .schema = "show-memory.json"},
+        {.name = "dump rib",
+         .arguments = {node, {.key = "file", .required = true, .local = true}, {.key = "all_paths", .type = flag}},
+         .forms = {{node_word, {.key = "file", .name = "FILE"}}},
+         .options = {{.word = "--all-paths", .key = "all_paths"}},
+         .help = "write NODE's Loc-RIB to FILE as an MRT TABLE_DUMP_V2 dump (RFC 6396), best paths or "
+                 "--all-paths every candidate; bgpdump reads it",
+         .schema = "dump-rib.json"},
         {.name = "show links", .forms = {{}}, .help = "emulated links and their state", .schema = "show-links.json"},
         {.name = "show events",
          .arguments = {{.key = "limit", .type = integer}},

@@ -6,9 +6,11 @@
 
 #include "bgp/wire/attribute_text.hpp"
 #include "daemon/admin/admin_commands.hpp"
+#include "daemon/admin/base64.hpp"
 #include "daemon/admin/request_arguments.hpp"
 #include "daemon/version.hpp"
 #include "rib/decision.hpp"
+#include "rib/mrt.hpp"
 
 namespace bgpemu::daemon {
 
@@ -283,6 +285,31 @@ json::value AdminCommands::withdraw(const json::object& request) {
         throw CommandError("not_originated",
                            "speaker \"" + speaker.config().name + "\" does not originate " + prefix.to_string());
     return json::object{{"node", speaker.config().name}, {"withdrawn", prefix.to_string()}};
+}
+
+// {"command": "dump rib", "node": N, "all_paths"?: bool}: the speaker's Loc-RIB as an MRT
+// TABLE_DUMP_V2 dump (rib/mrt.hpp), base64 in the reply: the client writes the file, so
+// the daemon writes nothing where a request says.
+json::value AdminCommands::dump_rib(const json::object& request) const {
+    const auto& speaker = node(request);
+    const auto& config = speaker.config();
+    rib::MrtDumpOptions options;
+    options.timestamp = static_cast<std::uint32_t>(std::chrono::duration_cast<std::chrono::seconds>(
+                                                       std::chrono::system_clock::now().time_since_epoch())
+                                                       .count());
+    options.collector_id = config.router_id;
+    options.view_name = config.name;
+    options.local_as = config.asn;
+    options.all_paths = optional_bool(request, "all_paths");
+    bgp::Bytes dump;
+    const auto counts = rib::write_table_dump_v2(speaker.loc_rib(), options, dump);
+    const std::string_view octets(reinterpret_cast<const char*>(dump.data()), dump.size());
+    return json::object{{"node", config.name},
+                        {"peers", counts.peers},
+                        {"prefixes", counts.prefixes},
+                        {"entries", counts.entries},
+                        {"bytes", dump.size()},
+                        {"mrt_base64", base64_encode(octets)}};
 }
 
 }  // namespace bgpemu::daemon

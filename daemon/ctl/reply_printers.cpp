@@ -12,6 +12,7 @@
 
 #include <boost/json/parse.hpp>
 
+#include "daemon/admin/base64.hpp"
 #include "daemon/admin/json_text.hpp"
 
 namespace bgpemu::daemon::ctl {
@@ -438,6 +439,25 @@ int print_matrix(const json::object& result, const PrintContext& context) {
     return differences == 0 ? 0 : 1;
 }
 
+// dump rib: the MRT bytes the daemon sent, written to FILE here.
+int print_dump_rib(const json::object& result, const PrintContext& context) {
+    const auto file = text(context.local.at("file"));
+    const auto bytes = base64_decode(text(result, "mrt_base64"));
+    if (!bytes) {
+        std::cerr << "bgpemuctl: the daemon's dump is not base64\n";
+        return 1;
+    }
+    std::ofstream out(file, std::ios::binary | std::ios::trunc);
+    out.write(bytes->data(), static_cast<std::streamsize>(bytes->size()));
+    if (!out.flush()) {
+        std::cerr << "bgpemuctl: cannot write " << file << "\n";
+        return 1;
+    }
+    std::cout << text(result, "node") << ": " << text(result, "prefixes") << " prefixes, " << text(result, "entries")
+              << " paths from " << text(result, "peers") << " peers, " << bytes->size() << " bytes of MRT written to " << file << "\n";
+    return 0;
+}
+
 // show fib: a FIB, one lookup, or a VNet's effective routes.
 int print_fib_or_effective_routes(const json::object& result, const PrintContext& context) {
     return result.contains("effective_routes") ? print_effective_routes(result, context) : print_fib(result, context);
@@ -510,6 +530,7 @@ Printer printer_for(std::string_view command) {
         {"converged", print_converged},
         {"check", print_check},
         {"matrix", print_matrix},
+        {"dump rib", print_dump_rib},
     };
     const auto found = printers.find(command);
     return found == printers.end() ? nullptr : found->second;

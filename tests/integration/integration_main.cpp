@@ -4,7 +4,8 @@
 // BIRD; with BGPEMU_NEEDS_GOBGP_EXABGP, GoBGP and ExaBGP; with BGPEMU_NEEDS_TCP_MD5,
 // FRR and BIRD on a kernel that takes TCP-MD5 keys (TCP_MD5SIG, CONFIG_TCP_MD5SIG); with
 // BGPEMU_NEEDS_ROOT, no outside router but a run as root (to test dropping privileges),
-// and with BGPEMU_NEEDS_NETNS too, one where network namespaces can be created.
+// and with BGPEMU_NEEDS_NETNS too, one where network namespaces can be created; with
+// BGPEMU_NEEDS_BGPDUMP, bgpdump (to read MRT files).
 #include "catch_session.hpp"
 
 #include <cstdlib>
@@ -39,6 +40,11 @@ int main(int argc, char** argv) {
     }
     (void)std::system(("ip netns del " + probe + " >/dev/null 2>&1").c_str());
 #endif
+#elif defined(BGPEMU_NEEDS_BGPDUMP)
+    if (std::system("command -v bgpdump >/dev/null 2>&1") != 0) {
+        std::cout << "SKIP: bgpdump is not installed; install it with: bash contrib/scripts/deps.sh test\n";
+        return 77;
+    }
 #elif defined(BGPEMU_NEEDS_GOBGP_EXABGP)
     if (!bgpemu::test::gobgpd_path() || !bgpemu::test::gobgp_cli_path() || !bgpemu::test::exabgp_path()) {
         std::cout << "SKIP: GoBGP (gobgpd, gobgp) or ExaBGP (exabgp) is not installed; "

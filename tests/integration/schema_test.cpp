@@ -270,7 +270,7 @@ TEST_CASE("every admin reply matches its protocol version 1 schema", "[integrati
         "envelope.json",    "error.json",      "status.json",     "show-sessions.json", "show-rib.json",
         "show-fib.json",    "show-memory.json", "session.json",   "announce.json",      "withdraw.json",
         "reload.json",      "trace.json",      "ping.json",       "link.json",          "show-links.json",
-        "show-events.json", "converged.json",  "check.json",      "matrix.json"};
+        "show-events.json", "converged.json",  "check.json",      "matrix.json",        "dump-rib.json"};
     std::set<std::string> files;
     for (const auto& [name, schema] : schemas.by_name) files.insert(name);
     REQUIRE(files == expected_files);
@@ -346,6 +346,8 @@ TEST_CASE("every admin reply matches its protocol version 1 schema", "[integrati
         send("check.json", {"check", "branch-vm", "loc2-vm"});
         send("matrix.json", {"matrix"});
         send("matrix.json", {"matrix", "--by", "vnet"});
+        send("dump-rib.json", {"dump", "rib", "hub-ergw", "unused.mrt"});
+        send("dump-rib.json", {"dump", "rib", "loc1-ce1", "unused.mrt", "--all-paths"});
 
         // The ExpressRoute link down and up again (and up once more: no change).
         send("link.json", {"link", "down", "loc1-ce1", "er1-msee1"});

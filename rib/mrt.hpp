@@ -1,0 +1,37 @@
+// MRT (RFC 6396) table dumps of a Loc-RIB: TABLE_DUMP_V2, a PEER_INDEX_TABLE and then
+// one RIB_IPV4_UNICAST or RIB_IPV6_UNICAST record per prefix, as BIRD, FRR and GoBGP
+// write them and bgpdump reads them. Pure: the bytes are returned, the caller writes
+// them where it wants.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "bgp/wire/bytes.hpp"
+#include "bgp/wire/ip.hpp"
+#include "rib/loc_rib.hpp"
+
+namespace bgpemu::rib {
+
+struct MrtDumpOptions {
+    std::uint32_t timestamp = 0;      // seconds since the epoch: every record's, and every path's
+                                      // originated time (the Loc-RIB keeps none per path)
+    std::uint32_t collector_id = 0;   // the speaker's router id, host order
+    std::string view_name;            // the speaker's name
+    std::uint32_t local_as = 0;       // for the speaker's own paths
+    bool all_paths = false;           // every candidate, not the best path only
+};
+
+struct MrtDumpCounts {
+    std::size_t peers = 0;
+    std::size_t prefixes = 0;
+    std::size_t entries = 0;
+};
+
+// Appends the dump of `rib` to `out`. Paths carry their attributes as the Loc-RIB holds
+// them (after import policy), AS paths in four octets as RFC 6396 §4.3.4 asks, IPv6
+// next hops in the abbreviated MP_REACH_NLRI it describes. The speaker's own paths come
+// from a peer entry of its own (its router id, the unspecified address, `local_as`).
+MrtDumpCounts write_table_dump_v2(const LocRib& rib, const MrtDumpOptions& options, bgp::Bytes& out);
+
+}  // namespace bgpemu::rib

@@ -1,0 +1,173 @@
+// MRT table dumps (rib/mrt.hpp) read back field by field as RFC 6396 lays them out: the
+// common header, the PEER_INDEX_TABLE (four-octet ASes, an IPv6 peer, the speaker's own
+// entry for its networks), RIB_IPV4_UNICAST and RIB_IPV6_UNICAST records with their
+// entries, AS paths in four octets and the abbreviated MP_REACH_NLRI; and the base64
+// that carries a dump in the admin protocol.
+#include <catch2/catch.hpp>
+#include <map>
+
+#include "daemon/admin/base64.hpp"
+#include "rib/attr_store.hpp"
+#include "rib/mrt.hpp"
+
+namespace bgpemu::rib {
+namespace {
+
+bgp::IpAddress ip(std::string_view text) { return *bgp::IpAddress::parse(text); }
+bgp::Prefix prefix(std::string_view text) { return *bgp::Prefix::parse(text); }
+
+bgp::PathAttributes path(std::string_view as_path) {
+    bgp::PathAttributes a;
+    a.origin = bgp::Origin::igp;
+    a.as_path = *bgp::AsPath::parse(as_path);
+    a.has_as_path = true;
+    return a;
+}
+
+// Reads the dump back, big-endian, as a parser would.
+struct Reader {
+    const bgp::Bytes& bytes;
+    std::size_t at = 0;
+    std::uint32_t u(int octets) {
+        std::uint32_t v = 0;
+        for (int i = 0; i < octets; ++i) v = (v << 8) | std::to_integer<std::uint32_t>(bytes.at(at++));
+        return v;
+    }
+    bgp::Bytes take(std::size_t n) {
+        bgp::Bytes out(bytes.begin() + static_cast<std::ptrdiff_t>(at), bytes.begin() + static_cast<std::ptrdiff_t>(at + n));
+        at += n;
+        return out;
+    }
+};
+
+bool contains(const bgp::Bytes& haystack, const std::vector<unsigned>& needle) {
+    for (std::size_t i = 0; i + needle.size() <= haystack.size(); ++i) {
+        bool all = true;
+        for (std::size_t k = 0; k < needle.size() && all; ++k) all = std::to_integer<unsigned>(haystack[i + k]) == needle[k];
+        if (all) return true;
+    }
+    return false;
+}
+
+}  // namespace
+
+TEST_CASE("a Loc-RIB as MRT TABLE_DUMP_V2", "[rib][mrt]") {
+    AttrStore store;
+    LocRib rib;
+    const auto peer = [](std::uint32_t as, std::uint32_t router_id, std::string_view address) {
+        PeerInfo info;
+        info.peer_as = as;
+        info.local_as = 65000;
+        info.external = true;
+        info.router_id = router_id;
+        info.address = ip(address);
+        return info;
+    };
+    const auto a = rib.add_peer(peer(4200000001, 0x01010101, "10.0.0.1"));
+    const auto b = rib.add_peer(peer(65002, 0x02020202, "2001:db8::2"));
+    PeerInfo own_networks;
+    own_networks.local_as = 65000;
+    own_networks.locally_originated = true;
+    const auto self = rib.add_peer(own_networks);
+    auto from_a = path("4200000001 65010");
+    from_a.next_hop = ip("10.0.0.1");
+    auto from_a_worse = path("4200000001 65020 65010");
+    from_a_worse.next_hop = ip("10.0.0.1");
+    auto from_b = path("65002");
+    from_b.mp_next_hop = ip("2001:db8::2");
+    auto own = path("");
+    own.next_hop = ip("0.0.0.0");
+    rib.announce(a, prefix("192.0.2.0/24"), store.intern(from_a));
+    rib.announce(b, prefix("192.0.2.0/24"), store.intern(from_b));  // the shorter AS path: it wins
+    rib.announce(a, prefix("198.51.100.128/25"), store.intern(from_a_worse));
+    rib.announce(b, prefix("2001:db8:100::/40"), store.intern(from_b));
+    rib.announce(self, prefix("203.0.113.0/24"), store.intern(own));
+    rib.run_decision([](const RouteChange&) {});
+
+    MrtDumpOptions options;
+    options.timestamp = 1700000000;
+    options.collector_id = 0x0a0a0a0a;
+    options.view_name = "ce1";
+    options.local_as = 65000;
+    bgp::Bytes dump;
+    const auto counts = write_table_dump_v2(rib, options, dump);
+    CHECK(counts.prefixes == 4);
+    CHECK(counts.entries == 4);  // best paths only
+
+    Reader r{dump};
+    // The common header and the PEER_INDEX_TABLE.
+    CHECK(r.u(4) == 1700000000);
+    CHECK(r.u(2) == 13);
+    CHECK(r.u(2) == 1);
+    const auto length = r.u(4);
+    const auto body_start = r.at;
+    CHECK(r.u(4) == 0x0a0a0a0a);
+    CHECK(r.u(2) == 3);
+    CHECK(r.take(3) == bgp::Bytes{std::byte{'c'}, std::byte{'e'}, std::byte{'1'}});
+    const auto peers = r.u(2);
+    REQUIRE(peers == counts.peers);
+    std::map<std::uint32_t, std::uint32_t> as_of_peer;  // index -> AS
+    std::map<std::uint32_t, bool> v6_peer;
+    for (std::uint32_t i = 0; i < peers; ++i) {
+        const auto type = r.u(1);
+        CHECK((type & 0x02) != 0);  // four-octet AS, always
+        v6_peer[i] = (type & 0x01) != 0;
+        r.u(4);
+        r.take(v6_peer[i] ? 16 : 4);
+        as_of_peer[i] = r.u(4);
+    }
+    CHECK(r.at - body_start == length);
+
+    // Then one record per prefix, in order: 192.0.2.0/24, 198.51.100.128/25, 203.0.113.0/24, the IPv6 one.
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> records;  // subtype, prefix length
+    std::vector<bgp::Bytes> attributes;
+    std::vector<std::uint32_t> peer_as;
+    while (r.at < dump.size()) {
+        CHECK(r.u(4) == 1700000000);
+        CHECK(r.u(2) == 13);
+        const auto subtype = r.u(2);
+        const auto record_length = r.u(4);
+        const auto start = r.at;
+        r.u(4);  // sequence
+        const auto bits = r.u(1);
+        r.take((bits + 7) / 8);
+        const auto entries = r.u(2);
+        for (std::uint32_t e = 0; e < entries; ++e) {
+            peer_as.push_back(as_of_peer.at(r.u(2)));
+            CHECK(r.u(4) == 1700000000);
+            attributes.push_back(r.take(r.u(2)));
+        }
+        CHECK(r.at - start == record_length);
+        records.emplace_back(subtype, bits);
+    }
+    CHECK(records == std::vector<std::pair<std::uint32_t, std::uint32_t>>{{2, 24}, {2, 25}, {2, 24}, {4, 40}});
+    // The shorter AS path from the IPv6 peer won 192.0.2.0/24; four-octet ASes in four
+    // octets (AS_SEQUENCE of 2: 4200000001 65010 for the /25's longer one).
+    CHECK(peer_as == std::vector<std::uint32_t>{65002, 4200000001, 65000, 65002});
+    CHECK(contains(attributes[1], {0x02, 0x03, 0xfa, 0x56, 0xea, 0x01, 0x00, 0x00, 0xfd, 0xfc}));
+    // The IPv6 entry: MP_REACH_NLRI with only the next hop's length and address.
+    CHECK(contains(attributes[3], {0x80, 0x0e, 0x11, 0x10, 0x20, 0x01, 0x0d, 0xb8}));
+
+    // --all-paths: the candidate that lost is there too.
+    bgp::Bytes all;
+    auto every = options;
+    every.all_paths = true;
+    CHECK(write_table_dump_v2(rib, every, all).entries == 5);
+}
+
+TEST_CASE("base64 carries binary dumps both ways", "[admin][base64]") {
+    const std::string octets("\x00\x01\xfe\xff MRT\x0d", 9);
+    for (std::size_t n = 0; n <= octets.size(); ++n) {
+        const auto part = octets.substr(0, n);
+        const auto encoded = daemon::base64_encode(part);
+        CHECK(encoded.size() == (n + 2) / 3 * 4);
+        CHECK(daemon::base64_decode(encoded) == part);
+    }
+    CHECK(daemon::base64_encode("Man") == "TWFu");
+    CHECK(daemon::base64_encode("Ma") == "TWE=");
+    CHECK_FALSE(daemon::base64_decode("TWE"));     // not a multiple of four
+    CHECK_FALSE(daemon::base64_decode("TW=u"));    // padding inside
+    CHECK_FALSE(daemon::base64_decode("TW*u"));    // not the alphabet
+}
+
+}  // namespace bgpemu::rib
