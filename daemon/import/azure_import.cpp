@@ -558,6 +558,7 @@ private:
 
     void peerings(Vnet& v) {
         YAML::Node out(YAML::NodeType::Sequence);
+        std::vector<std::string> forwarded_off;
         for (const auto& p : v.peerings) {
             const auto label = "peering '" + p["name"].string(d_).value_or("?") + "' of VNet '" + v.name + "'";
             const auto* remote_resource = res_.resolve(p["remoteVirtualNetwork"], type::vnet, d_);
@@ -583,9 +584,15 @@ private:
             node["vnet"] = remote->name;
             if (p["allowGatewayTransit"].boolean(d_).value_or(false)) node["allow_gateway_transit"] = true;
             if (p["useRemoteGateways"].boolean(d_).value_or(false)) node["use_remote_gateways"] = true;
+            // Azure's filter of what a peer forwards from elsewhere (an NVA's traffic);
+            // gateway transit does not depend on it, and bgpemu routes without it.
+            if (const auto forwarded = p["allowForwardedTraffic"].boolean(d_); forwarded && !*forwarded)
+                forwarded_off.push_back(remote->name);
             out.push_back(node);
         }
         if (out.size()) v.node["peerings"] = out;
+        for (const auto& peer : forwarded_off)
+            tree_.comment(v.node["peerings"], "allowForwardedTraffic false toward " + peer + ": read, not modelled (it filters NVA traffic, not gateway transit)");
     }
 
     // A site per customer ASN, holding the CEs of that ASN.

@@ -130,6 +130,7 @@ TEST_CASE("an ARM template with literal values and nested children, and a Resour
     // The nested peering and the top-level child peering join their VNets.
     CHECK(item_named(design["vnets"], "hub")["peerings"][0]["allow_gateway_transit"].as<bool>());
     CHECK(item_named(design["vnets"], "spoke")["peerings"][0]["use_remote_gateways"].as<bool>());
+    CHECK(from_template.design.find("# allowForwardedTraffic false toward spoke: read, not modelled") != std::string::npos);
     CHECK(item_named(design["circuits"], "er1")["premium"].as<bool>());
     CHECK(item_named(design["connections"], "hub-er1")["routing_weight"].as<int>() == 10);
     // No address on the ExpressRoute gateway: the GatewaySubnet's first, said so.
