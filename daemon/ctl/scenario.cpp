@@ -214,7 +214,11 @@ public:
         for (std::size_t i = 0; i < scenario_.steps.size(); ++i) {
             const auto& step = scenario_.steps[i];
             const auto name = step.name.empty() ? "step " + std::to_string(i + 1) : step.name;
-            const auto start = std::chrono::steady_clock::now();
+            // Convergence time: from the step's start to the daemon's last change (the quiet
+            // period that tells convergence apart is not part of it).
+            const auto start_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                      std::chrono::system_clock::now().time_since_epoch())
+                                      .count();
             std::optional<Outcome> done;
             if (step.command) {
                 const auto reply = send(step.command->request);
@@ -223,8 +227,9 @@ public:
             }
             if (step.wait_ms) std::this_thread::sleep_for(std::chrono::milliseconds(*step.wait_ms));
             std::string why;
-            const bool converged = !step.converge || wait_converged(exchange_, scenario_.converge_timeout_s, why);
-            const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+            std::int64_t last_change_ms = 0;
+            const bool converged = !step.converge || wait_converged(exchange_, scenario_.converge_timeout_s, why, &last_change_ms);
+            const auto ms = std::max<std::int64_t>(0, last_change_ms - start_ms);
             const auto took = step.converge && converged ? " (converged in " + std::to_string(ms) + " ms)" : std::string();
             if (done) record(done->step, "", done->line, done->passed, done->detail + took);
             if (!converged) record(name, "converged", step.line, false, why);
@@ -504,11 +509,14 @@ std::optional<json::object> ask(const Exchange& exchange, const std::vector<std:
     return std::nullopt;
 }
 
-bool wait_converged(const Exchange& exchange, unsigned timeout_s, std::string& why) {
+bool wait_converged(const Exchange& exchange, unsigned timeout_s, std::string& why, std::int64_t* last_change_ms) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
     for (;;) {
         const auto result = ask(exchange, {"wait", "converged"}, why);
-        if (result && result->at("converged").as_bool()) return true;
+        if (result && result->at("converged").as_bool()) {
+            if (last_change_ms) *last_change_ms = result->at("last_change_ms").to_number<std::int64_t>();
+            return true;
+        }
         if (result) {
             std::vector<std::string> waiting;
             for (const auto& w : result->at("waiting_for").as_array()) waiting.push_back(text(w));

@@ -76,9 +76,11 @@ using Exchange = std::function<std::optional<boost::json::value>(const boost::js
 
 // What steps, scenarios and `diff` share: one request by bgpemuctl's words (its result,
 // or the refusal in `why`), and waiting for convergence (false, with what it still
-// waits for in `why`, after `timeout_s`).
+// waits for in `why`, after `timeout_s`; `last_change_ms`, when given, receives when the
+// daemon last saw a change, in milliseconds since the epoch).
 [[nodiscard]] std::optional<boost::json::object> ask(const Exchange& exchange, const std::vector<std::string>& words, std::string& why);
-[[nodiscard]] bool wait_converged(const Exchange& exchange, unsigned timeout_s, std::string& why);
+[[nodiscard]] bool wait_converged(const Exchange& exchange, unsigned timeout_s, std::string& why,
+                                  std::int64_t* last_change_ms = nullptr);
 
 // The whole of `verify`: read the file, check its names against the daemon, run it,
 // write the summary (or, with `json`, the results as JSON) to `out`, the report lines
