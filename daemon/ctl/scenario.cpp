@@ -433,14 +433,24 @@ std::string xml_escaped(const std::string& text) {
 }  // namespace
 
 Scenario read_scenario(const std::string& path, std::vector<std::string>& errors) {
+    std::ifstream in(path);
+    if (!in) {
+        errors.push_back(path + ": cannot open the file");
+        Scenario none;
+        none.file = path;
+        return none;
+    }
+    std::stringstream text;
+    text << in.rdbuf();
+    return read_scenario_text(text.str(), path, errors);
+}
+
+Scenario read_scenario_text(const std::string& yaml, const std::string& path, std::vector<std::string>& errors) {
     Scenario scenario;
     scenario.file = path;
     YAML::Node root;
     try {
-        root = YAML::LoadFile(path);
-    } catch (const YAML::BadFile&) {
-        errors.push_back(path + ": cannot open the file");
-        return scenario;
+        root = YAML::Load(yaml);
     } catch (const YAML::Exception& e) {
         errors.push_back(path + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) + ": " + e.msg);
         return scenario;

@@ -49,6 +49,8 @@ struct Scenario {
 // Reads and checks a scenario before anything runs; every problem "FILE:LINE:COLUMN:
 // message" in `errors`.
 [[nodiscard]] Scenario read_scenario(const std::string& path, std::vector<std::string>& errors);
+// The same from text held in memory, named `path` in the errors.
+[[nodiscard]] Scenario read_scenario_text(const std::string& yaml, const std::string& path, std::vector<std::string>& errors);
 
 // The names the scenario's expectations use (hosts, nodes, VNets) that are not among
 // `known` (a running daemon's status: its nodes and VNets); each "FILE:LINE:COLUMN:
