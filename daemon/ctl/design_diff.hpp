@@ -1,6 +1,6 @@
 // What changes between two topology files, as a running daemon shows it: every cell of
 // the reachability matrix, every node's best paths, the asymmetric pairs, the sessions
-// that are up. `bgpemuctl diff FILE` (and `bgpemud --diff A B`) takes the outcome of the
+// that are up. `bgpemuctl diff FILE` (and `bgpemud A --diff B`) takes the outcome of the
 // daemon's file, reloads FILE, takes its outcome, reloads the first file again and prints
 // what changed.
 #pragma once
@@ -28,7 +28,8 @@ struct DesignOutcome {
 [[nodiscard]] std::vector<std::string> outcome_changes(const DesignOutcome& before, const DesignOutcome& after);
 
 // The whole `diff`: returns bgpemuctl's exit status (0; 1 when something changed and
-// `fail_on_change`; 2 when FILE is refused; 3 when the daemon cannot be reached).
+// `fail_on_change`, or a file did not converge; 2 when FILE is refused; 3 when the
+// daemon cannot be reached).
 [[nodiscard]] int run_diff(const Exchange& exchange, const std::string& other_file, bool fail_on_change,
                            unsigned converge_timeout_s, std::ostream& out);
 
