@@ -30,11 +30,7 @@ namespace {
 
 constexpr std::int64_t default_poll_seconds = 60;
 
-std::string text(const json::object& object, std::string_view key) {
-    const auto* value = object.if_contains(key);
-    if (value == nullptr) return "-";
-    return value->is_string() ? std::string(value->get_string()) : bgpemu::daemon::to_json_text(*value);
-}
+std::string text(const json::object& object, std::string_view key) { return bgpemu::daemon::plain_text(object, key, "-"); }
 
 // --json: the reply as it is, and the exit status the tables would give. Not converged,
 // not reachable and a problem found are failures too.

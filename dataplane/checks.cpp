@@ -97,7 +97,7 @@ std::vector<std::string> crossed_edges(const Network& network, const WalkOutcome
     return out;
 }
 
-std::vector<MatrixCell> reachability_matrix(const Network& network, const RoutingState& state, MatrixGrouping grouping) {
+ReachabilityMatrix reachability_matrix(const Network& network, const RoutingState& state, MatrixGrouping grouping) {
     // Each network and the host that speaks for it, in the order of the nodes.
     std::vector<std::pair<std::string, std::size_t>> networks;
     std::vector<bool> vnet_seen(network.vnets().size(), false);
@@ -119,25 +119,27 @@ std::vector<MatrixCell> reachability_matrix(const Network& network, const Routin
         networks.emplace_back(node.name, n);
     }
     // Each unordered pair is probed once, both ways; its other cell is the same check
-    // seen from the other end.
+    // seen from the other end. Row i holds n - 1 cells, so (i, j) is at i(n-1) + j, less
+    // one past the diagonal.
     const auto n = networks.size();
-    std::vector<MatrixCell> cells;
-    std::vector<std::size_t> cell_of(n * n, 0);
+    ReachabilityMatrix matrix;
+    for (const auto& [name, host] : networks) matrix.networks.push_back(name);
+    auto& cells = matrix.cells;
+    const auto cell_of = [n](std::size_t i, std::size_t j) { return i * (n - 1) + (j < i ? j : j - 1); };
     for (std::size_t i = 0; i < n; ++i)
         for (std::size_t j = 0; j < n; ++j) {
             if (i == j) continue;
-            cell_of[i * n + j] = cells.size();
             if (j > i) {
                 cells.push_back({networks[i].first, networks[j].first, check_pair(network, state, networks[i].second, networks[j].second)});
                 continue;
             }
-            MatrixCell cell{networks[i].first, networks[j].first, cells[cell_of[j * n + i]].check};
+            MatrixCell cell{networks[i].first, networks[j].first, cells[cell_of(j, i)].check};
             std::swap(cell.check.from, cell.check.to);
             std::swap(cell.check.there, cell.check.back);
             std::swap(cell.check.kind_there, cell.check.kind_back);
             cells.push_back(std::move(cell));
         }
-    return cells;
+    return matrix;
 }
 
 std::vector<PairCheck> check_symmetry(const Network& network, const RoutingState& state,

@@ -43,12 +43,15 @@ struct PairCheck {
 // own), by site (a site's first host; the VNets as by VNet), or every pair of hosts.
 enum class MatrixGrouping : std::uint8_t { host, vnet, site };
 struct MatrixCell {
-    std::string from;  // the networks (VNet or host names)
+    std::string from;  // the networks (VNet, site or host names)
     std::string to;
     PairCheck check;   // from's host to to's host, and back
 };
-[[nodiscard]] std::vector<MatrixCell> reachability_matrix(const Network& network, const RoutingState& state,
-                                                          MatrixGrouping grouping);
+struct ReachabilityMatrix {
+    std::vector<std::string> networks;  // rows and columns, in the order of their hosts
+    std::vector<MatrixCell> cells;      // row by row, the diagonal left out
+};
+[[nodiscard]] ReachabilityMatrix reachability_matrix(const Network& network, const RoutingState& state, MatrixGrouping grouping);
 // The MSEEs and gateways a walk crossed, in order: which circuit and gateway carry it.
 [[nodiscard]] std::vector<std::string> crossed_edges(const Network& network, const WalkOutcome& walk);
 

@@ -68,4 +68,13 @@ std::string to_json_text(const json::value& value) {
 
 double reply_milliseconds(double ms) { return std::round(ms * 1000.0) / 1000.0; }
 
+std::string plain_text(const json::value& value) {
+    return value.is_string() ? std::string(value.as_string()) : to_json_text(value);
+}
+
+std::string plain_text(const json::object& object, std::string_view key, std::string_view absent) {
+    const auto* value = object.if_contains(key);
+    return value ? plain_text(*value) : std::string(absent);
+}
+
 }  // namespace bgpemu::daemon

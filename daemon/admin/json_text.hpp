@@ -5,13 +5,20 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
+#include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
 namespace bgpemu::daemon {
 
 [[nodiscard]] std::string to_json_text(const boost::json::value& value);
 void append_json_text(std::string& out, const boost::json::value& value);
+
+// A reply value as its clients compare and print it: a string's contents, anything else
+// as its JSON text; a member that is absent reads `absent`.
+[[nodiscard]] std::string plain_text(const boost::json::value& value);
+[[nodiscard]] std::string plain_text(const boost::json::object& object, std::string_view key, std::string_view absent = "");
 
 // A number of milliseconds as replies carry it: rounded to the microsecond (at most
 // three decimals).

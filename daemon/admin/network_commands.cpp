@@ -319,10 +319,10 @@ json::value AdminCommands::matrix(const json::object& request) const {
         return out;
     };
     json::array cells;
+    const auto matrix = dataplane::reachability_matrix(net, *emulation_, grouping);
     json::array networks;
-    for (const auto& cell : dataplane::reachability_matrix(net, *emulation_, grouping)) {
-        if (networks.empty() || std::none_of(networks.begin(), networks.end(), [&](const json::value& v) { return v == cell.from.c_str(); }))
-            networks.push_back(json::value(cell.from));
+    for (const auto& name : matrix.networks) networks.push_back(json::value(name));
+    for (const auto& cell : matrix.cells) {
         const auto& c = cell.check;
         cells.push_back(json::object{{"from", cell.from},
                                      {"to", cell.to},

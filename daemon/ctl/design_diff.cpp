@@ -9,11 +9,8 @@ namespace json = boost::json;
 
 namespace {
 
-std::string text(const json::value& v) { return v.is_string() ? std::string(v.as_string()) : to_json_text(v); }
-std::string text(const json::object& o, std::string_view key) {
-    const auto* v = o.if_contains(key);
-    return v ? text(*v) : std::string("-");
-}
+std::string text(const json::value& v) { return plain_text(v); }
+std::string text(const json::object& o, std::string_view key) { return plain_text(o, key, "-"); }
 
 // The lines of `before` and `after` that differ, by key: "WHAT KEY: OLD, now NEW".
 void compare(const std::map<std::string, std::string>& before, const std::map<std::string, std::string>& after,

@@ -179,11 +179,8 @@ std::vector<std::string> words_of(const std::string& text) {
 
 // ---- running ----
 
-std::string text(const json::value& v) { return v.is_string() ? std::string(v.as_string()) : to_json_text(v); }
-std::string text(const json::object& o, std::string_view key) {
-    const auto* v = o.if_contains(key);
-    return v ? text(*v) : std::string();
-}
+std::string text(const json::value& v) { return plain_text(v); }
+std::string text(const json::object& o, std::string_view key) { return plain_text(o, key); }
 
 // "*" matches any hop; a trailing "x" stands for any last digit ("10.10.30.13x").
 bool hop_matches(const std::string& want, const std::string& seen) {
