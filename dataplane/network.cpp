@@ -138,6 +138,7 @@ Network::Network(const TopologyConfig& topology) {
         node.transit = config.transit.value_or(config.role == Role::vpn_gateway);
         node.source_check = config.source_check;
         node.site = config.site;
+        node.circuit = config.circuit;
         const auto index = nodes_.size();
         if (node.vnet) {
             if (node.kind == NodeKind::host) vnets_[*node.vnet].hosts.push_back(index);

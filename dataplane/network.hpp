@@ -138,6 +138,7 @@ public:
         bool transit = false;
         bool source_check = true;
         std::string site;                         // a speaker's (or another site's router's) `site`
+        std::string circuit;                      // an MSEE's ExpressRoute circuit
         [[nodiscard]] bool gateway() const noexcept { return kind == NodeKind::speaker && vnet.has_value(); }
         [[nodiscard]] bool express_route() const noexcept { return role == Role::er_gateway; }
     };

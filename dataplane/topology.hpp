@@ -65,6 +65,8 @@ struct NodeConfig {
     std::uint32_t asn = 0;
     std::vector<std::string> prefer;
     std::string site;
+    // An MSEE: the ExpressRoute circuit it is one of the pair of (views group by it).
+    std::string circuit;
     // A gateway: drops packets from a connection whose source is not inside a prefix
     // learned over that connection (Azure's ingress check; default yes).
     bool source_check = true;

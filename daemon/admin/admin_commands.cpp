@@ -39,6 +39,7 @@ void AdminCommands::register_handlers() {
         {"show memory", reading(&AdminCommands::show_memory)},
         {"dump rib", reading(&AdminCommands::dump_rib)},
         {"show links", request_free(&AdminCommands::show_links)},
+        {"show topology", request_free(&AdminCommands::show_topology)},
         {"show events", reading(&AdminCommands::show_events)},
         {"session reset", session("reset")},
         {"session shutdown", session("shutdown")},

@@ -71,6 +71,7 @@ private:
     [[nodiscard]] boost::json::value ping(const boost::json::object& request) const;
     [[nodiscard]] boost::json::value link(const boost::json::object& request);
     [[nodiscard]] boost::json::value show_links() const;
+    [[nodiscard]] boost::json::value show_topology() const;
     [[nodiscard]] boost::json::value show_events(const boost::json::object& request) const;
     [[nodiscard]] boost::json::value converged(const boost::json::object& request) const;
     [[nodiscard]] boost::json::value check(const boost::json::object& request) const;

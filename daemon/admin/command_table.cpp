@@ -67,6 +67,11 @@ std::vector<CommandDescriptor> make_table() {
                  "--all-paths every candidate; bgpdump reads it",
          .schema = "dump-rib.json"},
         {.name = "show links", .forms = {{}}, .help = "emulated links and their state", .schema = "show-links.json"},
+        {.name = "show topology",
+         .forms = {{}},
+         .help = "the emulated network's nodes (kind, Azure role, site, circuit, VNet, AS) and VNets (address "
+                 "spaces, peerings, gateways, hosts): what the web view draws",
+         .schema = "show-topology.json"},
         {.name = "show events",
          .arguments = {{.key = "limit", .type = integer}},
          .forms = {{{.key = "limit", .name = "N", .optional_level = 1}}},

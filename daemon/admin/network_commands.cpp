@@ -259,6 +259,51 @@ json::value AdminCommands::show_links() const {
     return json::object{{"links", std::move(links)}};
 }
 
+// {"command": "show topology"}: the structure a view draws, every node and VNet in the
+// file's order; names the links by `show links`.
+json::value AdminCommands::show_topology() const {
+    const auto& net = network();
+    const auto text_or_null = [](const std::string& value) { return value.empty() ? json::value(nullptr) : json::value(value); };
+    const auto names = [&](const std::vector<std::size_t>& indices) {
+        json::array list;
+        for (const auto i : indices) list.push_back(json::value(net.nodes()[i].name));
+        return list;
+    };
+    json::array nodes;
+    for (std::size_t i = 0; i < net.nodes().size(); ++i) {
+        const auto& node = net.nodes()[i];
+        const auto* speaker = emulation_->speaker_of(i);
+        nodes.push_back(json::object{
+            {"name", node.name},
+            {"kind", dataplane::node_kind_name(node.kind)},
+            // A host's role is its kind.
+            {"role", node.role == dataplane::Role::none || node.role == dataplane::Role::host
+                         ? json::value(nullptr)
+                         : json::value(dataplane::role_name(node.role))},
+            {"site", text_or_null(net.site_of(i))},
+            {"circuit", text_or_null(node.circuit)},
+            {"vnet", node.vnet ? json::value(net.vnets()[*node.vnet].name) : json::value(nullptr)},
+            {"asn", speaker != nullptr ? json::value(speaker->config().asn) : json::value(nullptr)},
+        });
+    }
+    json::array vnets;
+    for (const auto& vnet : net.vnets()) {
+        json::array spaces;
+        for (const auto& prefix : vnet.address_spaces) spaces.push_back(json::value(prefix.to_string()));
+        json::array peerings;
+        for (const auto& peering : vnet.peerings)
+            peerings.push_back(json::object{{"vnet", net.vnets()[peering.vnet].name},
+                                            {"allow_gateway_transit", peering.allow_gateway_transit},
+                                            {"use_remote_gateways", peering.use_remote_gateways}});
+        vnets.push_back(json::object{{"name", vnet.name},
+                                     {"address_spaces", std::move(spaces)},
+                                     {"peerings", std::move(peerings)},
+                                     {"gateways", names(vnet.gateways)},
+                                     {"hosts", names(vnet.hosts)}});
+    }
+    return json::object{{"nodes", std::move(nodes)}, {"vnets", std::move(vnets)}};
+}
+
 // {"command": "show events", "limit"?: N}: the newest last.
 json::value AdminCommands::show_events(const json::object& request) const {
     std::size_t limit = 100;

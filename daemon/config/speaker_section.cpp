@@ -278,6 +278,8 @@ constexpr Key<SpeakerRead> speaker_keys[] = {
          s.node_config.source_check = r.boolean(v, "source_check").value_or(true);
      }},
     {"site", [](Reader& r, const YAML::Node& v, SpeakerRead& s) { s.node_config.site = r.string(v, "site").value_or(""); }},
+    {"circuit",
+     [](Reader& r, const YAML::Node& v, SpeakerRead& s) { s.node_config.circuit = r.string(v, "circuit").value_or(""); }},
     {"prefer", [](Reader& r, const YAML::Node& v, SpeakerRead& s) { read_prefer(r, v, s.node_config); }},
     {"ebgp_requires_policy",
      [](Reader& r, const YAML::Node& v, SpeakerRead& s) {

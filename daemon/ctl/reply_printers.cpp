@@ -321,6 +321,33 @@ int print_links(const json::object& result, const PrintContext&) {
     return 0;
 }
 
+// A table of nodes, then one of VNets; the fields a node does not have left blank.
+int print_topology(const json::object& result, const PrintContext&) {
+    const auto cell = [](const json::object& o, const char* key) { return o.at(key).is_null() ? std::string() : text(o, key); };
+    std::vector<std::vector<std::string>> nodes{{"NODE", "KIND", "ROLE", "AS", "SITE", "CIRCUIT", "VNET"}};
+    for (const auto& node : result.at("nodes").as_array()) {
+        const auto& n = node.as_object();
+        nodes.push_back({text(n, "name"), text(n, "kind"), cell(n, "role"), cell(n, "asn"), cell(n, "site"),
+                         cell(n, "circuit"), cell(n, "vnet")});
+    }
+    print_table(nodes);
+    std::vector<std::vector<std::string>> vnets{{"VNET", "ADDRESS SPACES", "PEERINGS", "GATEWAYS", "HOSTS"}};
+    for (const auto& vnet : result.at("vnets").as_array()) {
+        const auto& v = vnet.as_object();
+        std::string peerings;
+        for (const auto& peering : v.at("peerings").as_array()) {
+            const auto& p = peering.as_object();
+            peerings += (peerings.empty() ? "" : ", ") + text(p, "vnet");
+            if (p.at("allow_gateway_transit").as_bool()) peerings += " (gateway transit)";
+            if (p.at("use_remote_gateways").as_bool()) peerings += " (remote gateways)";
+        }
+        vnets.push_back({text(v, "name"), join(v.at("address_spaces")), peerings, join(v.at("gateways")), join(v.at("hosts"))});
+    }
+    std::cout << "\n";
+    print_table(vnets);
+    return 0;
+}
+
 int print_events(const json::object& result, const PrintContext&) {
     for (const auto& event : result.at("events").as_array()) {
         const auto& e = event.as_object();
@@ -517,6 +544,7 @@ Printer printer_for(std::string_view command) {
         {"show fib", print_fib_or_effective_routes},
         {"show memory", print_memory},
         {"show links", print_links},
+        {"show topology", print_topology},
         {"show events", print_events},
         {"session reset", print_session_action},
         {"session shutdown", print_session_action},

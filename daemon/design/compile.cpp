@@ -301,6 +301,7 @@ private:
             const auto customer = address_plus(prefix.address(), 1);
             const auto microsoft = address_plus(prefix.address(), 2);
             Node& node = add_speaker(msee, "msee", "azure", msee_asn, microsoft);
+            node.yaml["circuit"] = circuit.name;
             if (circuit.premium) node.yaml["premium_circuit"] = true;
             const auto ce = ce_on(circuit, i == 0 ? CircuitLink::primary : CircuitLink::secondary);
             if (!ce.ce) continue;
