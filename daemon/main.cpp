@@ -30,6 +30,7 @@
 #include "daemon/ctl/design_diff.hpp"
 #include "daemon/ctl/scenario.hpp"
 #include "daemon/design/topology_file.hpp"
+#include "daemon/http/http_server.hpp"
 #include "daemon/privileges.hpp"
 #include "daemon/version.hpp"
 
@@ -272,6 +273,14 @@ int main(int argc, char** argv) {
         log->error("admin socket: {}", *error);
         return 1;
     }
+    std::optional<daemon::http::HttpServer> http;
+    if (const auto& settings = loaded.config.daemon.http; settings.listen) {
+        http.emplace(io, commands, emulation, speakers, settings);
+        if (auto error = http->listen()) {
+            log->error("http: {}", *error);
+            return 1;
+        }
+    }
     // Everything that may need root is bound; what follows runs as daemon.user.
     auto user = loaded.config.daemon.user;
     auto group = loaded.config.daemon.group;
@@ -294,6 +303,22 @@ int main(int argc, char** argv) {
     for (auto& speaker : speakers) speaker->start();
     emulation.attach();
     log_start(*log, loaded.config, options.config, socket_path);
+    if (http)
+        log->info("web view and HTTP API on {} (changes {}; metrics at {}metrics)", http->url(),
+                  loaded.config.daemon.http.allow_changes ? "allowed with the token of daemon.http.token_file" : "refused",
+                  http->url());
+
+    // The event loop's lag: how late a timer due every second runs (for /metrics).
+    asio::steady_timer lag_timer(io);
+    std::function<void()> measure_lag = [&] {
+        lag_timer.expires_after(std::chrono::seconds(1));
+        lag_timer.async_wait([&, due = std::chrono::steady_clock::now() + std::chrono::seconds(1)](boost::system::error_code ec) {
+            if (ec) return;
+            commands.note_loop_lag(std::max(std::chrono::steady_clock::duration::zero(), std::chrono::steady_clock::now() - due));
+            measure_lag();
+        });
+    };
+    measure_lag();
 
     // SIGHUP and `bgpemuctl reload`: read the file again and apply the difference; a
     // file with errors is refused and the running topology kept. Removed speakers stay
@@ -353,6 +378,12 @@ int main(int argc, char** argv) {
                                       std::to_string(limits.request_bytes) + " bytes per request, " +
                                       std::to_string(limits.idle_timeout.count()) + " s idle");
         }
+        if (http) {
+            if (!next.config.daemon.http.listen) outcome.changes.push_back("http section removed: the server stops at the next start");
+            else for (auto& change : http->reconfigure(next.config.daemon.http)) outcome.changes.push_back(std::move(change));
+        } else if (next.config.daemon.http.listen) {
+            outcome.changes.push_back("http section added: the server starts at the next start");
+        }
         if (next.config.daemon.user != loaded.config.daemon.user || next.config.daemon.group != loaded.config.daemon.group)
             outcome.changes.push_back("daemon.user/group changed: takes effect at the next start");
         emulation.record("reload", options.config + ": " + std::to_string(outcome.changes.size()) + " change(s)");
@@ -378,6 +409,8 @@ int main(int argc, char** argv) {
         if (ec) return;
         log->info("signal {}: sending Cease to every peer and exiting", signal);
         admin.stop();
+        if (http) http->stop();
+        lag_timer.cancel();
         hangups.cancel();
         for (auto& speaker : speakers) speaker->stop("bgpemud shutting down");
         // Give the NOTIFICATIONs a moment to leave, then stop.

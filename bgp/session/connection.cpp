@@ -403,6 +403,7 @@ void Connection::receive(std::uint8_t type, ByteSpan message) {
         }
         const auto& value = notification.value();
         session.stats().last_error = "received " + value.to_string();
+        session.stats().notifications_in[SessionStats::notification_slot(value.code)]++;
         // The peer resolving a connection collision is routine (see Session::event).
         const bool collision = value.code == static_cast<std::uint8_t>(ErrorCode::cease) &&
                                value.subcode == cease_subcode::connection_collision_resolution;

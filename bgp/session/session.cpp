@@ -252,6 +252,7 @@ FsmActions Session::event(Connection& connection, FsmEvent fsm_event, Fsm::Event
         Bytes message;
         encode_notification(notification, message);
         stats_.messages_out++;
+        stats_.notifications_out[SessionStats::notification_slot(notification.code)]++;
         connection.queue(message);
     }
     if (actions.drop_connection) {

@@ -13,6 +13,7 @@
 // prefix replace earlier ones, instead of piling up as encoded bytes for a slow peer.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -96,6 +97,11 @@ struct SessionStats {
     std::uint64_t updates_in = 0;
     std::uint64_t updates_out = 0;
     std::uint64_t established_transitions = 0;
+    // NOTIFICATIONs by error code (RFC 4271 §4.5: 1..6 and later ones up to 7); 0 holds
+    // any code past those.
+    std::array<std::uint64_t, 8> notifications_in{};
+    std::array<std::uint64_t, 8> notifications_out{};
+    static std::size_t notification_slot(std::uint8_t code) noexcept { return code < 8 ? code : 0; }
     std::optional<std::string> last_error;  // the last NOTIFICATION sent or received, or socket error
     std::chrono::steady_clock::time_point state_since = std::chrono::steady_clock::now();
 };

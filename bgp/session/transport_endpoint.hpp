@@ -11,6 +11,7 @@ namespace bgpemu::bgp {
 struct TransportEndpoint {
     IpAddress address;
     std::uint16_t port = 179;
+    friend bool operator==(const TransportEndpoint&, const TransportEndpoint&) = default;
 };
 
 }  // namespace bgpemu::bgp

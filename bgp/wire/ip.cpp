@@ -27,6 +27,13 @@ bool IpAddress::is_unspecified() const noexcept {
     return true;
 }
 
+bool IpAddress::is_loopback() const noexcept {
+    if (is_v4()) return bytes_[0] == 127;
+    for (unsigned i = 0; i < 15; ++i)
+        if (bytes_[i] != 0) return false;
+    return bytes_[15] == 1;
+}
+
 std::string IpAddress::to_string() const {
     char buffer[INET6_ADDRSTRLEN];
     const int family = is_v4() ? AF_INET : AF_INET6;

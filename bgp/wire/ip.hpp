@@ -56,6 +56,8 @@ public:
                (std::uint32_t{bytes_[2]} << 8) | std::uint32_t{bytes_[3]};
     }
     [[nodiscard]] bool is_unspecified() const noexcept;
+    // 127.0.0.0/8 or ::1.
+    [[nodiscard]] bool is_loopback() const noexcept;
     // Bit `index` counted from the most significant bit of the address.
     [[nodiscard]] constexpr bool bit(unsigned index) const noexcept {
         return (bytes_[index / 8] >> (7 - index % 8)) & 1U;

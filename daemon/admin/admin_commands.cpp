@@ -37,6 +37,7 @@ void AdminCommands::register_handlers() {
         {"show rib", reading(&AdminCommands::show_rib)},
         {"show fib", reading(&AdminCommands::show_fib)},
         {"show memory", reading(&AdminCommands::show_memory)},
+        {"show metrics", request_free(&AdminCommands::show_metrics)},
         {"dump rib", reading(&AdminCommands::dump_rib)},
         {"show links", request_free(&AdminCommands::show_links)},
         {"show topology", request_free(&AdminCommands::show_topology)},

@@ -29,6 +29,9 @@ namespace bgpemu::daemon {
 
 inline constexpr int admin_protocol_version = 1;
 
+// An event as `show events` lists it and the HTTP server's event stream sends it.
+[[nodiscard]] boost::json::object event_json(const Event& event);
+
 // What a configuration reload did: the errors that refused it (the running topology is
 // then untouched), or the changes it made.
 struct ReloadOutcome {
@@ -50,6 +53,10 @@ public:
     void set_reload(std::function<ReloadOutcome(const std::optional<std::string>& file)> reload) { reload_ = std::move(reload); }
     // The data plane that trace, ping, link and VNet `show fib` work on.
     void set_emulation(Emulation* emulation) { emulation_ = emulation; }
+    // How late the event loop ran a timer (the daemon measures it each second).
+    void note_loop_lag(std::chrono::steady_clock::duration lag);
+    // `show metrics`' text: the Prometheus exposition the HTTP server's /metrics serves.
+    [[nodiscard]] std::string metrics_text() const;
 
 private:
     using Handler = std::function<boost::json::value(const boost::json::object&)>;
@@ -59,6 +66,7 @@ private:
     [[nodiscard]] boost::json::value show_sessions(const boost::json::object& request) const;
     [[nodiscard]] boost::json::value show_rib(const boost::json::object& request) const;
     [[nodiscard]] boost::json::value show_memory(const boost::json::object& request) const;
+    [[nodiscard]] boost::json::value show_metrics() const;
     [[nodiscard]] boost::json::value dump_rib(const boost::json::object& request) const;
     [[nodiscard]] boost::json::value show_fib(const boost::json::object& request) const;
     [[nodiscard]] boost::json::value session_action(const boost::json::object& request, std::string_view action);
@@ -90,6 +98,8 @@ private:
     std::function<ReloadOutcome(const std::optional<std::string>& file)> reload_;
     Emulation* emulation_ = nullptr;
     std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+    std::chrono::steady_clock::duration loop_lag_{};
+    std::chrono::steady_clock::duration loop_lag_max_{};
 };
 
 }  // namespace bgpemu::daemon

@@ -59,6 +59,11 @@ std::vector<CommandDescriptor> make_table() {
          .forms = {{{.key = "node", .name = "NODE", .optional_level = 1}}},
          .help = "memory by kind of object, bytes per route",
          .schema = "show-memory.json"},
+        {.name = "show metrics",
+         .forms = {{}},
+         .help = "the daemon's, speakers' and sessions' metrics in Prometheus's text format (what the HTTP "
+                 "server's /metrics serves)",
+         .schema = "show-metrics.json"},
         {.name = "dump rib",
          .arguments = {node, {.key = "file", .required = true, .local = true}, {.key = "all_paths", .type = flag}},
          .forms = {{node_word, {.key = "file", .name = "FILE"}}},

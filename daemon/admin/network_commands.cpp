@@ -304,6 +304,11 @@ json::value AdminCommands::show_topology() const {
     return json::object{{"nodes", std::move(nodes)}, {"vnets", std::move(vnets)}};
 }
 
+json::object event_json(const Event& event) {
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(event.when.time_since_epoch()).count();
+    return json::object{{"sequence", event.sequence}, {"time_ms", ms}, {"kind", event.kind}, {"text", event.text}};
+}
+
 // {"command": "show events", "limit"?: N}: the newest last.
 json::value AdminCommands::show_events(const json::object& request) const {
     std::size_t limit = 100;
@@ -314,10 +319,8 @@ json::value AdminCommands::show_events(const json::object& request) const {
     if (!emulation_) throw CommandError("no_topology", "the daemon runs no emulated data plane");
     const auto& events = emulation_->events();
     json::array list;
-    for (auto it = events.size() > limit ? events.end() - static_cast<std::ptrdiff_t>(limit) : events.begin(); it != events.end(); ++it) {
-        const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(it->when.time_since_epoch()).count();
-        list.push_back(json::object{{"sequence", it->sequence}, {"time_ms", ms}, {"kind", it->kind}, {"text", it->text}});
-    }
+    for (auto it = events.size() > limit ? events.end() - static_cast<std::ptrdiff_t>(limit) : events.begin(); it != events.end(); ++it)
+        list.push_back(event_json(*it));
     return json::object{{"events", std::move(list)}};
 }
 

@@ -30,6 +30,23 @@ struct ConfigError {
 // The `daemon:` section: the process itself rather than the topology. Every limit has
 // its default here and in doc/reference/configuration.md ("daemon"), and why in
 // doc/developer/robustness.md ("Limits").
+// `daemon: http:`: the HTTP server (daemon/http) with the API, the web view and the
+// Prometheus metrics. Off without `listen`.
+struct HttpSettings {
+    std::optional<bgp::TransportEndpoint> listen;
+    // Anything but a loopback address needs this: the API has no TLS.
+    bool allow_remote = false;
+    // POST (every command that changes state) is refused unless this is set, and then
+    // needs `Authorization: Bearer` with the token: the first line of `token_file`.
+    bool allow_changes = false;
+    std::string token_file;
+    std::string token;
+    std::size_t clients = 32;
+    std::size_t request_bytes = 64 * 1024;
+    std::chrono::seconds idle_timeout{60};
+    bool operator==(const HttpSettings&) const = default;
+};
+
 struct DaemonSettings {
     // Started as root: after binding every listener and the admin socket, become this
     // user (and `group`, default the user's primary group), keeping only
@@ -45,6 +62,7 @@ struct DaemonSettings {
     // bytes the writer pulls per write. Sessions started after a reload get new values.
     std::size_t session_read_bytes = 256 * 1024;
     std::size_t session_update_batch_bytes = 256 * 1024;
+    HttpSettings http;
 };
 
 struct DaemonConfig {

@@ -193,6 +193,7 @@ public:
         return std::nullopt;
     }
 
+    [[nodiscard]] const std::string& file() const noexcept { return file_; }
     std::vector<ConfigError> take_errors() { return std::move(errors_); }
     [[nodiscard]] std::size_t error_count() const noexcept { return errors_.size(); }
 

@@ -348,6 +348,11 @@ int print_topology(const json::object& result, const PrintContext&) {
     return 0;
 }
 
+int print_metrics(const json::object& result, const PrintContext&) {
+    std::cout << text(result, "text");
+    return 0;
+}
+
 int print_events(const json::object& result, const PrintContext&) {
     for (const auto& event : result.at("events").as_array()) {
         const auto& e = event.as_object();
@@ -543,6 +548,7 @@ Printer printer_for(std::string_view command) {
         {"show rib", print_rib},
         {"show fib", print_fib_or_effective_routes},
         {"show memory", print_memory},
+        {"show metrics", print_metrics},
         {"show links", print_links},
         {"show topology", print_topology},
         {"show events", print_events},

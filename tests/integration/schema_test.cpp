@@ -271,7 +271,7 @@ TEST_CASE("every admin reply matches its protocol version 1 schema", "[integrati
         "show-fib.json",    "show-memory.json", "session.json",   "announce.json",      "withdraw.json",
         "reload.json",      "trace.json",      "ping.json",       "link.json",          "show-links.json",
         "show-events.json", "converged.json",  "check.json",      "matrix.json",        "dump-rib.json",
-        "show-topology.json"};
+        "show-topology.json", "show-metrics.json"};
     std::set<std::string> files;
     for (const auto& [name, schema] : schemas.by_name) files.insert(name);
     REQUIRE(files == expected_files);
@@ -336,6 +336,7 @@ TEST_CASE("every admin reply matches its protocol version 1 schema", "[integrati
         send("ping.json", {"ping", "branch", "loc2-vm"});
         send("show-links.json", {"show", "links"});
         send("show-topology.json", {"show", "topology"});
+        send("show-metrics.json", {"show", "metrics"});
         send("converged.json", {"request", R"({"version": 1, "command": "converged"})"});
         // Not converged (not quiet for ten minutes yet): straight on the socket, since
         // bgpemuctl asks a "converged" request again until it says true.
