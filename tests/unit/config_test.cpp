@@ -13,6 +13,7 @@
 #include <spdlog/logger.h>
 
 #include "config_errors.hpp"
+#include "temp_file.hpp"
 #include "bgp/wire/attribute_text.hpp"
 #include "bgp/speaker/speaker.hpp"
 #include "daemon/config/config.hpp"
@@ -1233,6 +1234,44 @@ speakers: []
     INFO(joined(errors));
     CHECK(has_error(errors, "1:30", "session_read_bytes 100 is out of range (4096..16777216)"));
     CHECK(has_error(errors, "1:63", "session_update_batch_bytes 99999999999 is out of range"));
+}
+
+TEST_CASE("the daemon's http section: loopback unless allowed, changes only with a token file", "[config][http]") {
+    const test::TempFile token("0123456789abcdef-the-token\n", "http-token");
+    const test::TempFile short_token("short\n", "http-short-token");
+    const std::string speakers = "speakers:\n  - {name: s, asn: 65001, router_id: 10.0.0.1, listen: 127.0.0.2:1790}\n";
+    // A relative token_file is found beside the config file.
+    const auto config_file = (token.path.parent_path() / "config.yaml").string();
+    const auto loaded = parse_config("daemon:\n  http: {listen: 127.0.0.1:8179, allow_changes: true, token_file: " +
+                                         token.path.filename().string() + ", clients: 3, idle_timeout: 5}\n" + speakers,
+                                     config_file);
+    INFO(joined(test::positioned(loaded.errors)));
+    REQUIRE(loaded.ok());
+    const auto& http = loaded.config.daemon.http;
+    REQUIRE(http.listen);
+    CHECK(http.listen->port == 8179);
+    CHECK(http.allow_changes);
+    CHECK(http.token == "0123456789abcdef-the-token");
+    CHECK(http.clients == 3);
+    CHECK(http.idle_timeout == std::chrono::seconds(5));
+    CHECK_FALSE(parse_config(speakers, "test.yaml").config.daemon.http.listen);  // off unless configured
+
+    const auto errors = errors_of("daemon:\n"
+                                  "  http: {listen: 0.0.0.0:8179, allow_changes: true, clients: 0}\n" + speakers);
+    INFO(joined(errors));
+    CHECK(has_error(errors, "2:18", "http listen 0.0.0.0 is not a loopback address"));
+    CHECK(has_error(errors, "2:47", "'allow_changes: true' needs a 'token_file'"));
+    CHECK(has_error(errors, "2:62", "http clients 0 is out of range"));
+    const auto token_errors = errors_of("daemon:\n  http:\n    listen: 127.0.0.1:8179\n    token_file: /nonexistent/token\n"
+                                        "    colour: red\n" + speakers);
+    INFO(joined(token_errors));
+    CHECK(has_error(token_errors, "4:17", "http token_file '/nonexistent/token' cannot be read"));
+    CHECK(has_error(token_errors, "5:5", "unknown key 'colour' in 'http'"));
+    const auto short_errors = errors_of("daemon: {http: {listen: 127.0.0.1:8179, token_file: " + short_token.path.string() + "}}\n" + speakers);
+    INFO(joined(short_errors));
+    CHECK(has_error(short_errors, "1:53", "at least 16 characters"));
+    CHECK(errors_of("daemon: {http: {allow_remote: true, listen: '10.1.2.3:80'}}\n" + speakers).empty());
+    CHECK(has_error(errors_of("daemon: {http: {allow_changes: false}}\n" + speakers), "1:16", "'http' needs 'listen'"));
 }
 
 TEST_CASE("sessions between two speakers of the file: the end that would lose a collision waits", "[config][collision]") {
