@@ -5,12 +5,14 @@
 // its variants through `bgpemuctl --json`, and validates each reply line against its
 // command's schema and the envelope. It also renames and adds a key in every successful
 // reply and checks that the schema refuses that, so a schema that accepts anything
-// cannot pass, and that no reply writes a number in exponent form. First, the validator
-// itself (json_schema.hpp) on a small schema.
+// cannot pass, and that no reply writes a number in exponent form. The same replies over
+// HTTP (daemon.http) validate against the same schemas, beside what the HTTP server must
+// refuse. First, the validator itself (json_schema.hpp) on a small schema.
 #include <unistd.h>
 
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <cctype>
 #include <cstring>
 #include <filesystem>
@@ -20,7 +22,9 @@
 #include <set>
 #include <sstream>
 
+#include "http_client.hpp"
 #include "json_schema.hpp"
+#include "daemon/admin/command_table.hpp"
 #include "daemon_comparison.hpp"
 #include "process.hpp"
 #include "routers.hpp"
@@ -413,6 +417,164 @@ TEST_CASE("every admin reply matches its protocol version 1 schema", "[integrati
     // Every schema file was checked against at least one reply.
     CHECK(schemas.used == expected_files);
     WARN(schemas.replies << " reply lines validated against " << schemas.used.size() << " schemas");
+}
+
+TEST_CASE("the HTTP API: the same replies and schemas, changes only with the token, garbage refused", "[integration][schema][http]") {
+    Schemas schemas;
+    TempDir dir{"bgpemu-http"};
+    const std::string token = "test-token-" + std::to_string(::getpid()) + "-0123456789abcdef";
+    write_file(dir.path() / "token", token + "\n");
+    const auto port = test_port(13);
+    const auto yaml = read_source("configs/azure-interop.yaml", test_port(12)) + "\ndaemon:\n  http: {listen: 127.0.0.1:" +
+                      std::to_string(port) + ", allow_changes: true, token_file: " + (dir.path() / "token").string() +
+                      ", clients: 6, idle_timeout: 2, request_bytes: 8192}\n";
+    BgpemuDaemon daemon(yaml, dir.path());
+    REQUIRE(wait_until([&] { return http_request(port, "GET", "/api/v1/status").status == 200; }, 10s));
+    REQUIRE(daemon.converged(60s));
+    const std::string bearer = "Authorization: Bearer " + token;
+    const std::string json_type = "application/json";
+
+    // Every read the command table has, each reply against its command's schema.
+    std::set<std::string> commands_read;
+    const auto get = [&](const std::string& schema, const std::string& target, unsigned status = 200) {
+        auto reply = http_request(port, "GET", target);
+        INFO("GET " << target << " -> " << reply.status << "\n" << reply.body);
+        CHECK(reply.status == status);
+        CHECK(reply.headers["content-type"] == json_type);
+        const auto parsed = schemas.check(schema, "GET " + target, reply.body.substr(0, reply.body.find('\n')));
+        if (status == 200) commands_read.insert(std::string(parsed.at("result").is_object() ? target : ""));
+        return parsed;
+    };
+    get("status.json", "/api/v1/status");
+    get("show-sessions.json", "/api/v1/show/sessions");
+    get("show-sessions.json", "/api/v1/show/sessions?node=loc1-ce1");
+    get("show-rib.json", "/api/v1/show/rib?node=hub-ergw");
+    get("show-rib.json", "/api/v1/show/rib?node=loc1-ce1&prefix=10.10.30.0%2F24");
+    get("show-rib.json", "/api/v1/show/rib?node=loc1-ce1&out=er1-msee1");
+    get("show-fib.json", "/api/v1/show/fib?node=hub-ergw");
+    get("show-fib.json", "/api/v1/show/fib?node=hub");
+    get("show-memory.json", "/api/v1/show/memory");
+    get("show-metrics.json", "/api/v1/show/metrics");
+    get("dump-rib.json", "/api/v1/dump/rib?node=hub-ergw&all_paths=true");
+    get("show-links.json", "/api/v1/show/links");
+    get("show-topology.json", "/api/v1/show/topology");
+    get("show-events.json", "/api/v1/show/events?limit=5");
+    const auto trace = get("trace.json", "/api/v1/trace?from=loc1-vm&to=hub-vm&all_paths=true");
+    CHECK(trace.at("result").at("paths").at(0).at("kind") == "ExpressRoute");
+    get("ping.json", "/api/v1/ping?from=loc1-vm&to=hub-vm");
+    get("converged.json", "/api/v1/converged?quiet_ms=0");
+    get("check.json", "/api/v1/check?what=symmetry");
+    get("matrix.json", "/api/v1/matrix?by=vnet");
+    // The same errors as on the socket, with their HTTP status.
+    get("error.json", "/api/v1/show/rib?node=no-such-node", 404);
+    get("error.json", "/api/v1/show/rib?node=hub-ergw&prefix=10.0.0.1%2F8", 400);
+    get("error.json", "/api/v1/trace?from=loc1-vm", 400);
+    get("error.json", "/api/v1/show/events?limit=many", 400);
+    get("error.json", "/api/v1/no/such/command", 404);
+    get("error.json", "/api/v1/link?action=down&link=x", 405);
+    get("error.json", "/nothing-here", 404);
+    // Every read of the command table was asked for above.
+    for (const auto& command : daemon::command_table()) {
+        if (command.changes_state) continue;
+        std::string path = "/api/v1/" + std::string(command.name);
+        std::replace(path.begin(), path.end(), ' ', '/');
+        INFO(command.name);
+        CHECK(std::any_of(commands_read.begin(), commands_read.end(),
+                          [&](const std::string& t) { return t == path || t.rfind(path + "?", 0) == 0; }));
+    }
+
+    // The web view's files, and no token in them.
+    auto page = http_request(port, "GET", "/");
+    CHECK(page.status == 200);
+    CHECK(page.headers["content-type"].rfind("text/html", 0) == 0);
+    CHECK(page.headers["content-security-policy"].find("default-src 'none'") != std::string::npos);
+    CHECK(page.body.find("<html") != std::string::npos);
+    CHECK(page.body.find(token) == std::string::npos);
+
+    // Metrics: Prometheus's own checker reads them, and they say what show sessions does.
+    auto metrics = http_request(port, "GET", "/metrics");
+    REQUIRE(metrics.status == 200);
+    CHECK(metrics.headers["content-type"].rfind("text/plain; version=0.0.4", 0) == 0);
+    write_file(dir.path() / "metrics.txt", metrics.body);
+    REQUIRE(std::filesystem::exists("/usr/bin/promtool"));  // Debian's prometheus: contrib/scripts/deps.sh test
+    const auto lint = run_command({"/bin/sh", "-c", "/usr/bin/promtool check metrics < " + (dir.path() / "metrics.txt").string()});
+    INFO(lint.output);
+    CHECK(lint.exit_code == 0);
+    CHECK(metrics.body.find("bgpemu_session_up{node=\"loc1-ce1\",peer=\"er1-msee1\"} 1\n") != std::string::npos);
+    CHECK(count_occurrences(metrics.body, "\nbgpemu_session_up{") == count_occurrences(daemon.ctl({"show", "sessions"}).output, "\"peer\":"));
+
+    const std::string link_down = R"({"action":"down","a":"loc1-ce1","b":"er1-msee1"})";
+    const auto post = [&](const std::string& target, const std::string& body, const std::vector<std::string>& headers) {
+        auto reply = http_request(port, "POST", target, headers, body);
+        INFO("POST " << target << " " << body << " -> " << reply.status << "\n" << reply.body);
+        return reply;
+    };
+    SECTION("changes: refused without the token, with a wrong one, from another origin; done with it") {
+        CHECK(post("/api/v1/link", link_down, {}).status == 401);
+        CHECK(post("/api/v1/link", link_down, {"Authorization: Bearer " + token + "x"}).status == 401);
+        CHECK(post("/api/v1/link", link_down, {"Authorization: Basic " + token}).status == 401);
+        CHECK(post("/api/v1/link", link_down, {bearer, "Origin: http://attacker.example"}).status == 403);
+        CHECK(post("/api/v1/link", link_down, {bearer, "Host: attacker.example"}).status == 403);
+        CHECK(daemon.session_state("loc1-ce1", "er1-msee1") == "Established");  // none of them did anything
+        for (const auto& refused : {post("/api/v1/link", link_down, {}), post("/api/v1/link", link_down, {bearer, "Origin: http://x"})})
+            schemas.check("error.json", "a refused change", refused.body.substr(0, refused.body.find('\n')));
+
+        // The event stream sees what the change does.
+        HttpConnection events(port);
+        REQUIRE(events.send("GET /api/v1/events HTTP/1.1\r\nHost: localhost:" + std::to_string(port) + "\r\n\r\n"));
+        REQUIRE(events.read_until("retry:", 5s));
+        CHECK(events.seen().find("Content-Type: text/event-stream") != std::string::npos);
+        // The page's own origin may change things.
+        const auto done = post("/api/v1/link", link_down, {bearer, "Origin: http://127.0.0.1:" + std::to_string(port)});
+        CHECK(done.status == 200);
+        schemas.check("link.json", "POST /api/v1/link", done.body.substr(0, done.body.find('\n')));
+        CHECK(events.read_until("event: link\n", 5s));
+        CHECK(events.read_until("loc1-ce1 - er1-msee1 down", 5s));
+        CHECK(events.read_until("event: routes\n", 5s));
+        CHECK(daemon.session_state("loc1-ce1", "er1-msee1") != "Established");
+        const auto over_vpn = get("trace.json", "/api/v1/trace?from=loc1-vm&to=hub-vm");
+        CHECK(over_vpn.at("result").at("paths").at(0).at("kind") == "VPN");
+
+        const auto shutdown = post("/api/v1/session/shutdown", R"({"node":"loc1-ce1","peer":"hub-vpngw"})", {bearer});
+        CHECK(shutdown.status == 200);
+        schemas.check("session.json", "POST /api/v1/session/shutdown", shutdown.body.substr(0, shutdown.body.find('\n')));
+        CHECK(wait_until([&] {
+            return http_request(port, "GET", "/metrics").body.find(
+                       "bgpemu_session_notifications_sent_total{node=\"loc1-ce1\",peer=\"hub-vpngw\",code=\"6\"} 1\n") != std::string::npos;
+        }, 5s));
+        CHECK(post("/api/v1/session/enable", R"({"node":"loc1-ce1","peer":"hub-vpngw"})", {bearer}).status == 200);
+        CHECK(post("/api/v1/link", R"({"action":"up","a":"loc1-ce1","b":"er1-msee1"})", {bearer}).status == 200);
+        CHECK(post("/api/v1/link", R"({"action":"sideways","link":"x"})", {bearer}).status == 400);
+        CHECK(daemon.converged(30s));
+        CHECK(daemon.session_state("loc1-ce1", "er1-msee1") == "Established");
+    }
+    SECTION("garbage, oversized and slow requests leave the server serving") {
+        {
+            HttpConnection garbage(port);
+            REQUIRE(garbage.send("NOT HTTP AT ALL\r\n\r\n"));
+            CHECK(garbage.read_reply().status == 400);
+        }
+        {
+            HttpConnection oversized(port);
+            (void)oversized.send("GET /api/v1/status HTTP/1.1\r\nHost: localhost\r\nX-Filler: " + std::string(20000, 'x') + "\r\n\r\n");
+            CHECK(oversized.read_reply().status == 413);
+        }
+        CHECK(post("/api/v1/link", "{\"action\":\"down\",\"link\":\"" + std::string(10000, 'x') + "\"}", {bearer}).status == 413);
+        CHECK(post("/api/v1/link", "{not json", {bearer}).status == 400);
+        // A slow client is closed after idle_timeout (2 s) and holds nothing meanwhile.
+        HttpConnection slow(port);
+        REQUIRE(slow.send("GET /api/v1/status HTTP/1.1\r\nHost: local"));
+        CHECK(http_request(port, "GET", "/api/v1/status").status == 200);
+        CHECK(slow.closed_within(6s));
+        // More clients than `clients` (6): the one past them is told so.
+        std::vector<std::unique_ptr<HttpConnection>> idle;
+        for (int i = 0; i < 6; ++i) idle.push_back(std::make_unique<HttpConnection>(port));
+        HttpConnection one_too_many(port);
+        CHECK(one_too_many.read_reply().status == 503);
+        idle.clear();
+        CHECK(wait_until([&] { return http_request(port, "GET", "/api/v1/status").status == 200; }, 5s));
+    }
+    CHECK(daemon.process().running());
 }
 
 }  // namespace bgpemu::test
