@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <unistd.h>
 
+#include <charconv>
 #include <csignal>
 #include <filesystem>
 #include <thread>
@@ -55,6 +56,8 @@ struct Options {
     std::string junit;        // --verify's results as JUnit XML
     std::string diff;         // print what changes with this topology file, then exit
     bool fail_on_change = false;
+    std::string http;             // ADDRESS:PORT: the HTTP server, over daemon.http.listen
+    std::string http_token_file;  // allows changes over HTTP with this file's token
 };
 
 // Parses the command line; returns the exit code when the program should stop here.
@@ -79,6 +82,11 @@ std::optional<int> parse_options(int argc, char** argv, Options& options) {
          "start the topology, print what changes when it runs FILE instead (matrix cells, best paths, asymmetric "
          "pairs, sessions), exit")
         ("fail-on-change", po::bool_switch(&options.fail_on_change), "with --diff: exit 1 when anything changed")
+        ("http", po::value(&options.http)->value_name("ADDRESS:PORT"),
+         "serve the HTTP API, the web view and /metrics there (over daemon.http.listen; loopback unless "
+         "daemon.http.allow_remote)")
+        ("http-token-file", po::value(&options.http_token_file)->value_name("FILE"),
+         "allow changes over HTTP with the bearer token in FILE (over daemon.http.allow_changes and token_file)")
         ("log-level", po::value(&options.log_level)->value_name("LEVEL"),
          "trace, debug, info, warning, error or off (default info)")
         ("log-file", po::value(&options.log_file)->value_name("FILE"), "log to FILE instead of standard error")
@@ -138,12 +146,49 @@ void use_transparent_huge_pages(char** argv) {
     ::execv("/proc/self/exe", argv);
 }
 
-// The file, restricted to one site's speakers with --site.
+// "127.0.0.1:8179", "[::1]:8179".
+std::optional<bgp::TransportEndpoint> parse_endpoint(std::string_view text) {
+    const auto colon = text.rfind(':');
+    if (colon == std::string_view::npos) return std::nullopt;
+    auto host = text.substr(0, colon);
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    const auto address = bgp::IpAddress::parse(host);
+    unsigned port = 0;
+    const auto digits = text.substr(colon + 1);
+    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
+    if (!address || ec != std::errc{} || end != digits.data() + digits.size() || port == 0 || port > 65535) return std::nullopt;
+    return bgp::TransportEndpoint{*address, static_cast<std::uint16_t>(port)};
+}
+
+// --http and --http-token-file over the file's daemon.http.
+void apply_http_options(const Options& options, daemon::LoadedConfig& loaded) {
+    auto& http = loaded.config.daemon.http;
+    if (!options.http.empty()) {
+        const auto endpoint = parse_endpoint(options.http);
+        if (!endpoint)
+            loaded.errors.push_back({"--http", 0, 0, "'" + options.http + "' is not ADDRESS:PORT (e.g. 127.0.0.1:8179)"});
+        else if (!endpoint->address.is_loopback() && !http.allow_remote)
+            loaded.errors.push_back({"--http", 0, 0, options.http + " is not a loopback address: the API has no TLS "
+                                                      "(daemon.http.allow_remote serves other hosts anyway)"});
+        else
+            http.listen = endpoint;
+    }
+    if (!options.http_token_file.empty()) {
+        if (auto error = daemon::read_http_token(options.http_token_file, http))
+            loaded.errors.push_back({"--http-token-file", 0, 0, *error});
+        else
+            http.allow_changes = true;
+    }
+}
+
+// The file, restricted to one site's speakers with --site, with the command line's
+// HTTP settings over its own.
 daemon::LoadedConfig load(const Options& options) {
     auto loaded = daemon::design::load_topology_file(options.config);
     if (loaded.ok() && !options.site.empty())
         if (auto error = daemon::keep_site(loaded.config, options.site))
             loaded.errors.push_back({options.config, 0, 0, "--site " + options.site + ": " + *error});
+    if (loaded.ok()) apply_http_options(options, loaded);
     return loaded;
 }
 

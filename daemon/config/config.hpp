@@ -47,6 +47,10 @@ struct HttpSettings {
     bool operator==(const HttpSettings&) const = default;
 };
 
+// Reads the bearer token (the first line of `path`, at least 16 characters) into `http`;
+// the error, without the key's name, when it cannot.
+[[nodiscard]] std::optional<std::string> read_http_token(const std::string& path, HttpSettings& http);
+
 struct DaemonSettings {
     // Started as root: after binding every listener and the admin socket, become this
     // user (and `group`, default the user's primary group), keeping only

@@ -22,19 +22,7 @@ void read_token_file(Reader& reader, const YAML::Node& value, HttpSettings& http
     if (!name) return;
     std::filesystem::path path(*name);
     if (path.is_relative()) path = std::filesystem::path(reader.file()).parent_path() / path;
-    std::ifstream in(path);
-    std::string token;
-    if (!in || !std::getline(in, token)) {
-        reader.error(value, "http token_file '" + path.string() + "' cannot be read");
-        return;
-    }
-    while (!token.empty() && (token.back() == '\r' || token.back() == ' ' || token.back() == '\t')) token.pop_back();
-    if (token.size() < 16) {
-        reader.error(value, "http token_file '" + path.string() + "': the token (its first line) must have at least 16 characters");
-        return;
-    }
-    http.token_file = path.string();
-    http.token = std::move(token);
+    if (auto error = read_http_token(path.string(), http)) reader.error(value, "http " + *error);
 }
 
 constexpr Key<HttpSettings> http_keys[] = {
@@ -107,3 +95,18 @@ void read_daemon_settings(Reader& reader, const YAML::Node& node, DaemonSettings
 }
 
 }  // namespace bgpemu::daemon::detail
+
+namespace bgpemu::daemon {
+
+std::optional<std::string> read_http_token(const std::string& path, HttpSettings& http) {
+    std::ifstream in(path);
+    std::string token;
+    if (!in || !std::getline(in, token)) return "token_file '" + path + "' cannot be read";
+    while (!token.empty() && (token.back() == '\r' || token.back() == ' ' || token.back() == '\t')) token.pop_back();
+    if (token.size() < 16) return "token_file '" + path + "': the token (its first line) must have at least 16 characters";
+    http.token_file = path;
+    http.token = std::move(token);
+    return std::nullopt;
+}
+
+}  // namespace bgpemu::daemon
