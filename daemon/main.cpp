@@ -350,7 +350,8 @@ int main(int argc, char** argv) {
     log_start(*log, loaded.config, options.config, socket_path);
     if (http)
         log->info("web view and HTTP API on {} (changes {}; metrics at {}metrics)", http->url(),
-                  loaded.config.daemon.http.allow_changes ? "allowed with the token of daemon.http.token_file" : "refused",
+                  loaded.config.daemon.http.allow_changes ? "allowed with the token of " + loaded.config.daemon.http.token_file
+                                                          : std::string("refused"),
                   http->url());
 
     // The event loop's lag: how late a timer due every second runs (for /metrics).
