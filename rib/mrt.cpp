@@ -8,8 +8,11 @@ namespace bgpemu::rib {
 
 namespace {
 
-// RFC 6396 §4: the MRT type and subtypes written here.
+// RFC 6396 §4: the MRT types and subtypes written here.
 constexpr std::uint16_t table_dump_v2 = 13;
+constexpr std::uint16_t bgp4mp = 16;
+constexpr std::uint16_t bgp4mp_state_change_as4 = 5;
+constexpr std::uint16_t bgp4mp_message_as4 = 4;
 constexpr std::uint16_t peer_index_table = 1;
 constexpr std::uint16_t rib_ipv4_unicast = 2;
 constexpr std::uint16_t rib_ipv6_unicast = 4;
@@ -21,10 +24,10 @@ constexpr std::uint8_t optional_flag = 0x80;
 
 // The common header (§2) and the record's body, its length patched once written.
 template <typename Body>
-void record(bgp::Bytes& out, std::uint32_t timestamp, std::uint16_t subtype, Body&& body) {
+void record(bgp::Bytes& out, std::uint32_t timestamp, std::uint16_t subtype, Body&& body, std::uint16_t type = table_dump_v2) {
     bgp::WireWriter w(out);
     w.put_u32(timestamp);
-    w.put_u16(table_dump_v2);
+    w.put_u16(type);
     w.put_u16(subtype);
     const auto length_at = out.size();
     w.put_u32(0);
@@ -39,7 +42,42 @@ void put_address(bgp::WireWriter& w, const bgp::IpAddress& address) {
     for (std::size_t i = 0; i < (address.is_v4() ? 4U : 16U); ++i) w.put_u8(bytes[i]);
 }
 
+// BGP4MP's peer part (§4.4.1-2): both ASes, interface 0, the address family, both
+// addresses (the local one unspecified, in the peer's family, when it is not known).
+void put_bgp4mp_peer(bgp::WireWriter& w, const Bgp4mpPeer& peer) {
+    w.put_u32(peer.peer_as);
+    w.put_u32(peer.local_as);
+    w.put_u16(0);
+    const bool v4 = peer.peer_address.is_v4();
+    w.put_u16(v4 ? 1 : 2);
+    put_address(w, peer.peer_address);
+    const bool same_family = peer.local_address.is_v4() == v4;
+    put_address(w, same_family ? peer.local_address : v4 ? bgp::IpAddress::v4(0) : bgp::IpAddress::v6({}));
+}
+
 }  // namespace
+
+void write_bgp4mp_message(const Bgp4mpPeer& peer, std::uint32_t timestamp, bgp::ByteSpan message, bgp::Bytes& out) {
+    record(
+        out, timestamp, bgp4mp_message_as4,
+        [&](bgp::WireWriter& w) {
+            put_bgp4mp_peer(w, peer);
+            for (const auto byte : message) w.put_u8(std::to_integer<std::uint8_t>(byte));
+        },
+        bgp4mp);
+}
+
+void write_bgp4mp_state_change(const Bgp4mpPeer& peer, std::uint32_t timestamp, std::uint16_t old_state,
+                               std::uint16_t new_state, bgp::Bytes& out) {
+    record(
+        out, timestamp, bgp4mp_state_change_as4,
+        [&](bgp::WireWriter& w) {
+            put_bgp4mp_peer(w, peer);
+            w.put_u16(old_state);
+            w.put_u16(new_state);
+        },
+        bgp4mp);
+}
 
 MrtDumpCounts write_table_dump_v2(const LocRib& rib, const MrtDumpOptions& options, bgp::Bytes& out) {
     MrtDumpCounts counts;

@@ -1,7 +1,7 @@
-// MRT (RFC 6396) table dumps of a Loc-RIB: TABLE_DUMP_V2, a PEER_INDEX_TABLE and then
-// one RIB_IPV4_UNICAST or RIB_IPV6_UNICAST record per prefix, as BIRD, FRR and GoBGP
-// write them and bgpdump reads them. Pure: the bytes are returned, the caller writes
-// them where it wants.
+// MRT (RFC 6396) records: table dumps of a Loc-RIB (TABLE_DUMP_V2, a PEER_INDEX_TABLE
+// and then one RIB_IPV4_UNICAST or RIB_IPV6_UNICAST record per prefix), and a session's
+// messages and state changes (BGP4MP), as BIRD, FRR and GoBGP write them and bgpdump
+// reads them. Pure: the bytes are returned, the caller writes them where it wants.
 #pragma once
 
 #include <cstdint>
@@ -33,5 +33,19 @@ struct MrtDumpCounts {
 // next hops in the abbreviated MP_REACH_NLRI it describes. The speaker's own paths come
 // from a peer entry of its own (its router id, the unspecified address, `local_as`).
 MrtDumpCounts write_table_dump_v2(const LocRib& rib, const MrtDumpOptions& options, bgp::Bytes& out);
+
+// The two ends of a session, for BGP4MP records (the transport addresses).
+struct Bgp4mpPeer {
+    std::uint32_t peer_as = 0;
+    std::uint32_t local_as = 0;
+    bgp::IpAddress peer_address;
+    bgp::IpAddress local_address;
+};
+
+// Appends a BGP4MP_MESSAGE_AS4 record: `message` is a whole BGP message, header included.
+void write_bgp4mp_message(const Bgp4mpPeer& peer, std::uint32_t timestamp, bgp::ByteSpan message, bgp::Bytes& out);
+// Appends a BGP4MP_STATE_CHANGE_AS4 record; states numbered 1 Idle .. 6 Established (§4.4.1).
+void write_bgp4mp_state_change(const Bgp4mpPeer& peer, std::uint32_t timestamp, std::uint16_t old_state,
+                               std::uint16_t new_state, bgp::Bytes& out);
 
 }  // namespace bgpemu::rib

@@ -1,8 +1,9 @@
 // MRT table dumps (rib/mrt.hpp) read back field by field as RFC 6396 lays them out: the
 // common header, the PEER_INDEX_TABLE (four-octet ASes, an IPv6 peer, the speaker's own
 // entry for its networks), RIB_IPV4_UNICAST and RIB_IPV6_UNICAST records with their
-// entries, AS paths in four octets and the abbreviated MP_REACH_NLRI; and the base64
-// that carries a dump in the admin protocol.
+// entries, AS paths in four octets and the abbreviated MP_REACH_NLRI; BGP4MP message and
+// state-change records; and the base64 that carries a dump in the admin protocol.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <map>
 
@@ -153,6 +154,50 @@ TEST_CASE("a Loc-RIB as MRT TABLE_DUMP_V2", "[rib][mrt]") {
     auto every = options;
     every.all_paths = true;
     CHECK(write_table_dump_v2(rib, every, all).entries == 5);
+}
+
+TEST_CASE("a session's messages and state changes as BGP4MP records", "[rib][mrt]") {
+    const Bgp4mpPeer v4{.peer_as = 4200000001, .local_as = 65515, .peer_address = ip("127.65.0.1"), .local_address = ip("127.65.0.5")};
+    bgp::Bytes message;
+    for (int i = 0; i < 16; ++i) message.push_back(std::byte{0xff});
+    for (const unsigned b : {0x00U, 0x13U, 0x04U}) message.push_back(std::byte(b));  // a KEEPALIVE
+    bgp::Bytes out;
+    write_bgp4mp_message(v4, 1700000000, message, out);
+    Reader r{out};
+    CHECK(r.u(4) == 1700000000);
+    CHECK(r.u(2) == 16);  // BGP4MP
+    CHECK(r.u(2) == 4);   // BGP4MP_MESSAGE_AS4
+    CHECK(r.u(4) == out.size() - 12);
+    CHECK(r.u(4) == 4200000001);
+    CHECK(r.u(4) == 65515);
+    CHECK(r.u(2) == 0);  // interface index
+    CHECK(r.u(2) == 1);  // AFI IPv4
+    CHECK(r.u(4) == ip("127.65.0.1").v4_value());
+    CHECK(r.u(4) == ip("127.65.0.5").v4_value());
+    CHECK(r.take(message.size()) == message);
+    CHECK(r.at == out.size());
+
+    // IPv6, the local end unknown: the unspecified address of the peer's family.
+    const Bgp4mpPeer v6{.peer_as = 65001, .local_as = 65002, .peer_address = ip("2001:db8::1"), .local_address = ip("0.0.0.0")};
+    bgp::Bytes change;
+    write_bgp4mp_state_change(v6, 1700000001, 4, 6, change);
+    Reader c{change};
+    CHECK(c.u(4) == 1700000001);
+    CHECK(c.u(2) == 16);
+    CHECK(c.u(2) == 5);  // BGP4MP_STATE_CHANGE_AS4
+    CHECK(c.u(4) == 4 + 4 + 2 + 2 + 16 + 16 + 2 + 2);
+    CHECK(c.u(4) == 65001);
+    CHECK(c.u(4) == 65002);
+    CHECK(c.u(2) == 0);
+    CHECK(c.u(2) == 2);  // AFI IPv6
+    const auto peer = c.take(16);
+    CHECK(std::equal(peer.begin(), peer.end(), ip("2001:db8::1").bytes().begin(),
+                     [](std::byte a, std::uint8_t b) { return std::to_integer<std::uint8_t>(a) == b; }));
+    const auto local = c.take(16);
+    CHECK(std::all_of(local.begin(), local.end(), [](std::byte b) { return b == std::byte{0}; }));
+    CHECK(c.u(2) == 4);  // OpenSent
+    CHECK(c.u(2) == 6);  // Established
+    CHECK(c.at == change.size());
 }
 
 TEST_CASE("base64 carries binary dumps both ways", "[admin][base64]") {
