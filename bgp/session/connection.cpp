@@ -285,6 +285,7 @@ asio::awaitable<void> Connection::read_loop(std::shared_ptr<Connection> self, st
             const std::size_t length = header->value().length;
             if (length > available.size()) break;
             self->session_->stats().messages_in++;
+            if (auto* tap = self->session_->tap_) tap->message_received(*self->session_, available.first(length));
             self->receive(header->value().type, available.first(length));
             begin += length;
         }

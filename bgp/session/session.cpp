@@ -310,6 +310,7 @@ void Session::report_state(const char* direction, const char* change) {
     // goes down (SessionHandler::session_established, session_down).
     log_->debug("{}: {} -> {} ({} connection{})", name(), to_string(last_reported_state_), to_string(shown),
                 direction, change);
+    if (tap_ != nullptr) tap_->state_changed(*this, last_reported_state_, shown);
     last_reported_state_ = shown;
 }
 

@@ -106,6 +106,16 @@ struct SessionStats {
     std::chrono::steady_clock::time_point state_since = std::chrono::steady_clock::now();
 };
 
+// Sees every message a session receives, whole (header included), and each change of
+// its state, as they happen: what an MRT update stream records. Called on the
+// io_context's thread; it must not block.
+class SessionTap {
+public:
+    virtual ~SessionTap() = default;
+    virtual void message_received(const Session& session, ByteSpan message) = 0;
+    virtual void state_changed(const Session& session, FsmState from, FsmState to) = 0;
+};
+
 class Connection;
 
 class Session {
@@ -155,6 +165,8 @@ public:
     // The local end of the Established connection (for next-hop-self).
     [[nodiscard]] std::optional<IpAddress> local_endpoint() const;
     [[nodiscard]] spdlog::logger& log() const noexcept { return *log_; }
+    // Null: none.
+    void set_tap(SessionTap* tap) noexcept { tap_ = tap; }
 
 private:
     friend class Connection;
@@ -187,6 +199,7 @@ private:
     NegotiatedSession negotiated_;  // of the Established connection
     SessionStats stats_;
     FsmState last_reported_state_ = FsmState::idle;
+    SessionTap* tap_ = nullptr;
 };
 
 }  // namespace bgpemu::bgp

@@ -74,6 +74,7 @@ Speaker::Neighbor& Speaker::add_neighbor(const NeighborConfig& neighbor_config) 
     session.expectation.remote_as = neighbor_config.remote_as;
     neighbor->session = std::make_unique<Session>(io_, std::move(session), *this, log_);
     neighbor->session->set_link_up(neighbor_config.link_up);
+    neighbor->session->set_tap(session_tap_);
     neighbor->maximum_prefix_restart = std::make_unique<asio::steady_timer>(io_);
     neighbors_by_address_[neighbor_config.remote.address.to_string()] = neighbor.get();
     neighbors_by_session_[neighbor->session.get()] = neighbor.get();
@@ -281,6 +282,11 @@ bool Speaker::learned_from(std::string_view peer, const IpAddress& address) cons
             if (path.path.peer == peer_id) return true;
     }
     return false;
+}
+
+void Speaker::set_session_tap(SessionTap* tap) {
+    session_tap_ = tap;
+    for (auto& neighbor : neighbors_) neighbor->session->set_tap(tap);
 }
 
 }  // namespace bgpemu::bgp

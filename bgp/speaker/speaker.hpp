@@ -50,6 +50,8 @@ public:
     [[nodiscard]] std::optional<std::string> listen();
     // Originates the configured networks and starts every session.
     void start();
+    // Every session's tap, those a reconfiguration adds too (null: none).
+    void set_session_tap(SessionTap* tap);
     // Cease (administrative shutdown) to every peer; the listener closes.
     void stop(std::string_view communication = {});
 
@@ -232,6 +234,7 @@ private:
     bool fib_enabled_ = false;
     rib::PeerId local_peer_ = 0;
     std::vector<std::unique_ptr<Neighbor>> neighbors_;
+    SessionTap* session_tap_ = nullptr;
     std::vector<std::unique_ptr<Neighbor>> retired_neighbors_;
     std::vector<std::shared_ptr<const rib::PolicySet>> retired_policies_;
     std::map<std::string, Neighbor*, std::less<>> neighbors_by_address_;
