@@ -345,9 +345,21 @@ int main(int argc, char** argv) {
     } else if (::geteuid() == 0) {
         log->warn("running as root: set daemon.user (or --user) to drop privileges after binding");
     }
+    std::optional<daemon::MrtArchive> mrt;
+    if (loaded.config.mrt.enabled()) {
+        mrt.emplace(io, loaded.config.mrt, speakers, make_logger("mrt"));
+        mrt->attach();
+        commands.set_mrt_archive(&*mrt);
+    }
     for (auto& speaker : speakers) speaker->start();
     emulation.attach();
     log_start(*log, loaded.config, options.config, socket_path);
+    if (mrt)
+        log->info("MRT archive in {}: {}{}", loaded.config.mrt.dir,
+                  loaded.config.mrt.table_interval.count() > 0
+                      ? "tables every " + std::to_string(loaded.config.mrt.table_interval.count()) + " s"
+                      : std::string("no tables"),
+                  loaded.config.mrt.updates ? ", every received message and state change" : "");
     if (http)
         log->info("web view and HTTP API on {} (changes {}; metrics at {}metrics)", http->url(),
                   loaded.config.daemon.http.allow_changes ? "allowed with the token of " + loaded.config.daemon.http.token_file
@@ -418,6 +430,10 @@ int main(int argc, char** argv) {
             outcome.changes.push_back("speaker " + config.name + " added");
         }
         emulation.replace_topology(next.config.topology);
+        if (mrt) mrt->attach();  // the speakers added and re-created
+        if (next.config.mrt.dir != loaded.config.mrt.dir || next.config.mrt.updates != loaded.config.mrt.updates ||
+            next.config.mrt.table_interval != loaded.config.mrt.table_interval || next.config.mrt.speakers != loaded.config.mrt.speakers)
+            outcome.changes.push_back("mrt section changed: takes effect at the next start");
         if (const auto limits = admin_limits(next.config.daemon); limits != admin.limits()) {
             admin.set_limits(limits);
             outcome.changes.push_back("admin socket limits: " + std::to_string(limits.clients) + " clients, " +
@@ -456,6 +472,7 @@ int main(int argc, char** argv) {
         log->info("signal {}: sending Cease to every peer and exiting", signal);
         admin.stop();
         if (http) http->stop();
+        if (mrt) mrt->stop();
         lag_timer.cancel();
         hangups.cancel();
         for (auto& speaker : speakers) speaker->stop("bgpemud shutting down");

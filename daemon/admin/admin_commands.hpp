@@ -23,6 +23,7 @@
 #include <boost/json.hpp>
 
 #include "bgp/speaker/speaker.hpp"
+#include "daemon/archive/mrt_archive.hpp"
 #include "daemon/emulation/emulation.hpp"
 
 namespace bgpemu::daemon {
@@ -53,6 +54,8 @@ public:
     void set_reload(std::function<ReloadOutcome(const std::optional<std::string>& file)> reload) { reload_ = std::move(reload); }
     // The data plane that trace, ping, link and VNet `show fib` work on.
     void set_emulation(Emulation* emulation) { emulation_ = emulation; }
+    // The MRT archive whose counters the metrics report (null: none).
+    void set_mrt_archive(const MrtArchive* archive) { mrt_archive_ = archive; }
     // How late the event loop ran a timer (the daemon measures it each second).
     void note_loop_lag(std::chrono::steady_clock::duration lag);
     // `show metrics`' text: the Prometheus exposition the HTTP server's /metrics serves.
@@ -97,6 +100,7 @@ private:
     std::string config_file_;
     std::function<ReloadOutcome(const std::optional<std::string>& file)> reload_;
     Emulation* emulation_ = nullptr;
+    const MrtArchive* mrt_archive_ = nullptr;
     std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
     std::chrono::steady_clock::duration loop_lag_{};
     std::chrono::steady_clock::duration loop_lag_max_{};

@@ -37,6 +37,10 @@ constexpr Family families[] = {
     {"bgpemu_event_loop_lag_max_seconds", "gauge", "the longest event loop lag since the daemon started"},
     {"bgpemu_links_up", "gauge", "emulated links up"},
     {"bgpemu_links", "gauge", "emulated links"},
+    {"bgpemu_mrt_records_total", "counter", "MRT records queued for the archive (mrt:)"},
+    {"bgpemu_mrt_bytes_written_total", "counter", "bytes the MRT archive wrote"},
+    {"bgpemu_mrt_dropped_records_total", "counter", "MRT records dropped because the writer was behind (mrt.queue_bytes)"},
+    {"bgpemu_mrt_write_errors_total", "counter", "MRT writes that failed (a full disk, a file that cannot be opened)"},
     {"bgpemu_speaker_routes", "gauge", "prefixes in the speaker's Loc-RIB"},
     {"bgpemu_speaker_paths", "gauge", "paths in the speaker's Loc-RIB, best and alternatives"},
     {"bgpemu_speaker_attribute_sets", "gauge", "distinct path attribute sets the speaker holds"},
@@ -147,6 +151,13 @@ std::string AdminCommands::metrics_text() const {
         const auto& links = emulation_->network().links();
         out.add("bgpemu_links", {}, static_cast<double>(links.size()));
         out.add("bgpemu_links_up", {}, static_cast<double>(std::count_if(links.begin(), links.end(), [](const auto& l) { return l.up; })));
+    }
+    if (mrt_archive_ != nullptr) {
+        const auto counters = mrt_archive_->counters();
+        out.add("bgpemu_mrt_records_total", {}, static_cast<double>(counters.records));
+        out.add("bgpemu_mrt_bytes_written_total", {}, static_cast<double>(counters.bytes_written));
+        out.add("bgpemu_mrt_dropped_records_total", {}, static_cast<double>(counters.dropped_records));
+        out.add("bgpemu_mrt_write_errors_total", {}, static_cast<double>(counters.write_errors));
     }
     const auto now = std::chrono::steady_clock::now();
     for (const auto& speaker : speakers_) {

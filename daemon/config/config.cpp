@@ -70,6 +70,7 @@ constexpr Key<FileRead> file_keys[] = {
     {"hosts", [](Reader& r, const YAML::Node& v, FileRead& f) { detail::read_hosts(r, v, f.config.topology); }},
     {"externals", [](Reader& r, const YAML::Node& v, FileRead& f) { detail::read_externals(r, v, f.config.topology); }},
     {"links", [](Reader& r, const YAML::Node& v, FileRead& f) { detail::read_links(r, v, f.config.topology); }},
+    {"mrt", [](Reader& r, const YAML::Node& v, FileRead& f) { detail::read_mrt_settings(r, v, f.config, f.config.mrt); }},
 };
 
 }  // namespace

@@ -27,6 +27,10 @@ inline constexpr std::uint64_t max_asn = 4294967295ULL;
 // ---- daemon_section.cpp ----
 void read_daemon_settings(Reader& reader, const YAML::Node& node, DaemonSettings& settings);
 
+// ---- mrt_section.cpp ----
+// After the speakers: `speakers` names them.
+void read_mrt_settings(Reader& reader, const YAML::Node& node, const DaemonConfig& config, MrtSettings& mrt);
+
 // ---- policy_section.cpp ----
 // A `policy:` block (the file's, or a speaker's own): lists first, so route maps (read
 // last) can refer to any of them.

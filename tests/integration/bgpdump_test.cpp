@@ -1,8 +1,13 @@
 // MRT dumps (`bgpemuctl dump rib`) of the reference topology's speakers, read by bgpdump
 // (Debian's, an independent MRT reader): every best path `show rib` reports, with its
-// peer, AS path and next hop, and nothing else; with --all-paths, every candidate.
+// peer, AS path and next hop, and nothing else; with --all-paths, every candidate. Then
+// the archive of `mrt:`: its periodic tables read the same way, its update stream showing
+// a link failure's withdrawals and state changes, and a full disk (/dev/full) costing
+// records, never a session.
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
+#include <algorithm>
+#include <iterator>
 #include <set>
 #include <sstream>
 
@@ -17,19 +22,44 @@ using namespace std::chrono_literals;
 namespace json = boost::json;
 
 // `bgpdump -m` lines as "PREFIX|AS PATH|NEXT HOP|PEER AS".
-std::multiset<std::string> bgpdump_paths(const std::filesystem::path& file) {
+// `bgpdump -m FILE`, each line split at '|'.
+std::vector<std::vector<std::string>> bgpdump_lines(const std::filesystem::path& file) {
     const auto run = run_command({"bgpdump", "-m", file.string()}, 20s);
     INFO(run.output);
     REQUIRE(run.exit_code == 0);
-    std::multiset<std::string> out;
+    std::vector<std::vector<std::string>> out;
     std::istringstream lines(run.output);
     for (std::string line; std::getline(lines, line);) {
         std::vector<std::string> fields;
         std::istringstream split(line);
         for (std::string field; std::getline(split, field, '|');) fields.push_back(field);
-        if (fields.size() < 9 || fields[0] != "TABLE_DUMP2") continue;
-        out.insert(fields[5] + "|" + fields[6] + "|" + fields[8] + "|" + fields[4]);
+        out.push_back(std::move(fields));
     }
+    return out;
+}
+
+std::multiset<std::string> bgpdump_paths(const std::filesystem::path& file) {
+    std::multiset<std::string> out;
+    for (const auto& fields : bgpdump_lines(file))
+        if (fields.size() >= 9 && fields[0] == "TABLE_DUMP2") out.insert(fields[5] + "|" + fields[6] + "|" + fields[8] + "|" + fields[4]);
+    return out;
+}
+
+// The files of `folder` whose names start with `prefix`, oldest name first.
+std::vector<std::filesystem::path> files_named(const std::filesystem::path& folder, const std::string& prefix) {
+    std::vector<std::filesystem::path> out;
+    std::error_code error;
+    for (const auto& entry : std::filesystem::directory_iterator(folder, error))
+        if (entry.path().filename().string().rfind(prefix, 0) == 0 && entry.path().extension() == ".mrt") out.push_back(entry.path());
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+// The prefixes NODE accepted from PEER (its post-policy Adj-RIB-In).
+std::set<std::string> accepted_from(const BgpemuDaemon& daemon, const std::string& node, const std::string& peer) {
+    std::set<std::string> out;
+    const auto rib = json::parse(daemon.ctl({"show", "rib", node, "--in", peer}).output).at("result");
+    for (const auto& route : rib.at("routes").as_array()) out.insert(std::string(route.at("prefix").as_string()));
     return out;
 }
 
@@ -82,6 +112,89 @@ TEST_CASE("MRT dumps of the reference topology read by bgpdump", "[integration][
     const auto refused = daemon.ctl_text({"dump", "rib", "hub-ergw", "/nonexistent/dir/x.mrt"});
     CHECK(refused.exit_code == 1);
     CHECK(refused.output.find("cannot write /nonexistent/dir/x.mrt") != std::string::npos);
+}
+
+TEST_CASE("the MRT archive: tables every second and the update stream of a link failure, read by bgpdump", "[integration][mrt][archive]") {
+    TempDir dir("bgpemu-mrt-archive");
+    const auto archive = dir.path() / "archive";
+    const auto yaml = read_source("configs/azure-interop.yaml", test_port(14)) + "\nmrt: {dir: " + archive.string() +
+                      ", table_interval_s: 1, updates: true, speakers: [hub-ergw]}\n";
+    BgpemuDaemon daemon(yaml, dir.path());
+    REQUIRE(daemon.converged(60s));
+    // Only the speakers named are archived.
+    CHECK(files_named(archive, "loc1-ce1.").empty());
+
+    // The MSEE's session at the gateway, and what it carries before the failure.
+    const auto sessions = json::parse(daemon.ctl({"show", "sessions", "hub-ergw"}).output).at("result").at("sessions").as_array();
+    std::string msee_address;
+    for (const auto& s : sessions)
+        if (s.at("peer") == "er1-msee1") {
+            msee_address = std::string(s.at("peer_address").as_string());
+            msee_address = msee_address.substr(0, msee_address.rfind(':'));
+        }
+    REQUIRE_FALSE(msee_address.empty());
+    const auto before = accepted_from(daemon, "hub-ergw", "er1-msee1");
+
+    REQUIRE(daemon.ctl({"link", "down", "loc1-ce1", "er1-msee1"}).exit_code == 0);
+    REQUIRE(daemon.converged(30s));
+    const auto after = accepted_from(daemon, "hub-ergw", "er1-msee1");
+    std::set<std::string> withdrawn;
+    std::set_difference(before.begin(), before.end(), after.begin(), after.end(), std::inserter(withdrawn, withdrawn.end()));
+    INFO("withdrawn by er1-msee1: " << withdrawn.size());
+    REQUIRE_FALSE(withdrawn.empty());
+
+    // Each of them appears as a withdrawal from the MSEE in the gateway's update stream,
+    // after the UPDATEs and state changes of the start.
+    std::set<std::string> seen_withdrawn;
+    bool established = false;
+    const auto stream_shows_it = [&] {
+        const auto files = files_named(archive, "hub-ergw.updates.");
+        if (files.empty()) return false;
+        seen_withdrawn.clear();
+        for (const auto& fields : bgpdump_lines(files.back())) {
+            if (fields.size() >= 6 && fields[0] == "BGP4MP" && fields[2] == "W" && fields[3] == msee_address)
+                seen_withdrawn.insert(fields[5]);
+            if (fields.size() >= 7 && fields[2] == "STATE" && fields[6] == "6") established = true;
+        }
+        return std::includes(seen_withdrawn.begin(), seen_withdrawn.end(), withdrawn.begin(), withdrawn.end());
+    };
+    CHECK(wait_until(stream_shows_it, 10s, 200ms));
+    CHECK(established);
+
+    // A table dump taken after the failure holds what show rib says now.
+    const auto expected = rib_paths(daemon, "hub-ergw", false);
+    CHECK(wait_until([&] {
+        const auto tables = files_named(archive, "hub-ergw.rib.");
+        return !tables.empty() && bgpdump_paths(tables.back()) == expected;
+    }, 10s, 300ms));
+    REQUIRE(daemon.ctl({"link", "up", "loc1-ce1", "er1-msee1"}).exit_code == 0);
+    CHECK(daemon.converged(30s));
+}
+
+TEST_CASE("an MRT archive on a full disk drops records and delays no session", "[integration][mrt][archive]") {
+    TempDir dir("bgpemu-mrt-full");
+    // Every update stream goes to /dev/full, where each write fails with ENOSPC.
+    const auto yaml = read_source("configs/azure-interop.yaml", test_port(16)) + "\nmrt: {dir: " + dir.path().string() +
+                      ", updates: true, updates_file: /dev/full}\n";
+    BgpemuDaemon daemon(yaml, dir.path());
+    REQUIRE(daemon.converged(60s));
+    const auto errors = [&] {
+        const auto metrics = json::parse(daemon.ctl({"show", "metrics"}).output).at("result").at("text").as_string();
+        const std::string key = "\nbgpemu_mrt_write_errors_total ";
+        const auto at = std::string_view(metrics).find(key);
+        return at == std::string::npos ? 0UL : std::stoul(std::string(metrics.subview(at + key.size())));
+    };
+    CHECK(wait_until([&] { return errors() > 0; }, 5s));
+    CHECK(daemon.log().find("No space left on device") != std::string::npos);
+    // Sessions still fail over and come back as they do without an archive.
+    const auto before = errors();
+    REQUIRE(daemon.ctl({"link", "down", "loc1-ce1", "er1-msee1"}).exit_code == 0);
+    CHECK(daemon.converged(30s));
+    REQUIRE(daemon.ctl({"link", "up", "loc1-ce1", "er1-msee1"}).exit_code == 0);
+    CHECK(daemon.converged(30s));
+    CHECK(daemon.session_state("loc1-ce1", "er1-msee1") == "Established");
+    CHECK(wait_until([&] { return errors() > before; }, 5s));
+    CHECK(daemon.process().running());
 }
 
 }  // namespace bgpemu::test

@@ -1274,6 +1274,32 @@ TEST_CASE("the daemon's http section: loopback unless allowed, changes only with
     CHECK(has_error(errors_of("daemon: {http: {allow_changes: false}}\n" + speakers), "1:16", "'http' needs 'listen'"));
 }
 
+TEST_CASE("the mrt section: what is archived, where, and its mistakes", "[config][mrt]") {
+    const std::string speakers = "speakers:\n  - {name: s, asn: 65001, router_id: 10.0.0.1, listen: 127.0.0.2:1790}\n";
+    const auto loaded = parse_config(speakers + "mrt: {dir: /var/lib/bgpemu/mrt, table_interval_s: 300, updates: true, "
+                                                "rotate_s: 3600, speakers: [s], updates_file: '{node}.%Y%m%d.upd'}\n",
+                                     "test.yaml");
+    INFO(joined(test::positioned(loaded.errors)));
+    REQUIRE(loaded.ok());
+    const auto& mrt = loaded.config.mrt;
+    CHECK(mrt.enabled());
+    CHECK(mrt.dir == "/var/lib/bgpemu/mrt");
+    CHECK(mrt.table_interval == std::chrono::seconds(300));
+    CHECK(mrt.updates);
+    CHECK(mrt.rotate == std::chrono::seconds(3600));
+    CHECK(mrt.speakers == std::vector<std::string>{"s"});
+    CHECK(mrt.updates_file == "{node}.%Y%m%d.upd");
+    CHECK_FALSE(parse_config(speakers, "test.yaml").config.mrt.enabled());
+
+    const auto errors = errors_of(speakers + "mrt: {table_interval_s: 0, speakers: [s, nobody], colour: red}\n");
+    INFO(joined(errors));
+    CHECK(has_error(errors, "3:6", "'mrt' needs 'dir'"));
+    CHECK(has_error(errors, "3:25", "mrt table_interval_s 0 is out of range"));
+    CHECK(has_error(errors, "3:42", "mrt speakers: no speaker named 'nobody'"));
+    CHECK(has_error(errors, "3:51", "unknown key 'colour' in 'mrt'"));
+    CHECK(has_error(errors_of(speakers + "mrt: {dir: x}\n"), "3:6", "writes nothing without"));
+}
+
 TEST_CASE("sessions between two speakers of the file: the end that would lose a collision waits", "[config][collision]") {
     // a < b < c by BGP Identifier. RFC 4271 §6.8 keeps the connection opened by the higher
     // one, so the lower end of each session waits (one ConnectRetry interval) for it.
