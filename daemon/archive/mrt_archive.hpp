@@ -28,7 +28,7 @@
 #include <spdlog/logger.h>
 
 #include "bgp/speaker/speaker.hpp"
-#include "daemon/config/config.hpp"
+#include "daemon/archive/mrt_settings.hpp"
 
 namespace bgpemu::daemon {
 

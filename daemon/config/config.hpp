@@ -14,6 +14,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "bgp/speaker/speaker_config.hpp"
+#include "daemon/archive/mrt_settings.hpp"
 #include "dataplane/topology.hpp"
 
 namespace bgpemu::daemon {
@@ -67,22 +68,6 @@ struct DaemonSettings {
     std::size_t session_read_bytes = 256 * 1024;
     std::size_t session_update_batch_bytes = 256 * 1024;
     HttpSettings http;
-};
-
-// `mrt:`: the MRT archive (RFC 6396) the daemon writes, as BIRD's `mrtdump` and FRR's
-// `dump bgp` do: each speaker's Loc-RIB every `table_interval`, and with `updates` every
-// message its sessions receive and their state changes. File names are strftime
-// patterns (UTC) in which {node} is the speaker's name, relative to `dir`.
-struct MrtSettings {
-    std::string dir;  // empty: no archive
-    std::chrono::seconds table_interval{0};  // 0: no table dumps
-    bool updates = false;
-    std::chrono::seconds rotate{0};  // a new update file this often; 0: one per run
-    std::vector<std::string> speakers;  // empty: every speaker
-    std::string table_file = "{node}.rib.%Y%m%d.%H%M%S.mrt";
-    std::string updates_file = "{node}.updates.%Y%m%d.%H%M%S.mrt";
-    std::size_t queue_bytes = 64 * 1024 * 1024;  // waiting for the writer; past it, records are dropped
-    [[nodiscard]] bool enabled() const noexcept { return !dir.empty(); }
 };
 
 struct DaemonConfig {
