@@ -1,5 +1,6 @@
 #include "rib/mrt.hpp"
 
+#include <algorithm>
 #include <map>
 
 #include "bgp/wire/codec.hpp"
@@ -19,6 +20,7 @@ constexpr std::uint16_t rib_ipv6_unicast = 4;
 // PEER_INDEX_TABLE's Peer Type bits (§4.3.1).
 constexpr std::uint8_t peer_ipv6 = 0x01;
 constexpr std::uint8_t peer_as4 = 0x02;
+constexpr std::uint8_t next_hop_type = 3;
 constexpr std::uint8_t mp_reach_nlri = 14;
 constexpr std::uint8_t optional_flag = 0x80;
 
@@ -154,6 +156,250 @@ MrtDumpCounts write_table_dump_v2(const LocRib& rib, const MrtDumpOptions& optio
         ++counts.prefixes;
     }
     return counts;
+}
+
+}  // namespace bgpemu::rib
+
+// ---- Reading ------------------------------------------------------------------
+
+namespace bgpemu::rib {
+
+namespace {
+
+constexpr std::uint16_t bgp4mp_et = 17;
+constexpr std::uint16_t bgp4mp_message = 1;
+
+struct MrtReadError {
+    std::string text;
+};
+
+bgp::IpAddress read_address(bgp::WireReader& r, bool v6, const char* what) {
+    bgp::ByteSpan bytes;
+    if (!r.read_bytes(v6 ? 16 : 4, bytes)) throw MrtReadError{std::string("truncated ") + what};
+    std::array<std::uint8_t, 16> raw{};
+    for (std::size_t i = 0; i < bytes.size(); ++i) raw[i] = std::to_integer<std::uint8_t>(bytes[i]);
+    if (v6) return bgp::IpAddress::v6(raw);
+    return bgp::IpAddress::v4((std::uint32_t{raw[0]} << 24) | (std::uint32_t{raw[1]} << 16) | (std::uint32_t{raw[2]} << 8) | raw[3]);
+}
+
+template <typename T>
+T read_number(bgp::WireReader& r, const char* what) {
+    T value{};
+    bool ok = false;
+    if constexpr (sizeof(T) == 1) ok = r.read_u8(value);
+    else if constexpr (sizeof(T) == 2) ok = r.read_u16(value);
+    else ok = r.read_u32(value);
+    if (!ok) throw MrtReadError{std::string("truncated ") + what};
+    return value;
+}
+
+// A prefix as RIB records and NLRI write it: its length, then as many octets as it needs.
+bgp::Prefix read_prefix(bgp::WireReader& r, bool v6) {
+    const auto length = read_number<std::uint8_t>(r, "prefix length");
+    if (length > (v6 ? 128 : 32)) throw MrtReadError{"prefix length " + std::to_string(length) + " is too long"};
+    bgp::ByteSpan bytes;
+    if (!r.read_bytes((length + 7U) / 8U, bytes)) throw MrtReadError{"truncated prefix"};
+    std::array<std::uint8_t, 16> raw{};
+    for (std::size_t i = 0; i < bytes.size(); ++i) raw[i] = std::to_integer<std::uint8_t>(bytes[i]);
+    const auto address = v6 ? bgp::IpAddress::v6(raw)
+                            : bgp::IpAddress::v4((std::uint32_t{raw[0]} << 24) | (std::uint32_t{raw[1]} << 16) |
+                                                 (std::uint32_t{raw[2]} << 8) | raw[3]);
+    return bgp::Prefix::make(address, length);
+}
+
+void put_prefix(bgp::WireWriter& w, const bgp::Prefix& prefix) {
+    w.put_u8(static_cast<std::uint8_t>(prefix.length()));
+    const auto& bytes = prefix.address().bytes();
+    for (unsigned i = 0; i < (prefix.length() + 7U) / 8U; ++i) w.put_u8(bytes[i]);
+}
+
+// A RIB entry's attributes, decoded by the BGP codec as an UPDATE for the entry's prefix
+// would carry them. The entry's MP_REACH_NLRI holds only the next hop (RFC 6396 §4.3.4):
+// it is rewritten in full, with the prefix as its NLRI.
+bgp::PathAttributes read_entry_attributes(bgp::ByteSpan list, const bgp::Prefix& prefix) {
+    const bool v6 = !prefix.address().is_v4();
+    bgp::Bytes attributes;
+    bgp::WireWriter a(attributes);
+    std::optional<bgp::IpAddress> mp_next_hop;
+    bool has_next_hop = false;
+    bgp::WireReader r(list);
+    while (!r.empty()) {
+        const auto flags = read_number<std::uint8_t>(r, "attribute flags");
+        const auto type = read_number<std::uint8_t>(r, "attribute type");
+        const std::size_t length = (flags & 0x10) != 0 ? read_number<std::uint16_t>(r, "attribute length")
+                                                       : read_number<std::uint8_t>(r, "attribute length");
+        bgp::ByteSpan value;
+        if (!r.read_bytes(length, value)) throw MrtReadError{"truncated attribute " + std::to_string(type)};
+        // A speaker's own routes carry NEXT_HOP 0.0.0.0 ("self"), which is no next hop.
+        if (type == next_hop_type &&
+            std::all_of(value.begin(), value.end(), [](std::byte b) { return b == std::byte{0}; }))
+            continue;
+        has_next_hop = has_next_hop || type == next_hop_type;
+        if (type == mp_reach_nlri) {
+            bgp::WireReader v(value);
+            const auto hop_length = read_number<std::uint8_t>(v, "MP_REACH_NLRI next hop length");
+            if (hop_length == 16 || hop_length == 32) mp_next_hop = read_address(v, true, "next hop");
+            else if (hop_length == 4) mp_next_hop = read_address(v, false, "next hop");
+            continue;
+        }
+        a.put_u8(flags);
+        a.put_u8(type);
+        if ((flags & 0x10) != 0) a.put_u16(static_cast<std::uint16_t>(length));
+        else a.put_u8(static_cast<std::uint8_t>(length));
+        for (const auto byte : value) a.put_u8(std::to_integer<std::uint8_t>(byte));
+    }
+    bgp::Bytes nlri;
+    bgp::WireWriter n(nlri);
+    if (v6) {
+        bgp::Bytes reach;
+        bgp::WireWriter m(reach);
+        m.put_u16(2);
+        m.put_u8(1);
+        m.put_u8(16);
+        put_address(m, mp_next_hop.value_or(bgp::IpAddress::v6({})));
+        m.put_u8(0);
+        put_prefix(m, prefix);
+        a.put_u8(optional_flag | 0x10);
+        a.put_u8(mp_reach_nlri);
+        a.put_u16(static_cast<std::uint16_t>(reach.size()));
+        attributes.insert(attributes.end(), reach.begin(), reach.end());
+    } else {
+        // An IPv4 route without NEXT_HOP: one of the speaker's own, or one whose next hop
+        // is IPv6 (in the MP_REACH_NLRI). The decoder wants a host address there (any:
+        // 192.0.2.1, of the documentation's block); it is taken out again.
+        if (!has_next_hop) {
+            a.put_u8(0x40);
+            a.put_u8(next_hop_type);
+            a.put_u8(4);
+            a.put_u32(0xc0000201);
+        }
+        put_prefix(n, prefix);
+    }
+    bgp::Bytes message(16, std::byte{0xff});
+    bgp::WireWriter u(message);
+    u.put_u16(static_cast<std::uint16_t>(19 + 2 + 2 + attributes.size() + nlri.size()));
+    u.put_u8(2);
+    u.put_u16(0);
+    u.put_u16(static_cast<std::uint16_t>(attributes.size()));
+    message.insert(message.end(), attributes.begin(), attributes.end());
+    message.insert(message.end(), nlri.begin(), nlri.end());
+    bgp::UpdateMessage decoded;
+    bgp::DecodeContext context;
+    context.extended_message = true;
+    context.peer_is_external = false;
+    if (auto error = bgp::decode_update(message, context, decoded)) throw MrtReadError{"bad path attributes: " + error->to_string()};
+    if (decoded.treat_as_withdraw) {
+        std::string why;
+        for (const auto& d : decoded.discarded) why += std::string(" ") + d.reason;
+        throw MrtReadError{"path attributes of " + prefix.to_string() + " a BGP speaker would not take:" + why};
+    }
+    if (!v6 && !has_next_hop) {
+        decoded.attributes.next_hop.reset();
+        decoded.attributes.mp_next_hop = mp_next_hop;
+    }
+    return decoded.attributes;
+}
+
+// (peer, prefix) -> attributes, for update files: the last announcement stands until a
+// withdrawal.
+using StandingRoutes = std::map<std::pair<std::size_t, bgp::Prefix>, bgp::PathAttributes>;
+
+std::size_t peer_slot(MrtContents& out, const bgp::IpAddress& address, std::uint32_t as) {
+    for (std::size_t i = 0; i < out.peers.size(); ++i)
+        if (out.peers[i].address == address && out.peers[i].as == as) return i;
+    out.peers.push_back({address, as, 0});
+    return out.peers.size() - 1;
+}
+
+void read_bgp4mp(bgp::WireReader& r, std::uint16_t subtype, MrtContents& out, StandingRoutes& standing) {
+    const bool as4 = subtype == bgp4mp_message_as4;
+    const auto peer_as = as4 ? read_number<std::uint32_t>(r, "peer AS") : read_number<std::uint16_t>(r, "peer AS");
+    if (as4) (void)read_number<std::uint32_t>(r, "local AS");
+    else (void)read_number<std::uint16_t>(r, "local AS");
+    (void)read_number<std::uint16_t>(r, "interface index");
+    const auto family = read_number<std::uint16_t>(r, "address family");
+    if (family != 1 && family != 2) throw MrtReadError{"address family " + std::to_string(family)};
+    const auto peer = read_address(r, family == 2, "peer address");
+    (void)read_address(r, family == 2, "local address");
+    const auto message = r.rest();
+    if (message.size() < 19 || std::to_integer<std::uint8_t>(message[18]) != 2) return;  // not an UPDATE
+    bgp::UpdateMessage update;
+    bgp::DecodeContext context;
+    context.four_octet_as = as4;
+    context.extended_message = true;
+    context.peer_is_external = false;
+    if (auto error = bgp::decode_update(message, context, update)) throw MrtReadError{"bad UPDATE: " + error->to_string()};
+    const auto slot = peer_slot(out, peer, peer_as);
+    for (const auto& n : update.withdrawn) standing.erase({slot, n.prefix});
+    for (const auto& n : update.mp_unreach) standing.erase({slot, n.prefix});
+    if (update.treat_as_withdraw) {
+        for (const auto& n : update.nlri) standing.erase({slot, n.prefix});
+        for (const auto& n : update.mp_reach) standing.erase({slot, n.prefix});
+        return;
+    }
+    for (const auto& n : update.nlri) standing[{slot, n.prefix}] = update.attributes;
+    if (update.mp_reach_family && update.mp_reach_family->safi == bgp::Safi::unicast)
+        for (const auto& n : update.mp_reach) standing[{slot, n.prefix}] = update.attributes;
+}
+
+}  // namespace
+
+std::variant<MrtContents, std::string> read_mrt(bgp::ByteSpan bytes) {
+    MrtContents out;
+    StandingRoutes standing;
+    bgp::WireReader file(bytes);
+    std::size_t offset = 0;
+    try {
+        while (!file.empty()) {
+            offset = file.offset();
+            read_number<std::uint32_t>(file, "record header");
+            const auto type = read_number<std::uint16_t>(file, "record header");
+            const auto subtype = read_number<std::uint16_t>(file, "record header");
+            const auto length = read_number<std::uint32_t>(file, "record header");
+            auto body = file.sub_reader(length);
+            if (!body) throw MrtReadError{"record of " + std::to_string(length) + " bytes runs past the end of the file"};
+            ++out.records;
+            auto& r = *body;
+            if (type == bgp4mp_et) (void)read_number<std::uint32_t>(r, "microseconds");
+            if (type == table_dump_v2 && subtype == peer_index_table) {
+                (void)read_number<std::uint32_t>(r, "collector id");
+                const auto name_length = read_number<std::uint16_t>(r, "view name length");
+                if (!r.skip(name_length)) throw MrtReadError{"truncated view name"};
+                const auto count = read_number<std::uint16_t>(r, "peer count");
+                out.peers.clear();
+                for (unsigned i = 0; i < count; ++i) {
+                    const auto peer_type = read_number<std::uint8_t>(r, "peer type");
+                    MrtPeer peer;
+                    peer.router_id = read_number<std::uint32_t>(r, "peer router id");
+                    peer.address = read_address(r, (peer_type & peer_ipv6) != 0, "peer address");
+                    peer.as = (peer_type & peer_as4) != 0 ? read_number<std::uint32_t>(r, "peer AS") : read_number<std::uint16_t>(r, "peer AS");
+                    out.peers.push_back(peer);
+                }
+            } else if (type == table_dump_v2 && (subtype == rib_ipv4_unicast || subtype == rib_ipv6_unicast)) {
+                const bool v6 = subtype == rib_ipv6_unicast;
+                (void)read_number<std::uint32_t>(r, "sequence number");
+                const auto prefix = read_prefix(r, v6);
+                const auto entries = read_number<std::uint16_t>(r, "entry count");
+                for (unsigned i = 0; i < entries; ++i) {
+                    const auto peer = read_number<std::uint16_t>(r, "peer index");
+                    if (peer >= out.peers.size()) throw MrtReadError{"peer index " + std::to_string(peer) + " is not in the PEER_INDEX_TABLE"};
+                    (void)read_number<std::uint32_t>(r, "originated time");
+                    const auto attributes_length = read_number<std::uint16_t>(r, "attribute length");
+                    bgp::ByteSpan list;
+                    if (!r.read_bytes(attributes_length, list)) throw MrtReadError{"truncated attributes"};
+                    out.routes.push_back({peer, prefix, read_entry_attributes(list, prefix)});
+                }
+            } else if ((type == bgp4mp || type == bgp4mp_et) && (subtype == bgp4mp_message || subtype == bgp4mp_message_as4)) {
+                read_bgp4mp(r, subtype, out, standing);
+            } else {
+                ++out.skipped_records;
+            }
+        }
+    } catch (const MrtReadError& e) {
+        return "MRT record at offset " + std::to_string(offset) + ": " + e.text;
+    }
+    for (auto& [key, attributes] : standing) out.routes.push_back({key.first, key.second, std::move(attributes)});
+    return out;
 }
 
 }  // namespace bgpemu::rib

@@ -6,6 +6,8 @@
 
 #include <cstdint>
 #include <string>
+#include <variant>
+#include <vector>
 
 #include "bgp/wire/bytes.hpp"
 #include "bgp/wire/ip.hpp"
@@ -47,5 +49,33 @@ void write_bgp4mp_message(const Bgp4mpPeer& peer, std::uint32_t timestamp, bgp::
 // Appends a BGP4MP_STATE_CHANGE_AS4 record; states numbered 1 Idle .. 6 Established (§4.4.1).
 void write_bgp4mp_state_change(const Bgp4mpPeer& peer, std::uint32_t timestamp, std::uint16_t old_state,
                                std::uint16_t new_state, bgp::Bytes& out);
+
+// ---- Reading ------------------------------------------------------------------
+
+struct MrtPeer {
+    bgp::IpAddress address;
+    std::uint32_t as = 0;
+    std::uint32_t router_id = 0;  // 0 when the file does not say (BGP4MP)
+};
+
+struct MrtRoute {
+    std::size_t peer = 0;  // into MrtContents::peers
+    bgp::Prefix prefix;
+    bgp::PathAttributes attributes;
+};
+
+struct MrtContents {
+    std::vector<MrtPeer> peers;
+    std::vector<MrtRoute> routes;
+    std::size_t records = 0;
+    std::size_t skipped_records = 0;  // of types and subtypes that carry no IPv4/IPv6 unicast route
+};
+
+// Reads a TABLE_DUMP_V2 file (its PEER_INDEX_TABLE and RIB_IPV4_UNICAST / RIB_IPV6_UNICAST
+// entries) or a BGP4MP update file (BGP4MP and BGP4MP_ET MESSAGE and MESSAGE_AS4 records,
+// their UPDATEs applied in order: the routes standing at the end). Anything else is
+// counted and skipped. The error, naming the record and its offset, for a truncated or
+// malformed one.
+[[nodiscard]] std::variant<MrtContents, std::string> read_mrt(bgp::ByteSpan bytes);
 
 }  // namespace bgpemu::rib

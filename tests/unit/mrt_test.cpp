@@ -154,6 +154,32 @@ TEST_CASE("a Loc-RIB as MRT TABLE_DUMP_V2", "[rib][mrt]") {
     auto every = options;
     every.all_paths = true;
     CHECK(write_table_dump_v2(rib, every, all).entries == 5);
+
+    // And read back: every entry with its peer and the attributes it was written with.
+    const auto read = read_mrt(dump);
+    INFO((std::holds_alternative<std::string>(read) ? std::get<std::string>(read) : std::string()));
+    REQUIRE(std::holds_alternative<MrtContents>(read));
+    const auto& contents = std::get<MrtContents>(read);
+    CHECK(contents.records == 5);
+    REQUIRE(contents.routes.size() == 4);
+    std::map<std::string, std::string> routes;
+    for (const auto& route : contents.routes) {
+        const auto& from = contents.peers.at(route.peer);
+        const auto& hop = route.attributes.next_hop ? route.attributes.next_hop : route.attributes.mp_next_hop;
+        routes[route.prefix.to_string()] = from.address.to_string() + " AS" + std::to_string(from.as) + " [" +
+                                           route.attributes.as_path.to_string() + "] " + (hop ? hop->to_string() : "-");
+    }
+    for (const auto& [key, value] : routes) UNSCOPED_INFO(key << " -> " << value);
+    CHECK(routes == std::map<std::string, std::string>{
+                        {"192.0.2.0/24", "2001:db8::2 AS65002 [65002] -"},  // an IPv6 next hop of an IPv4 route is not dumped
+                        {"198.51.100.128/25", "10.0.0.1 AS4200000001 [4200000001 65020 65010] 10.0.0.1"},
+                        {"2001:db8:100::/40", "2001:db8::2 AS65002 [65002] 2001:db8::2"},
+                        {"203.0.113.0/24", "0.0.0.0 AS65000 [] -"},
+                    });
+    // A record cut short is an error that says where.
+    const auto cut = read_mrt(bgp::ByteSpan(dump).first(dump.size() - 3));
+    REQUIRE(std::holds_alternative<std::string>(cut));
+    CHECK(std::get<std::string>(cut).find("runs past the end of the file") != std::string::npos);
 }
 
 TEST_CASE("a session's messages and state changes as BGP4MP records", "[rib][mrt]") {
