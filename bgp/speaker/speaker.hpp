@@ -15,6 +15,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <set>
 #include <memory>
 #include <optional>
 #include <string>
@@ -99,6 +100,14 @@ public:
     void announce_network(const OriginatedNetwork& network);
     // Stops originating `prefix`; false when this speaker did not originate it.
     bool withdraw_network(const Prefix& prefix);
+    // Routes from elsewhere (an MRT file: `bgpemuctl inject`) taken as the speaker's own:
+    // local paths with the attributes as given (AS path, origin, MED, communities; no
+    // LOCAL_PREF), the next hop "self" as for its networks, under a path id of their own
+    // beside them, exported as they are. A prefix given again replaces its route.
+    void inject_routes(const std::vector<std::pair<Prefix, PathAttributes>>& routes);
+    // Withdraws every injected route; returns how many there were.
+    std::size_t clear_injected();
+    [[nodiscard]] std::size_t injected_count() const noexcept { return injected_.size(); }
 
     // The emulated link `link` went down or up: the sessions over it follow (see
     // Session::set_link_up). Returns the names of the neighbours affected.
@@ -139,6 +148,7 @@ private:
     // Our aggregates are local paths beside our networks, told apart by this path id,
     // so an aggregate and a network of the same prefix can coexist (the network wins).
     static constexpr std::uint32_t aggregate_path_id = 1;
+    static constexpr std::uint32_t injected_path_id = 2;
 
     static constexpr AfiSafi ipv4_unicast{Afi::ipv4, Safi::unicast};
     static constexpr AfiSafi ipv6_unicast{Afi::ipv6, Safi::unicast};
@@ -235,6 +245,7 @@ private:
     rib::PeerId local_peer_ = 0;
     std::vector<std::unique_ptr<Neighbor>> neighbors_;
     SessionTap* session_tap_ = nullptr;
+    std::set<Prefix> injected_;
     std::vector<std::unique_ptr<Neighbor>> retired_neighbors_;
     std::vector<std::shared_ptr<const rib::PolicySet>> retired_policies_;
     std::map<std::string, Neighbor*, std::less<>> neighbors_by_address_;

@@ -91,6 +91,30 @@ bool Speaker::withdraw_network(const Prefix& prefix) {
     return true;
 }
 
+void Speaker::inject_routes(const std::vector<std::pair<Prefix, PathAttributes>>& routes) {
+    for (const auto& [prefix, recorded] : routes) {
+        PathAttributes attributes = recorded;
+        attributes.local_pref.reset();
+        attributes.next_hop.reset();
+        attributes.mp_next_hop.reset();
+        attributes.mp_next_hop_link_local.reset();
+        attributes.has_as_path = true;
+        if (prefix.afi() == Afi::ipv4) attributes.next_hop = IpAddress::v4(0);
+        else attributes.mp_next_hop = IpAddress::v6({});
+        loc_rib_.announce(local_peer_, prefix, attributes_.intern(std::move(attributes)), injected_path_id);
+        injected_.insert(prefix);
+    }
+    schedule_decision();
+}
+
+std::size_t Speaker::clear_injected() {
+    for (const auto& prefix : injected_) loc_rib_.withdraw(local_peer_, prefix, injected_path_id);
+    const auto count = injected_.size();
+    injected_.clear();
+    schedule_decision();
+    return count;
+}
+
 void Speaker::originate_aggregates() {
     bool touched = false;
     aggregates_.refresh(loc_rib_, config_.asn, config_.router_id,

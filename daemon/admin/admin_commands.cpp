@@ -47,6 +47,7 @@ void AdminCommands::register_handlers() {
         {"session enable", session("enable")},
         {"announce", changing(&AdminCommands::announce)},
         {"withdraw", changing(&AdminCommands::withdraw)},
+        {"inject", changing(&AdminCommands::inject)},
         {"reload", [this](const json::object& request) { return reload(request); }},
         {"trace", reading(&AdminCommands::trace)},
         {"ping", reading(&AdminCommands::ping)},

@@ -76,6 +76,7 @@ private:
     [[nodiscard]] boost::json::value announce(const boost::json::object& request);
     [[nodiscard]] boost::json::value reload(const boost::json::object& request);
     [[nodiscard]] boost::json::value withdraw(const boost::json::object& request);
+    [[nodiscard]] boost::json::value inject(const boost::json::object& request);
 
     [[nodiscard]] boost::json::value effective_routes_json(std::size_t vnet) const;
     [[nodiscard]] boost::json::value trace(const boost::json::object& request) const;

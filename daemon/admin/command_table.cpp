@@ -71,6 +71,22 @@ std::vector<CommandDescriptor> make_table() {
          .help = "write NODE's Loc-RIB to FILE as an MRT TABLE_DUMP_V2 dump (RFC 6396), best paths or "
                  "--all-paths every candidate; bgpdump reads it",
          .schema = "dump-rib.json"},
+        {.name = "inject",
+         .arguments = {node,
+                       {.key = "file", .type = path},
+                       {.key = "peer", .type = address},
+                       {.key = "max", .type = integer},
+                       {.key = "clear", .type = flag}},
+         .forms = {{node_word, {.key = "file", .name = "FILE"}}, {node_word}},
+         .options = {{.word = "--peer", .key = "peer", .value_name = "ADDRESS"},
+                     {.word = "--max", .key = "max", .value_name = "N"},
+                     {.word = "--clear", .key = "clear"}},
+         .help = "load the routes of an MRT file (a TABLE_DUMP_V2 table or BGP4MP updates; the daemon reads "
+                 "FILE) into NODE as its own, with their recorded AS paths and attributes, exported as its "
+                 "networks are: one path per prefix, of --peer ADDRESS's routes only, at most --max N; "
+                 "--clear withdraws them all",
+         .changes_state = true,
+         .schema = "inject.json"},
         {.name = "show links", .forms = {{}}, .help = "emulated links and their state", .schema = "show-links.json"},
         {.name = "show topology",
          .forms = {{}},
@@ -108,7 +124,7 @@ std::vector<CommandDescriptor> make_table() {
          .changes_state = true,
          .schema = "withdraw.json"},
         {.name = "reload",
-         .arguments = {{.key = "file"}},
+         .arguments = {{.key = "file", .type = path}},
          .forms = {{{.key = "file", .name = "FILE", .optional_level = 1}}},
          .help = "read the config file again, or FILE in its place (the daemon's file from then on), and apply "
                  "the difference (as SIGHUP does); refused, with every error, when the file is invalid",

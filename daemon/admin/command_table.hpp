@@ -23,6 +23,7 @@ enum class ValueType {
     integer,    // a JSON integer
     flag,       // a JSON boolean
     text_list,  // a JSON array of strings
+    path,       // a JSON string: a file the daemon reads; bgpemuctl makes it absolute where it runs
 };
 
 // One key of a request object, besides "version" and "command".

@@ -26,6 +26,7 @@ void check_type(const Argument& argument, const json::value& value) {
         case ValueType::text:
         case ValueType::prefix:
         case ValueType::address:
+        case ValueType::path:
             if (!value.is_string()) bad("a string");
             if (!argument.choices.empty() &&
                 std::find(argument.choices.begin(), argument.choices.end(), std::string_view(value.get_string())) ==

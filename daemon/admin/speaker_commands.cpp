@@ -3,6 +3,9 @@
 // withdraw). Registered in admin_commands.cpp.
 #include <cmath>
 #include <fstream>
+#include <iterator>
+#include <limits>
+#include <set>
 
 #include "bgp/wire/attribute_text.hpp"
 #include "daemon/admin/admin_commands.hpp"
@@ -310,6 +313,66 @@ json::value AdminCommands::dump_rib(const json::object& request) const {
                         {"entries", counts.entries},
                         {"bytes", dump.size()},
                         {"mrt_base64", base64_encode(octets)}};
+}
+
+// {"command": "inject", "node": N, "file"?: PATH, "peer"?: ADDRESS, "max"?: N, "clear"?: bool}:
+// the routes of an MRT file loaded into the speaker as its own (Speaker::inject_routes),
+// one path per prefix: the first the file holds, of `peer`'s routes only when given;
+// or, with "clear", every injected route withdrawn.
+json::value AdminCommands::inject(const json::object& request) {
+    auto& speaker = node(request);
+    const auto file = optional_string(request, "file");
+    const bool clear = optional_bool(request, "clear");
+    json::object reply{{"node", speaker.config().name}, {"file", file ? json::value(*file) : json::value(nullptr)}};
+    if (clear == file.has_value())
+        throw CommandError("bad_argument", "give \"file\" (an MRT file to load) or \"clear\" (to withdraw what was loaded)");
+    if (clear) {
+        reply["withdrawn"] = speaker.clear_injected();
+        reply["added"] = 0;
+        reply["records"] = 0;
+        reply["peers"] = json::array();
+        reply["injected"] = speaker.injected_count();
+        return reply;
+    }
+    std::optional<bgp::IpAddress> peer;
+    if (const auto text = optional_string(request, "peer")) {
+        peer = bgp::IpAddress::parse(*text);
+        if (!peer) throw CommandError("bad_argument", "\"peer\" must be an IPv4 or IPv6 address, not \"" + *text + "\"");
+    }
+    std::size_t max = std::numeric_limits<std::size_t>::max();
+    if (const auto* value = field(request, "max")) {
+        if (!value->is_int64() || value->as_int64() < 1) throw CommandError("bad_argument", "\"max\" must be a positive number");
+        max = static_cast<std::size_t>(value->as_int64());
+    }
+    std::ifstream in(*file, std::ios::binary);
+    if (!in) throw CommandError("bad_argument", "cannot read " + *file);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const auto read = rib::read_mrt(bgp::ByteSpan(reinterpret_cast<const std::byte*>(bytes.data()), bytes.size()));
+    if (const auto* error = std::get_if<std::string>(&read)) throw CommandError("bad_argument", *file + ": " + *error);
+    const auto& contents = std::get<rib::MrtContents>(read);
+    json::array peers;
+    bool peer_found = !peer;
+    for (const auto& p : contents.peers) {
+        peers.push_back(json::object{{"address", p.address.to_string()}, {"as", p.as}});
+        peer_found = peer_found || p.address == *peer;
+    }
+    if (!peer_found)
+        throw CommandError("bad_argument", *file + " holds no routes of peer " + peer->to_string() + " (its peers are listed by `inject` without --peer)");
+    std::set<bgp::Prefix> taken;
+    std::vector<std::pair<bgp::Prefix, bgp::PathAttributes>> routes;
+    for (const auto& route : contents.routes) {
+        if (routes.size() >= max) break;
+        if (peer && contents.peers[route.peer].address != *peer) continue;
+        if (!taken.insert(route.prefix).second) continue;
+        routes.emplace_back(route.prefix, route.attributes);
+    }
+    speaker.inject_routes(routes);
+    reply["withdrawn"] = 0;
+    reply["added"] = routes.size();
+    reply["records"] = contents.records;
+    reply["peers"] = std::move(peers);
+    reply["injected"] = speaker.injected_count();
+    return reply;
 }
 
 }  // namespace bgpemu::daemon

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <filesystem>
 #include <set>
 #include <sstream>
 
@@ -79,6 +80,8 @@ json::value convert(const CommandDescriptor& command, const Argument& argument, 
             throw UsageError(std::string(name) + " must be a number, not '" + word + "' (" + usage_of(command) + ")");
         return value;
     }
+    // The daemon runs elsewhere: a file is named from where bgpemuctl runs.
+    if (argument.type == ValueType::path) return json::value(std::filesystem::absolute(word).string());
     return json::value(word);
 }
 

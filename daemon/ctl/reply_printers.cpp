@@ -124,10 +124,11 @@ std::string origin_code(const json::object& path) {
 
 // The AS PATH column: the path and its origin code ("65002 65001 i"); for a path learned
 // with an empty AS_PATH (an iBGP route from inside the AS) the origin code alone, as FRR
-// prints it; "(local)" marks a route this speaker originates.
+// prints it; "(local)" marks a route this speaker originates, before the AS path it
+// carries when it has one (a route loaded by `inject`).
 std::string as_path_text(const json::object& path, bool originated) {
     const auto as_path = text(path, "as_path");
-    if (originated) return "(local) " + origin_code(path);
+    if (originated) return "(local) " + (as_path.empty() ? "" : as_path + " ") + origin_code(path);
     return as_path.empty() ? origin_code(path) : as_path + " " + origin_code(path);
 }
 
@@ -348,6 +349,20 @@ int print_topology(const json::object& result, const PrintContext&) {
     return 0;
 }
 
+int print_inject(const json::object& result, const PrintContext&) {
+    if (result.at("file").is_null()) {
+        std::cout << text(result, "node") << ": " << text(result, "withdrawn") << " injected route(s) withdrawn\n";
+        return 0;
+    }
+    std::string peers;
+    for (const auto& peer : result.at("peers").as_array())
+        peers += (peers.empty() ? "" : ", ") + text(peer.as_object(), "address") + " (AS" + text(peer.as_object(), "as") + ")";
+    std::cout << text(result, "node") << ": " << text(result, "added") << " route(s) loaded from " << text(result, "file") << " ("
+              << text(result, "records") << " MRT records; peers " << (peers.empty() ? "-" : peers) << "); "
+              << text(result, "injected") << " injected in all\n";
+    return 0;
+}
+
 int print_metrics(const json::object& result, const PrintContext&) {
     std::cout << text(result, "text");
     return 0;
@@ -557,6 +572,7 @@ Printer printer_for(std::string_view command) {
         {"session enable", print_session_action},
         {"announce", print_announce},
         {"withdraw", print_withdraw},
+        {"inject", print_inject},
         {"reload", print_reload},
         {"trace", print_trace},
         {"ping", print_ping},

@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 #include <algorithm>
 #include <iterator>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -169,6 +170,82 @@ TEST_CASE("the MRT archive: tables every second and the update stream of a link 
     }, 10s, 300ms));
     REQUIRE(daemon.ctl({"link", "up", "loc1-ce1", "er1-msee1"}).exit_code == 0);
     CHECK(daemon.converged(30s));
+
+    // The update stream read back by `inject`: the MSEE's routes standing at its end are
+    // those the gateway holds from it now, loaded into another speaker as its own.
+    CHECK(wait_until(stream_shows_it, 5s, 200ms));
+    const auto updates = files_named(archive, "hub-ergw.updates.").back();
+    const auto injected = daemon.ctl({"inject", "remote-ergw", updates.string(), "--peer", msee_address});
+    INFO(injected.output);
+    REQUIRE(injected.exit_code == 0);
+    const auto standing = accepted_from(daemon, "hub-ergw", "er1-msee1");
+    CHECK(json::parse(injected.output).at("result").at("added") == standing.size());
+    std::set<std::string> local;
+    const auto rib = json::parse(daemon.ctl({"show", "rib", "remote-ergw"}).output).at("result");
+    for (const auto& route : rib.at("routes").as_array())
+        for (const auto& p : route.at("paths").as_array())
+            if (p.at("from") == "local" && !std::string_view(p.at("as_path").as_string()).empty())
+                local.insert(std::string(route.at("prefix").as_string()));
+    CHECK(local == standing);
+}
+
+TEST_CASE("inject: a speaker's own dump loaded into another, by peer and count, and cleared", "[integration][mrt][inject]") {
+    TempDir dir("bgpemu-mrt-inject");
+    BgpemuDaemon daemon(read_source("configs/azure-interop.yaml", test_port(18)), dir.path());
+    REQUIRE(daemon.converged(60s));
+    const auto file = dir.path() / "hub-ergw.mrt";
+    REQUIRE(daemon.ctl_text({"dump", "rib", "hub-ergw", file.string()}).exit_code == 0);
+    // What the dump holds, as bgpdump reads it: prefix -> AS path.
+    std::map<std::string, std::string> dumped;
+    std::map<std::string, std::string> peer_of;
+    for (const auto& fields : bgpdump_lines(file))
+        if (fields.size() >= 7 && fields[0] == "TABLE_DUMP2") {
+            dumped[fields[5]] = fields[6];
+            peer_of[fields[5]] = fields[3];
+        }
+    REQUIRE(dumped.size() >= 3);
+    const auto injected_paths = [&] {
+        std::map<std::string, std::string> out;
+        const auto rib = json::parse(daemon.ctl({"show", "rib", "remote-ergw"}).output).at("result");
+        for (const auto& route : rib.at("routes").as_array())
+            for (const auto& p : route.at("paths").as_array())
+                if (p.at("from") == "local" && !std::string_view(p.at("as_path").as_string()).empty())
+                    out[std::string(route.at("prefix").as_string())] = std::string(p.at("as_path").as_string());
+        return out;
+    };
+    const auto all = daemon.ctl({"inject", "remote-ergw", file.string()});
+    INFO(all.output);
+    REQUIRE(all.exit_code == 0);
+    // The speaker's own networks in the dump have no AS path: they are loaded, and not counted here.
+    std::map<std::string, std::string> with_paths;
+    for (const auto& [prefix, path] : dumped)
+        if (!path.empty()) with_paths[prefix] = path;
+    CHECK(wait_until([&] { return injected_paths() == with_paths; }, 5s));
+    REQUIRE(daemon.ctl({"inject", "remote-ergw", "--clear"}).exit_code == 0);
+    CHECK(wait_until([&] { return injected_paths().empty(); }, 5s));
+
+    // One peer's routes, and at most one of them.
+    const auto& [first_prefix, first_peer] = *std::find_if(peer_of.begin(), peer_of.end(),
+                                                          [&](const auto& entry) { return !dumped[entry.first].empty(); });
+    const auto one = daemon.ctl({"inject", "remote-ergw", file.string(), "--peer", first_peer, "--max", "1"});
+    INFO(one.output);
+    REQUIRE(one.exit_code == 0);
+    CHECK(json::parse(one.output).at("result").at("added") == 1);
+    CHECK(wait_until([&] {
+        const auto now = injected_paths();
+        return now.size() == 1 && peer_of[now.begin()->first] == first_peer;
+    }, 5s));
+
+    // Files that are not MRT, or that hold no route of the peer asked for, are refused.
+    write_file(dir.path() / "not-mrt", "this is not an MRT file\n");
+    const auto garbage = daemon.ctl_text({"inject", "remote-ergw", (dir.path() / "not-mrt").string()});
+    CHECK(garbage.exit_code == 1);
+    CHECK(garbage.output.find("runs past the end of the file") != std::string::npos);
+    const auto no_peer = daemon.ctl_text({"inject", "remote-ergw", file.string(), "--peer", "192.0.2.99"});
+    CHECK(no_peer.exit_code == 1);
+    CHECK(no_peer.output.find("holds no routes of peer 192.0.2.99") != std::string::npos);
+    CHECK(daemon.ctl_text({"inject", "remote-ergw"}).exit_code == 1);  // neither FILE nor --clear
+    CHECK(daemon.process().running());
 }
 
 TEST_CASE("an MRT archive on a full disk drops records and delays no session", "[integration][mrt][archive]") {

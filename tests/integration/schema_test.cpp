@@ -275,7 +275,7 @@ TEST_CASE("every admin reply matches its protocol version 1 schema", "[integrati
         "show-fib.json",    "show-memory.json", "session.json",   "announce.json",      "withdraw.json",
         "reload.json",      "trace.json",      "ping.json",       "link.json",          "show-links.json",
         "show-events.json", "converged.json",  "check.json",      "matrix.json",        "dump-rib.json",
-        "show-topology.json", "show-metrics.json"};
+        "show-topology.json", "show-metrics.json", "inject.json"};
     std::set<std::string> files;
     for (const auto& [name, schema] : schemas.by_name) files.insert(name);
     REQUIRE(files == expected_files);
@@ -355,6 +355,12 @@ TEST_CASE("every admin reply matches its protocol version 1 schema", "[integrati
         send("matrix.json", {"matrix", "--by", "vnet"});
         send("dump-rib.json", {"dump", "rib", "hub-ergw", "unused.mrt"});
         send("dump-rib.json", {"dump", "rib", "loc1-ce1", "unused.mrt", "--all-paths"});
+        // A real dump for inject (bgpemuctl writes it without --json).
+        const auto dump = (daemon.dir.path() / "hub-ergw.mrt").string();
+        REQUIRE(run_command({BGPEMU_BGPEMUCTL_PATH, "--socket", daemon.process->socket().string(), "dump", "rib", "hub-ergw", dump}).exit_code == 0);
+        send("inject.json", {"inject", "remote-ergw", dump, "--max", "2"});
+        send("inject.json", {"inject", "remote-ergw", "--clear"});
+        send("error.json", {"inject", "remote-ergw", "/nonexistent.mrt"}, false);
 
         // The ExpressRoute link down and up again (and up once more: no change).
         send("link.json", {"link", "down", "loc1-ce1", "er1-msee1"});
