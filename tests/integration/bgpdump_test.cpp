@@ -13,6 +13,9 @@
 #include <sstream>
 
 #include "daemon_comparison.hpp"
+#include "rib/attr_store.hpp"
+#include "rib/loc_rib.hpp"
+#include "rib/mrt.hpp"
 #include "process.hpp"
 #include "routers.hpp"
 
@@ -246,6 +249,77 @@ TEST_CASE("inject: a speaker's own dump loaded into another, by peer and count, 
     CHECK(no_peer.output.find("holds no routes of peer 192.0.2.99") != std::string::npos);
     CHECK(daemon.ctl_text({"inject", "remote-ergw"}).exit_code == 1);  // neither FILE nor --clear
     CHECK(daemon.process().running());
+}
+
+// A table of `count` /24s from AS 64999, as an MRT dump written by rib/mrt: what a CE that
+// leaks a full table would send.
+void write_leak(const std::filesystem::path& file, unsigned count) {
+    rib::AttrStore store;
+    rib::LocRib loc_rib;
+    rib::PeerInfo internet;
+    internet.peer_as = 64999;
+    internet.local_as = 65021;
+    internet.external = true;
+    internet.router_id = 0x0a0a0a0a;
+    internet.address = *bgp::IpAddress::parse("192.0.2.1");
+    const auto peer = loc_rib.add_peer(internet);
+    bgp::PathAttributes attributes;
+    attributes.origin = bgp::Origin::igp;
+    attributes.as_path = *bgp::AsPath::parse("64999 64998");
+    attributes.has_as_path = true;
+    attributes.next_hop = internet.address;
+    const auto interned = store.intern(attributes);
+    for (unsigned i = 0; i < count; ++i)
+        loc_rib.announce(peer, bgp::Prefix::make(bgp::IpAddress::v4(0x64400000U + (i << 8)), 24), interned);
+    loc_rib.run_decision([](const rib::RouteChange&) {});
+    bgp::Bytes dump;
+    rib::write_table_dump_v2(loc_rib, {.timestamp = 1, .collector_id = 1, .view_name = "leak", .local_as = 65021, .all_paths = false}, dump);
+    write_file(file, std::string(reinterpret_cast<const char*>(dump.data()), dump.size()));
+}
+
+TEST_CASE("a CE leaking a full table: the MSEE's maximum-prefix drops the session, the VPN carries the traffic, the session returns", "[integration][mrt][inject]") {
+    TempDir dir("bgpemu-mrt-leak");
+    // The reference router by router, with two changes: loc1-ce1 sends its MSEE everything
+    // (its outbound prefix list gone), and the MSEE's restart after a maximum-prefix drop is
+    // 2 s instead of the role's 60.
+    auto yaml = read_source("configs/router-level/azure-interop.yaml", test_port(20));
+    const std::string filter = "        prefix_list_out: loc1-out\n";
+    REQUIRE(yaml.find(filter) != std::string::npos);
+    yaml.erase(yaml.find(filter), filter.size());
+    const auto msee = yaml.find("  - name: er1-msee1\n");
+    REQUIRE(msee != std::string::npos);
+    const std::string toward_ce = "      - name: loc1-ce1\n";
+    const auto neighbor = yaml.find(toward_ce, msee);
+    REQUIRE(neighbor != std::string::npos);
+    yaml.insert(neighbor + toward_ce.size(), "        maximum_prefix: {limit: 4000, warning_percent: 80, restart: 2}\n");
+    BgpemuDaemon daemon(yaml, dir.path());
+    REQUIRE(daemon.converged(60s));
+    const auto kind = [&] {
+        const auto trace = json::parse(daemon.ctl({"trace", "loc1-vm", "hub-vm"}).output);
+        return std::string(trace.at("result").at("paths").at(0).at("kind").as_string());
+    };
+    REQUIRE(kind() == "ExpressRoute");
+
+    const auto leak = dir.path() / "leak.mrt";
+    write_leak(leak, 4100);
+    const auto injected = daemon.ctl({"inject", "loc1-ce1", leak.string()});
+    INFO(injected.output);
+    REQUIRE(injected.exit_code == 0);
+    CHECK(json::parse(injected.output).at("result").at("added") == 4100);
+    // Past 4,000 prefixes the MSEE sends Cease / Maximum Number of Prefixes Reached.
+    CHECK(wait_until([&] { return daemon.session_state("er1-msee1", "loc1-ce1") != "Established"; }, 10s));
+    const auto sessions = json::parse(daemon.ctl({"show", "sessions", "er1-msee1"}).output).at("result").at("sessions").as_array();
+    for (const auto& s : sessions)
+        if (s.at("peer") == "loc1-ce1") {
+            INFO(json::serialize(s));
+            CHECK(std::string_view(s.at("last_error").as_string()).find("Maximum Number of Prefixes") != std::string_view::npos);
+        }
+    CHECK(wait_until([&] { return kind() == "VPN"; }, 10s));
+    // The leak stops; after the restart timer the session is back, and so is ExpressRoute.
+    REQUIRE(daemon.ctl({"inject", "loc1-ce1", "--clear"}).exit_code == 0);
+    CHECK(wait_until([&] { return daemon.session_state("er1-msee1", "loc1-ce1") == "Established"; }, 15s));
+    CHECK(daemon.converged(30s));
+    CHECK(kind() == "ExpressRoute");
 }
 
 TEST_CASE("an MRT archive on a full disk drops records and delays no session", "[integration][mrt][archive]") {
