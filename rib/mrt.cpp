@@ -216,7 +216,9 @@ void put_prefix(bgp::WireWriter& w, const bgp::Prefix& prefix) {
 // A RIB entry's attributes, decoded by the BGP codec as an UPDATE for the entry's prefix
 // would carry them. The entry's MP_REACH_NLRI holds only the next hop (RFC 6396 §4.3.4):
 // it is rewritten in full, with the prefix as its NLRI.
-bgp::PathAttributes read_entry_attributes(bgp::ByteSpan list, const bgp::Prefix& prefix) {
+// Nullopt for attributes a BGP speaker would treat as a withdrawal (RFC 7606): real dumps
+// hold a few (an IPv6 next hop that is link-local only, say), and they are skipped.
+std::optional<bgp::PathAttributes> read_entry_attributes(bgp::ByteSpan list, const bgp::Prefix& prefix) {
     const bool v6 = !prefix.address().is_v4();
     bgp::Bytes attributes;
     bgp::WireWriter a(attributes);
@@ -237,6 +239,10 @@ bgp::PathAttributes read_entry_attributes(bgp::ByteSpan list, const bgp::Prefix&
         has_next_hop = has_next_hop || type == next_hop_type;
         if (type == mp_reach_nlri) {
             bgp::WireReader v(value);
+            // Some collectors write the attribute whole (AFI, SAFI, then the next hop),
+            // which its first octet, taken as the abbreviated form's length, betrays.
+            const bool whole = !value.empty() && std::to_integer<std::size_t>(value[0]) + 1 != value.size() && value.size() >= 4;
+            if (whole && !v.skip(3)) throw MrtReadError{"truncated MP_REACH_NLRI"};
             const auto hop_length = read_number<std::uint8_t>(v, "MP_REACH_NLRI next hop length");
             if (hop_length == 16 || hop_length == 32) mp_next_hop = read_address(v, true, "next hop");
             else if (hop_length == 4) mp_next_hop = read_address(v, false, "next hop");
@@ -288,11 +294,7 @@ bgp::PathAttributes read_entry_attributes(bgp::ByteSpan list, const bgp::Prefix&
     context.extended_message = true;
     context.peer_is_external = false;
     if (auto error = bgp::decode_update(message, context, decoded)) throw MrtReadError{"bad path attributes: " + error->to_string()};
-    if (decoded.treat_as_withdraw) {
-        std::string why;
-        for (const auto& d : decoded.discarded) why += std::string(" ") + d.reason;
-        throw MrtReadError{"path attributes of " + prefix.to_string() + " a BGP speaker would not take:" + why};
-    }
+    if (decoded.treat_as_withdraw) return std::nullopt;
     if (!v6 && !has_next_hop) {
         decoded.attributes.next_hop.reset();
         decoded.attributes.mp_next_hop = mp_next_hop;
@@ -333,6 +335,7 @@ void read_bgp4mp(bgp::WireReader& r, std::uint16_t subtype, MrtContents& out, St
     for (const auto& n : update.withdrawn) standing.erase({slot, n.prefix});
     for (const auto& n : update.mp_unreach) standing.erase({slot, n.prefix});
     if (update.treat_as_withdraw) {
+        out.skipped_routes += update.nlri.size() + update.mp_reach.size();
         for (const auto& n : update.nlri) standing.erase({slot, n.prefix});
         for (const auto& n : update.mp_reach) standing.erase({slot, n.prefix});
         return;
@@ -387,7 +390,10 @@ std::variant<MrtContents, std::string> read_mrt(bgp::ByteSpan bytes) {
                     const auto attributes_length = read_number<std::uint16_t>(r, "attribute length");
                     bgp::ByteSpan list;
                     if (!r.read_bytes(attributes_length, list)) throw MrtReadError{"truncated attributes"};
-                    out.routes.push_back({peer, prefix, read_entry_attributes(list, prefix)});
+                    if (auto attributes = read_entry_attributes(list, prefix))
+                        out.routes.push_back({peer, prefix, std::move(*attributes)});
+                    else
+                        ++out.skipped_routes;
                 }
             } else if ((type == bgp4mp || type == bgp4mp_et) && (subtype == bgp4mp_message || subtype == bgp4mp_message_as4)) {
                 read_bgp4mp(r, subtype, out, standing);

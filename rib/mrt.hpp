@@ -69,12 +69,13 @@ struct MrtContents {
     std::vector<MrtRoute> routes;
     std::size_t records = 0;
     std::size_t skipped_records = 0;  // of types and subtypes that carry no IPv4/IPv6 unicast route
+    std::size_t skipped_routes = 0;   // with attributes a BGP speaker would treat as withdrawn (RFC 7606)
 };
 
 // Reads a TABLE_DUMP_V2 file (its PEER_INDEX_TABLE and RIB_IPV4_UNICAST / RIB_IPV6_UNICAST
 // entries) or a BGP4MP update file (BGP4MP and BGP4MP_ET MESSAGE and MESSAGE_AS4 records,
-// their UPDATEs applied in order: the routes standing at the end). Anything else is
-// counted and skipped. The error, naming the record and its offset, for a truncated or
+// their UPDATEs applied in order: the routes standing at the end). Other records, and
+// routes whose attributes a BGP speaker would not take, are counted and skipped. The error, naming the record and its offset, for a truncated or
 // malformed one.
 [[nodiscard]] std::variant<MrtContents, std::string> read_mrt(bgp::ByteSpan bytes);
 

@@ -330,6 +330,7 @@ json::value AdminCommands::inject(const json::object& request) {
         reply["withdrawn"] = speaker.clear_injected();
         reply["added"] = 0;
         reply["records"] = 0;
+        reply["skipped"] = 0;
         reply["peers"] = json::array();
         reply["injected"] = speaker.injected_count();
         return reply;
@@ -370,6 +371,7 @@ json::value AdminCommands::inject(const json::object& request) {
     reply["withdrawn"] = 0;
     reply["added"] = routes.size();
     reply["records"] = contents.records;
+    reply["skipped"] = contents.skipped_routes;
     reply["peers"] = std::move(peers);
     reply["injected"] = speaker.injected_count();
     return reply;

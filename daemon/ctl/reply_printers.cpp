@@ -358,7 +358,8 @@ int print_inject(const json::object& result, const PrintContext&) {
     for (const auto& peer : result.at("peers").as_array())
         peers += (peers.empty() ? "" : ", ") + text(peer.as_object(), "address") + " (AS" + text(peer.as_object(), "as") + ")";
     std::cout << text(result, "node") << ": " << text(result, "added") << " route(s) loaded from " << text(result, "file") << " ("
-              << text(result, "records") << " MRT records; peers " << (peers.empty() ? "-" : peers) << "); "
+              << text(result, "records") << " MRT records, " << text(result, "skipped") << " route(s) skipped as malformed; peers "
+              << (peers.empty() ? "-" : peers) << "); "
               << text(result, "injected") << " injected in all\n";
     return 0;
 }

@@ -248,6 +248,42 @@ TEST_CASE("inject: a speaker's own dump loaded into another, by peer and count, 
     CHECK(no_peer.exit_code == 1);
     CHECK(no_peer.output.find("holds no routes of peer 192.0.2.99") != std::string::npos);
     CHECK(daemon.ctl_text({"inject", "remote-ergw"}).exit_code == 1);  // neither FILE nor --clear
+
+    // Real files of RIPE RIS (tests/fixtures/mrt): the routes standing at the end of an
+    // update file, and a table whose entries carry MP_REACH_NLRI whole, each prefix as
+    // bgpdump reads it there.
+    REQUIRE(daemon.ctl({"inject", "remote-ergw", "--clear"}).exit_code == 0);
+    for (const std::string name : {"updates.20100722.2015", "bview.64k_stream_overflow"}) {
+        INFO(name);
+        const auto real = dir.path() / name;
+        const auto unpacked = run_command(
+            {"/bin/sh", "-c", "gzip -dc " + std::string(BGPEMU_SOURCE_DIR) + "/tests/fixtures/mrt/" + name + ".gz > " + real.string()});
+        REQUIRE(unpacked.exit_code == 0);
+        // bgpdump's view: (peer, prefix) announced and not withdrawn since, or in the table.
+        std::set<std::pair<std::string, std::string>> standing;
+        for (const auto& fields : bgpdump_lines(real)) {
+            if (fields.size() < 6) continue;
+            if (fields[2] == "A" || fields[2] == "B") standing.insert({fields[3], fields[5]});
+            else if (fields[2] == "W") standing.erase({fields[3], fields[5]});
+        }
+        std::set<std::string> prefixes;
+        for (const auto& [peer, prefix] : standing) prefixes.insert(prefix);
+        REQUIRE_FALSE(prefixes.empty());
+        const auto loaded = daemon.ctl({"inject", "remote-ergw", real.string()});
+        INFO(loaded.output);
+        REQUIRE(loaded.exit_code == 0);
+        const auto result = json::parse(loaded.output).at("result");
+        CHECK(result.at("skipped") == 0);
+        CHECK(result.at("added") == prefixes.size());
+        std::set<std::string> held;
+        for (const auto& [prefix, path] : injected_paths()) held.insert(prefix);
+        CHECK(wait_until([&] {
+            held.clear();
+            for (const auto& [prefix, path] : injected_paths()) held.insert(prefix);
+            return held == prefixes;
+        }, 10s));
+        REQUIRE(daemon.ctl({"inject", "remote-ergw", "--clear"}).exit_code == 0);
+    }
     CHECK(daemon.process().running());
 }
 
