@@ -24,6 +24,10 @@ constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 // How long a NOTIFICATION may take to drain before the socket is closed anyway (a peer
 // that stopped reading must not keep the connection alive).
 constexpr std::chrono::seconds notification_flush_limit{2};
+// What an idle connection keeps: a read buffer for one message of the standard size, and
+// write buffers of up to this many bytes.
+constexpr std::size_t idle_read_bytes = 4096;
+constexpr std::size_t idle_write_bytes = 16 * 1024;
 // RFC 9687's SendHoldTime: how long the writer may make no progress at all before the
 // session is dropped. It must exceed the HoldTime; twice the negotiated one keeps a slow
 // but live peer clear of it. Without a hold time (0, or before the OPEN) 8 minutes, the
@@ -247,22 +251,25 @@ asio::awaitable<void> Connection::connect(std::shared_ptr<Connection> self, std:
 }
 
 asio::awaitable<void> Connection::read_loop(std::shared_ptr<Connection> self, std::uint64_t generation) {
-    // See SessionConfig::read_buffer_bytes.
-    const std::size_t read_chunk = self->session_->config().read_buffer_bytes;
-    Bytes buffer(read_chunk);
+    // See SessionConfig::read_buffer_bytes: the buffer starts at idle_read_bytes, doubles
+    // while reads fill it (a burst), up to that, and goes back once it is empty after a
+    // read that drained the socket.
+    const std::size_t read_limit = std::max(self->session_->config().read_buffer_bytes, idle_read_bytes);
+    Bytes& buffer = self->read_buffer_;
+    buffer.assign(idle_read_bytes, std::byte{0});
     std::size_t begin = 0;
     std::size_t end = 0;
     while (self->current(generation)) {
-        if (buffer.size() - end < read_chunk / 4) {
+        if (buffer.size() - end < buffer.size() / 4) {
             // Move the partial message to the front; grow only if one message needs it.
             std::copy(buffer.begin() + static_cast<std::ptrdiff_t>(begin),
                       buffer.begin() + static_cast<std::ptrdiff_t>(end), buffer.begin());
             end -= begin;
             begin = 0;
-            if (buffer.size() - end < read_chunk / 4) buffer.resize(buffer.size() * 2);
+            if (buffer.size() - end < buffer.size() / 4) buffer.resize(buffer.size() * 2);
         }
-        auto [ec, n] = co_await self->socket_.async_read_some(
-            asio::buffer(buffer.data() + end, buffer.size() - end), use_tuple);
+        const std::size_t space = buffer.size() - end;
+        auto [ec, n] = co_await self->socket_.async_read_some(asio::buffer(buffer.data() + end, space), use_tuple);
         if (!self->current(generation)) co_return;
         if (ec) {
             Session& session = *self->session_;
@@ -289,12 +296,18 @@ asio::awaitable<void> Connection::read_loop(std::shared_ptr<Connection> self, st
             self->receive(header->value().type, available.first(length));
             begin += length;
         }
-        if (begin == end) begin = end = 0;
+        if (begin == end) {
+            begin = end = 0;
+            // The read drained the socket (it filled less than half): the burst is over.
+            if (buffer.size() > idle_read_bytes && n < space / 2) Bytes(idle_read_bytes).swap(buffer);
+        }
+        // The read filled the buffer: more is waiting, read more at once.
+        if (n == space && buffer.size() < read_limit) buffer.resize(std::min(buffer.size() * 2, read_limit));
     }
 }
 
 asio::awaitable<void> Connection::write_loop(std::shared_ptr<Connection> self, std::uint64_t generation) {
-    Bytes writing;
+    Bytes& writing = self->writing_;
     // The minimum route advertisement interval holds back UPDATEs, never KEEPALIVEs
     // or NOTIFICATIONs: within the interval only control messages go out.
     Clock::time_point updates_not_before{};
@@ -302,11 +315,11 @@ asio::awaitable<void> Connection::write_loop(std::shared_ptr<Connection> self, s
         writing.clear();
         std::swap(writing, self->control_out_);
         const bool updates_allowed = Clock::now() >= updates_not_before;
+        bool more = false;
         if (updates_allowed && !self->closing_ && self->session_ &&
             self->fsm.state() == FsmState::established) {
             const auto control_bytes = writing.size();
-            const bool more = self->session_->handler_.fill_updates(*self->session_, writing,
-                                                                          self->session_->config().update_batch_bytes);
+            more = self->session_->handler_.fill_updates(*self->session_, writing, self->session_->config().update_batch_bytes);
             const auto interval = self->session_->config().advertisement_interval;
             // A round ends when the speaker has nothing more; the next may start an interval later.
             if (writing.size() > control_bytes && !more && interval.count() > 0)
@@ -339,6 +352,10 @@ asio::awaitable<void> Connection::write_loop(std::shared_ptr<Connection> self, s
             }
             written += n;
         }
+        // A burst is over: its batch's memory goes back (kept while more is to come, so
+        // that a large table is not reallocated per batch).
+        if (!more && writing.capacity() > idle_write_bytes) Bytes().swap(writing);
+        if (self->control_out_.capacity() > idle_write_bytes && self->control_out_.empty()) Bytes().swap(self->control_out_);
     }
 }
 

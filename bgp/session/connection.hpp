@@ -62,6 +62,10 @@ public:
     void set_keepalive(TimerAction action, std::chrono::seconds interval);
 
     [[nodiscard]] std::optional<IpAddress> local_address() const;
+    // The bytes its read and write buffers hold allocated.
+    [[nodiscard]] std::size_t buffer_bytes() const noexcept {
+        return read_buffer_.capacity() + writing_.capacity() + control_out_.capacity();
+    }
 
     Fsm fsm;
     Session* session_;  // null once the session let go of this connection
@@ -106,6 +110,9 @@ private:
     std::optional<Clock::time_point> hold_deadline_;
     std::optional<Clock::time_point> send_hold_deadline_;
     Bytes control_out_;
+    // The reader's and the writer's buffers, members so that their size can be counted.
+    Bytes read_buffer_;
+    Bytes writing_;
     bool closing_ = false;
     std::uint64_t generation_ = 0;
 };

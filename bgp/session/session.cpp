@@ -31,6 +31,13 @@ FsmState Session::state() const noexcept {
     return best;
 }
 
+std::size_t Session::buffer_bytes() const noexcept {
+    std::size_t bytes = 0;
+    for (const auto* slot : {&outgoing_, &incoming_})
+        if (*slot) bytes += (*slot)->buffer_bytes();
+    return bytes;
+}
+
 Connection* Session::established_connection() const {
     for (const auto* slot : {&outgoing_, &incoming_})
         if (*slot && (*slot)->fsm.state() == FsmState::established) return slot->get();

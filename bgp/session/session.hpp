@@ -55,8 +55,9 @@ struct SessionConfig {
     // peer is expected to connect (BIRD's "connect delay time"). 0 connects at once.
     std::chrono::milliseconds connect_delay{0};
     std::chrono::seconds open_hold_time{240};           // hold timer until the peer's OPEN
-    // Per connection: how much the reader asks the socket for at once (its buffer grows
-    // beyond only while one message needs it, so at most twice the largest message), and
+    // Per connection: the most the reader asks the socket for at once (its buffer starts
+    // at one message, doubles up to this while reads fill it, and shrinks back when a
+    // burst is over; it grows beyond only while one message needs it), and
     // how many bytes of UPDATEs the writer pulls from the Adj-RIB-Out per write. Larger
     // amortises system calls; smaller bounds memory per session and keeps a KEEPALIVE
     // queued behind UPDATEs from being late.
@@ -162,6 +163,9 @@ public:
     [[nodiscard]] const SessionStats& stats() const noexcept { return stats_; }
     [[nodiscard]] SessionStats& stats() noexcept { return stats_; }
     [[nodiscard]] const std::string& name() const noexcept { return config_.name; }
+    // The bytes its connections' buffers hold allocated (they grow for a burst and go
+    // back after it).
+    [[nodiscard]] std::size_t buffer_bytes() const noexcept;
     // The local end of the Established connection (for next-hop-self).
     [[nodiscard]] std::optional<IpAddress> local_endpoint() const;
     [[nodiscard]] spdlog::logger& log() const noexcept { return *log_; }

@@ -165,6 +165,7 @@ Speaker::MemoryUse Speaker::memory_use() const {
     for (const auto& neighbor : neighbors_) {
         use.adj_rib_out_bytes += neighbor->adj_rib_out.memory_bytes();
         use.export_cache_entries += neighbor->export_cache.size();
+        use.session_buffer_bytes += neighbor->session->buffer_bytes();
     }
     return use;
 }

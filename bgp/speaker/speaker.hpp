@@ -82,6 +82,7 @@ public:
         std::size_t prefix_index_bytes = 0;
         std::size_t adj_rib_out_bytes = 0;  // all neighbours
         std::size_t export_cache_entries = 0;
+        std::size_t session_buffer_bytes = 0;  // every session's read and write buffers
     };
     [[nodiscard]] MemoryUse memory_use() const;
 

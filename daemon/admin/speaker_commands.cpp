@@ -224,6 +224,7 @@ json::value AdminCommands::show_memory(const json::object& request) const {
                                    {"loc_rib_entries", use.loc_rib_entry_bytes},
                                    {"prefix_index", use.prefix_index_bytes},
                                    {"adj_rib_out", use.adj_rib_out_bytes},
+                                   {"session_buffers", use.session_buffer_bytes},
                                    {"total", total}}},
             // An average: one decimal says enough.
             {"bytes_per_route", routes == 0 ? 0.0

@@ -102,7 +102,7 @@ std::string mib(const json::value& bytes) {
 int print_memory(const json::object& result, const PrintContext&) {
     std::cout << "bgpemud resident: " << mib(result.at("resident_bytes")) << " MiB\n\n";
     std::vector<std::vector<std::string>> rows{
-        {"NODE", "ROUTES", "PATHS", "ATTR SETS", "ATTRS MiB", "LOC-RIB MiB", "INDEX MiB", "ADJ-OUT MiB", "B/ROUTE"}};
+        {"NODE", "ROUTES", "PATHS", "ATTR SETS", "ATTRS MiB", "LOC-RIB MiB", "INDEX MiB", "ADJ-OUT MiB", "B/ROUTE", "BUFFERS KiB"}};
     for (const auto& s : result.at("speakers").as_array()) {
         const auto& o = s.as_object();
         const auto& b = o.at("bytes").as_object();
@@ -110,7 +110,7 @@ int print_memory(const json::object& result, const PrintContext&) {
         per_route << std::fixed << std::setprecision(0) << o.at("bytes_per_route").to_number<double>();
         rows.push_back({text(o, "node"), text(o, "routes"), text(o, "paths"), text(o, "attribute_sets"),
                         mib(b.at("attribute_sets")), mib(b.at("loc_rib_entries")), mib(b.at("prefix_index")),
-                        mib(b.at("adj_rib_out")), per_route.str()});
+                        mib(b.at("adj_rib_out")), per_route.str(), std::to_string(b.at("session_buffers").to_number<std::uint64_t>() / 1024)});
     }
     print_table(rows);
     return 0;

@@ -7,6 +7,7 @@
 // (build-asan/, label `unit`), where a leak fails the test at exit.
 #include <malloc.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdlib>
@@ -166,6 +167,37 @@ TEST_CASE("1,000 flaps and 100,000 prefixes announced and withdrawn leave no tra
         INFO("heap in use " << steady_heap << " -> " << after);
         CHECK(after <= steady_heap + steady_heap / 10);
     }
+}
+
+TEST_CASE("session buffers grow for a burst and give their memory back after it", "[churn][buffers]") {
+    const auto port = test::free_port_on("127.78.0.3", "127.78.0.4");
+    REQUIRE(port != 0);
+    // The default buffers: 256 KiB for the reader and the writer's batch at most.
+    auto a_config = speaker("a", 65000, 0x0a000001, "127.78.0.3", port);
+    a_config.neighbors.push_back(neighbor("b", 65001, "127.78.0.4", port));
+    auto b_config = speaker("b", 65001, 0x0a000002, "127.78.0.4", port);
+    b_config.neighbors.push_back(neighbor("a", 65000, "127.78.0.3", port));
+    test::LoopbackPair pair(a_config, b_config);
+    pair.start();
+    auto& a = pair.a;
+    auto& b = pair.b;
+    const auto buffers = [&] { return a->memory_use().session_buffer_bytes + b->memory_use().session_buffer_bytes; };
+    REQUIRE(pair.run_until([&] { return a->session(0).established() && b->session(0).established() && a->idle() && b->idle(); }, 30s));
+    // Idle: a read buffer of one message and small write buffers at each end.
+    const std::size_t idle_bound = 2 * (4096 + 2 * 16 * 1024);
+    INFO("idle buffers " << buffers());
+    CHECK(buffers() <= idle_bound);
+    for (std::size_t i = 0; i < churned_prefixes; ++i)
+        a->announce_network(OriginatedNetwork{churn_prefix(i), 1, {}, {}, Origin::igp, nullptr});
+    std::size_t peak = 0;
+    REQUIRE(pair.run_until([&] {
+        peak = std::max(peak, buffers());
+        return b->accepted_count(0) == churned_prefixes && a->idle() && b->idle();
+    }, 120s));
+    INFO("peak during the burst " << peak << ", after it " << buffers());
+    CHECK(peak > 2 * idle_bound);
+    // The last reads of the burst drained the socket, and the writer had nothing more.
+    CHECK(pair.run_until([&] { return buffers() <= idle_bound; }, 10s));
 }
 
 }  // namespace
