@@ -121,8 +121,8 @@ TEST_CASE("1,000 flaps and 100,000 prefixes announced and withdrawn leave no tra
         for (std::size_t i = churned_prefixes; i-- > 0;) REQUIRE(a->withdraw_network(churn_prefix(i)));
         REQUIRE(run_until(settled(50), 120s));
     };
-    // The steady state is the one after a first flap and a first round: buffers, the
-    // prefix index and the Adj-RIB-Out keep their capacity for reuse (see "Churn" in
+    // The steady state is the one after a first flap and a first round: the prefix index
+    // and the Adj-RIB-Out keep their capacity for reuse (see "Churn" in
     // doc/developer/robustness.md); what must not happen is growth with every flap or round.
     const auto before_warm_up_b = accounted_bytes(*b);
     flap();
