@@ -1,5 +1,6 @@
 // bgpemud: runs the BGP speakers of a topology file on one io_context.
 #include <algorithm>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <charconv>
@@ -192,6 +193,35 @@ daemon::LoadedConfig load(const Options& options) {
     return loaded;
 }
 
+// Open files are what bounds a topology in one daemon: a listener per speaker and a
+// socket per session end (two for a session between two of its speakers, one a moment
+// longer while a connection collision is resolved), beside a few of the daemon's own.
+// The soft limit goes up to the hard one; a topology that cannot fit is refused here,
+// with the numbers, rather than failing connection by connection later.
+std::optional<std::string> fit_open_files(spdlog::logger& log, const daemon::DaemonConfig& config) {
+    constexpr std::size_t own_files = 64;  // logs, the admin socket and its clients, HTTP, MRT files
+    std::size_t session_ends = 0;
+    for (const auto& speaker : config.speakers) session_ends += speaker.neighbors.size();
+    const std::size_t needed = config.speakers.size() + session_ends + own_files;
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return std::nullopt;
+    if (limit.rlim_cur < limit.rlim_max) {
+        rlimit raised = limit;
+        raised.rlim_cur = limit.rlim_max;
+        if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+    }
+    const auto available = static_cast<std::size_t>(limit.rlim_cur);
+    if (needed > available)
+        return "this topology needs about " + std::to_string(needed) + " open files (" + std::to_string(config.speakers.size()) +
+               " speakers' listeners, " + std::to_string(session_ends) + " session ends, " + std::to_string(own_files) +
+               " of the daemon's own) and the limit is " + std::to_string(available) +
+               " (ulimit -n; the hard limit cannot be raised by the daemon): split it over a daemon per site (--site) "
+               "or raise the hard limit";
+    log.info("open files: limit {}, this topology uses about {}: room for about {} more session ends", available, needed,
+             available - needed);
+    return std::nullopt;
+}
+
 daemon::AdminLimits admin_limits(const daemon::DaemonSettings& settings) {
     return {settings.admin_clients, settings.admin_request_bytes, settings.admin_idle_timeout};
 }
@@ -295,6 +325,11 @@ int main(int argc, char** argv) {
         return logger;
     };
     auto log = make_logger("bgpemud");
+
+    if (auto error = fit_open_files(*log, loaded.config)) {
+        log->error("{}", *error);
+        return 1;
+    }
 
     asio::io_context io(1);
     std::vector<std::unique_ptr<bgp::Speaker>> speakers;

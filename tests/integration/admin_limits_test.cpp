@@ -151,5 +151,35 @@ TEST_CASE("daemon: section errors name their key and position") {
     CHECK(check.output.find("unknown key 'admin_timeout'") != std::string::npos);
 }
 
+TEST_CASE("open files: a topology that cannot fit the limit is refused with the numbers") {
+    TempDir dir("bgpemu-open-files");
+    // Thirty speakers in a ring (sixty session ends, thirty listeners) under a hard limit
+    // of 100 descriptors: more than fit beside the daemon's own.
+    std::string yaml = "speakers:\n";
+    const int count = 30;
+    for (int i = 0; i < count; ++i) {
+        const auto address = [&](int n) { return "127.79.0." + std::to_string(1 + (n + count) % count); };
+        yaml += "  - {name: s" + std::to_string(i) + ", asn: " + std::to_string(65000 + i) + ", router_id: 10.0.0." +
+                std::to_string(i + 1) + ", listen: '" + address(i) + ":" + std::to_string(test_port(30)) +
+                "', ebgp_requires_policy: false, neighbors: [{name: s" + std::to_string((i + 1) % count) + ", address: '" +
+                address(i + 1) + ":" + std::to_string(test_port(30)) + "', asn: " + std::to_string(65000 + (i + 1) % count) +
+                "}, {name: s" + std::to_string((i + count - 1) % count) + ", address: '" + address(i - 1) + ":" +
+                std::to_string(test_port(30)) + "', asn: " + std::to_string(65000 + (i + count - 1) % count) + "}]}\n";
+    }
+    const auto config = dir.path() / "ring.yaml";
+    write_file(config, yaml);
+    const auto check = run_command({BGPEMU_BGPEMUD_PATH, "--check", config.string()}, 10s);
+    INFO(check.output);
+    REQUIRE(check.exit_code == 0);
+    const auto refused = run_command({"/bin/sh", "-c", "ulimit -n 100 && exec " + std::string(BGPEMU_BGPEMUD_PATH) + " " +
+                                                           config.string() + " --socket " + (dir.path() / "s.sock").string()},
+                                     10s);
+    INFO(refused.output);
+    CHECK(refused.exit_code == 1);
+    CHECK(refused.output.find("this topology needs about 154 open files (30 speakers' listeners, 60 session ends") !=
+          std::string::npos);
+    CHECK(refused.output.find("the limit is 100") != std::string::npos);
+}
+
 }  // namespace
 }  // namespace bgpemu::test
