@@ -14,6 +14,9 @@ constexpr std::uint16_t table_dump_v2 = 13;
 constexpr std::uint16_t bgp4mp = 16;
 constexpr std::uint16_t bgp4mp_state_change_as4 = 5;
 constexpr std::uint16_t bgp4mp_message_as4 = 4;
+// RFC 8050: the same with ADD-PATH Path Identifiers in the message's NLRI.
+constexpr std::uint16_t bgp4mp_message_addpath = 8;
+constexpr std::uint16_t bgp4mp_message_as4_addpath = 9;
 constexpr std::uint16_t peer_index_table = 1;
 constexpr std::uint16_t rib_ipv4_unicast = 2;
 constexpr std::uint16_t rib_ipv6_unicast = 4;
@@ -59,9 +62,10 @@ void put_bgp4mp_peer(bgp::WireWriter& w, const Bgp4mpPeer& peer) {
 
 }  // namespace
 
-void write_bgp4mp_message(const Bgp4mpPeer& peer, std::uint32_t timestamp, bgp::ByteSpan message, bgp::Bytes& out) {
+void write_bgp4mp_message(const Bgp4mpPeer& peer, std::uint32_t timestamp, bgp::ByteSpan message, bgp::Bytes& out,
+                          bool add_path) {
     record(
-        out, timestamp, bgp4mp_message_as4,
+        out, timestamp, add_path ? bgp4mp_message_as4_addpath : bgp4mp_message_as4,
         [&](bgp::WireWriter& w) {
             put_bgp4mp_peer(w, peer);
             for (const auto byte : message) w.put_u8(std::to_integer<std::uint8_t>(byte));
@@ -314,7 +318,8 @@ std::size_t peer_slot(MrtContents& out, const bgp::IpAddress& address, std::uint
 }
 
 void read_bgp4mp(bgp::WireReader& r, std::uint16_t subtype, MrtContents& out, StandingRoutes& standing) {
-    const bool as4 = subtype == bgp4mp_message_as4;
+    const bool as4 = subtype == bgp4mp_message_as4 || subtype == bgp4mp_message_as4_addpath;
+    const bool add_path = subtype == bgp4mp_message_addpath || subtype == bgp4mp_message_as4_addpath;
     const auto peer_as = as4 ? read_number<std::uint32_t>(r, "peer AS") : read_number<std::uint16_t>(r, "peer AS");
     if (as4) (void)read_number<std::uint32_t>(r, "local AS");
     else (void)read_number<std::uint16_t>(r, "local AS");
@@ -329,6 +334,7 @@ void read_bgp4mp(bgp::WireReader& r, std::uint16_t subtype, MrtContents& out, St
     bgp::DecodeContext context;
     context.four_octet_as = as4;
     context.extended_message = true;
+    context.add_path_receive = {.ipv4_unicast = add_path, .ipv6_unicast = add_path};
     context.peer_is_external = false;
     if (auto error = bgp::decode_update(message, context, update)) throw MrtReadError{"bad UPDATE: " + error->to_string()};
     const auto slot = peer_slot(out, peer, peer_as);
@@ -395,7 +401,9 @@ std::variant<MrtContents, std::string> read_mrt(bgp::ByteSpan bytes) {
                     else
                         ++out.skipped_routes;
                 }
-            } else if ((type == bgp4mp || type == bgp4mp_et) && (subtype == bgp4mp_message || subtype == bgp4mp_message_as4)) {
+            } else if ((type == bgp4mp || type == bgp4mp_et) &&
+                       (subtype == bgp4mp_message || subtype == bgp4mp_message_as4 || subtype == bgp4mp_message_addpath ||
+                        subtype == bgp4mp_message_as4_addpath)) {
                 read_bgp4mp(r, subtype, out, standing);
             } else {
                 ++out.skipped_records;

@@ -156,7 +156,9 @@ void MrtArchive::message_received(const bgp::Session& session, bgp::ByteSpan mes
     if (who == nullptr) return;
     const auto now = std::chrono::system_clock::now();
     Chunk chunk{update_path(who->node, now), {}, Chunk::Mode::append};
-    rib::write_bgp4mp_message(peer_of(session, who->local_as), seconds_now(now), message, chunk.data);
+    const auto& add_path = session.negotiated().add_path_receive;
+    rib::write_bgp4mp_message(peer_of(session, who->local_as), seconds_now(now), message, chunk.data,
+                              session.established() && (add_path.ipv4_unicast || add_path.ipv6_unicast));
     enqueue(std::move(chunk));
 }
 

@@ -8,6 +8,7 @@
 #include <map>
 
 #include "daemon/admin/base64.hpp"
+#include "bgp/wire/codec.hpp"
 #include "rib/attr_store.hpp"
 #include "rib/mrt.hpp"
 
@@ -202,6 +203,33 @@ TEST_CASE("a session's messages and state changes as BGP4MP records", "[rib][mrt
     CHECK(r.u(4) == ip("127.65.0.5").v4_value());
     CHECK(r.take(message.size()) == message);
     CHECK(r.at == out.size());
+
+    // From a session that receives ADD-PATH Path Identifiers: the RFC 8050 subtype.
+    bgp::Bytes add_path;
+    write_bgp4mp_message(v4, 1700000000, message, add_path, true);
+    Reader ap{add_path};
+    (void)ap.u(4);
+    CHECK(ap.u(2) == 16);
+    CHECK(ap.u(2) == 9);  // BGP4MP_MESSAGE_AS4_ADDPATH
+
+    // An UPDATE with Path Identifiers, written so and read back: its routes stand.
+    bgp::UpdateMessage update;
+    update.attributes = path("4200000001 65010");
+    update.attributes.next_hop = ip("127.65.0.1");
+    update.nlri = {{prefix("198.51.100.0/24"), 7}, {prefix("203.0.113.0/24"), 8}};
+    bgp::EncodeContext with_path_ids;
+    with_path_ids.add_path_send.ipv4_unicast = true;
+    bgp::Bytes encoded;
+    REQUIRE(bgp::encode_update(update, with_path_ids, encoded));
+    bgp::Bytes stream;
+    write_bgp4mp_message(v4, 1700000002, encoded, stream, true);
+    const auto streamed = read_mrt(stream);
+    REQUIRE(std::holds_alternative<MrtContents>(streamed));
+    const auto& standing = std::get<MrtContents>(streamed);
+    REQUIRE(standing.routes.size() == 2);
+    CHECK(standing.routes[0].prefix == prefix("198.51.100.0/24"));
+    CHECK(standing.routes[1].attributes.as_path.to_string() == "4200000001 65010");
+    CHECK(standing.peers.at(0).as == 4200000001);
 
     // IPv6, the local end unknown: the unspecified address of the peer's family.
     const Bgp4mpPeer v6{.peer_as = 65001, .local_as = 65002, .peer_address = ip("2001:db8::1"), .local_address = ip("0.0.0.0")};
