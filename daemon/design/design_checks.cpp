@@ -119,8 +119,21 @@ void check_vnets(Reader& reader, const Design& design) {
             for (const auto& a : v.er_gateway->instance_addresses)
                 inside(a, v.er_gateway->mark, "ExpressRoute gateway '" + v.er_gateway->name + "': instance address");
         if (v.vpn_gateway) {
-            inside(v.vpn_gateway->bgp_peering_address, v.vpn_gateway->mark,
-                   "VPN gateway '" + v.vpn_gateway->name + "': bgp_peering_address");
+            // Azure's VPN gateway takes a custom APIPA BGP address in 169.254.21.0 -
+            // 169.254.22.255 only ("Configure BGP for VPN Gateway",
+            // https://learn.microsoft.com/azure/vpn-gateway/bgp-howto); any other is
+            // its GatewaySubnet's, inside the VNet.
+            const auto& address = v.vpn_gateway->bgp_peering_address;
+            const auto what = "VPN gateway '" + v.vpn_gateway->name + "': bgp_peering_address";
+            if (address.is_v4() && (address.v4_value() >> 16) == 0xa9fe) {
+                const auto third = (address.v4_value() >> 8) & 0xff;
+                if (third != 21 && third != 22)
+                    reader.error_at(v.vpn_gateway->mark, what + " " + address.to_string() +
+                                                             " is an APIPA address outside 169.254.21.0-169.254.22.255, "
+                                                             "the range Azure allows for a custom one");
+            } else {
+                inside(address, v.vpn_gateway->mark, what);
+            }
             for (const auto& a : v.vpn_gateway->instance_addresses)
                 inside(a, v.vpn_gateway->mark, "VPN gateway '" + v.vpn_gateway->name + "': instance address");
             if (v.vpn_gateway->asn == 12076 || v.vpn_gateway->asn == 8074 || v.vpn_gateway->asn == 8075 ||

@@ -145,6 +145,28 @@ TEST_CASE("a VPN connection without BGP compiles into static routes at both ends
     CHECK(has_error(errors_of(without), "19:9", "CE 's1-ce' needs a 'tunnel_address'"));
 }
 
+TEST_CASE("a VPN gateway's custom APIPA BGP address: in Azure's range, or refused", "[design]") {
+    const auto with_gateway = [&](const std::string& address) {
+        return edited(edited(small, "    vms: [{name: v1-vm, address: 10.1.0.4}]\n",
+                             "    vms: [{name: v1-vm, address: 10.1.0.4}]\n"
+                             "    vpn_gateway: {name: v1-vpngw, bgp_peering_address: " + address + ", instance_addresses: [10.1.254.4]}\n"),
+                      "  - {type: expressroute, vnet: v1, circuit: c1, routing_weight: 10}\n",
+                      "  - {type: expressroute, vnet: v1, circuit: c1, routing_weight: 10}\n"
+                      "  - {type: ipsec, vnet: v1, ce: s1-ce}\n") +
+               "        bgp_peering_address: 169.254.21.2\n";
+    };
+    const auto apipa = parse_topology(with_gateway("169.254.21.1"), "d.yaml");
+    INFO(joined(test::positioned(apipa.errors)));
+    REQUIRE(apipa.ok());
+    CHECK(neighbor(speaker(apipa.config, "s1-ce"), "v1-vpngw").remote_as == 65515);
+    CHECK(errors_of(with_gateway("169.254.22.255")).empty());
+    const auto outside = errors_of(with_gateway("169.254.23.1"));
+    INFO(joined(outside));
+    CHECK(has_error(outside, "7:18", "bgp_peering_address 169.254.23.1 is an APIPA address outside 169.254.21.0-169.254.22.255"));
+    // Any other address is the GatewaySubnet's, inside the VNet.
+    CHECK(has_error(errors_of(with_gateway("10.9.0.1")), "7:18", "is not inside VNet 'v1''s address spaces"));
+}
+
 TEST_CASE("router_level keys override what a node compiles to", "[design]") {
     const auto yaml = edited(small, "        expressroute: [{circuit: c1, link: primary}, {circuit: c1, link: secondary}]\n",
                              "        expressroute: [{circuit: c1, link: primary}, {circuit: c1, link: secondary}]\n"
