@@ -255,7 +255,11 @@ int print_effective_routes(const json::object& result, const PrintContext&) {
         std::string next_hop = "-";
         if (r.contains("peer_vnet")) next_hop = text(r, "peer_vnet");
         else if (!r.at("gateways").as_array().empty()) next_hop = join(r.at("gateways"));
-        std::string via = r.contains("via") ? text(r, "via") + " (AS path " + text(r, "as_path_length") + ")" : "";
+        // The connection's weight decides before the AS path (Azure's order), so it is shown when set.
+        const bool weighted = r.contains("weight") && r.at("weight").to_number<std::int64_t>() > 0;
+        std::string via = r.contains("via") ? text(r, "via") + " (" + (weighted ? "weight " + text(r, "weight") + ", " : std::string()) +
+                                                  "AS path " + text(r, "as_path_length") + ")"
+                                            : "";
         if (r.contains("note")) via += (via.empty() ? "" : "; ") + text(r, "note");
         rows.push_back({text(r, "source"), text(r, "state"), text(r, "prefix"), text(r, "next_hop_type"), next_hop, via});
     }
