@@ -13,31 +13,18 @@
 # gateway to its primary MSEE). Prints a markdown table of medians over CONV_RUNS.
 set -euo pipefail
 
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-build=${BUILD_DIR:-$root/build}
-bgpemud=$build/daemon/bgpemud
-ctl=$build/daemon/bgpemuctl
-gen=$build/bench/bgpemu-gen-topology
+# shellcheck source=bench/daemon_run.sh
+source "$(dirname "${BASH_SOURCE[0]}")/daemon_run.sh"
+bench_setup conv
 runs=${CONV_RUNS:-3}
 vnets=${CONV_VNETS:-200}
 circuits=${CONV_CIRCUITS:-20}
 sites=${CONV_SITES:-100}
 port=${CONV_PORT:-25179}
 
-[[ -x $bgpemud && -x $ctl && -x $gen ]] || { echo "bench/convergence.sh: build first (cmake --build $build)" >&2; exit 1; }
-
-work=$(mktemp -d /tmp/bgpemu-conv-XXXXXX)
-pid=
-cleanup() {
-  if [[ -n $pid ]]; then kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
 sed -e "s/:1179/:$port/g" -e "s/port: 1179/port: $port/" "$root/configs/azure-interop.yaml" >"$work/reference.yaml"
 "$gen" --vnets "$vnets" --circuits "$circuits" --sites "$sites" --port "$port" >"$work/generated.yaml"
 
-c() { "$ctl" --socket "$work/bgpemud.sock" "$@"; }
 now_ms() { date +%s%3N; }
 json_number() { sed -n "s/.*\"$1\":\([0-9.]*\).*/\1/p"; }
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
@@ -54,7 +41,7 @@ settle_ms() {  # settle_ms LINK-NAME STATE
 measure() {  # measure NAME FILE LINK...
   local name=$1 file=$2
   shift 2
-  local start_runs=() rows=()
+  local start_runs=() rows=() speakers=0
   declare -A down up
   for _ in $(seq 1 "$runs"); do
     rm -f "$work/bgpemud.sock"
@@ -67,6 +54,8 @@ measure() {  # measure NAME FILE LINK...
     local last
     last=$(c --json request '{"command":"converged"}' | json_number last_change_ms)
     start_runs+=($((last - t0)))
+    # A design names no speakers: the daemon counts them (one "sessions" key each in status).
+    speakers=$(c --json status | grep -o '"sessions":' | wc -l)
     for link in "$@"; do
       c link down "$link" >/dev/null
       down[$link]+="$(settle_ms "$link" down) "
@@ -75,8 +64,6 @@ measure() {  # measure NAME FILE LINK...
     done
     kill -TERM "$pid"; wait "$pid" || true; pid=
   done
-  local speakers
-  speakers=$(grep -c "^  - name:" <(sed -n '/^speakers:/,/^[a-z]/p' "$file"))
   printf '| %s | %s | start, to converged | %s ms |\n' "$name" "$speakers" "$(printf '%s\n' "${start_runs[@]}" | median)"
   for link in "$@"; do
     printf '| %s | %s | link %s down | %s ms |\n' "$name" "$speakers" "$link" "$(tr ' ' '\n' <<<"${down[$link]}" | grep . | median)"

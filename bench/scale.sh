@@ -11,28 +11,15 @@
 # 100 and 1,050 speakers. Prints a markdown table.
 set -euo pipefail
 
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-build=${BUILD_DIR:-$root/build}
-bgpemud=$build/daemon/bgpemud
-ctl=$build/daemon/bgpemuctl
-gen=$build/bench/bgpemu-gen-topology
+# shellcheck source=bench/daemon_run.sh
+source "$(dirname "${BASH_SOURCE[0]}")/daemon_run.sh"
+bench_setup scale
 runs=${SCALE_RUNS:-3}
 sizes=${SCALE_SIZES:-"50:5:45 500:50:450"}
 port=${SCALE_PORT:-27179}
-
-[[ -x $bgpemud && -x $ctl && -x $gen ]] || { echo "bench/scale.sh: build first (cmake --build $build)" >&2; exit 1; }
 # Each session inside one daemon holds two descriptors, each speaker a listener.
 ulimit -n "$(ulimit -Hn)"
 
-work=$(mktemp -d /tmp/bgpemu-scale-XXXXXX)
-pid=
-cleanup() {
-  if [[ -n $pid ]]; then kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-c() { "$ctl" --socket "$work/bgpemud.sock" "$@"; }
 # min/median/max of the numbers on standard input.
 stats() { sort -n | awk '{ v[NR] = $1 } END { printf "%s / %s / %s", v[1], v[int((NR + 1) / 2)], v[NR] }'; }
 

@@ -84,6 +84,8 @@ asio::awaitable<void> serve_client(std::shared_ptr<AdminClient> client, AdminCom
     client->idle_timer.cancel();
 }
 
+}  // namespace
+
 void log_failure(const char* what, std::exception_ptr e) {
     if (!e) return;
     try {
@@ -92,8 +94,6 @@ void log_failure(const char* what, std::exception_ptr e) {
         spdlog::warn("{}: {}", what, ex.what());
     }
 }
-
-}  // namespace
 
 AdminServer::AdminServer(asio::io_context& io, AdminCommands& commands, AdminLimits limits)
     : io_(io), commands_(commands), acceptor_(io), limits_(std::make_shared<AdminLimits>(limits)) {}

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <exception>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -29,6 +30,10 @@ struct AdminLimits {
     std::chrono::seconds idle_timeout{300};
     bool operator==(const AdminLimits&) const = default;
 };
+
+// The completion of a server's detached coroutine: what it threw is logged as a warning
+// with `what`, and goes no further (the server and the daemon go on).
+void log_failure(const char* what, std::exception_ptr e);
 
 class AdminServer {
 public:

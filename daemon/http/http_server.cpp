@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 #include <variant>
 
+#include "daemon/admin/admin_server.hpp"
 #include "daemon/admin/json_text.hpp"
 #include "daemon/http/http_api.hpp"
 #include "daemon/http/web_assets.hpp"
@@ -252,15 +253,6 @@ asio::awaitable<void> serve_connection(std::shared_ptr<HttpServer::State> state,
     beast::error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
     stream.close();
-}
-
-void log_failure(const char* what, std::exception_ptr e) {
-    if (!e) return;
-    try {
-        std::rethrow_exception(e);
-    } catch (const std::exception& ex) {
-        spdlog::warn("{}: {}", what, ex.what());
-    }
 }
 
 }  // namespace
