@@ -17,6 +17,9 @@ constexpr std::uint16_t bgp4mp_message_as4 = 4;
 // RFC 8050: the same with ADD-PATH Path Identifiers in the message's NLRI.
 constexpr std::uint16_t bgp4mp_message_addpath = 8;
 constexpr std::uint16_t bgp4mp_message_as4_addpath = 9;
+// The messages the recording speaker sent itself (RFC 6396 §4.4.6, RFC 8050).
+constexpr std::uint16_t bgp4mp_message_as4_local = 7;
+constexpr std::uint16_t bgp4mp_message_as4_local_addpath = 11;
 constexpr std::uint16_t peer_index_table = 1;
 constexpr std::uint16_t rib_ipv4_unicast = 2;
 constexpr std::uint16_t rib_ipv6_unicast = 4;
@@ -63,9 +66,11 @@ void put_bgp4mp_peer(bgp::WireWriter& w, const Bgp4mpPeer& peer) {
 }  // namespace
 
 void write_bgp4mp_message(const Bgp4mpPeer& peer, std::uint32_t timestamp, bgp::ByteSpan message, bgp::Bytes& out,
-                          bool add_path) {
+                          bool add_path, bool sent) {
+    const auto subtype = sent ? (add_path ? bgp4mp_message_as4_local_addpath : bgp4mp_message_as4_local)
+                              : (add_path ? bgp4mp_message_as4_addpath : bgp4mp_message_as4);
     record(
-        out, timestamp, add_path ? bgp4mp_message_as4_addpath : bgp4mp_message_as4,
+        out, timestamp, subtype,
         [&](bgp::WireWriter& w) {
             put_bgp4mp_peer(w, peer);
             for (const auto byte : message) w.put_u8(std::to_integer<std::uint8_t>(byte));

@@ -47,8 +47,10 @@ struct Bgp4mpPeer {
 // Appends a BGP4MP_MESSAGE_AS4 record: `message` is a whole BGP message, header included;
 // with `add_path` (the session receives Path Identifiers), BGP4MP_MESSAGE_AS4_ADDPATH
 // (RFC 8050), so that readers parse its NLRI with them.
+// `sent`: a message the speaker sent, BGP4MP_MESSAGE_AS4_LOCAL (or _LOCAL_ADDPATH),
+// the peer fields still the peer's.
 void write_bgp4mp_message(const Bgp4mpPeer& peer, std::uint32_t timestamp, bgp::ByteSpan message, bgp::Bytes& out,
-                          bool add_path = false);
+                          bool add_path = false, bool sent = false);
 // Appends a BGP4MP_STATE_CHANGE_AS4 record; states numbered 1 Idle .. 6 Established (§4.4.1).
 void write_bgp4mp_state_change(const Bgp4mpPeer& peer, std::uint32_t timestamp, std::uint16_t old_state,
                                std::uint16_t new_state, bgp::Bytes& out);
@@ -78,8 +80,8 @@ struct MrtContents {
 // Reads a TABLE_DUMP_V2 file (its PEER_INDEX_TABLE and RIB_IPV4_UNICAST / RIB_IPV6_UNICAST
 // entries) or a BGP4MP update file (BGP4MP and BGP4MP_ET MESSAGE and MESSAGE_AS4 records
 // and their ADD-PATH forms of RFC 8050, their UPDATEs applied in order: the routes
-// standing at the end). Other records, and routes whose attributes a BGP speaker would
-// not take, are counted and skipped. The error, naming the record and its offset, for a
+// standing at the end). Other records (the messages a speaker sent among them), and
+// routes whose attributes a BGP speaker would not take, are counted and skipped. The error, naming the record and its offset, for a
 // truncated or malformed one.
 [[nodiscard]] std::variant<MrtContents, std::string> read_mrt(bgp::ByteSpan bytes);
 

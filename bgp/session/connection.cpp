@@ -100,6 +100,7 @@ void Connection::initiate() {
 }
 
 void Connection::queue(const Bytes& message) {
+    if (session_ != nullptr && session_->tap_ != nullptr) session_->tap_->message_sent(*session_, message);
     control_out_.insert(control_out_.end(), message.begin(), message.end());
     wake_writer();
 }
@@ -320,6 +321,16 @@ asio::awaitable<void> Connection::write_loop(std::shared_ptr<Connection> self, s
             self->fsm.state() == FsmState::established) {
             const auto control_bytes = writing.size();
             more = self->session_->handler_.fill_updates(*self->session_, writing, self->session_->config().update_batch_bytes);
+            if (auto* tap = self->session_->tap_) {
+                // The batch is whole messages, one after another: each by its header's length.
+                for (std::size_t at = control_bytes; at + 19 <= writing.size();) {
+                    const std::size_t length = (std::to_integer<std::size_t>(writing[at + 16]) << 8) |
+                                               std::to_integer<std::size_t>(writing[at + 17]);
+                    if (length < 19 || at + length > writing.size()) break;
+                    tap->message_sent(*self->session_, ByteSpan(writing).subspan(at, length));
+                    at += length;
+                }
+            }
             const auto interval = self->session_->config().advertisement_interval;
             // A round ends when the speaker has nothing more; the next may start an interval later.
             if (writing.size() > control_bytes && !more && interval.count() > 0)

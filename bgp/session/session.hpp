@@ -107,13 +107,15 @@ struct SessionStats {
     std::chrono::steady_clock::time_point state_since = std::chrono::steady_clock::now();
 };
 
-// Sees every message a session receives, whole (header included), and each change of
-// its state, as they happen: what an MRT update stream records. Called on the
+// Sees every message a session receives and sends, whole (header included), and each
+// change of its state, as they happen: what an MRT update stream records. Called on the
 // io_context's thread; it must not block.
 class SessionTap {
 public:
     virtual ~SessionTap() = default;
     virtual void message_received(const Session& session, ByteSpan message) = 0;
+    // As it is queued for the socket.
+    virtual void message_sent(const Session& session, ByteSpan message) = 0;
     virtual void state_changed(const Session& session, FsmState from, FsmState to) = 0;
 };
 

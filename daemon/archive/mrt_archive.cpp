@@ -151,14 +151,22 @@ const std::string& MrtArchive::update_path(const std::string& node, std::chrono:
     return file.path;
 }
 
-void MrtArchive::message_received(const bgp::Session& session, bgp::ByteSpan message) {
+void MrtArchive::message_received(const bgp::Session& session, bgp::ByteSpan message) { record_message(session, message, false); }
+
+void MrtArchive::message_sent(const bgp::Session& session, bgp::ByteSpan message) {
+    if (settings_.sent) record_message(session, message, true);
+}
+
+void MrtArchive::record_message(const bgp::Session& session, bgp::ByteSpan message, bool sent) {
     const auto* who = tapped(session);
     if (who == nullptr) return;
     const auto now = std::chrono::system_clock::now();
     Chunk chunk{update_path(who->node, now), {}, Chunk::Mode::append};
-    const auto& add_path = session.negotiated().add_path_receive;
+    // Path Identifiers travel where the session negotiated them, each way on its own.
+    const auto& negotiated = session.negotiated();
+    const auto ids = sent ? negotiated.encode_context().add_path_send : negotiated.add_path_receive;
     rib::write_bgp4mp_message(peer_of(session, who->local_as), seconds_now(now), message, chunk.data,
-                              session.established() && (add_path.ipv4_unicast || add_path.ipv6_unicast));
+                              session.established() && (ids.ipv4_unicast || ids.ipv6_unicast), sent);
     enqueue(std::move(chunk));
 }
 

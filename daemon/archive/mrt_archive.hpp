@@ -1,7 +1,7 @@
 // The MRT archive (`mrt:`): each chosen speaker's Loc-RIB as a TABLE_DUMP_V2 file every
-// `table_interval`, and with `updates` every message its sessions receive and each change
-// of their state as BGP4MP records appended to a file per speaker (a new one every
-// `rotate`), the records built by rib/mrt.
+// `table_interval`, and with `updates` every message its sessions receive (and with
+// `sent` those they send) and each change of their state as BGP4MP records appended to
+// a file per speaker (a new one every `rotate`), the records built by rib/mrt.
 //
 // A regular file's write blocks, also under Asio, and a session must never wait for a
 // disk. So the records go into a bounded queue that one writer thread drains: the only
@@ -61,6 +61,7 @@ public:
 
     // bgp::SessionTap
     void message_received(const bgp::Session& session, bgp::ByteSpan message) override;
+    void message_sent(const bgp::Session& session, bgp::ByteSpan message) override;
     void state_changed(const bgp::Session& session, bgp::FsmState from, bgp::FsmState to) override;
 
 private:
@@ -85,7 +86,7 @@ private:
     void write_loop();
     void schedule_tables();
     void dump_tables();
-    void record(const bgp::Session& session, bgp::Bytes bytes);
+    void record_message(const bgp::Session& session, bgp::ByteSpan message, bool sent);
     const Tapped* tapped(const bgp::Session& session);
     const std::string& update_path(const std::string& node, std::chrono::system_clock::time_point now);
     void log_trouble(const std::string& what);

@@ -17,6 +17,7 @@ struct MrtSettings {
     std::string dir;  // empty: no archive
     std::chrono::seconds table_interval{0};  // 0: no table dumps
     bool updates = false;
+    bool sent = false;  // with updates: the messages the speakers send, too
     std::chrono::seconds rotate{0};  // a new update file this often; 0: one per run
     std::vector<std::string> speakers;  // empty: every speaker
     std::string table_file = "{node}.rib.%Y%m%d.%H%M%S.mrt";

@@ -26,6 +26,7 @@ constexpr Key<MrtSettings> mrt_keys[] = {
          if (auto n = r.unsigned_integer(v, "mrt table_interval_s", 1, 86400)) m.table_interval = std::chrono::seconds(*n);
      }},
     {"updates", [](Reader& r, const YAML::Node& v, MrtSettings& m) { m.updates = r.boolean(v, "mrt updates").value_or(false); }},
+    {"sent", [](Reader& r, const YAML::Node& v, MrtSettings& m) { m.sent = r.boolean(v, "mrt sent").value_or(false); }},
     {"rotate_s",
      [](Reader& r, const YAML::Node& v, MrtSettings& m) {
          if (auto n = r.unsigned_integer(v, "mrt rotate_s", 1, 7 * 86400)) m.rotate = std::chrono::seconds(*n);
@@ -50,6 +51,7 @@ void read_mrt_settings(Reader& reader, const YAML::Node& node, const DaemonConfi
     if (!reader.is_map(node, "'mrt'")) return;
     read_section(reader, node, mrt_keys, "'mrt'", mrt);
     if (!node["dir"]) reader.error(node, "'mrt' needs 'dir' (the folder its files go to)");
+    if (mrt.sent && !mrt.updates) reader.error(node["sent"], "'sent: true' needs 'updates: true' (it adds to the update stream)");
     if (!node["table_interval_s"] && !mrt.updates)
         reader.error(node, "'mrt' writes nothing without 'table_interval_s' or 'updates: true'");
     if (const auto list = node["speakers"]; list && list.IsSequence()) {

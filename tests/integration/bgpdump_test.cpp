@@ -122,7 +122,7 @@ TEST_CASE("the MRT archive: tables every second and the update stream of a link 
     TempDir dir("bgpemu-mrt-archive");
     const auto archive = dir.path() / "archive";
     const auto yaml = read_source("configs/azure-interop.yaml", test_port(14)) + "\nmrt: {dir: " + archive.string() +
-                      ", table_interval_s: 1, updates: true, speakers: [hub-ergw]}\n";
+                      ", table_interval_s: 1, updates: true, sent: true, speakers: [hub-ergw]}\n";
     BgpemuDaemon daemon(yaml, dir.path());
     REQUIRE(daemon.converged(60s));
     // Only the speakers named are archived.
@@ -138,6 +138,19 @@ TEST_CASE("the MRT archive: tables every second and the update stream of a link 
         }
     REQUIRE_FALSE(msee_address.empty());
     const auto before = accepted_from(daemon, "hub-ergw", "er1-msee1");
+    // What the gateway sent the MSEE is in its stream too, as BGP4MP_LOCAL announcements.
+    std::set<std::string> advertised;
+    const auto out = json::parse(daemon.ctl({"show", "rib", "hub-ergw", "--out", "er1-msee1"}).output).at("result");
+    for (const auto& route : out.at("routes").as_array()) advertised.insert(std::string(route.at("prefix").as_string()));
+    REQUIRE_FALSE(advertised.empty());
+    CHECK(wait_until([&] {
+        const auto files = files_named(archive, "hub-ergw.updates.");
+        if (files.empty()) return false;
+        std::set<std::string> sent;
+        for (const auto& fields : bgpdump_lines(files.back()))
+            if (fields.size() >= 6 && fields[0] == "BGP4MP_LOCAL" && fields[2] == "A" && fields[3] == msee_address) sent.insert(fields[5]);
+        return sent == advertised;
+    }, 10s, 200ms));
 
     REQUIRE(daemon.ctl({"link", "down", "loc1-ce1", "er1-msee1"}).exit_code == 0);
     REQUIRE(daemon.converged(30s));

@@ -1276,7 +1276,7 @@ TEST_CASE("the daemon's http section: loopback unless allowed, changes only with
 
 TEST_CASE("the mrt section: what is archived, where, and its mistakes", "[config][mrt]") {
     const std::string speakers = "speakers:\n  - {name: s, asn: 65001, router_id: 10.0.0.1, listen: 127.0.0.2:1790}\n";
-    const auto loaded = parse_config(speakers + "mrt: {dir: /var/lib/bgpemu/mrt, table_interval_s: 300, updates: true, "
+    const auto loaded = parse_config(speakers + "mrt: {dir: /var/lib/bgpemu/mrt, table_interval_s: 300, updates: true, sent: true, "
                                                 "rotate_s: 3600, speakers: [s], updates_file: '{node}.%Y%m%d.upd'}\n",
                                      "test.yaml");
     INFO(joined(test::positioned(loaded.errors)));
@@ -1286,6 +1286,7 @@ TEST_CASE("the mrt section: what is archived, where, and its mistakes", "[config
     CHECK(mrt.dir == "/var/lib/bgpemu/mrt");
     CHECK(mrt.table_interval == std::chrono::seconds(300));
     CHECK(mrt.updates);
+    CHECK(mrt.sent);
     CHECK(mrt.rotate == std::chrono::seconds(3600));
     CHECK(mrt.speakers == std::vector<std::string>{"s"});
     CHECK(mrt.updates_file == "{node}.%Y%m%d.upd");
@@ -1298,6 +1299,8 @@ TEST_CASE("the mrt section: what is archived, where, and its mistakes", "[config
     CHECK(has_error(errors, "3:42", "mrt speakers: no speaker named 'nobody'"));
     CHECK(has_error(errors, "3:51", "unknown key 'colour' in 'mrt'"));
     CHECK(has_error(errors_of(speakers + "mrt: {dir: x}\n"), "3:6", "writes nothing without"));
+    CHECK(has_error(errors_of(speakers + "mrt: {dir: x, table_interval_s: 5, sent: true}\n"), "3:42",
+                    "'sent: true' needs 'updates: true'"));
 }
 
 TEST_CASE("sessions between two speakers of the file: the end that would lose a collision waits", "[config][collision]") {

@@ -212,6 +212,18 @@ TEST_CASE("a session's messages and state changes as BGP4MP records", "[rib][mrt
     CHECK(ap.u(2) == 16);
     CHECK(ap.u(2) == 9);  // BGP4MP_MESSAGE_AS4_ADDPATH
 
+    // A message the speaker sent: BGP4MP_MESSAGE_AS4_LOCAL, which holds no route it learned.
+    bgp::Bytes sent;
+    write_bgp4mp_message(v4, 1700000000, message, sent, false, true);
+    Reader sent_reader{sent};
+    (void)sent_reader.u(4);
+    CHECK(sent_reader.u(2) == 16);
+    CHECK(sent_reader.u(2) == 7);
+    const auto sent_read = read_mrt(sent);
+    REQUIRE(std::holds_alternative<MrtContents>(sent_read));
+    CHECK(std::get<MrtContents>(sent_read).routes.empty());
+    CHECK(std::get<MrtContents>(sent_read).skipped_records == 1);
+
     // An UPDATE with Path Identifiers, written so and read back: its routes stand.
     bgp::UpdateMessage update;
     update.attributes = path("4200000001 65010");
