@@ -1,7 +1,7 @@
 // The admin protocol's command handlers: one JSON request in, one JSON reply out
 // (protocol version 1; the commands, their keys and their reply schemas are the command
 // table's, daemon/admin/command_table.hpp). One handler per table entry, registered in
-// the constructor, whatever transport carries the request (the admin socket today).
+// the constructor, whatever transport carries the request (the admin socket, HTTP).
 // Runs on the daemon's io_context, so it reads the speakers directly; actions go through
 // the speakers' own operations (Session::reset, Speaker::announce_network ...), never
 // around them.

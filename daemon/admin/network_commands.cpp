@@ -260,7 +260,7 @@ json::value AdminCommands::show_links() const {
 }
 
 // {"command": "show topology"}: the structure a view draws, every node and VNet in the
-// file's order; names the links by `show links`.
+// file's order (the links are `show links`').
 json::value AdminCommands::show_topology() const {
     const auto& net = network();
     const auto text_or_null = [](const std::string& value) { return value.empty() ? json::value(nullptr) : json::value(value); };
