@@ -5,8 +5,8 @@
 // Every transport reads this one table: the daemon registers one handler per descriptor
 // and checks each request's keys against it (AdminCommands); bgpemuctl builds requests
 // and its usage text from it and has one printer per descriptor; the HTTP transport
-// (daemon/http) maps a descriptor to GET (a read) or POST (a change) with the same keys. Plain data,
-// no JSON and no Boost.Asio, so that every client links it cheaply.
+// (daemon/http) maps a descriptor to GET (a read) or POST (a change) with the same
+// keys. Plain data, no JSON and no Boost.Asio, so that every client links it cheaply.
 #pragma once
 
 #include <string>
