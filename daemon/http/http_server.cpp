@@ -107,7 +107,7 @@ std::variant<Response, EventStream> route(HttpServer::State& state, const Reques
     const auto method = request.method_string();
     const std::string_view path = target->path;
     const bool get = request.method() == bhttp::verb::get;
-    const auto only_get = [&]() { 
+    const auto only_get = [&]() {
         auto out = refusal(request, 405, "method_not_allowed", std::string(path) + " takes GET");
         out.set(bhttp::field::allow, "GET");
         return out;
