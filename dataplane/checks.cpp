@@ -61,7 +61,19 @@ PairCheck check_pair(const Network& network, const RoutingState& state, std::siz
         return check;
     }
     check.there = network.ping(state, *from, to->address);
-    check.back = network.ping(state, *to, from->address);
+    // A ping's answer walks from where the probe arrived, from the other end's address
+    // back to ours: when it arrived at the other end's own node, that is the probe the
+    // other end sends (the walk is a function of its start and its addresses), and when
+    // that came home too, its answer is our probe again. Walked once, not twice.
+    const auto delivered = WalkOutcome::Verdict::delivered;
+    const auto& answer = check.there.back;
+    if (answer && check.there.forward.node == check.to &&
+        (answer->verdict != delivered || answer->node == check.from)) {
+        check.back.forward = *answer;
+        if (answer->verdict == delivered) check.back.back = check.there.forward;
+    } else {
+        check.back = network.ping(state, *to, from->address);
+    }
     const bool there = check.there.forward.verdict == WalkOutcome::Verdict::delivered;
     const bool back = check.back.forward.verdict == WalkOutcome::Verdict::delivered;
     if (!there && !back) {
