@@ -212,6 +212,12 @@ public:
         fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (fd_ < 0) return false;
         if (receive_buffer > 0) ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
+        // The kernel gives the client an ephemeral port of the hostile address, which may
+        // be the daemon's (test_port can fall in the ephemeral range); a later listener of
+        // the test on that address and port must still bind, which it can when every
+        // socket holding the port allows reuse.
+        const int reuse = 1;
+        ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &reuse, sizeof reuse);
         sockaddr_in local{};
         local.sin_family = AF_INET;
         inet_pton(AF_INET, source, &local.sin_addr);
@@ -1056,6 +1062,8 @@ TEST_CASE("bgpemud holds out against hostile peers", "[integration][hostile]") {
                 inet_pton(AF_INET, dut_address, &remote.sin_addr);
                 timeval timeout{1, 0};
                 ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
+                const int reuse = 1;  // as in RawPeer::connect: the daemon's port stays bindable
+                ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, sizeof reuse);
                 if (::bind(fd, reinterpret_cast<const sockaddr*>(&local), sizeof local) == 0 &&
                     ::connect(fd, reinterpret_cast<const sockaddr*>(&remote), sizeof remote) == 0) {
                     ++connected;
