@@ -201,6 +201,14 @@ void LocRib::for_each_best(const std::function<void(RouteIndex, const bgp::Prefi
     }
 }
 
+void LocRib::for_each_path(const std::function<void(const bgp::Prefix&, const Path&)>& fn) const {
+    for (RouteIndex i = 0; i < entry_count_; ++i) {
+        const Entry& entry = entry_at(i);
+        if (!entry.live) continue;
+        for (std::size_t k = 0; k < entry.size(); ++k) fn(entry.prefix, entry.at(k));
+    }
+}
+
 const LocRib::Entry* LocRib::find(const bgp::Prefix& prefix) const {
     const auto index = index_.find(prefix, key_of());
     return index ? &entry_at(*index) : nullptr;

@@ -55,6 +55,8 @@ public:
 
     // Every prefix that has a best path.
     void for_each_best(const std::function<void(RouteIndex, const bgp::Prefix&, const Path&)>& fn) const;
+    // Every candidate path of every prefix (each peer's post-policy Adj-RIB-In).
+    void for_each_path(const std::function<void(const bgp::Prefix&, const Path&)>& fn) const;
     [[nodiscard]] const Path* best(const bgp::Prefix& prefix) const;
     [[nodiscard]] std::vector<Path> multipath(const bgp::Prefix& prefix) const;
     [[nodiscard]] std::vector<ExplainedPath> explain(const bgp::Prefix& prefix) const;

@@ -174,6 +174,15 @@ std::optional<IpAddress> Connection::local_address() const {
     return from_asio(endpoint.address());
 }
 
+std::optional<TransportEnds> Connection::ends() const {
+    boost::system::error_code ec;
+    const auto local = socket_.local_endpoint(ec);
+    if (ec) return std::nullopt;
+    const auto remote = socket_.remote_endpoint(ec);
+    if (ec) return std::nullopt;
+    return TransportEnds{from_asio(local.address()), local.port(), from_asio(remote.address()), remote.port()};
+}
+
 void Connection::start_io() {
     spawn(read_loop(shared_from_this(), generation_), "reader");
     spawn(write_loop(shared_from_this(), generation_), "writer");

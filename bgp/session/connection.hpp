@@ -20,6 +20,7 @@
 
 #include "bgp/session/fsm.hpp"
 #include "bgp/session/negotiation.hpp"
+#include "bgp/session/transport_endpoint.hpp"
 
 namespace bgpemu::bgp {
 
@@ -62,6 +63,7 @@ public:
     void set_keepalive(TimerAction action, std::chrono::seconds interval);
 
     [[nodiscard]] std::optional<IpAddress> local_address() const;
+    [[nodiscard]] std::optional<TransportEnds> ends() const;
     // The bytes its read and write buffers hold allocated.
     [[nodiscard]] std::size_t buffer_bytes() const noexcept {
         return read_buffer_.capacity() + writing_.capacity() + control_out_.capacity();

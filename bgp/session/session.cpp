@@ -61,6 +61,11 @@ std::optional<IpAddress> Session::local_endpoint() const {
     return std::nullopt;
 }
 
+std::optional<TransportEnds> Session::transport_ends() const {
+    if (const auto* connection = established_connection()) return connection->ends();
+    return std::nullopt;
+}
+
 void Session::start() {
     if (running_) return;
     running_ = true;

@@ -19,6 +19,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -119,6 +120,26 @@ public:
     virtual void state_changed(const Session& session, FsmState from, FsmState to) = 0;
 };
 
+// Several taps on the same sessions (the MRT archive and the BMP exporter): each sees
+// every call, in the order they were added.
+class SessionTapList final : public SessionTap {
+public:
+    void add(SessionTap* tap) { taps_.push_back(tap); }
+    [[nodiscard]] bool empty() const noexcept { return taps_.empty(); }
+    void message_received(const Session& session, ByteSpan message) override {
+        for (auto* tap : taps_) tap->message_received(session, message);
+    }
+    void message_sent(const Session& session, ByteSpan message) override {
+        for (auto* tap : taps_) tap->message_sent(session, message);
+    }
+    void state_changed(const Session& session, FsmState from, FsmState to) override {
+        for (auto* tap : taps_) tap->state_changed(session, from, to);
+    }
+
+private:
+    std::vector<SessionTap*> taps_;
+};
+
 class Connection;
 
 class Session {
@@ -170,6 +191,8 @@ public:
     [[nodiscard]] std::size_t buffer_bytes() const noexcept;
     // The local end of the Established connection (for next-hop-self).
     [[nodiscard]] std::optional<IpAddress> local_endpoint() const;
+    // Both ends of the Established connection, with their ports (BMP's Peer Up).
+    [[nodiscard]] std::optional<TransportEnds> transport_ends() const;
     [[nodiscard]] spdlog::logger& log() const noexcept { return *log_; }
     // Null: none.
     void set_tap(SessionTap* tap) noexcept { tap_ = tap; }

@@ -14,4 +14,12 @@ struct TransportEndpoint {
     friend bool operator==(const TransportEndpoint&, const TransportEndpoint&) = default;
 };
 
+// Both ends of an open TCP connection.
+struct TransportEnds {
+    IpAddress local;
+    std::uint16_t local_port = 0;
+    IpAddress remote;
+    std::uint16_t remote_port = 0;
+};
+
 }  // namespace bgpemu::bgp

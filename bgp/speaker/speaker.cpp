@@ -146,6 +146,24 @@ bool Speaker::for_each_advertised(std::string_view peer,
     return true;
 }
 
+void Speaker::for_each_received(
+    std::size_t index, const std::function<void(const Prefix&, std::uint32_t path_id, const PathAttributes&)>& fn) const {
+    neighbors_[index]->adj_rib_in.for_each(
+        [&](const Prefix& prefix, std::uint32_t path_id, const rib::AttrRef& received) { fn(prefix, path_id, *received); });
+}
+
+std::optional<std::size_t> Speaker::neighbor_index_of(const Session& session) const {
+    for (std::size_t i = 0; i < neighbors_.size(); ++i)
+        if (neighbors_[i]->session.get() == &session) return i;
+    return std::nullopt;
+}
+
+std::optional<SessionOwner> find_session_owner(const std::vector<std::unique_ptr<Speaker>>& speakers, const Session& session) {
+    for (const auto& speaker : speakers)
+        if (const auto index = speaker->neighbor_index_of(session)) return SessionOwner{speaker.get(), *index};
+    return std::nullopt;
+}
+
 std::size_t Speaker::advertised_count(std::size_t index) const {
     return neighbors_[index]->adj_rib_out.advertised_count();
 }

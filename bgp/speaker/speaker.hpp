@@ -40,6 +40,21 @@
 
 namespace bgpemu::bgp {
 
+class Speaker;
+
+// Told of each change of a speaker's tables as it happens (what BMP's post-policy
+// Adj-RIB-In and Loc-RIB monitoring send), on the io_context's thread; it must not block.
+class RouteMonitor {
+public:
+    virtual ~RouteMonitor() = default;
+    // The path of (prefix, path id) from the neighbour of `session` after its import
+    // policy; null when it is gone (withdrawn, or denied now).
+    virtual void accepted_changed(const Speaker& speaker, const Session& session, const Prefix& prefix,
+                                  std::uint32_t path_id, const PathAttributes* attributes) = 0;
+    // The prefix's best path; null when none is left.
+    virtual void best_changed(const Speaker& speaker, const Prefix& prefix, const rib::Path* best) = 0;
+};
+
 class Speaker final : public SessionHandler {
 public:
     Speaker(boost::asio::io_context& io, SpeakerConfig config, std::shared_ptr<spdlog::logger> log);
@@ -53,6 +68,8 @@ public:
     void start();
     // Every session's tap, those a reconfiguration adds too (null: none).
     void set_session_tap(SessionTap* tap);
+    // Told of every change of the accepted paths and best paths (null: none).
+    void set_route_monitor(RouteMonitor* monitor) noexcept { route_monitor_ = monitor; }
     // Cease (administrative shutdown) to every peer; the listener closes.
     void stop(std::string_view communication = {});
 
@@ -70,6 +87,15 @@ public:
     // order; false when there is no such neighbour.
     bool for_each_advertised(std::string_view peer,
                              const std::function<void(const Prefix&, const PathAttributes&)>& fn) const;
+    // What neighbour `index` sent before import policy (its stored Adj-RIB-In), and
+    // whether that is complete: kept with soft reconfiguration inbound since the session came up.
+    void for_each_received(std::size_t index,
+                           const std::function<void(const Prefix&, std::uint32_t path_id, const PathAttributes&)>& fn) const;
+    [[nodiscard]] bool received_complete(std::size_t index) const { return neighbors_[index]->adj_rib_in_complete; }
+    // The Loc-RIB's id of neighbour `index` (the peer of its paths).
+    [[nodiscard]] rib::PeerId neighbor_peer(std::size_t index) const { return neighbors_[index]->peer; }
+    // The index of the neighbour whose session this is, if it is one of ours.
+    [[nodiscard]] std::optional<std::size_t> neighbor_index_of(const Session& session) const;
     // Prefixes from neighbour `index` in the Loc-RIB (accepted), and advertised to it.
     [[nodiscard]] std::size_t accepted_count(std::size_t index) const;
     [[nodiscard]] std::size_t advertised_count(std::size_t index) const;
@@ -246,6 +272,11 @@ private:
     rib::PeerId local_peer_ = 0;
     std::vector<std::unique_ptr<Neighbor>> neighbors_;
     SessionTap* session_tap_ = nullptr;
+    RouteMonitor* route_monitor_ = nullptr;
+    // The accepted path of (prefix, path id) from `neighbor` changed: tells the monitor.
+    void note_accepted(const Neighbor& neighbor, const Prefix& prefix, std::uint32_t path_id, const rib::AttrRef& accepted) {
+        if (route_monitor_ != nullptr) route_monitor_->accepted_changed(*this, *neighbor.session, prefix, path_id, accepted ? &*accepted : nullptr);
+    }
     std::set<Prefix> injected_;
     std::vector<std::unique_ptr<Neighbor>> retired_neighbors_;
     std::vector<std::shared_ptr<const rib::PolicySet>> retired_policies_;
@@ -264,5 +295,13 @@ private:
     SessionObserver session_observer_;
     std::chrono::steady_clock::time_point last_route_change_ = std::chrono::steady_clock::now();
 };
+
+// The speaker and neighbour index a session belongs to, among `speakers`.
+struct SessionOwner {
+    Speaker* speaker = nullptr;
+    std::size_t index = 0;
+};
+[[nodiscard]] std::optional<SessionOwner> find_session_owner(const std::vector<std::unique_ptr<Speaker>>& speakers,
+                                                             const Session& session);
 
 }  // namespace bgpemu::bgp

@@ -28,6 +28,7 @@ void Speaker::run_decision() {
         // Before the export below: summary-only suppression follows the contributors.
         if (!aggregates_.empty()) aggregates_.note_change(change.prefix, change.new_best != nullptr);
         if (fib_enabled_) update_fib(change.prefix, change.new_best);
+        if (route_monitor_ != nullptr) route_monitor_->best_changed(*this, change.prefix, change.new_best);
         for (auto& neighbor : neighbors_) {
             if (!neighbor->session->established() || !neighbor->packer) continue;
             export_route(*neighbor, change.index, change.prefix, change.new_best ? &*change.new_best : nullptr);

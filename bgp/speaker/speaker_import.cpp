@@ -32,6 +32,7 @@ void Speaker::reapply_import_policy(Neighbor& neighbor) {
     neighbor.adj_rib_in.for_each([&](const Prefix& prefix, std::uint32_t path_id, const rib::AttrRef& received) {
         rib::AttrRef accepted =
             import_check(neighbor, *received) ? rib::AttrRef{} : import_policy(neighbor, prefix, received);
+        note_accepted(neighbor, prefix, path_id, accepted);
         if (accepted)
             loc_rib_.announce(neighbor.peer, prefix, std::move(accepted), path_id);
         else
@@ -50,6 +51,7 @@ std::optional<WireError> Speaker::receive_update(Session& session, UpdateMessage
     const auto withdraw = [&](const std::vector<Nlri>& nlris) {
         for (const auto& nlri : nlris) {
             loc_rib_.withdraw(neighbor.peer, nlri.prefix, nlri.path_id);
+            note_accepted(neighbor, nlri.prefix, nlri.path_id, {});
             if (soft) neighbor.adj_rib_in.erase(nlri.prefix, nlri.path_id);
         }
     };
@@ -71,6 +73,7 @@ std::optional<WireError> Speaker::receive_update(Session& session, UpdateMessage
                     else neighbor.adj_rib_in.erase(nlri.prefix, nlri.path_id);
                 }
                 rib::AttrRef accepted = attributes ? import_policy(neighbor, nlri.prefix, attributes) : rib::AttrRef{};
+                note_accepted(neighbor, nlri.prefix, nlri.path_id, accepted);
                 if (accepted)
                     loc_rib_.announce(neighbor.peer, nlri.prefix, std::move(accepted), nlri.path_id);
                 else

@@ -89,15 +89,12 @@ bool MrtArchive::chosen(const std::string& node) const {
 
 void MrtArchive::attach() {
     tapped_.clear();
-    if (settings_.updates)
-        for (auto& speaker : speakers_)
-            if (chosen(speaker->config().name)) speaker->set_session_tap(this);
     if (settings_.table_interval.count() > 0) schedule_tables();
 }
 
 void MrtArchive::stop() {
     table_timer_.cancel();
-    for (auto& speaker : speakers_) speaker->set_session_tap(nullptr);
+    tapped_.clear();
     for (auto& [node, file] : update_files_) enqueue({file.path, {}, Chunk::Mode::close});
     update_files_.clear();
 }
@@ -131,13 +128,15 @@ void MrtArchive::dump_tables() {
 }
 
 const MrtArchive::Tapped* MrtArchive::tapped(const bgp::Session& session) {
-    if (const auto found = tapped_.find(&session); found != tapped_.end()) return &found->second;
-    // A session this archive has not seen yet (a reload added it): look its speaker up.
-    for (const auto& speaker : speakers_)
-        for (std::size_t i = 0; i < speaker->neighbor_count(); ++i)
-            if (&speaker->session(i) == &session)
-                return &tapped_.emplace(&session, Tapped{speaker->config().name, speaker->config().asn}).first->second;
-    return nullptr;
+    if (const auto found = tapped_.find(&session); found != tapped_.end())
+        return found->second.node.empty() ? nullptr : &found->second;
+    // A session this archive has not seen yet (a reload added it): look its speaker up,
+    // once; a session of a speaker not chosen is remembered with no node.
+    const auto owner = bgp::find_session_owner(speakers_, session);
+    Tapped who;
+    if (owner && chosen(owner->speaker->config().name)) who = {owner->speaker->config().name, owner->speaker->config().asn};
+    const auto& added = tapped_.emplace(&session, std::move(who)).first->second;
+    return added.node.empty() ? nullptr : &added;
 }
 
 const std::string& MrtArchive::update_path(const std::string& node, std::chrono::system_clock::time_point now) {
@@ -151,10 +150,12 @@ const std::string& MrtArchive::update_path(const std::string& node, std::chrono:
     return file.path;
 }
 
-void MrtArchive::message_received(const bgp::Session& session, bgp::ByteSpan message) { record_message(session, message, false); }
+void MrtArchive::message_received(const bgp::Session& session, bgp::ByteSpan message) {
+    if (settings_.updates) record_message(session, message, false);
+}
 
 void MrtArchive::message_sent(const bgp::Session& session, bgp::ByteSpan message) {
-    if (settings_.sent) record_message(session, message, true);
+    if (settings_.updates && settings_.sent) record_message(session, message, true);
 }
 
 void MrtArchive::record_message(const bgp::Session& session, bgp::ByteSpan message, bool sent) {
@@ -171,6 +172,7 @@ void MrtArchive::record_message(const bgp::Session& session, bgp::ByteSpan messa
 }
 
 void MrtArchive::state_changed(const bgp::Session& session, bgp::FsmState from, bgp::FsmState to) {
+    if (!settings_.updates) return;
     const auto* who = tapped(session);
     if (who == nullptr) return;
     const auto now = std::chrono::system_clock::now();

@@ -48,8 +48,9 @@ public:
     MrtArchive(const MrtArchive&) = delete;
     MrtArchive& operator=(const MrtArchive&) = delete;
 
-    // Taps the chosen speakers' sessions and starts the table dumps; again after a reload
-    // (which adds and re-creates speakers).
+    // Starts the table dumps, and forgets which session is whose; again after a reload
+    // (which adds and re-creates speakers). The daemon puts the archive on the speakers'
+    // session taps; it records the sessions of the chosen speakers.
     void attach();
     void stop();
     [[nodiscard]] MrtCounters counters() const;
