@@ -71,6 +71,7 @@ constexpr Key<FileRead> file_keys[] = {
     {"externals", [](Reader& r, const YAML::Node& v, FileRead& f) { detail::read_externals(r, v, f.config.topology); }},
     {"links", [](Reader& r, const YAML::Node& v, FileRead& f) { detail::read_links(r, v, f.config.topology); }},
     {"mrt", [](Reader& r, const YAML::Node& v, FileRead& f) { detail::read_mrt_settings(r, v, f.config, f.config.mrt); }},
+    {"bmp", [](Reader& r, const YAML::Node& v, FileRead& f) { detail::read_bmp_settings(r, v, f.config); }},
 };
 
 }  // namespace

@@ -15,6 +15,7 @@
 
 #include "bgp/speaker/speaker_config.hpp"
 #include "daemon/archive/mrt_settings.hpp"
+#include "daemon/bmp/bmp_settings.hpp"
 #include "dataplane/topology.hpp"
 
 namespace bgpemu::daemon {
@@ -73,6 +74,7 @@ struct DaemonSettings {
 struct DaemonConfig {
     DaemonSettings daemon;
     MrtSettings mrt;
+    BmpSettings bmp;
     std::vector<bgp::SpeakerConfig> speakers;
     // Every node (speakers included), link and VNet, for the emulated data plane.
     dataplane::TopologyConfig topology;

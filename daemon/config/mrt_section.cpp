@@ -32,11 +32,7 @@ constexpr Key<MrtSettings> mrt_keys[] = {
          if (auto n = r.unsigned_integer(v, "mrt rotate_s", 1, 7 * 86400)) m.rotate = std::chrono::seconds(*n);
      }},
     {"speakers",
-     [](Reader& r, const YAML::Node& v, MrtSettings& m) {
-         if (!r.is_list(v, "mrt speakers")) return;
-         for (const auto& item : v)
-             if (auto name = r.string(item, "mrt speaker")) m.speakers.push_back(*name);
-     }},
+     [](Reader& r, const YAML::Node& v, MrtSettings& m) { read_speaker_names(r, v, "mrt speakers", m.speakers); }},
     {"table_file", [](Reader& r, const YAML::Node& v, MrtSettings& m) { m.table_file = read_pattern(r, v, "mrt table_file").value_or(m.table_file); }},
     {"updates_file", [](Reader& r, const YAML::Node& v, MrtSettings& m) { m.updates_file = read_pattern(r, v, "mrt updates_file").value_or(m.updates_file); }},
     {"queue_bytes",
@@ -54,13 +50,21 @@ void read_mrt_settings(Reader& reader, const YAML::Node& node, const DaemonConfi
     if (mrt.sent && !mrt.updates) reader.error(node["sent"], "'sent: true' needs 'updates: true' (it adds to the update stream)");
     if (!node["table_interval_s"] && !mrt.updates)
         reader.error(node, "'mrt' writes nothing without 'table_interval_s' or 'updates: true'");
-    if (const auto list = node["speakers"]; list && list.IsSequence()) {
-        for (std::size_t i = 0; i < list.size() && i < mrt.speakers.size(); ++i) {
-            const auto& name = mrt.speakers[i];
-            if (std::none_of(config.speakers.begin(), config.speakers.end(), [&](const auto& s) { return s.name == name; }))
-                reader.error(list[i], "mrt speakers: no speaker named '" + name + "'");
-        }
-    }
+    check_speaker_names(reader, node["speakers"], mrt.speakers, config, "mrt speakers");
+}
+
+void read_speaker_names(Reader& reader, const YAML::Node& list, std::string_view what, std::vector<std::string>& names) {
+    if (!reader.is_list(list, what)) return;
+    for (const auto& item : list)
+        if (auto name = reader.string(item, what)) names.push_back(*name);
+}
+
+void check_speaker_names(Reader& reader, const YAML::Node& list, const std::vector<std::string>& names,
+                         const DaemonConfig& config, std::string_view what) {
+    if (!list || !list.IsSequence()) return;
+    for (std::size_t i = 0; i < list.size() && i < names.size(); ++i)
+        if (std::none_of(config.speakers.begin(), config.speakers.end(), [&](const auto& s) { return s.name == names[i]; }))
+            reader.error(list[i], std::string(what) + ": no speaker named '" + names[i] + "'");
 }
 
 }  // namespace bgpemu::daemon::detail

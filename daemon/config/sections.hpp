@@ -30,6 +30,16 @@ void read_daemon_settings(Reader& reader, const YAML::Node& node, DaemonSettings
 // ---- mrt_section.cpp ----
 // After the speakers: `speakers` names them.
 void read_mrt_settings(Reader& reader, const YAML::Node& node, const DaemonConfig& config, MrtSettings& mrt);
+// A section's `speakers:` list (mrt's, a bmp station's): read, then each name checked
+// against the speakers read, with an error at the name that matches none.
+void read_speaker_names(Reader& reader, const YAML::Node& list, std::string_view what, std::vector<std::string>& names);
+void check_speaker_names(Reader& reader, const YAML::Node& list, const std::vector<std::string>& names,
+                         const DaemonConfig& config, std::string_view what);
+
+// ---- bmp_section.cpp ----
+// After the speakers: `speakers` names them, and a station watching a speaker's
+// pre-policy routes turns on its neighbours' soft reconfiguration inbound.
+void read_bmp_settings(Reader& reader, const YAML::Node& node, DaemonConfig& config);
 
 // ---- policy_section.cpp ----
 // A `policy:` block (the file's, or a speaker's own): lists first, so route maps (read

@@ -524,7 +524,7 @@ private:
 
     CompiledDesign finish(const YAML::Node& source) {
         YAML::Node root;
-        for (const char* key : {"daemon", "policy", "mrt"})
+        for (const char* key : {"daemon", "policy", "mrt", "bmp"})
             if (source[key]) root[key] = source[key];
         for (const auto& v : vnets_) root["vnets"].push_back(v);
         for (const auto& name : order_) {
