@@ -28,6 +28,7 @@
 
 #include "bgp/speaker/speaker.hpp"
 #include "daemon/admin/admin_server.hpp"
+#include "daemon/bmp/bmp_exporter.hpp"
 #include "daemon/config/config.hpp"
 #include "daemon/ctl/design_diff.hpp"
 #include "daemon/ctl/scenario.hpp"
@@ -380,12 +381,27 @@ int main(int argc, char** argv) {
     } else if (::geteuid() == 0) {
         log->warn("running as root: set daemon.user (or --user) to drop privileges after binding");
     }
+    // What watches the sessions' messages: the MRT archive's update files and the BMP
+    // stations, on every speaker's sessions before it starts, so that they see each OPEN.
+    bgp::SessionTapList taps;
     std::optional<daemon::MrtArchive> mrt;
     if (loaded.config.mrt.enabled()) {
         mrt.emplace(io, loaded.config.mrt, speakers, make_logger("mrt"));
         mrt->attach();
         commands.set_mrt_archive(&*mrt);
+        if (loaded.config.mrt.updates) taps.add(&*mrt);
     }
+    std::optional<daemon::BmpExporter> bmp;
+    if (!loaded.config.bmp.stations.empty()) {
+        bmp.emplace(io, loaded.config.bmp, speakers, make_logger("bmp"));
+        taps.add(&*bmp);
+        commands.set_bmp_exporter(&*bmp);
+    }
+    const auto tap = [&](bgp::Speaker& speaker) {
+        if (!taps.empty()) speaker.set_session_tap(&taps);
+    };
+    for (auto& speaker : speakers) tap(*speaker);
+    if (bmp) bmp->attach();
     for (auto& speaker : speakers) speaker->start();
     emulation.attach();
     log_start(*log, loaded.config, options.config, socket_path);
@@ -395,6 +411,10 @@ int main(int argc, char** argv) {
                       ? "tables every " + std::to_string(loaded.config.mrt.table_interval.count()) + " s"
                       : std::string("no tables"),
                   loaded.config.mrt.updates ? ", every received message and state change" : "");
+    if (bmp)
+        for (const auto& station : loaded.config.bmp.stations)
+            log->info("BMP to {}:{} for {}", station.address, station.port,
+                      station.speakers.empty() ? std::string("every speaker") : std::to_string(station.speakers.size()) + " speaker(s)");
     if (http)
         log->info("web view and HTTP API on {} (changes {}; metrics at {}metrics)", http->url(),
                   loaded.config.daemon.http.allow_changes ? "allowed with the token of " + loaded.config.daemon.http.token_file
@@ -460,12 +480,15 @@ int main(int argc, char** argv) {
                 log->error("reload: {}", *error);
                 continue;
             }
+            tap(*speaker);
             speaker->start();
             speakers.push_back(std::move(speaker));
             outcome.changes.push_back("speaker " + config.name + " added");
         }
         emulation.replace_topology(next.config.topology);
         if (mrt) mrt->attach();  // the speakers added and re-created
+        if (bmp) bmp->attach();
+        if (next.config.bmp != loaded.config.bmp) outcome.changes.push_back("bmp section changed: takes effect at the next start");
         if (next.config.mrt.dir != loaded.config.mrt.dir || next.config.mrt.updates != loaded.config.mrt.updates ||
             next.config.mrt.table_interval != loaded.config.mrt.table_interval || next.config.mrt.speakers != loaded.config.mrt.speakers)
             outcome.changes.push_back("mrt section changed: takes effect at the next start");
@@ -508,6 +531,7 @@ int main(int argc, char** argv) {
         admin.stop();
         if (http) http->stop();
         if (mrt) mrt->stop();
+        if (bmp) bmp->stop();
         lag_timer.cancel();
         hangups.cancel();
         for (auto& speaker : speakers) speaker->stop("bgpemud shutting down");

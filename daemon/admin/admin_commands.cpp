@@ -38,6 +38,7 @@ void AdminCommands::register_handlers() {
         {"show fib", reading(&AdminCommands::show_fib)},
         {"show memory", reading(&AdminCommands::show_memory)},
         {"show metrics", request_free(&AdminCommands::show_metrics)},
+        {"show bmp", request_free(&AdminCommands::show_bmp)},
         {"dump rib", reading(&AdminCommands::dump_rib)},
         {"show links", request_free(&AdminCommands::show_links)},
         {"show topology", request_free(&AdminCommands::show_topology)},

@@ -24,6 +24,7 @@
 
 #include "bgp/speaker/speaker.hpp"
 #include "daemon/archive/mrt_archive.hpp"
+#include "daemon/bmp/bmp_exporter.hpp"
 #include "daemon/emulation/emulation.hpp"
 
 namespace bgpemu::daemon {
@@ -56,6 +57,8 @@ public:
     void set_emulation(Emulation* emulation) { emulation_ = emulation; }
     // The MRT archive whose counters the metrics report (null: none).
     void set_mrt_archive(const MrtArchive* archive) { mrt_archive_ = archive; }
+    // The BMP exporter that `show bmp` and the metrics report on (null: none).
+    void set_bmp_exporter(const BmpExporter* exporter) { bmp_exporter_ = exporter; }
     // How late the event loop ran a timer (the daemon measures it each second).
     void note_loop_lag(std::chrono::steady_clock::duration lag);
     // `show metrics`' text: the Prometheus exposition the HTTP server's /metrics serves.
@@ -70,6 +73,7 @@ private:
     [[nodiscard]] boost::json::value show_rib(const boost::json::object& request) const;
     [[nodiscard]] boost::json::value show_memory(const boost::json::object& request) const;
     [[nodiscard]] boost::json::value show_metrics() const;
+    [[nodiscard]] boost::json::value show_bmp() const;
     [[nodiscard]] boost::json::value dump_rib(const boost::json::object& request) const;
     [[nodiscard]] boost::json::value show_fib(const boost::json::object& request) const;
     [[nodiscard]] boost::json::value session_action(const boost::json::object& request, std::string_view action);
@@ -102,6 +106,7 @@ private:
     std::function<ReloadOutcome(const std::optional<std::string>& file)> reload_;
     Emulation* emulation_ = nullptr;
     const MrtArchive* mrt_archive_ = nullptr;
+    const BmpExporter* bmp_exporter_ = nullptr;
     std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
     std::chrono::steady_clock::duration loop_lag_{};
     std::chrono::steady_clock::duration loop_lag_max_{};

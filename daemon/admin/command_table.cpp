@@ -64,6 +64,11 @@ std::vector<CommandDescriptor> make_table() {
          .help = "the daemon's, speakers' and sessions' metrics in Prometheus's text format (what the HTTP "
                  "server's /metrics serves)",
          .schema = "show-metrics.json"},
+        {.name = "show bmp",
+         .forms = {{}},
+         .help = "BMP monitoring stations (RFC 7854): each station's stream of each speaker, whether it "
+                 "is connected, and what it has been sent",
+         .schema = "show-bmp.json"},
         {.name = "dump rib",
          .arguments = {node, {.key = "file", .required = true, .local = true}, {.key = "all_paths", .type = flag}},
          .forms = {{node_word, {.key = "file", .name = "FILE"}}},

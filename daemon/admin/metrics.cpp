@@ -41,6 +41,11 @@ constexpr Family families[] = {
     {"bgpemu_mrt_bytes_written_total", "counter", "bytes the MRT archive wrote"},
     {"bgpemu_mrt_dropped_records_total", "counter", "MRT records dropped because the writer was behind (mrt.queue_bytes)"},
     {"bgpemu_mrt_write_errors_total", "counter", "MRT writes that failed (a full disk, a file that cannot be opened)"},
+    {"bgpemu_bmp_stream_up", "gauge", "1 when the BMP station (bmp:) is connected for the speaker"},
+    {"bgpemu_bmp_connects_total", "counter", "connections made to the BMP station for the speaker"},
+    {"bgpemu_bmp_messages_total", "counter", "BMP messages queued for the station"},
+    {"bgpemu_bmp_bytes_sent_total", "counter", "bytes the BMP station was sent"},
+    {"bgpemu_bmp_overflows_total", "counter", "BMP connections closed because the station fell queue_bytes behind"},
     {"bgpemu_speaker_routes", "gauge", "prefixes in the speaker's Loc-RIB"},
     {"bgpemu_speaker_paths", "gauge", "paths in the speaker's Loc-RIB, best and alternatives"},
     {"bgpemu_speaker_attribute_sets", "gauge", "distinct path attribute sets the speaker holds"},
@@ -159,6 +164,16 @@ std::string AdminCommands::metrics_text() const {
         out.add("bgpemu_mrt_dropped_records_total", {}, static_cast<double>(counters.dropped_records));
         out.add("bgpemu_mrt_write_errors_total", {}, static_cast<double>(counters.write_errors));
     }
+    if (bmp_exporter_ != nullptr) {
+        for (const auto& stream : bmp_exporter_->status()) {
+            const Exposition::Labels labels{{"station", stream.station}, {"node", stream.speaker}};
+            out.add("bgpemu_bmp_stream_up", labels, stream.connected ? 1 : 0);
+            out.add("bgpemu_bmp_connects_total", labels, static_cast<double>(stream.connects));
+            out.add("bgpemu_bmp_messages_total", labels, static_cast<double>(stream.messages));
+            out.add("bgpemu_bmp_bytes_sent_total", labels, static_cast<double>(stream.bytes_sent));
+            out.add("bgpemu_bmp_overflows_total", labels, static_cast<double>(stream.overflows));
+        }
+    }
     const auto now = std::chrono::steady_clock::now();
     for (const auto& speaker : speakers_) {
         const std::string& name = speaker->config().name;
@@ -198,5 +213,20 @@ std::string AdminCommands::metrics_text() const {
 }
 
 json::value AdminCommands::show_metrics() const { return json::object{{"text", metrics_text()}}; }
+
+json::value AdminCommands::show_bmp() const {
+    json::array streams;
+    if (bmp_exporter_ != nullptr)
+        for (const auto& stream : bmp_exporter_->status())
+            streams.push_back(json::object{{"station", stream.station},
+                                           {"node", stream.speaker},
+                                           {"connected", stream.connected},
+                                           {"connects", stream.connects},
+                                           {"messages", stream.messages},
+                                           {"bytes_sent", stream.bytes_sent},
+                                           {"overflows", stream.overflows},
+                                           {"last_error", stream.last_error}});
+    return json::object{{"streams", std::move(streams)}};
+}
 
 }  // namespace bgpemu::daemon

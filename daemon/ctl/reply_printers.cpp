@@ -116,6 +116,24 @@ int print_memory(const json::object& result, const PrintContext&) {
     return 0;
 }
 
+int print_bmp(const json::object& result, const PrintContext&) {
+    const auto& streams = result.at("streams").as_array();
+    if (streams.empty()) {
+        std::cout << "no BMP stations (bmp: in the topology file)\n";
+        return 0;
+    }
+    std::vector<std::vector<std::string>> rows{{"STATION", "NODE", "CONNECTED", "CONNECTS", "MESSAGES", "KiB SENT", "OVERFLOWS", "LAST ERROR"}};
+    for (const auto& s : streams) {
+        const auto& o = s.as_object();
+        const auto error = text(o, "last_error");
+        rows.push_back({text(o, "station"), text(o, "node"), text(o, "connected"), text(o, "connects"), text(o, "messages"),
+                        std::to_string(o.at("bytes_sent").to_number<std::uint64_t>() / 1024), text(o, "overflows"),
+                        error.empty() ? "-" : error});
+    }
+    print_table(rows);
+    return 0;
+}
+
 // FRR's origin codes, after the AS path as FRR's `show ip bgp` prints them.
 std::string origin_code(const json::object& path) {
     const auto origin = text(path, "origin");
@@ -568,6 +586,7 @@ Printer printer_for(std::string_view command) {
         {"show rib", print_rib},
         {"show fib", print_fib_or_effective_routes},
         {"show memory", print_memory},
+        {"show bmp", print_bmp},
         {"show metrics", print_metrics},
         {"show links", print_links},
         {"show topology", print_topology},
