@@ -3,7 +3,7 @@
 #
 #   bash contrib/scripts/deps.sh run    # what building the tree needs
 #   bash contrib/scripts/deps.sh test   # that, plus the test tools (tshark, FRR, BIRD,
-#                                       # GoBGP, ExaBGP, bgpdump, promtool, Chromium,
+#                                       # GoBGP, ExaBGP, bgpdump, pmbmpd, promtool, Chromium,
 #                                       # clang with the libFuzzer runtime)
 #
 # run.sh and test.sh source this file and call bgpemu_deps. A second run finds every
@@ -20,6 +20,7 @@ BGPEMU_DEPS_TEST=(
   frr bird2                 # real peers for the integration tier
   gobgpd exabgp             # more real peers: tests/integration/gobgp_exabgp_test
   bgpdump                   # reads the MRT dumps of tests/integration/bgpdump_test
+  pmacct                    # pmbmpd, the BMP station of tests/integration/bmp_test
   prometheus                # promtool checks /metrics (schema_test)
   chromium python3-websocket  # the web view in a real browser (web_test.py)
   clang libclang-rt-14-dev  # clang++ and the libFuzzer runtime for tests/fuzz

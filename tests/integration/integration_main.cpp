@@ -5,7 +5,8 @@
 // FRR and BIRD on a kernel that takes TCP-MD5 keys (TCP_MD5SIG, CONFIG_TCP_MD5SIG); with
 // BGPEMU_NEEDS_ROOT, no outside router but a run as root (to test dropping privileges),
 // and with BGPEMU_NEEDS_NETNS too, one where network namespaces can be created; with
-// BGPEMU_NEEDS_BGPDUMP, bgpdump (to read MRT files).
+// BGPEMU_NEEDS_BGPDUMP, bgpdump (to read MRT files); with BGPEMU_NEEDS_PMBMPD_TSHARK,
+// pmacct's pmbmpd and tshark (a BMP station and a BMP dissector).
 #include "catch_session.hpp"
 
 #include <cstdlib>
@@ -43,6 +44,11 @@ int main(int argc, char** argv) {
 #elif defined(BGPEMU_NEEDS_BGPDUMP)
     if (std::system("command -v bgpdump >/dev/null 2>&1") != 0) {
         std::cout << "SKIP: bgpdump is not installed; install it with: bash contrib/scripts/deps.sh test\n";
+        return 77;
+    }
+#elif defined(BGPEMU_NEEDS_PMBMPD_TSHARK)
+    if (std::system("{ command -v pmbmpd || test -x /usr/sbin/pmbmpd; } >/dev/null 2>&1 && command -v tshark >/dev/null 2>&1") != 0) {
+        std::cout << "SKIP: pmbmpd (Debian's pmacct) or tshark is not installed; install them with: bash contrib/scripts/deps.sh test\n";
         return 77;
     }
 #elif defined(BGPEMU_NEEDS_GOBGP_EXABGP)

@@ -241,7 +241,9 @@ struct Daemon {
     std::optional<BgpemuDaemon> process;
 
     Daemon() {
-        const auto yaml = read_source("configs/azure-interop.yaml", test_port(9));
+        // A BMP station nobody listens at: `show bmp` has a stream to report, not connected.
+        const auto yaml = read_source("configs/azure-interop.yaml", test_port(9)) + "\nbmp: [{address: 127.0.0.1, port: " +
+                          std::to_string(test_port(43)) + ", speakers: [hub-ergw]}]\n";
         process.emplace(yaml, dir.path());
     }
 
@@ -275,7 +277,7 @@ TEST_CASE("every admin reply matches its protocol version 1 schema", "[integrati
         "show-fib.json",    "show-memory.json", "session.json",   "announce.json",      "withdraw.json",
         "reload.json",      "trace.json",      "ping.json",       "link.json",          "show-links.json",
         "show-events.json", "converged.json",  "check.json",      "matrix.json",        "dump-rib.json",
-        "show-topology.json", "show-metrics.json", "inject.json"};
+        "show-topology.json", "show-metrics.json", "inject.json", "show-bmp.json"};
     std::set<std::string> files;
     for (const auto& [name, schema] : schemas.by_name) files.insert(name);
     REQUIRE(files == expected_files);
@@ -331,6 +333,8 @@ TEST_CASE("every admin reply matches its protocol version 1 schema", "[integrati
         send("show-fib.json", {"show", "fib", "loc1-ce1", "203.0.113.1"});
         send("show-memory.json", {"show", "memory"});
         send("show-memory.json", {"show", "memory", "hub-ergw"});
+        const auto bmp = send("show-bmp.json", {"show", "bmp"});
+        CHECK(bmp.at("result").at("streams").as_array().size() == 1);
         // trace: one path, all paths (ECMP), unreachable, with a source address.
         send("trace.json", {"trace", "hub", "loc1-vm"});
         send("trace.json", {"trace", "loc2-vm", "hub-vm", "--all-paths"});
@@ -461,6 +465,7 @@ TEST_CASE("the HTTP API: the same replies and schemas, changes only with the tok
     get("show-fib.json", "/api/v1/show/fib?node=hub");
     get("show-memory.json", "/api/v1/show/memory");
     get("show-metrics.json", "/api/v1/show/metrics");
+    get("show-bmp.json", "/api/v1/show/bmp");
     get("dump-rib.json", "/api/v1/dump/rib?node=hub-ergw&all_paths=true");
     get("show-links.json", "/api/v1/show/links");
     get("show-topology.json", "/api/v1/show/topology");

@@ -1303,6 +1303,58 @@ TEST_CASE("the mrt section: what is archived, where, and its mistakes", "[config
                     "'sent: true' needs 'updates: true'"));
 }
 
+TEST_CASE("the bmp section: stations, the tables they watch, and its mistakes", "[config][bmp]") {
+    const std::string speakers = "speakers:\n  - {name: s, asn: 65001, router_id: 10.0.0.1, listen: 127.0.0.2:1790,\n"
+                                 "     neighbors: [{name: p, address: 127.0.0.3, asn: 65002}]}\n"
+                                 "  - {name: t, asn: 65002, router_id: 10.0.0.2, listen: 127.0.0.3:1790,\n"
+                                 "     neighbors: [{name: q, address: 127.0.0.2, asn: 65001}]}\n";
+    const auto loaded = parse_config(speakers + "bmp:\n"
+                                                "  - {address: 127.0.0.1, port: 11019, speakers: [s], stats_interval_s: 60,\n"
+                                                "     reconnect_s: 10, queue_bytes: 1048576, monitor: [loc-rib, adj-rib-out]}\n"
+                                                "  - {address: '::1', port: 11020}\n",
+                                     "test.yaml");
+    INFO(joined(test::positioned(loaded.errors)));
+    REQUIRE(loaded.ok());
+    const auto& stations = loaded.config.bmp.stations;
+    REQUIRE(stations.size() == 2);
+    CHECK(stations[0].address == "127.0.0.1");
+    CHECK(stations[0].port == 11019);
+    CHECK(stations[0].speakers == std::vector<std::string>{"s"});
+    CHECK(stations[0].stats_interval == std::chrono::seconds(60));
+    CHECK(stations[0].reconnect_max == std::chrono::seconds(10));
+    CHECK(stations[0].queue_bytes == 1048576);
+    // `monitor:` names every table watched: the others are off.
+    CHECK_FALSE(stations[0].pre_policy);
+    CHECK_FALSE(stations[0].post_policy);
+    CHECK(stations[0].loc_rib);
+    CHECK(stations[0].adj_rib_out);
+    // Without it: the Adj-RIB-In before and after policy, of every speaker.
+    CHECK(stations[1].address == "::1");
+    CHECK(stations[1].pre_policy);
+    CHECK(stations[1].post_policy);
+    CHECK_FALSE(stations[1].loc_rib);
+    CHECK(stations[1].speakers.empty());
+    // Watched pre-policy, a speaker keeps what its neighbours sent, for a station's dump.
+    for (const auto& speaker : loaded.config.speakers) CHECK(speaker.neighbors.at(0).soft_reconfiguration_inbound);
+    const auto only_loc_rib = parse_config(speakers + "bmp: [{address: 127.0.0.1, port: 1, monitor: [loc-rib]}]\n", "test.yaml");
+    REQUIRE(only_loc_rib.ok());
+    CHECK_FALSE(only_loc_rib.config.speakers.at(0).neighbors.at(0).soft_reconfiguration_inbound);
+
+    const auto errors = errors_of(speakers + "bmp:\n"
+                                             "  - {port: 0, speakers: [s, nobody], monitor: [loc-rib, everything], colour: red}\n"
+                                             "  - {address: 300.1.1.1, monitor: []}\n");
+    INFO(joined(errors));
+    CHECK(has_error(errors, "7:5", "a bmp station needs 'address'"));
+    CHECK(has_error(errors, "7:12", "bmp port 0 is out of range"));
+    CHECK(has_error(errors, "7:29", "bmp speakers: no speaker named 'nobody'"));
+    CHECK(has_error(errors, "7:57", "bmp monitor: 'everything' is not a table"));
+    CHECK(has_error(errors, "7:70", "unknown key 'colour' in a bmp station"));
+    CHECK(has_error(errors, "8:15", "300.1.1.1"));
+    CHECK(has_error(errors, "8:5", "a bmp station needs 'port'"));
+    CHECK(has_error(errors, "8:35", "name at least one table"));
+    CHECK(has_error(errors_of(speakers + "bmp: {address: 127.0.0.1, port: 1}\n"), "6:6", "'bmp' (a list of monitoring stations)"));
+}
+
 TEST_CASE("sessions between two speakers of the file: the end that would lose a collision waits", "[config][collision]") {
     // a < b < c by BGP Identifier. RFC 4271 §6.8 keeps the connection opened by the higher
     // one, so the lower end of each session waits (one ConnectRetry interval) for it.
