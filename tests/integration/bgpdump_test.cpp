@@ -13,9 +13,7 @@
 #include <sstream>
 
 #include "daemon_comparison.hpp"
-#include "rib/attr_store.hpp"
-#include "rib/loc_rib.hpp"
-#include "rib/mrt.hpp"
+#include "leak_table.hpp"
 #include "process.hpp"
 #include "routers.hpp"
 
@@ -300,32 +298,6 @@ TEST_CASE("inject: a speaker's own dump loaded into another, by peer and count, 
     CHECK(daemon.process().running());
 }
 
-// A table of `count` /24s from AS 64999, as an MRT dump written by rib/mrt: what a CE that
-// leaks a full table would send.
-void write_leak(const std::filesystem::path& file, unsigned count) {
-    rib::AttrStore store;
-    rib::LocRib loc_rib;
-    rib::PeerInfo internet;
-    internet.peer_as = 64999;
-    internet.local_as = 65021;
-    internet.external = true;
-    internet.router_id = 0x0a0a0a0a;
-    internet.address = *bgp::IpAddress::parse("192.0.2.1");
-    const auto peer = loc_rib.add_peer(internet);
-    bgp::PathAttributes attributes;
-    attributes.origin = bgp::Origin::igp;
-    attributes.as_path = *bgp::AsPath::parse("64999 64998");
-    attributes.has_as_path = true;
-    attributes.next_hop = internet.address;
-    const auto interned = store.intern(attributes);
-    for (unsigned i = 0; i < count; ++i)
-        loc_rib.announce(peer, bgp::Prefix::make(bgp::IpAddress::v4(0x64400000U + (i << 8)), 24), interned);
-    loc_rib.run_decision([](const rib::RouteChange&) {});
-    bgp::Bytes dump;
-    rib::write_table_dump_v2(loc_rib, {.timestamp = 1, .collector_id = 1, .view_name = "leak", .local_as = 65021, .all_paths = false}, dump);
-    write_file(file, std::string(reinterpret_cast<const char*>(dump.data()), dump.size()));
-}
-
 TEST_CASE("a CE leaking a full table: the MSEE's maximum-prefix drops the session, the VPN carries the traffic, the session returns", "[integration][mrt][inject]") {
     TempDir dir("bgpemu-mrt-leak");
     // The reference router by router, with two changes: loc1-ce1 sends its MSEE everything
@@ -350,7 +322,7 @@ TEST_CASE("a CE leaking a full table: the MSEE's maximum-prefix drops the sessio
     REQUIRE(kind() == "ExpressRoute");
 
     const auto leak = dir.path() / "leak.mrt";
-    write_leak(leak, 4100);
+    write_leak_table(leak, 4100);
     const auto injected = daemon.ctl({"inject", "loc1-ce1", leak.string()});
     INFO(injected.output);
     REQUIRE(injected.exit_code == 0);

@@ -22,6 +22,7 @@
 #include <thread>
 
 #include "daemon_comparison.hpp"
+#include "leak_table.hpp"
 #include "pcap_writer.hpp"
 #include "process.hpp"
 #include "routers.hpp"
@@ -33,12 +34,18 @@ using namespace std::chrono_literals;
 namespace json = boost::json;
 
 // A BMP station that keeps every byte of its connections, one stream per connection.
+// A stalled one reads nothing until `resume()`, through a small receive buffer: a
+// station that has stopped keeping up.
 class RecordingStation {
 public:
-    explicit RecordingStation(unsigned short port) {
+    explicit RecordingStation(unsigned short port, bool stalled = false) : reading_(!stalled) {
         listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
         const int on = 1;
         ::setsockopt(listener_, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+        if (stalled) {
+            const int small = 4096;  // inherited by the connections accepted
+            ::setsockopt(listener_, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+        }
         sockaddr_in address{};
         address.sin_family = AF_INET;
         address.sin_port = htons(port);
@@ -60,6 +67,7 @@ public:
         std::lock_guard lock(mutex_);
         return streams_.empty() ? std::string() : streams_.back();
     }
+    void resume() { reading_ = true; }
     [[nodiscard]] std::uint16_t last_client_port() const {
         std::lock_guard lock(mutex_);
         return client_port_;
@@ -81,6 +89,10 @@ private:
             }
             char buffer[65536];
             while (!stopping_) {
+                if (!reading_) {
+                    std::this_thread::sleep_for(20ms);
+                    continue;
+                }
                 const auto n = ::recv(fd, buffer, sizeof buffer, 0);
                 if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) break;
                 if (n < 0) continue;
@@ -93,6 +105,7 @@ private:
 
     int listener_ = -1;
     std::atomic<bool> stopping_{false};
+    std::atomic<bool> reading_;
     std::thread thread_;
     mutable std::mutex mutex_;
     std::vector<std::string> streams_;
@@ -346,6 +359,60 @@ TEST_CASE("BMP to pmbmpd and to a recording station, decoded by tshark", "[integ
     std::vector<std::string> expected;
     for (const auto& message : messages) expected.push_back(std::to_string(message.type));
     CHECK(types == expected);
+}
+
+TEST_CASE("BMP: a station that stops reading is dropped at queue_bytes and gets a fresh dump, BGP unharmed", "[integration][bmp]") {
+    TempDir dir("bgpemu-bmp-slow");
+    const auto port = test_port(44);
+    RecordingStation station(port, true);
+    const auto yaml = read_source("configs/azure-interop.yaml", test_port(45)) +
+                      "\nbmp:\n  - {address: 127.0.0.1, port: " + std::to_string(port) +
+                      ", speakers: [hub-ergw], monitor: [loc-rib, adj-rib-out], queue_bytes: 65536, reconnect_s: 1}\n";
+    BgpemuDaemon daemon(yaml, dir.path());
+    REQUIRE(daemon.converged(60s));
+    const auto neighbors = established_neighbors(daemon, "hub-ergw");
+    REQUIRE_FALSE(neighbors.empty());
+    std::map<std::string, unsigned> established;
+    for (const auto& [name, address] : neighbors) established[name] = daemon.established_count(name);
+
+    // A burst: 3,000 routes loaded into the gateway, each a best path (Loc-RIB) and an
+    // UPDATE to every neighbour (Adj-RIB-Out), far more than the station's socket holds.
+    const auto table = dir.path() / "burst.mrt";
+    write_leak_table(table, 3000);
+    const auto injected = daemon.ctl({"inject", "hub-ergw", table.string()});
+    INFO(injected.output);
+    REQUIRE(injected.exit_code == 0);
+    const auto overflowed = [&] {
+        const auto streams = json::parse(daemon.ctl({"show", "bmp"}).output).at("result").at("streams").as_array();
+        return streams.size() == 1 && streams[0].at("overflows").to_number<std::uint64_t>() > 0;
+    };
+    CHECK(wait_until(overflowed, 20s, 250ms));
+    // BGP went on: the burst reached the neighbours, no session went down.
+    CHECK(daemon.converged(30s));
+    for (const auto& [name, count] : established) {
+        INFO(name);
+        CHECK(daemon.session_state("hub-ergw", name) == "Established");
+        CHECK(daemon.established_count(name) == count);
+    }
+    CHECK(daemon.log().find("the station is") != std::string::npos);
+
+    // The station reads again: a later connection's dump holds the whole Loc-RIB.
+    station.resume();
+    const auto expected = prefixes_of(daemon, {"show", "rib", "hub-ergw"});
+    REQUIRE(expected.size() > 3000);
+    std::set<std::string> loc_rib;
+    CHECK(wait_until([&] {
+        loc_rib.clear();
+        for (const auto& message : split_stream(station.last_stream()))
+            if (message.type == 0 && message.peer_type == 3) {
+                const auto prefixes = announced(message.bgp);
+                loc_rib.insert(prefixes.begin(), prefixes.end());
+            }
+        return loc_rib == expected;
+    }, 30s, 250ms));
+    INFO("Loc-RIB prefixes in the last stream: " << loc_rib.size() << " of " << expected.size());
+    CHECK(loc_rib.size() == expected.size());
+    CHECK(daemon.process().running());
 }
 
 }  // namespace bgpemu::test
