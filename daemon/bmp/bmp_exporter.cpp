@@ -480,6 +480,9 @@ void BmpExporter::attach() {
 void BmpExporter::stop() {
     for (auto& stream : streams_) {
         stream->queue([](bgp::Bytes& to) { bmp::encode_termination(bmp::termination_reason::administratively_closed, "bgpemud is stopping", to); });
+        // The Termination is the last message (RFC 7854 §4.5): the Peer Downs of the
+        // speakers' stop that follows are not sent.
+        stream->live = false;
         stream->stopping = true;
         stream->retry.cancel();
         stream->wake.cancel();  // the writer sends what is queued, the Termination last, then closes

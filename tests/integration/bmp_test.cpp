@@ -1,10 +1,11 @@
 // BMP (RFC 7854) from the reference topology's hub gateway to two stations: pmacct's
 // pmbmpd (Debian's, an independent BMP collector), whose JSON log must hold the
 // gateway's peers and, for each, the routes `show rib --in` reports, pre- and
-// post-policy, again after the station restarts; and a station of our own that records
-// the raw stream, which tshark's BMP dissector must decode without a malformed message
-// and in which the Loc-RIB (RFC 9069) and Adj-RIB-Out (RFC 8671) tables are what
-// `show rib` says.
+// post-policy, again after the station restarts, and a Peer Down when a session is shut;
+// and a station of our own that records the raw stream, which tshark's BMP dissector must
+// decode message by message, in which the Loc-RIB (RFC 9069) and Adj-RIB-Out (RFC 8671)
+// tables are what `show rib` says, and which ends with a Termination when the daemon
+// stops. Then a station that stops reading: dropped at queue_bytes, BGP unharmed.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -293,6 +294,28 @@ TEST_CASE("BMP to pmbmpd and to a recording station, decoded by tshark", "[integ
     CHECK(metrics.find("bgpemu_bmp_connects_total{station=\"127.0.0.1:" + std::to_string(pmbmpd_port) + "\",node=\"hub-ergw\"} 2") !=
           std::string::npos);
 
+    // A session shut down at the gateway: a Peer Down at the station for that peer, and in
+    // the recorded stream one whose reason is 1, the NOTIFICATION sent (a Cease) after it.
+    const auto& [down_name, down_address] = *neighbors.begin();
+    REQUIRE(daemon.ctl({"session", "shutdown", "hub-ergw", down_name}).exit_code == 0);
+    const auto peer_down_logged = [&] {
+        std::istringstream lines(read_file(pmbmpd_log));
+        for (std::string line; std::getline(lines, line);)
+            if (line.find("\"peer_down\"") != std::string::npos && line.find("\"" + down_address + "\"") != std::string::npos)
+                return true;
+        return false;
+    };
+    CHECK(wait_until(peer_down_logged, 10s, 250ms));
+    const auto recorded_peer_down = [&] {
+        for (const auto& message : split_stream(recorder.last_stream()))
+            if (message.type == 2 && message.peer == down_address && message.bytes.size() > 49 + 18)
+                return static_cast<unsigned char>(message.bytes[48]) == 1 && static_cast<unsigned char>(message.bytes[49 + 18]) == 3;
+        return false;
+    };
+    CHECK(wait_until(recorded_peer_down, 10s, 250ms));
+    REQUIRE(daemon.ctl({"session", "enable", "hub-ergw", down_name}).exit_code == 0);
+    REQUIRE(daemon.converged(30s));
+
     // The recorded stream: Initiation first; a Loc-RIB Peer Up (peer type 3) whose Route
     // Monitoring carries the gateway's best paths; post-policy Adj-RIB-Out messages
     // (flags O and L) with what each neighbour is sent.
@@ -359,6 +382,14 @@ TEST_CASE("BMP to pmbmpd and to a recording station, decoded by tshark", "[integ
     std::vector<std::string> expected;
     for (const auto& message : messages) expected.push_back(std::to_string(message.type));
     CHECK(types == expected);
+
+    // The daemon stops: the last message a station gets is a Termination.
+    daemon.process().stop();
+    const auto last_is_termination = [&] {
+        const auto all = split_stream(recorder.last_stream());
+        return !all.empty() && all.back().type == 5;
+    };
+    CHECK(wait_until(last_is_termination, 5s, 100ms));
 }
 
 TEST_CASE("BMP: a station that stops reading is dropped at queue_bytes and gets a fresh dump, BGP unharmed", "[integration][bmp]") {
