@@ -96,6 +96,11 @@ struct VnetConfig {
     std::string name;
     std::vector<bgp::Prefix> address_spaces;
     std::vector<VnetPeeringConfig> peerings;
+    std::string location;  // the Azure region; empty: not given
+    // Azure's bgpCommunities: the VNet's custom community and its region's, which an
+    // ExpressRoute gateway's routes of the VNet carry toward on-premises.
+    std::optional<std::uint32_t> bgp_community;
+    std::optional<std::uint32_t> regional_community;
 };
 
 struct TopologyConfig {

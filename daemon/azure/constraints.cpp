@@ -34,21 +34,28 @@ std::optional<std::string> refuse_allow_remote_vnet_traffic(Role role) {
     return "allow_remote_vnet_traffic applies to role er-gateway only";
 }
 
-std::vector<bgp::Prefix> gateway_networks(Role role, const dataplane::TopologyConfig& topology,
-                                          const std::string& vnet_name) {
-    std::vector<bgp::Prefix> spaces;
+std::vector<GatewayNetwork> gateway_networks(Role role, const dataplane::TopologyConfig& topology,
+                                             const std::string& vnet_name) {
+    std::vector<GatewayNetwork> spaces;
     if (role != Role::er_gateway && role != Role::vpn_gateway) return spaces;
     const auto* vnet = topology.find_vnet(vnet_name);
     if (!vnet) return spaces;
-    spaces = vnet->address_spaces;
+    const auto add = [&](const dataplane::VnetConfig& of) {
+        std::vector<std::uint32_t> communities;
+        if (role == Role::er_gateway && of.bgp_community) {
+            if (of.regional_community) communities.push_back(*of.regional_community);
+            communities.push_back(*of.bgp_community);
+        }
+        for (const auto& space : of.address_spaces) spaces.push_back({space, communities});
+    };
+    add(*vnet);
     // Peers that use this VNet's gateways, through a peering that allows gateway transit.
     for (const auto& peering : vnet->peerings) {
         if (!peering.allow_gateway_transit) continue;
         const auto* peer = topology.find_vnet(peering.vnet);
         if (!peer) continue;
         for (const auto& back : peer->peerings)
-            if (back.vnet == vnet->name && back.use_remote_gateways)
-                spaces.insert(spaces.end(), peer->address_spaces.begin(), peer->address_spaces.end());
+            if (back.vnet == vnet->name && back.use_remote_gateways) add(*peer);
     }
     return spaces;
 }

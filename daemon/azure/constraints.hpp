@@ -43,8 +43,15 @@ inline constexpr std::size_t er_gateway_max_advertised = 1000;
 // What a gateway of `vnet` advertises when the file lists no `networks` ("Advertised
 // gateway prefixes": all address spaces of its VNet and of the peered VNets that use its
 // gateways, "Configure VPN gateway transit for virtual network peering"): nothing for a
-// role that is not a gateway, or for an unknown VNet.
-[[nodiscard]] std::vector<bgp::Prefix> gateway_networks(Role role, const dataplane::TopologyConfig& topology,
-                                                        const std::string& vnet);
+// role that is not a gateway, or for an unknown VNet. An ExpressRoute gateway's carry
+// the communities of the VNet each space is of, its region's and its custom one ("ExpressRoute
+// routing requirements", "Support for BGP communities": Microsoft tags them toward
+// on-premises over private peering, not over VPN).
+struct GatewayNetwork {
+    bgp::Prefix prefix;
+    std::vector<std::uint32_t> communities;
+};
+[[nodiscard]] std::vector<GatewayNetwork> gateway_networks(Role role, const dataplane::TopologyConfig& topology,
+                                                           const std::string& vnet);
 
 }  // namespace bgpemu::daemon

@@ -80,6 +80,16 @@ void add_role_policy(const AzureRole& azure, const bgp::SpeakerConfig& speaker, 
         out.entries.back().match.source = rib::RouteSource::local;
         policy.route_maps[out.name] = out;
     }
+    if (role == Role::msee) {
+        // "Microsoft doesn't honor any BGP community values that you set on the routes you
+        // advertise to Microsoft" ("ExpressRoute routing requirements"): the customer's
+        // communities are dropped on arrival, so none of them acts anywhere in Azure.
+        rib::RouteMap customer_in{"role:msee-customer-in", {}};
+        customer_in.entries.push_back(entry(10, PolicyAction::permit));
+        customer_in.entries.back().set.communities_replace = true;
+        customer_in.entries.back().set.large_communities_replace = true;
+        policy.route_maps[customer_in.name] = customer_in;
+    }
     if (role == Role::vpn_gateway) {
         policy.prefix_lists["role:own-spaces"] = own_spaces(speaker);
         rib::PrefixList defaults{"role:default-route", {}};
@@ -117,6 +127,7 @@ void apply_neighbor_defaults(const AzureRole& azure, Role peer_role, const rib::
                 // Toward the customer: on-premises sees VNet prefixes as "12076" alone
                 // ("Azure Route Server FAQ"); past 4,000 prefixes (10,000 on a premium
                 // circuit) the session is dropped ("ExpressRoute routing requirements").
+                neighbor.route_map_in = policy.route_map("role:msee-customer-in");
                 neighbor.remove_private_as = rib::RemovePrivateAs::yes;
                 neighbor.allowas_in = 2;
                 neighbor.maximum_prefix = azure.premium_circuit ? 10000 : 4000;

@@ -292,8 +292,9 @@ constexpr Key<SpeakerRead> speaker_keys[] = {
      },
      // A gateway without `networks` advertises its VNet and the spokes that use it.
      [](Reader&, const YAML::Node&, SpeakerRead& s) {
-         for (const auto& space : gateway_networks(s.azure.role, s.config.topology, s.node_config.vnet))
-             s.speaker.networks.push_back(bgp::OriginatedNetwork{space, std::nullopt, {}, {}, bgp::Origin::igp, nullptr});
+         for (auto& space : gateway_networks(s.azure.role, s.config.topology, s.node_config.vnet))
+             s.speaker.networks.push_back(
+                 bgp::OriginatedNetwork{space.prefix, std::nullopt, std::move(space.communities), {}, bgp::Origin::igp, nullptr});
      }},
     {"aggregates", [](Reader& r, const YAML::Node& v, SpeakerRead& s) { read_aggregates(r, v, s.speaker); }},
     {"redistribute", [](Reader& r, const YAML::Node& v, SpeakerRead& s) { read_redistribute(r, v, *s.policy, s.speaker); }},

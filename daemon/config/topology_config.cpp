@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <charconv>
 
+#include "daemon/azure/regional_communities.hpp"
+
 namespace bgpemu::daemon::detail {
 
 namespace {
@@ -62,6 +64,17 @@ struct VnetRead {
     dataplane::VnetConfig vnet{};
 };
 
+// A Microsoft community of a VNet: "12076:VALUE" ("Configure custom BGP communities for
+// Azure ExpressRoute private peering": the 12076: is required).
+std::optional<std::uint32_t> microsoft_community(Reader& reader, const YAML::Node& node, const std::string& what) {
+    const auto value = reader.community(node);
+    if (value && (*value >> 16) != microsoft_community_asn) {
+        reader.error(node, what + " must be 12076:VALUE (Azure requires the 12076: before the VNet's value)");
+        return std::nullopt;
+    }
+    return value;
+}
+
 void address_spaces_missing(Reader& reader, const YAML::Node& at, VnetRead& read) {
     reader.error(at, "VNet '" + read.vnet.name + "' needs 'address_spaces' (a list of prefixes)");
 }
@@ -88,7 +101,30 @@ constexpr Key<VnetRead> vnet_keys[] = {
          if (r.is_list(list, "peerings"))
              for (const auto& item : list) read_peering(r, item, x.vnet);
      }},
+    {"location", [](Reader& r, const YAML::Node& v, VnetRead& x) { x.vnet.location = r.string(v, "location").value_or(""); }},
+    {"bgp_community", [](Reader& r, const YAML::Node& v, VnetRead& x) { x.vnet.bgp_community = microsoft_community(r, v, "bgp_community"); }},
+    {"regional_community",
+     [](Reader& r, const YAML::Node& v, VnetRead& x) { x.vnet.regional_community = microsoft_community(r, v, "regional_community"); }},
 };
+
+// Azure shows a VNet's regional community only once it has a custom one; the region's
+// comes from the table unless the file gives it (a region the table lacks).
+void resolve_communities(Reader& reader, const YAML::Node& node, dataplane::VnetConfig& vnet) {
+    if (!vnet.bgp_community) {
+        if (node["regional_community"])
+            reader.error(node["regional_community"], "regional_community needs bgp_community: Azure adds the region's "
+                                                     "community only to the routes of a VNet with a custom one");
+        vnet.regional_community.reset();
+        return;
+    }
+    if (vnet.regional_community) return;
+    if (!vnet.location.empty()) vnet.regional_community = regional_community(vnet.location);
+    if (vnet.regional_community || !node["bgp_community"]) return;
+    reader.error(node["bgp_community"],
+                 vnet.location.empty()
+                     ? "VNet '" + vnet.name + "' has a bgp_community: give its 'location' (an Azure region), whose community its routes carry too"
+                     : "no regional community known for location '" + vnet.location + "': give 'regional_community' (12076:50xxx)");
+}
 
 void read_vnet(Reader& reader, const YAML::Node& node, dataplane::TopologyConfig& topology) {
     if (!reader.is_map(node, "vnet")) return;
@@ -98,6 +134,7 @@ void read_vnet(Reader& reader, const YAML::Node& node, dataplane::TopologyConfig
     if (read.vnet.name.empty()) return reader.error(node, "vnet needs a 'name'");
     if (topology.find_vnet(read.vnet.name)) reader.error(node, "duplicate VNet name '" + read.vnet.name + "'");
     read_keys(reader, node, vnet_keys, read);
+    resolve_communities(reader, node, read.vnet);
     topology.vnets.push_back(std::move(read.vnet));
 }
 
