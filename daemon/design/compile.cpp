@@ -343,6 +343,7 @@ private:
         entry["name"] = vnet.name;
         entry["address_spaces"] = prefixes_node(vnet.address_spaces);
         if (vnet.peerings.IsSequence()) entry["peerings"] = vnet.peerings;
+        for (const auto& key : vnet.communities_keys) entry[key.first.as<std::string>()] = key.second;
         vnets_.push_back(entry);
         out_.origins.emplace_back(vnet.name, vnet.mark);
         const auto instances = [](const std::vector<IpAddress>& list) {

@@ -50,6 +50,8 @@ struct VnetDesign {
     YAML::Mark mark;
     std::vector<Prefix> address_spaces;
     YAML::Node peerings;  // passed to the router-level `vnets` as written
+    // location, bgp_community, regional_community: passed on as written, read there.
+    YAML::Node communities_keys{YAML::NodeType::Map};
     std::optional<ErGatewayDesign> er_gateway;
     std::optional<VpnGatewayDesign> vpn_gateway;
     std::vector<VmDesign> vms;

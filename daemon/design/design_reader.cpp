@@ -116,6 +116,9 @@ constexpr Key<VnetDesign> vnet_keys[] = {
     {"peerings", [](Reader& r, const YAML::Node& v, VnetDesign& n) {
          if (r.is_list(v, "peerings")) n.peerings = v;
      }},
+    {"location", [](Reader&, const YAML::Node& v, VnetDesign& n) { n.communities_keys["location"] = v; }},
+    {"bgp_community", [](Reader&, const YAML::Node& v, VnetDesign& n) { n.communities_keys["bgp_community"] = v; }},
+    {"regional_community", [](Reader&, const YAML::Node& v, VnetDesign& n) { n.communities_keys["regional_community"] = v; }},
     {"er_gateway",
      [](Reader& r, const YAML::Node& v, VnetDesign& n) {
          ErGatewayDesign g;

@@ -140,7 +140,7 @@ public:
     // The design's keys in the order its guide writes them; others after.
     void order_keys() {
         static const std::map<std::string, std::vector<std::string>> orders = {
-            {"vnets", {"name", "address_spaces", "peerings", "er_gateway", "vpn_gateway", "vms"}},
+            {"vnets", {"name", "address_spaces", "location", "bgp_community", "regional_community", "peerings", "er_gateway", "vpn_gateway", "vms"}},
             {"connections", {"name", "type", "vnet", "circuit", "ce", "remote_vnet", "routing_weight", "enable_bgp", "delay_ms", "shutdown"}},
             {"sites", {"name", "asn", "transport_pool", "link_pool", "lan_prefixes", "advertise", "prefer_expressroute",
                        "advertise_only_lan", "ibgp", "lan_router", "hosts", "ces"}},
@@ -279,6 +279,11 @@ private:
         v.node = YAML::Node(YAML::NodeType::Map);
         v.node["name"] = v.name;
         v.node["address_spaces"] = flow_list(v.spaces);
+        if (const auto location = r.body["location"].string(d_)) v.node["location"] = *location;
+        // bgpCommunities: the custom one, and the region's that Azure fills in beside it.
+        const auto communities = r.body["bgpCommunities"];
+        if (const auto custom = communities["virtualNetworkCommunity"].string(d_)) v.node["bgp_community"] = *custom;
+        if (const auto regional = communities["regionalCommunity"].string(d_)) v.node["regional_community"] = *regional;
         v.node = append("vnets", v.node);
         if (const auto location = r.body["location"].string(d_)) tree_.comment(v.node, "VNet '" + r.name + "', " + *location);
         by_resource_[&r] = vnets_.size();

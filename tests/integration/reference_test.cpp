@@ -893,6 +893,68 @@ bool every_path_through(const Daemon& daemon, const std::string& from, const std
     });
 }
 
+// The communities of one path, in the order `show rib` gives them.
+std::vector<std::string> communities_of(const json::object& path) {
+    std::vector<std::string> out;
+    for (const auto& c : path.at("communities").as_array()) out.emplace_back(c.as_string());
+    return out;
+}
+
+TEST_CASE("VNet communities: the custom and regional community reach on-premises, a CE matches them, the customer's are not honoured", "[integration][reference][communities]") {
+    // The hub gets a custom community; its region's comes from its location (West US 2:
+    // 12076:50026). loc1-ce1 prefers what carries the region's, and tags what it sends
+    // the MSEE no-export, which Azure must not honour.
+    auto design = read_file(std::string(BGPEMU_SOURCE_DIR) + "/configs/azure-interop.yaml");
+    const std::string hub = "  - name: hub\n    location: westus2\n";
+    REQUIRE(design.find(hub) != std::string::npos);
+    design.replace(design.find(hub), hub.size(), hub + "    bgp_community: 12076:20001\n");
+    const std::string ce = "      - name: loc1-ce1\n";
+    REQUIRE(design.find(ce) != std::string::npos);
+    design.replace(design.find(ce), ce.size(), ce + R"(        router_level:
+          policy:
+            community_lists: {west-us-2: [{action: permit, communities: ["12076:50026"]}]}
+            route_maps:
+              by-region: [{seq: 10, action: permit, match: {community: west-us-2}, set: {local_pref: 300}}, {seq: 20, action: permit}]
+              tag-out: [{seq: 10, action: permit, set: {communities: {add: [no-export, "65021:7"]}}}]
+          neighbors: [{name: er1-msee1, route_map_in: by-region, route_map_out: tag-out}]
+)");
+    Daemon daemon(design, test_port(34));
+    REQUIRE(daemon.process->converged(60s));
+
+    // On the CE, over ExpressRoute: the hub's prefix with both, the spoke's (no custom
+    // community) with none; over the VPN, none either.
+    const auto ce_rib = daemon.rib("loc1-ce1");
+    const auto path_from = [&](const std::string& prefix, const std::string& peer) -> std::optional<json::object> {
+        const auto found = ce_rib.find(prefix);
+        if (found == ce_rib.end()) return std::nullopt;
+        for (const auto& path : found->second)
+            if (path.at("from").as_string() == peer) return path;
+        return std::nullopt;
+    };
+    const auto hub_er = path_from("10.10.30.0/24", "er1-msee1");
+    REQUIRE(hub_er);
+    CHECK(communities_of(*hub_er) == std::vector<std::string>{"12076:20001", "12076:50026"});
+    CHECK(hub_er->at("local_pref") == 300);
+    CHECK(hub_er->at("best").as_bool());
+    const auto spoke_er = path_from("10.11.30.0/26", "er1-msee1");
+    REQUIRE(spoke_er);
+    CHECK(communities_of(*spoke_er).empty());
+    CHECK(spoke_er->at("local_pref") != 300);
+    const auto hub_vpn = path_from("10.10.30.0/24", "hub-vpngw");
+    REQUIRE(hub_vpn);
+    CHECK(communities_of(*hub_vpn).empty());
+
+    // The CE's no-export is not honoured: the MSEE drops the customer's communities, so
+    // the gateways learn its LAN, and carry none of them.
+    const auto msee = daemon.rib("er1-msee1");
+    REQUIRE(msee.count("10.2.30.0/25") == 1);
+    CHECK(communities_of(msee.at("10.2.30.0/25").front()).empty());
+    const auto gateway = daemon.rib("hub-ergw");
+    REQUIRE(gateway.count("10.2.30.0/25") == 1);
+    for (const auto& path : gateway.at("10.2.30.0/25")) CHECK(communities_of(path).empty());
+    CHECK(std::string(daemon.run({"trace", "loc1-vm", "hub-vm"}).at("paths").as_array().front().at("verdict").as_string()).rfind("delivered", 0) == 0);
+}
+
 TEST_CASE("a third topology: two regions, iBGP inside a site, VPN transit between sites", "[integration][reference]") {
     Daemon daemon("multi-region.yaml");
     // 14 sessions: 2 + 2 CE-MSEE at the circuits, 6 MSEE-gateway, 3 IPsec tunnels, 1 iBGP.

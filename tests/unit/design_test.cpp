@@ -167,6 +167,48 @@ TEST_CASE("a VPN gateway's custom APIPA BGP address: in Azure's range, or refuse
     CHECK(has_error(errors_of(with_gateway("10.9.0.1")), "7:18", "is not inside VNet 'v1''s address spaces"));
 }
 
+TEST_CASE("VNet communities: the gateway's routes carry the custom and the regional one; the MSEE drops the customer's", "[design][communities]") {
+    const auto with = [&](const std::string& keys) {
+        return edited(small, "    address_spaces: [10.1.0.0/16]\n", "    address_spaces: [10.1.0.0/16]\n" + keys);
+    };
+    const auto loaded = parse_topology(with("    location: West Europe\n    bgp_community: 12076:20001\n"), "d.yaml");
+    INFO(joined(test::positioned(loaded.errors)));
+    REQUIRE(loaded.ok());
+    const auto& gateway = speaker(loaded.config, "v1-ergw");
+    REQUIRE(gateway.networks.size() == 1);
+    // West Europe is region 2: 12076:50002, then the VNet's own.
+    CHECK(gateway.networks[0].communities == std::vector<std::uint32_t>{(12076U << 16) | 50002U, (12076U << 16) | 20001U});
+    // The MSEE's session with the customer has a route map in that replaces whatever
+    // communities the CE sent by none.
+    const auto& msee = speaker(loaded.config, "c1-msee1");
+    const auto* in = neighbor(msee, "s1-ce").route_map_in;
+    REQUIRE(in != nullptr);
+    REQUIRE(in->entries.size() == 1);
+    CHECK(in->entries[0].set.communities_replace);
+    CHECK(in->entries[0].set.communities_add.empty());
+    CHECK(neighbor(msee, "v1-ergw").route_map_in == nullptr);
+
+    // Without a custom community, the region's is not shown either; a regional_community
+    // given stands for a region the table lacks.
+    const auto plain = parse_topology(with("    location: westeurope\n"), "d.yaml");
+    REQUIRE(plain.ok());
+    CHECK(speaker(plain.config, "v1-ergw").networks[0].communities.empty());
+    const auto given = parse_topology(with("    location: atlantis\n    bgp_community: 12076:20001\n    regional_community: 12076:50999\n"), "d.yaml");
+    INFO(joined(test::positioned(given.errors)));
+    REQUIRE(given.ok());
+    CHECK(speaker(given.config, "v1-ergw").networks[0].communities.front() == ((12076U << 16) | 50999U));
+
+    const auto unknown = errors_of(with("    location: atlantis\n    bgp_community: 12076:20001\n"));
+    INFO(joined(unknown));
+    CHECK(has_error(unknown, "6:20", "no regional community known for location 'atlantis'"));
+    CHECK(has_error(errors_of(with("    bgp_community: 12076:20001\n")), "5:20", "give its 'location'"));
+    CHECK(has_error(errors_of(with("    location: westeurope\n    bgp_community: 65000:1\n")), "6:20",
+                    "bgp_community must be 12076:VALUE"));
+    CHECK(has_error(errors_of(with("    location: westeurope\n    bgp_community: twelve\n")), "6:20", "must be ASN:VALUE"));
+    CHECK(has_error(errors_of(with("    location: westeurope\n    regional_community: 12076:50002\n")), "6:25",
+                    "regional_community needs bgp_community"));
+}
+
 TEST_CASE("router_level keys override what a node compiles to", "[design]") {
     const auto yaml = edited(small, "        expressroute: [{circuit: c1, link: primary}, {circuit: c1, link: secondary}]\n",
                              "        expressroute: [{circuit: c1, link: primary}, {circuit: c1, link: secondary}]\n"

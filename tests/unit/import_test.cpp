@@ -155,6 +155,12 @@ TEST_CASE("an ARM template with literal values and nested children, and a Resour
     // Active-active: the first BGP address, the other instance beside it, and a comment.
     CHECK(item_named(g["vnets"], "hub")["vpn_gateway"]["bgp_peering_address"].Scalar() == "10.0.255.4");
     CHECK(graph.design.find("active-active: read") != std::string::npos);
+    // The VNet's region and bgpCommunities, custom and regional, as the design's keys.
+    const auto hub = item_named(g["vnets"], "hub");
+    CHECK(hub["location"].Scalar() == "westeurope");
+    CHECK(hub["bgp_community"].Scalar() == "12076:20010");
+    CHECK(hub["regional_community"].Scalar() == "12076:50002");
+    CHECK_FALSE(item_named(g["vnets"], "spoke")["bgp_community"]);
 }
 
 TEST_CASE("child resources listed on their own join their parent by id", "[import]") {
