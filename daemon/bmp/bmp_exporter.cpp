@@ -517,43 +517,28 @@ const std::vector<std::shared_ptr<BmpExporter::Stream>>* BmpExporter::streams_of
     return found == by_speaker_.end() ? nullptr : &found->second;
 }
 
-void BmpExporter::message_received(const bgp::Session& session, bgp::ByteSpan message) {
-    auto& record = record_of(session);
-    if (!record.known) return;
-    switch (message_type(message)) {
-    case message_type_open: record.received_open.assign(message.begin(), message.end()); break;
-    case message_type_notification:
-        record.notification.assign(message.begin(), message.end());
-        record.notification_sent = false;
-        break;
-    case message_type_update:
-        if (const auto* streams = streams_of(record.speaker))
-            for (const auto& stream : *streams)
-                if (stream->station.pre_policy && stream->up.contains(&session))
-                    stream->queue([&](bgp::Bytes& to) { bmp::encode_route_monitoring(neighbor_header(session, 0), message, to); });
-        break;
-    default: break;
-    }
-}
+void BmpExporter::message_received(const bgp::Session& session, bgp::ByteSpan message) { note_message(session, message, false); }
 
-void BmpExporter::message_sent(const bgp::Session& session, bgp::ByteSpan message) {
+void BmpExporter::message_sent(const bgp::Session& session, bgp::ByteSpan message) { note_message(session, message, true); }
+
+void BmpExporter::note_message(const bgp::Session& session, bgp::ByteSpan message, bool sent) {
     auto& record = record_of(session);
     if (!record.known) return;
     switch (message_type(message)) {
-    case message_type_open: record.sent_open.assign(message.begin(), message.end()); break;
+    case message_type_open: (sent ? record.sent_open : record.received_open).assign(message.begin(), message.end()); break;
     case message_type_notification:
         record.notification.assign(message.begin(), message.end());
-        record.notification_sent = true;
+        record.notification_sent = sent;
         break;
-    case message_type_update:
+    case message_type_update: {
+        // Received: the pre-policy Adj-RIB-In; sent: the post-policy Adj-RIB-Out (RFC 8671).
+        const std::uint8_t flags = sent ? bmp::peer_flag::post_policy | bmp::peer_flag::adj_rib_out : 0;
         if (const auto* streams = streams_of(record.speaker))
             for (const auto& stream : *streams)
-                if (stream->station.adj_rib_out && stream->up.contains(&session))
-                    stream->queue([&](bgp::Bytes& to) {
-                        bmp::encode_route_monitoring(
-                            neighbor_header(session, bmp::peer_flag::post_policy | bmp::peer_flag::adj_rib_out), message, to);
-                    });
+                if ((sent ? stream->station.adj_rib_out : stream->station.pre_policy) && stream->up.contains(&session))
+                    stream->queue([&](bgp::Bytes& to) { bmp::encode_route_monitoring(neighbor_header(session, flags), message, to); });
         break;
+    }
     default: break;
     }
 }

@@ -81,6 +81,7 @@ private:
         bool notification_sent = false;
     };
     SessionRecord& record_of(const bgp::Session& session);
+    void note_message(const bgp::Session& session, bgp::ByteSpan message, bool sent);
     [[nodiscard]] const std::vector<std::shared_ptr<Stream>>* streams_of(const bgp::Speaker* speaker) const;
 
     boost::asio::io_context& io_;
