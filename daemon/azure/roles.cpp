@@ -89,6 +89,34 @@ void add_role_policy(const AzureRole& azure, const bgp::SpeakerConfig& speaker, 
         customer_in.entries.back().set.communities_replace = true;
         customer_in.entries.back().set.large_communities_replace = true;
         policy.route_maps[customer_in.name] = customer_in;
+
+        // Global Reach ("ExpressRoute Global Reach"): another circuit's MSEE gets the
+        // on-premises routes only, not the VNets' (which carry the gateways' fixed 65515),
+        // tagged 12076:12077; an MSEE sends its gateways what came so tagged with two
+        // more 12076s, so a VNet prefers its own circuit's path ("12076 12076 12076 ..."
+        // at the gateway: the evidence of a support wiki page, not product documentation).
+        constexpr std::uint32_t via_global_reach = (12076U << 16) | 12077U;
+        rib::AsPathList from_vnets{"role:from-vnets", {}};
+        rib::AsPathListEntry contains_gateway;
+        contains_gateway.kind = rib::AsPathListEntry::Kind::contains;
+        contains_gateway.value = 65515;
+        contains_gateway.text = "contains 65515";
+        from_vnets.entries.push_back(contains_gateway);
+        policy.as_path_lists[from_vnets.name] = from_vnets;
+        rib::CommunityList tagged{"role:via-global-reach", {{PolicyAction::permit, {via_global_reach}}}};
+        policy.community_lists[tagged.name] = tagged;
+        rib::RouteMap reach_out{"role:msee-global-reach-out", {}};
+        reach_out.entries.push_back(entry(10, PolicyAction::deny));
+        reach_out.entries.back().match.as_path = &policy.as_path_lists["role:from-vnets"];
+        reach_out.entries.push_back(entry(20, PolicyAction::permit));
+        reach_out.entries.back().set.communities_add = {via_global_reach};
+        policy.route_maps[reach_out.name] = reach_out;
+        rib::RouteMap gateway_out{"role:msee-gateway-out", {}};
+        gateway_out.entries.push_back(entry(10, PolicyAction::permit));
+        gateway_out.entries.back().match.community = &policy.community_lists["role:via-global-reach"];
+        gateway_out.entries.back().set.as_path_prepend = {12076, 12076};
+        gateway_out.entries.push_back(entry(20, PolicyAction::permit));
+        policy.route_maps[gateway_out.name] = gateway_out;
     }
     if (role == Role::vpn_gateway) {
         policy.prefix_lists["role:own-spaces"] = own_spaces(speaker);
@@ -123,6 +151,11 @@ void apply_neighbor_defaults(const AzureRole& azure, Role peer_role, const rib::
                 // The gateway's ASN becomes 12076, so one VNet's prefixes reach another
                 // VNet's gateway on the circuit as "12076 12076".
                 neighbor.as_override = true;
+                neighbor.route_map_out = policy.route_map("role:msee-gateway-out");
+            } else if (peer_role == Role::msee) {
+                // Global Reach: iBGP inside 12076, the traffic through this MSEE.
+                neighbor.next_hop_self = true;
+                neighbor.route_map_out = policy.route_map("role:msee-global-reach-out");
             } else {
                 // Toward the customer: on-premises sees VNet prefixes as "12076" alone
                 // ("Azure Route Server FAQ"); past 4,000 prefixes (10,000 on a premium

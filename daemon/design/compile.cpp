@@ -92,6 +92,7 @@ public:
         for (const auto& circuit : design_.circuits) compile_circuit(circuit);
         for (const auto& vnet : design_.vnets) compile_vnet(vnet);
         for (const auto& connection : design_.connections) compile_connection(connection);
+        for (const auto& reach : design_.global_reach) compile_global_reach(reach);
         for (const auto& site : design_.sites)
             if (site.ibgp) compile_ibgp(site);
         return finish(root);
@@ -481,6 +482,29 @@ private:
     }
 
     // ---- iBGP between the CEs of a site, each pair over a link of its own ----
+    // ---- Global Reach: every MSEE of one circuit with every MSEE of the other, so
+    // each of a circuit's links has the other circuit's on-premises routes whichever of
+    // its links they came in on; the four links are the /31s of the /29, the first
+    // circuit's MSEE first (primary-primary, secondary-secondary, then the crossed pairs) ----
+    void compile_global_reach(const GlobalReachDesign& reach) {
+        const auto* a = find_circuit(design_, reach.circuits[0]);
+        const auto* b = find_circuit(design_, reach.circuits[1]);
+        if (!a || !b) return;
+        const auto what = "Global Reach " + (reach.name.empty() ? a->name + " -- " + b->name : reach.name);
+        constexpr std::pair<int, int> pairs[] = {{0, 0}, {1, 1}, {0, 1}, {1, 0}};
+        for (std::size_t i = 0; i < std::size(pairs); ++i) {
+            const auto& at_a = a->msees[pairs[i].first].name;
+            const auto& at_b = b->msees[pairs[i].second].name;
+            const auto on_a = address_plus(reach.address_prefix.address(), 2 * i);
+            const auto on_b = address_plus(on_a, 1);
+            add_interface(nodes_[at_a], at_b, with_length(on_a, 31));
+            add_interface(nodes_[at_b], at_a, with_length(on_b, 31));
+            add_link(at_a + ":" + at_b, at_b + ":" + at_a, reach.delay_ms, false);
+            add_session(PlannedNeighbor{.asn = msee_asn, .description = what, .next_hop = on_a}, at_a,
+                        PlannedNeighbor{.asn = msee_asn, .description = what, .next_hop = on_b}, at_b);
+        }
+    }
+
     void compile_ibgp(const SiteDesign& site) {
         auto& links = link_pools_.at(site.name);  // after its CEs' links to the LAN router
         for (std::size_t i = 0; i < site.ces.size(); ++i)

@@ -90,6 +90,18 @@ struct ConnectionDesign {
     bool shutdown = false;
 };
 
+// ExpressRoute Global Reach between two circuits' private peerings: their MSEEs
+// exchange the on-premises routes directly, each with each, over the four /31s of
+// `address_prefix` (the /29 Azure asks for).
+struct GlobalReachDesign {
+    std::string name;
+    YAML::Mark mark;
+    std::string circuits[2];
+    Prefix address_prefix;
+    YAML::Mark prefix_mark;
+    double delay_ms = 1;
+};
+
 // One CE's ExpressRoute link: which circuit and which of its two links.
 struct CeCircuitLink {
     std::string circuit;
@@ -148,6 +160,7 @@ struct Design {
     std::vector<VnetDesign> vnets;
     std::vector<CircuitDesign> circuits;
     std::vector<ConnectionDesign> connections;
+    std::vector<GlobalReachDesign> global_reach;
     std::vector<SiteDesign> sites;
 };
 

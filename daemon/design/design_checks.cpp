@@ -1,5 +1,6 @@
 #include "daemon/design/design_checks.hpp"
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -167,6 +168,22 @@ void check_circuits(Reader& reader, const Design& design) {
         }
 }
 
+void check_global_reach(Reader& reader, const Design& design) {
+    std::set<std::pair<std::string, std::string>> pairs;
+    for (const auto& g : design.global_reach) {
+        for (const auto& name : g.circuits)
+            if (!name.empty() && !find_circuit(design, name)) reader.error_at(g.mark, "global_reach: no circuit named '" + name + "'");
+        if (g.circuits[0] == g.circuits[1]) reader.error_at(g.mark, "global_reach links two different circuits, not '" + g.circuits[0] + "' with itself");
+        if (!pairs.insert(std::minmax(g.circuits[0], g.circuits[1])).second)
+            reader.error_at(g.mark, "global_reach: circuits '" + g.circuits[0] + "' and '" + g.circuits[1] + "' are linked twice");
+        for (const auto& c : design.circuits)
+            for (const auto& link : c.link_prefixes)
+                if (link.length() != 0 && g.address_prefix.length() != 0 && overlaps(link, g.address_prefix))
+                    reader.error_at(g.prefix_mark, "global_reach address_prefix " + g.address_prefix.to_string() + " overlaps " +
+                                                       link.to_string() + " of circuit " + c.name);
+    }
+}
+
 void check_connections(Reader& reader, const Design& design) {
     std::set<std::string> seen;
     for (const auto& c : design.connections) {
@@ -291,6 +308,7 @@ void check_design(Reader& reader, const Design& design) {
     check_vnets(reader, design);
     check_circuits(reader, design);
     check_connections(reader, design);
+    check_global_reach(reader, design);
     check_sites(reader, design);
 }
 

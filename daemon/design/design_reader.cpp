@@ -189,6 +189,31 @@ void read_delay(Reader& r, const YAML::Node& v, double& delay) {
         r.error(v, "delay_ms must be a number of milliseconds, 0..60000");
 }
 
+// ---- Global Reach ----
+constexpr Key<GlobalReachDesign> global_reach_keys[] = {
+    {"name", [](Reader& r, const YAML::Node& v, GlobalReachDesign& g) { g.name = r.string(v, "global_reach name").value_or(""); }},
+    {"circuits",
+     [](Reader& r, const YAML::Node& v, GlobalReachDesign& g) {
+         if (!v.IsSequence() || v.size() != 2) return r.error(v, "global_reach circuits takes two circuit names");
+         for (int i = 0; i < 2; ++i) g.circuits[i] = r.string(v[i], "global_reach circuit").value_or("");
+     },
+     [](Reader& r, const YAML::Node& at, GlobalReachDesign&) { r.error(at, "global_reach needs 'circuits' (the two circuits it links)"); }},
+    {"address_prefix",
+     [](Reader& r, const YAML::Node& v, GlobalReachDesign& g) {
+         g.prefix_mark = v.Mark();
+         const auto p = r.prefix(v, "global_reach address_prefix");
+         if (!p) return;
+         if (!p->address().is_v4() || p->length() != 29)
+             return r.error(v, "global_reach address_prefix takes an IPv4 /29, not " + p->to_string() +
+                                   " (\"ExpressRoute Global Reach\" asks for one)");
+         g.address_prefix = *p;
+     },
+     [](Reader& r, const YAML::Node& at, GlobalReachDesign&) {
+         r.error(at, "global_reach needs 'address_prefix' (an IPv4 /29 for the links between the circuits' MSEEs)");
+     }},
+    {"delay_ms", [](Reader& r, const YAML::Node& v, GlobalReachDesign& g) { read_delay(r, v, g.delay_ms); }},
+};
+
 constexpr Key<ConnectionDesign> connection_keys[] = {
     {"name"},
     {"type",
@@ -365,7 +390,7 @@ void read_list(Reader& r, const YAML::Node& list, std::string_view what, std::st
 
 bool is_design(const YAML::Node& root) {
     if (!root.IsMap()) return false;
-    for (const char* key : {"transport", "circuits", "connections", "sites"})
+    for (const char* key : {"transport", "circuits", "connections", "global_reach", "sites"})
         if (root[key]) return true;
     if (const auto vnets = root["vnets"]; vnets && vnets.IsSequence())
         for (const auto& vnet : vnets)
@@ -402,6 +427,15 @@ Design read_design(Reader& reader, const YAML::Node& root, const std::string& fi
             if (item["type"] && item["type"].IsScalar() && item["type"].Scalar() != "expressroute") c.delay_ms = 10;
             detail::read_keys(reader, item, connection_keys, c);
             design.connections.push_back(std::move(c));
+        });
+    }
+    if (const auto v = root["global_reach"]) {
+        each(reader, v, "global_reach", [&](const YAML::Node& item) {
+            GlobalReachDesign g;
+            g.mark = item.Mark();
+            if (!reader.is_map(item, "global_reach")) return;
+            detail::read_section(reader, item, global_reach_keys, "global_reach", g);
+            design.global_reach.push_back(std::move(g));
         });
     }
     if (const auto v = root["sites"]) read_list(reader, v, "sites", "site", site_keys, design.sites);

@@ -12,7 +12,7 @@ namespace bgpemu::daemon::design {
 namespace {
 
 // The top-level keys of a design: its own, then the router-level sections it may mix in.
-constexpr std::string_view design_keys[] = {"transport", "vnets", "circuits", "connections", "sites",
+constexpr std::string_view design_keys[] = {"transport", "vnets", "circuits", "connections", "global_reach", "sites",
                                        "daemon", "policy", "mrt", "bmp", "speakers", "routers", "hosts", "externals", "links"};
 
 struct Compiled {
