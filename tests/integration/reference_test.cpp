@@ -955,6 +955,54 @@ TEST_CASE("VNet communities: the custom and regional community reach on-premises
     CHECK(std::string(daemon.run({"trace", "loc1-vm", "hub-vm"}).at("paths").as_array().front().at("verdict").as_string()).rfind("delivered", 0) == 0);
 }
 
+TEST_CASE("Global Reach between the two circuits: Location 1 and 2 reach each other through the MSEEs alone", "[integration][reference][global-reach]") {
+    auto design = read_file(std::string(BGPEMU_SOURCE_DIR) + "/configs/azure-interop.yaml");
+    const std::string connections = "\nconnections:\n";
+    REQUIRE(design.find(connections) != std::string::npos);
+    design.replace(design.find(connections), connections.size(),
+                   "\nglobal_reach:\n  - {name: er1-er2, circuits: [er1, er2], address_prefix: 192.168.40.0/29}\n" + connections);
+    Daemon daemon(design, test_port(35));
+    REQUIRE(daemon.process->converged(60s));
+
+    // Every path between the locations, both ways, goes CE, MSEE, MSEE, CE: no VNet, no gateway.
+    for (const auto& [from, to] : {std::pair<std::string, std::string>{"loc1-vm", "loc2-vm"}, {"loc2-vm", "loc1-vm"}}) {
+        INFO(from << " -> " << to);
+        const auto paths = trace_all(*daemon.process, from, to);
+        REQUIRE_FALSE(paths.empty());
+        for (const auto& path : paths) {
+            INFO(path.text());
+            CHECK(path.verdict.rfind("delivered", 0) == 0);
+            std::vector<std::string> azure;
+            for (const auto& node : path.nodes)
+                if (node.find("msee") != std::string::npos || node.find("gw") != std::string::npos || node.find("vnet") != std::string::npos)
+                    azure.push_back(node);
+            REQUIRE(azure.size() == 2);
+            CHECK(azure[0].substr(0, 3) != azure[1].substr(0, 3));  // one MSEE of each circuit
+        }
+    }
+    // The hub's gateway, on both circuits, keeps its own circuit's path to each location;
+    // the other's comes over Global Reach, three times 12076 and tagged 12076:12077.
+    const auto hub = daemon.rib("hub-ergw");
+    REQUIRE(hub.count("10.2.30.0/25") == 1);
+    std::set<std::string> paths;
+    for (const auto& path : hub.at("10.2.30.0/25")) {
+        paths.insert(as_path_of(path));
+        if (as_path_of(path) == "12076 65021") CHECK(path.at("best").as_bool());
+        if (as_path_of(path) == "12076 12076 12076 65021") {
+            CHECK_FALSE(path.at("best").as_bool());
+            CHECK(communities_of(path) == std::vector<std::string>{"12076:12077"});
+        }
+    }
+    CHECK(paths == std::set<std::string>{"12076 65021", "12076 12076 12076 65021"});
+    // The VNets' routes do not cross: Location 2 still reaches the hub over its own circuit.
+    const auto loc2 = daemon.rib("loc2-ce1");
+    REQUIRE(loc2.count("10.10.30.0/24") == 1);
+    for (const auto& path : loc2.at("10.10.30.0/24")) CHECK(as_path_of(path) == "12076");
+    const auto to_hub = trace_all(*daemon.process, "loc2-vm", "hub-vm");
+    REQUIRE_FALSE(to_hub.empty());
+    for (const auto& path : to_hub) CHECK_FALSE(through({path}, "er1-msee1"));
+}
+
 TEST_CASE("a third topology: two regions, iBGP inside a site, VPN transit between sites", "[integration][reference]") {
     Daemon daemon("multi-region.yaml");
     // 14 sessions: 2 + 2 CE-MSEE at the circuits, 6 MSEE-gateway, 3 IPsec tunnels, 1 iBGP.

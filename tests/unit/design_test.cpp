@@ -209,6 +209,45 @@ TEST_CASE("VNet communities: the gateway's routes carry the custom and the regio
                     "regional_community needs bgp_community"));
 }
 
+TEST_CASE("Global Reach: the two circuits' MSEEs peer each with each over the /31s of the /29", "[design][global-reach]") {
+    const auto two_circuits = edited(small, "connections:\n",
+                                     "  - {name: c2, primary_peer_address_prefix: 172.16.1.0/30, secondary_peer_address_prefix: 172.16.1.4/30}\n"
+                                     "connections:\n");
+    const auto with = [&](const std::string& reach) { return two_circuits + "global_reach:\n  - " + reach + "\n"; };
+    const auto loaded = parse_topology(with("{name: gr, circuits: [c1, c2], address_prefix: 192.168.40.0/29}"), "d.yaml");
+    INFO(joined(test::positioned(loaded.errors)));
+    REQUIRE(loaded.ok());
+    const auto& primary = speaker(loaded.config, "c1-msee1");
+    for (const char* other : {"c2-msee1", "c2-msee2"}) {
+        INFO(other);
+        const auto& n = neighbor(primary, other);
+        CHECK(n.remote_as == 12076);
+        CHECK(n.next_hop_self);
+        REQUIRE(n.route_map_out != nullptr);
+        CHECK(n.route_map_out->name == "role:msee-global-reach-out");
+    }
+    CHECK(neighbor(speaker(loaded.config, "c2-msee2"), "c1-msee2").remote_as == 12076);
+    // Toward its gateway an MSEE lengthens what came over Global Reach.
+    REQUIRE(neighbor(primary, "v1-ergw").route_map_out != nullptr);
+    CHECK(neighbor(primary, "v1-ergw").route_map_out->name == "role:msee-gateway-out");
+    // Primary with primary on the /29's first /31, the first circuit's MSEE first.
+    const auto& interfaces = primary.interfaces;
+    const auto found = std::find_if(interfaces.begin(), interfaces.end(), [](const auto& i) { return i.name == "c2-msee1"; });
+    REQUIRE(found != interfaces.end());
+    CHECK(found->address.to_string() == "192.168.40.0");
+    CHECK(found->length == 31);
+
+    const auto errors = errors_of(with("{circuits: [c1, c9], address_prefix: 192.168.40.0/28}"));
+    INFO(joined(errors));
+    CHECK(has_error(errors, "21:42", "takes an IPv4 /29, not 192.168.40.0/28"));
+    const auto unknown = errors_of(with("{circuits: [c1, c9], address_prefix: 192.168.40.0/29}"));
+    CHECK(has_error(unknown, "21:5", "global_reach: no circuit named 'c9'"));
+    CHECK(has_error(errors_of(with("{circuits: [c1, c1], address_prefix: 192.168.40.0/29}")), "21:5", "two different circuits"));
+    CHECK(has_error(errors_of(with("{circuits: [c1, c2]}")), "21:5", "global_reach needs 'address_prefix'"));
+    CHECK(has_error(errors_of(with("{circuits: [c1, c2], address_prefix: 172.16.1.0/29}")), "21:42", "overlaps 172.16.1.0/30 of circuit c2"));
+    CHECK(has_error(errors_of(with("{circuits: [c1], address_prefix: 192.168.40.0/29}")), "21:16", "takes two circuit names"));
+}
+
 TEST_CASE("router_level keys override what a node compiles to", "[design]") {
     const auto yaml = edited(small, "        expressroute: [{circuit: c1, link: primary}, {circuit: c1, link: secondary}]\n",
                              "        expressroute: [{circuit: c1, link: primary}, {circuit: c1, link: secondary}]\n"
