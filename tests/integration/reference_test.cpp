@@ -1003,6 +1003,82 @@ TEST_CASE("Global Reach between the two circuits: Location 1 and 2 reach each ot
     for (const auto& path : to_hub) CHECK_FALSE(through({path}, "er1-msee1"));
 }
 
+// Two VNets, each on both of two circuits, and a site on both links of the first.
+// `weight`: the routing weight of VNet a's connection to c1; `prepend`: whether the CE
+// prepends its AS twice toward c1's secondary MSEE.
+std::string weighted_design(unsigned weight, bool prepend) {
+    std::string design = R"(transport: {pool: 127.71.0.0/24, port: 1179}
+vnets:
+  - {name: a, address_spaces: [10.71.0.0/16], er_gateway: {name: a-ergw, instance_addresses: [10.71.255.4]}, vms: [{name: a-vm, address: 10.71.0.4}]}
+  - {name: b, address_spaces: [10.72.0.0/16], er_gateway: {name: b-ergw, instance_addresses: [10.72.255.4]}, vms: [{name: b-vm, address: 10.72.0.4}]}
+circuits:
+  - {name: c1, primary_peer_address_prefix: 172.31.1.0/30, secondary_peer_address_prefix: 172.31.1.4/30}
+  - {name: c2, primary_peer_address_prefix: 172.31.2.0/30, secondary_peer_address_prefix: 172.31.2.4/30}
+connections:
+  - {type: expressroute, vnet: a, circuit: c1, routing_weight: WEIGHT}
+  - {type: expressroute, vnet: a, circuit: c2}
+  - {type: expressroute, vnet: b, circuit: c1}
+  - {type: expressroute, vnet: b, circuit: c2}
+sites:
+  - name: s
+    asn: 64600
+    lan_prefixes: [192.168.71.0/24]
+    hosts: [{name: s-pc, address: 192.168.71.10}]
+    ces:
+      - name: s-ce
+        expressroute: [{circuit: c1, link: primary}, {circuit: c1, link: secondary}]
+)";
+    design.replace(design.find("WEIGHT"), 6, std::to_string(weight));
+    if (prepend)
+        design += R"(        router_level:
+          policy: {route_maps: {longer: [{seq: 10, action: permit, set: {as_path_prepend: [64600, 64600]}}]}}
+          neighbors: [{name: c1-msee2, route_map_out: longer}]
+)";
+    return design;
+}
+
+TEST_CASE("among ExpressRoute paths: a connection's weight ends VNet-to-VNet ECMP, a CE's prepending makes the other link primary", "[integration][reference][weight]") {
+    // The data plane's paths (the MSEEs forward without answering a trace: one path per
+    // MSEE the traffic can take).
+    const auto paths_between = [](const Daemon& daemon, const std::string& from, const std::string& to) {
+        const auto paths = trace_all(*daemon.process, from, to);
+        for (const auto& path : paths) CHECK(path.verdict.rfind("delivered", 0) == 0);
+        return paths.size();
+    };
+    {
+        // Equal everywhere: VNet a reaches b over all four MSEEs, the site over both links.
+        Daemon daemon(weighted_design(0, false), test_port(36));
+        REQUIRE(daemon.process->converged(60s));
+        const auto to_b = best_of(daemon.rib("a-ergw")["10.72.0.0/16"]);
+        REQUIRE(to_b);
+        CHECK(to_b->from == std::set<std::string>{"c1-msee1", "c1-msee2", "c2-msee1", "c2-msee2"});
+        CHECK(paths_between(daemon, "a-vm", "b-vm") == 4);
+        const auto to_site = best_of(daemon.rib("a-ergw")["192.168.71.0/24"]);
+        REQUIRE(to_site);
+        CHECK(to_site->from == std::set<std::string>{"c1-msee1", "c1-msee2"});
+    }
+    {
+        // The weight of a's connection to c1 wins before the AS path: c1 only; and the
+        // CE's prepending toward c1's secondary MSEE leaves the primary link alone.
+        Daemon daemon(weighted_design(100, true), test_port(37));
+        REQUIRE(daemon.process->converged(60s));
+        const auto to_b = best_of(daemon.rib("a-ergw")["10.72.0.0/16"]);
+        REQUIRE(to_b);
+        CHECK(to_b->from == std::set<std::string>{"c1-msee1", "c1-msee2"});
+        CHECK(paths_between(daemon, "a-vm", "b-vm") == 2);
+        // b has no weights: still all four toward a.
+        CHECK(best_of(daemon.rib("b-ergw")["10.71.0.0/16"])->from.size() == 4);
+        for (const char* gateway : {"a-ergw", "b-ergw"}) {
+            INFO(gateway);
+            const auto to_site = best_of(daemon.rib(gateway)["192.168.71.0/24"]);
+            REQUIRE(to_site);
+            CHECK(to_site->from == std::set<std::string>{"c1-msee1"});
+            CHECK(to_site->as_path == "12076 64600");
+        }
+        CHECK(paths_between(daemon, "b-vm", "s-pc") == 1);
+    }
+}
+
 TEST_CASE("a third topology: two regions, iBGP inside a site, VPN transit between sites", "[integration][reference]") {
     Daemon daemon("multi-region.yaml");
     // 14 sessions: 2 + 2 CE-MSEE at the circuits, 6 MSEE-gateway, 3 IPsec tunnels, 1 iBGP.
