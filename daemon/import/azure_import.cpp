@@ -94,6 +94,7 @@ struct Gateway {
 struct Circuit {
     std::string name;
     bool usable = false;  // it has an AzurePrivatePeering
+    std::vector<Field> global_reach;  // its private peering's connections to other circuits
 };
 
 // A CE Azure's resources imply, before it is placed in a site.
@@ -126,6 +127,7 @@ public:
             if (r->is(type::gateway)) gateway(*r);
         for (const auto& r : res_.all())
             if (r->is(type::circuit)) circuit(*r);
+        global_reach();
         for (const auto& r : res_.all())
             if (r->is(type::connection)) connection(*r);
         if (gateways_.empty() && d_.errors().empty())
@@ -381,6 +383,43 @@ private:
         gateways_[&r] = g;
     }
 
+    // Global Reach: each connection of a circuit's private peering to another circuit's
+    // (peerExpressRouteCircuitPeering), once per pair of circuits, with its /29.
+    void global_reach() {
+        std::set<std::pair<std::string, std::string>> linked;
+        for (const auto& r : res_.all()) {
+            const auto it = circuits_.find(r.get());
+            if (it == circuits_.end() || !it->second.usable) continue;
+            const auto& c = it->second;
+            for (const auto& connection : c.global_reach) {
+                const auto peer = connection["peerExpressRouteCircuitPeering"]["id"];
+                const auto peer_id = peer.string(d_);
+                if (!peer_id) {
+                    d_.error(connection, "a Global Reach connection needs peerExpressRouteCircuitPeering.id (the other circuit's private peering)");
+                    continue;
+                }
+                const auto circuit_id = folded(*peer_id).find("/peerings/") != std::string::npos ? parent_id(*peer_id) : *peer_id;
+                const auto* other = res_.find(circuit_id);
+                if (!other) {
+                    res_.missing(peer, type::circuit, circuit_id, d_);
+                    continue;
+                }
+                const auto found = circuits_.find(other);
+                if (found == circuits_.end() || !found->second.usable) continue;
+                if (!linked.insert(std::minmax(c.name, found->second.name)).second) continue;
+                YAML::Node node(YAML::NodeType::Map);
+                if (const auto name = connection["name"].string(d_)) node["name"] = *name;
+                node["circuits"].push_back(c.name);
+                node["circuits"].push_back(found->second.name);
+                node["circuits"].SetStyle(YAML::EmitterStyle::Flow);
+                const auto address = connection["addressPrefix"];
+                if (const auto p = prefix(address, address.string(d_))) node["address_prefix"] = text_of(*p);
+                else if (!address.present()) d_.error(connection, "a Global Reach connection needs an addressPrefix (a /29)");
+                append("global_reach", node);
+            }
+        }
+    }
+
     void circuit(const Resource& r) {
         auto& c = circuits_[&r];
         c.name = unique(r.name);
@@ -411,6 +450,7 @@ private:
             else node[design_keys[i]] = text_of(*link);
         }
         if (!complete) return;
+        c.global_reach = p["connections"].items(d_);
         if (folded(r.body["sku"]["tier"].string(d_).value_or("")) == "premium") node["premium"] = true;
         if (const auto key = p["sharedKey"].string(d_); key && !key->empty()) node["shared_key"] = *key;
         node = append("circuits", node);

@@ -200,6 +200,50 @@ TEST_CASE("child resources listed on their own join their parent by id", "[impor
     CHECK(item_named(site["ces"], "c-primary-ce")["expressroute"][0]["shutdown"].as<bool>());
 }
 
+TEST_CASE("Global Reach: a private peering's connection to another circuit's", "[import][global-reach]") {
+    const std::string s = "/subscriptions/s/resourceGroups/g/providers/Microsoft.Network";
+    const auto circuit = [&](const std::string& name, const std::string& links, const std::string& connections) {
+        return R"({"id": ")" + s + "/expressRouteCircuits/" + name + R"(", "name": ")" + name +
+               R"(", "type": "Microsoft.Network/expressRouteCircuits", "sku": {"tier": "Premium"},
+  "properties": {"peerings": [{"name": "AzurePrivatePeering", "properties": {"peeringType": "AzurePrivatePeering", "peerASN": 65001,
+  "primaryPeerAddressPrefix": ")" + links + R"(.0/30", "secondaryPeerAddressPrefix": ")" + links + R"(.4/30", "connections": [)" +
+               connections + "]}}]}}";
+    };
+    const auto reach = [&](const std::string& peer) {
+        return R"({"name": "c-to-d", "properties": {"addressPrefix": "192.168.40.0/29", "peerExpressRouteCircuitPeering": {"id": ")" + s +
+               "/expressRouteCircuits/" + peer + R"(/peerings/AzurePrivatePeering"}}})";
+    };
+    const auto input = [&](const std::string& connections) {
+        return R"([{"id": ")" + s + R"(/virtualNetworks/a", "name": "a", "type": "Microsoft.Network/virtualNetworks",
+  "addressSpace": {"addressPrefixes": ["10.1.0.0/16"]}, "subnets": [{"name": "GatewaySubnet", "addressPrefix": "10.1.255.0/27"}]},
+ {"id": ")" + s + R"(/virtualNetworkGateways/a-gw", "name": "a-gw", "type": "Microsoft.Network/virtualNetworkGateways",
+  "gatewayType": "ExpressRoute", "ipConfigurations": [{"subnet": {"id": ")" + s + R"(/virtualNetworks/a/subnets/GatewaySubnet"}}]},
+ )" + circuit("c", "192.168.9", connections) + ",\n " + circuit("d", "192.168.10", "") + R"(,
+ {"id": ")" + s + R"(/connections/a-c", "name": "a-c", "type": "Microsoft.Network/connections", "connectionType": "ExpressRoute",
+  "virtualNetworkGateway1": {"id": ")" + s + R"(/virtualNetworkGateways/a-gw"}, "peer": {"id": ")" + s + R"(/expressRouteCircuits/c"}}])";
+    };
+    ImportRequest request;
+    request.texts = {{"all.json", input(reach("d"))}};
+    const auto result = import_azure(request);
+    INFO(all(result.errors));
+    REQUIRE(result.errors.empty());
+    const auto design = YAML::Load(result.design);
+    REQUIRE(design["global_reach"].size() == 1);
+    const auto link = design["global_reach"][0];
+    CHECK(link["name"].Scalar() == "c-to-d");
+    CHECK(link["circuits"][0].Scalar() == "c");
+    CHECK(link["circuits"][1].Scalar() == "d");
+    CHECK(link["address_prefix"].Scalar() == "192.168.40.0/29");
+
+    // A connection to a circuit the input lacks: named, with where it is.
+    ImportRequest missing;
+    missing.texts = {{"all.json", input(reach("nowhere"))}};
+    const auto refused = import_azure(missing);
+    REQUIRE_FALSE(refused.errors.empty());
+    CHECK(all(refused.errors).find("nowhere") != std::string::npos);
+    CHECK(all(refused.errors).find("peerExpressRouteCircuitPeering") != std::string::npos);
+}
+
 TEST_CASE("bad input: one error naming the file, the JSON path and the resource; nothing written", "[import]") {
     struct Case {
         const char* file;
