@@ -280,9 +280,10 @@ FsmActions Session::event(Connection& connection, FsmEvent fsm_event, Fsm::Event
                                                 : config_.open_hold_time);
     connection.set_keepalive(actions.keepalive_timer, std::chrono::seconds(negotiated.keepalive_time));
 
+    // What was negotiated is the session's before its taps hear it is Established.
+    if (actions.session_established) negotiated_ = negotiated;
     if (from != transition.next) report_state(connection.direction_name(), "");
     if (actions.session_established) {
-        negotiated_ = negotiated;
         stats_.established_transitions++;
         // The other connection, whatever it is doing, is redundant now.
         if (Connection* other = other_than(connection)) {

@@ -335,6 +335,22 @@ TEST_CASE("BMP to pmbmpd and to a recording station, decoded by tshark", "[integ
     }
     CHECK(loc_rib_up);
     REQUIRE_FALSE(loc_rib.empty());
+    // Each neighbour's Peer Up names it as its OPEN did: its AS (the MSEEs' 12076), a BGP
+    // Identifier, no two-octet-AS flag (both ends speak four-octet ASes).
+    std::size_t peers_up = 0;
+    for (const auto& message : messages) {
+        if (message.type != 3 || message.peer_type != 0) continue;
+        ++peers_up;
+        const auto byte = [&](std::size_t at) { return static_cast<unsigned char>(message.bytes[at]); };
+        const auto u32 = [&](std::size_t at) {
+            return (std::uint32_t(byte(at)) << 24) | (std::uint32_t(byte(at + 1)) << 16) | (std::uint32_t(byte(at + 2)) << 8) | byte(at + 3);
+        };
+        INFO("Peer Up of " << message.peer);
+        CHECK(u32(32) == 12076);
+        CHECK(u32(36) != 0);
+        CHECK((message.flags & 0x20) == 0);
+    }
+    CHECK(peers_up >= neighbors.size());
     CHECK(loc_rib == prefixes_of(daemon, {"show", "rib", "hub-ergw"}));
     for (const auto& [name, address] : neighbors) {
         INFO(name);
