@@ -480,9 +480,10 @@ int main(int argc, char** argv) {
                 log->error("reload: {}", *error);
                 continue;
             }
+            // Listed before it starts: the taps look a session's speaker up in the list.
             tap(*speaker);
-            speaker->start();
             speakers.push_back(std::move(speaker));
+            speakers.back()->start();
             outcome.changes.push_back("speaker " + config.name + " added");
         }
         emulation.replace_topology(next.config.topology);

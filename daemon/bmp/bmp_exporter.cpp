@@ -29,6 +29,8 @@ constexpr std::uint8_t message_type_open = 1;
 constexpr std::uint8_t message_type_update = 2;
 constexpr std::uint8_t message_type_notification = 3;
 constexpr std::size_t bgp_header_bytes = 19;
+constexpr std::uint8_t cease_code = 6;
+constexpr std::uint8_t cease_collision_subcode = 7;  // RFC 4486
 constexpr std::chrono::seconds connect_timeout{5};
 constexpr std::chrono::seconds first_retry{1};
 // RFC 4271 §8.1's event numbers, for Peer Down's "closed locally without a NOTIFICATION".
@@ -295,17 +297,14 @@ struct BmpExporter::Stream : std::enable_shared_from_this<Stream> {
         for (std::size_t i = 0; i < speaker.neighbor_count(); ++i) {
             const auto& session = speaker.session(i);
             if (!up.contains(&session)) continue;
-            const auto accepted = speaker.accepted_count(i);
             std::vector<bmp::Statistic> stats;
+            // The Adj-RIB-In's size only where it is kept whole (the pre-policy tables).
             if (speaker.received_complete(i)) {
                 std::size_t received = 0;
                 speaker.for_each_received(i, [&](const bgp::Prefix&, std::uint32_t, const bgp::PathAttributes&) { ++received; });
-                stats.push_back({bmp::stat_type::rejected_prefixes, received > accepted ? received - accepted : 0, false});
                 stats.push_back({bmp::stat_type::adj_rib_in_routes, received, true});
-            } else {
-                stats.push_back({bmp::stat_type::adj_rib_in_routes, accepted, true});
             }
-            stats.push_back({bmp::stat_type::loc_rib_routes, accepted, true});
+            stats.push_back({bmp::stat_type::loc_rib_routes, speaker.accepted_count(i), true});
             stats.push_back({bmp::stat_type::adj_rib_out_post_policy_routes, speaker.advertised_count(i), true});
             queue([&](bgp::Bytes& to) { bmp::encode_statistics(neighbor_header(session, 0), stats, to); });
         }
@@ -315,7 +314,8 @@ struct BmpExporter::Stream : std::enable_shared_from_this<Stream> {
         auto backoff = first_retry;
         while (!self->stopping) {
             if (co_await self->connect()) {
-                backoff = first_retry;
+                if (self->stopping) break;
+                const auto overflows = self->status.overflows;
                 self->live = true;
                 ++self->status.connects;
                 self->exporter.log_->info("bmp {} for {}: connected", self->where(), self->speaker.config().name);
@@ -327,6 +327,9 @@ struct BmpExporter::Stream : std::enable_shared_from_this<Stream> {
                     asio::co_spawn(self->socket.get_executor(), report_statistics(self, generation), asio::detached);
                 co_await self->write_until_closed();
                 if (self->stopping) break;
+                // A station that fell behind waits longer each time, so that it does not get
+                // a full dump every second; one that kept up is tried again at once.
+                if (self->status.overflows == overflows) backoff = first_retry;
                 self->exporter.log_->warn("bmp {} for {}: connection lost ({}); reconnecting", self->where(),
                                           self->speaker.config().name, self->status.last_error);
             }
@@ -361,10 +364,14 @@ struct BmpExporter::Stream : std::enable_shared_from_this<Stream> {
         }
         asio::steady_timer deadline(socket.get_executor());
         deadline.expires_after(connect_timeout);
-        deadline.async_wait([this](boost::system::error_code ec) {
-            if (!ec) socket.close();
+        // The connect may complete while an expiry is already on its way: that one must
+        // not close the new connection.
+        auto finished = std::make_shared<bool>(false);
+        deadline.async_wait([this, finished](boost::system::error_code ec) {
+            if (!ec && !*finished) socket.close();
         });
         auto [connect_error] = co_await socket.async_connect(remote, use_tuple);
+        *finished = true;
         deadline.cancel();
         if (connect_error) {
             const auto message = connect_error == asio::error::operation_aborted ? std::string("timed out") : connect_error.message();
@@ -503,13 +510,18 @@ std::vector<BmpExporter::StreamStatus> BmpExporter::status() const {
 }
 
 BmpExporter::SessionRecord& BmpExporter::record_of(const bgp::Session& session) {
-    auto [found, added] = sessions_.try_emplace(&session);
-    if (added) {
-        const auto owner = bgp::find_session_owner(speakers_, session);
-        found->second.known = owner.has_value();
-        if (owner) found->second.speaker = owner->speaker;
+    if (const auto found = sessions_.find(&session); found != sessions_.end()) return found->second;
+    // Not one of the running speakers' (yet: a reload starts a speaker before it is
+    // listed; or no more): nothing is kept, so that it is looked up again next time.
+    const auto owner = bgp::find_session_owner(speakers_, session);
+    if (!owner) {
+        unknown_ = {};
+        return unknown_;
     }
-    return found->second;
+    auto& record = sessions_[&session];
+    record.known = true;
+    record.speaker = owner->speaker;
+    return record;
 }
 
 const std::vector<std::shared_ptr<BmpExporter::Stream>>* BmpExporter::streams_of(const bgp::Speaker* speaker) const {
@@ -527,6 +539,10 @@ void BmpExporter::note_message(const bgp::Session& session, bgp::ByteSpan messag
     switch (message_type(message)) {
     case message_type_open: (sent ? record.sent_open : record.received_open).assign(message.begin(), message.end()); break;
     case message_type_notification:
+        // A Cease for connection collision resolution ends the other connection, not the session.
+        if (message.size() > 20 && std::to_integer<std::uint8_t>(message[19]) == cease_code &&
+            std::to_integer<std::uint8_t>(message[20]) == cease_collision_subcode)
+            break;
         record.notification.assign(message.begin(), message.end());
         record.notification_sent = sent;
         break;

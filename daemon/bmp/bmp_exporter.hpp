@@ -91,6 +91,7 @@ private:
     std::vector<std::shared_ptr<Stream>> streams_;
     std::unordered_map<const bgp::Speaker*, std::vector<std::shared_ptr<Stream>>> by_speaker_;
     std::unordered_map<const bgp::Session*, SessionRecord> sessions_;
+    SessionRecord unknown_;  // what record_of gives for a session of no running speaker
 };
 
 }  // namespace bgpemu::daemon

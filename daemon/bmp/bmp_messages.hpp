@@ -53,7 +53,8 @@ inline constexpr std::uint16_t administratively_closed = 0;
 inline constexpr std::uint16_t out_of_resources = 2;
 }  // namespace termination_reason
 
-// Statistics Report's types this exporter sends (RFC 7854 §4.8, RFC 8671 §5).
+// Statistics Report's types (RFC 7854 §4.8, RFC 8671 §5): the exporter sends the three
+// gauges; the first is a 32-bit counter, as most of the RFC's are.
 namespace stat_type {
 inline constexpr std::uint16_t rejected_prefixes = 0;            // 32-bit counter
 inline constexpr std::uint16_t adj_rib_in_routes = 7;            // 64-bit gauge
