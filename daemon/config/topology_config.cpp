@@ -110,6 +110,8 @@ constexpr Key<VnetRead> vnet_keys[] = {
 // Azure shows a VNet's regional community only once it has a custom one; the region's
 // comes from the table unless the file gives it (a region the table lacks).
 void resolve_communities(Reader& reader, const YAML::Node& node, dataplane::VnetConfig& vnet) {
+    // A key given but not read has its error already.
+    if ((node["bgp_community"] && !vnet.bgp_community) || (node["regional_community"] && !vnet.regional_community)) return;
     if (!vnet.bgp_community) {
         if (node["regional_community"])
             reader.error(node["regional_community"], "regional_community needs bgp_community: Azure adds the region's "

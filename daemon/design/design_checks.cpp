@@ -176,6 +176,10 @@ void check_global_reach(Reader& reader, const Design& design) {
         if (g.circuits[0] == g.circuits[1]) reader.error_at(g.mark, "global_reach links two different circuits, not '" + g.circuits[0] + "' with itself");
         if (!pairs.insert(std::minmax(g.circuits[0], g.circuits[1])).second)
             reader.error_at(g.mark, "global_reach: circuits '" + g.circuits[0] + "' and '" + g.circuits[1] + "' are linked twice");
+        for (const auto* other = design.global_reach.data(); other != &g; ++other)
+            if (g.address_prefix.length() != 0 && other->address_prefix.length() != 0 && overlaps(g.address_prefix, other->address_prefix))
+                reader.error_at(g.prefix_mark, "global_reach address_prefix " + g.address_prefix.to_string() + " overlaps " +
+                                                   other->address_prefix.to_string() + " of another global_reach");
         for (const auto& c : design.circuits)
             for (const auto& link : c.link_prefixes)
                 if (link.length() != 0 && g.address_prefix.length() != 0 && overlaps(link, g.address_prefix))

@@ -405,7 +405,19 @@ private:
                     continue;
                 }
                 const auto found = circuits_.find(other);
-                if (found == circuits_.end() || !found->second.usable) continue;
+                if (found == circuits_.end()) {
+                    d_.error(peer, "refers to " + other->label() + ", not to a circuit's private peering");
+                    continue;
+                }
+                if (&found->second == &c) {
+                    d_.error(peer, "a Global Reach connection links two different circuits, not '" + r->name + "' with itself");
+                    continue;
+                }
+                if (!found->second.usable) {
+                    d_.note("Global Reach from circuit '" + r->name + "' to '" + other->name + "' left out: '" + other->name +
+                            "' has no AzurePrivatePeering");
+                    continue;
+                }
                 if (!linked.insert(std::minmax(c.name, found->second.name)).second) continue;
                 YAML::Node node(YAML::NodeType::Map);
                 if (const auto name = connection["name"].string(d_)) node["name"] = *name;

@@ -246,6 +246,10 @@ TEST_CASE("Global Reach: the two circuits' MSEEs peer each with each over the /3
     CHECK(has_error(errors_of(with("{circuits: [c1, c2]}")), "21:5", "global_reach needs 'address_prefix'"));
     CHECK(has_error(errors_of(with("{circuits: [c1, c2], address_prefix: 172.16.1.0/29}")), "21:42", "overlaps 172.16.1.0/30 of circuit c2"));
     CHECK(has_error(errors_of(with("{circuits: [c1], address_prefix: 192.168.40.0/29}")), "21:16", "takes two circuit names"));
+    const auto twice = errors_of(with("{circuits: [c1, c2], address_prefix: 192.168.40.0/29}\n  - {circuits: [c2, c1], address_prefix: 192.168.40.0/29}"));
+    INFO(joined(twice));
+    CHECK(has_error(twice, "22:5", "are linked twice"));
+    CHECK(has_error(twice, "22:42", "overlaps 192.168.40.0/29 of another global_reach"));
 }
 
 TEST_CASE("router_level keys override what a node compiles to", "[design]") {
