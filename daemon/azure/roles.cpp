@@ -13,6 +13,18 @@ rib::RouteMapEntry entry(std::uint32_t sequence, rib::PolicyAction action) {
     return e;
 }
 
+// An AS-path list of one permit entry, added to `policy` under `name`; returns it.
+const rib::AsPathList* add_as_path_list(rib::PolicySet& policy, const std::string& name, rib::AsPathListEntry::Kind kind,
+                                        std::uint32_t asn, const std::string& text) {
+    rib::AsPathListEntry e;
+    e.kind = kind;
+    e.value = asn;
+    e.text = text;
+    auto& list = policy.as_path_lists[name];
+    list = rib::AsPathList{name, {e}};
+    return &list;
+}
+
 // A prefix list that matches the node's own networks and everything inside them.
 rib::PrefixList own_spaces(const bgp::SpeakerConfig& speaker) {
     rib::PrefixList list{"role:own-spaces", {}};
@@ -60,15 +72,9 @@ void add_role_policy(const AzureRole& azure, const bgp::SpeakerConfig& speaker, 
         // for ExpressRoute"), another VNet's routes: after the MSEE's as-override they are
         // the ones that originate from 12076.
         if (!azure.allow_remote_vnet_traffic) {
-            rib::AsPathList from_vnets{"role:from-other-vnets", {}};
-            rib::AsPathListEntry originates;
-            originates.kind = rib::AsPathListEntry::Kind::originates_from;
-            originates.value = 12076;
-            originates.text = "originates from 12076";
-            from_vnets.entries.push_back(originates);
-            policy.as_path_lists[from_vnets.name] = from_vnets;
             in.entries.push_back(entry(15, PolicyAction::deny));
-            in.entries.back().match.as_path = &policy.as_path_lists["role:from-other-vnets"];
+            in.entries.back().match.as_path = add_as_path_list(policy, "role:from-other-vnets", rib::AsPathListEntry::Kind::originates_from,
+                                                               12076, "originates from 12076");
         }
         in.entries.push_back(entry(20, PolicyAction::permit));
         policy.route_maps[in.name] = in;
@@ -96,18 +102,13 @@ void add_role_policy(const AzureRole& azure, const bgp::SpeakerConfig& speaker, 
         // more 12076s, so a VNet prefers its own circuit's path ("12076 12076 12076 ..."
         // at the gateway: the evidence of a support wiki page, not product documentation).
         constexpr std::uint32_t via_global_reach = (12076U << 16) | 12077U;
-        rib::AsPathList from_vnets{"role:from-vnets", {}};
-        rib::AsPathListEntry contains_gateway;
-        contains_gateway.kind = rib::AsPathListEntry::Kind::contains;
-        contains_gateway.value = 65515;
-        contains_gateway.text = "contains 65515";
-        from_vnets.entries.push_back(contains_gateway);
-        policy.as_path_lists[from_vnets.name] = from_vnets;
+        const auto* from_vnets =
+            add_as_path_list(policy, "role:from-vnets", rib::AsPathListEntry::Kind::contains, 65515, "contains 65515");
         rib::CommunityList tagged{"role:via-global-reach", {{PolicyAction::permit, {via_global_reach}}}};
         policy.community_lists[tagged.name] = tagged;
         rib::RouteMap reach_out{"role:msee-global-reach-out", {}};
         reach_out.entries.push_back(entry(10, PolicyAction::deny));
-        reach_out.entries.back().match.as_path = &policy.as_path_lists["role:from-vnets"];
+        reach_out.entries.back().match.as_path = from_vnets;
         reach_out.entries.push_back(entry(20, PolicyAction::permit));
         reach_out.entries.back().set.communities_add = {via_global_reach};
         policy.route_maps[reach_out.name] = reach_out;
