@@ -11,6 +11,9 @@
 #
 # Each tree builds only what its tier runs (no benchmarks under the sanitizers), through
 # ccache when it is installed (BGPEMU_CCACHE=0 turns that off, for timing a cold build).
+# A tier's CTest run goes on beside the next tier's build (the suite mostly waits on
+# timers and peers, the build on the CPU), and its output is printed when it is done;
+# the fuzz runs, which take both cores, start only after the sanitized suite.
 #
 # Every phase runs even if an earlier one failed (a phase is skipped only when the build
 # it needs failed), so one run shows everything that is wrong. The last line is
@@ -118,13 +121,27 @@ count_ctest() {
   skipped=$((skipped + skips))
 }
 
-ctest_phase() {  # ctest_phase DIR CTEST_ARGS...
+# ctest_start DIR: the tree's CTest suite in the background, its output in
+# DIR/test-sh-ctest.log; ctest_finish DIR NAME waits for it, prints that output and
+# counts it as the phase NAME (its time runs from the start).
+declare -A ctest_pid ctest_started
+ctest_start() {
   local dir=$1
-  shift
-  local log=$dir/test-sh-ctest.log status=0
-  ctest --test-dir "$dir" --output-on-failure -j "$ctest_jobs" "$@" 2>&1 | tee "$log" || status=$?
-  count_ctest "$log" || status=1
-  return "$status"
+  ctest_started[$dir]=$SECONDS
+  ctest --test-dir "$dir" --output-on-failure -j "$ctest_jobs" >"$dir/test-sh-ctest.log" 2>&1 &
+  ctest_pid[$dir]=$!
+}
+
+ctest_finish() {
+  local dir=$1 name=$2 status=0
+  wait "${ctest_pid[$dir]}" || status=$?
+  echo
+  echo "==== $name ===="
+  cat "$dir/test-sh-ctest.log"
+  count_ctest "$dir/test-sh-ctest.log" || status=1
+  local result=ok
+  ((status == 0)) || result="FAILED (exit $status)"
+  phase_lines+=("$(printf '%-24s %5ds  %s' "$name" $((SECONDS - ctest_started[$dir])) "$result")")
 }
 
 # The fuzz targets are tests/fuzz/fuzz_NAME.cpp; each has its seeds in tests/fuzz/corpus/NAME/.
@@ -201,20 +218,30 @@ fuzz_all() {
 phase "deps (test set)" bash contrib/scripts/deps.sh test || exit 1
 
 if build_phase "build build/" build_tree build RelWithDebInfo; then
-  phase "ctest build/" ctest_phase build || true
+  ctest_start build
 else
   skip_phase "ctest build/" "build failed"
 fi
 
 # Debug (-O0, assertions on): with sanitizers it builds about three times faster than
 # RelWithDebInfo on two cores, and the unit tests run as fast either way.
+asan_built=0
 if build_phase "build build-asan/" build_tree build-asan Debug -DBGPEMU_SANITIZE=ON -DBGPEMU_BENCH=OFF; then
-  phase "ctest build-asan/" ctest_phase build-asan || true
+  asan_built=1
+fi
+[[ -z ${ctest_pid[build]:-} ]] || ctest_finish build "ctest build/"
+if ((asan_built)); then
+  ctest_start build-asan
 else
   skip_phase "ctest build-asan/" "build failed"
 fi
 
+fuzz_built=0
 if build_phase "build build-fuzz/" fuzz_build; then
+  fuzz_built=1
+fi
+[[ -z ${ctest_pid[build-asan]:-} ]] || ctest_finish build-asan "ctest build-asan/"
+if ((fuzz_built)); then
   phase "fuzz, ${fuzz_seconds}s each" fuzz_all || true
 else
   skip_phase "fuzz runs" "build failed"
