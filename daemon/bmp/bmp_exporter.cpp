@@ -13,7 +13,9 @@
 #include <boost/asio/write.hpp>
 
 #include "bgp/wire/codec.hpp"
+#include "bgp/wire/messages.hpp"
 #include "bgp/wire/update_packer.hpp"
+#include "bgp/wire/wire_error.hpp"
 #include "daemon/bmp/bmp_messages.hpp"
 #include "daemon/version.hpp"
 
@@ -25,12 +27,6 @@ constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
 namespace {
 
-constexpr std::uint8_t message_type_open = 1;
-constexpr std::uint8_t message_type_update = 2;
-constexpr std::uint8_t message_type_notification = 3;
-constexpr std::size_t bgp_header_bytes = 19;
-constexpr std::uint8_t cease_code = 6;
-constexpr std::uint8_t cease_collision_subcode = 7;  // RFC 4486
 constexpr std::chrono::seconds connect_timeout{5};
 constexpr std::chrono::seconds first_retry{1};
 // RFC 4271 §8.1's event numbers, for Peer Down's "closed locally without a NOTIFICATION".
@@ -40,8 +36,9 @@ constexpr std::uint16_t fsm_event_tcp_connection_fails = 18;
 constexpr bgp::AfiSafi ipv4_unicast{bgp::Afi::ipv4, bgp::Safi::unicast};
 constexpr bgp::AfiSafi ipv6_unicast{bgp::Afi::ipv6, bgp::Safi::unicast};
 
-std::uint8_t message_type(bgp::ByteSpan message) {
-    return message.size() >= bgp_header_bytes ? std::to_integer<std::uint8_t>(message[18]) : 0;
+// The type of a whole BGP message as a tap hands it over; none (0) when too short.
+bgp::MessageType message_type(bgp::ByteSpan message) {
+    return static_cast<bgp::MessageType>(message.size() >= bgp::header_size ? std::to_integer<std::uint8_t>(message[18]) : 0);
 }
 
 struct Now {
@@ -95,10 +92,10 @@ bgp::EncodeContext neighbor_context(const bgp::Session& session, bool sent) {
 
 // Each whole BGP message in `updates` as a Route Monitoring message.
 void monitor_updates(const bmp::PeerHeader& header, const bgp::Bytes& updates, bgp::Bytes& out) {
-    for (std::size_t at = 0; at + bgp_header_bytes <= updates.size();) {
+    for (std::size_t at = 0; at + bgp::header_size <= updates.size();) {
         const std::size_t length =
             (std::to_integer<std::size_t>(updates[at + 16]) << 8) | std::to_integer<std::size_t>(updates[at + 17]);
-        if (length < bgp_header_bytes || at + length > updates.size()) break;
+        if (length < bgp::header_size || at + length > updates.size()) break;
         bmp::encode_route_monitoring(header, bgp::ByteSpan(updates).subspan(at, length), out);
         at += length;
     }
@@ -537,16 +534,16 @@ void BmpExporter::note_message(const bgp::Session& session, bgp::ByteSpan messag
     auto& record = record_of(session);
     if (!record.known) return;
     switch (message_type(message)) {
-    case message_type_open: (sent ? record.sent_open : record.received_open).assign(message.begin(), message.end()); break;
-    case message_type_notification:
+    case bgp::MessageType::open: (sent ? record.sent_open : record.received_open).assign(message.begin(), message.end()); break;
+    case bgp::MessageType::notification:
         // A Cease for connection collision resolution ends the other connection, not the session.
-        if (message.size() > 20 && std::to_integer<std::uint8_t>(message[19]) == cease_code &&
-            std::to_integer<std::uint8_t>(message[20]) == cease_collision_subcode)
+        if (message.size() > 20 && std::to_integer<std::uint8_t>(message[19]) == static_cast<std::uint8_t>(bgp::ErrorCode::cease) &&
+            std::to_integer<std::uint8_t>(message[20]) == bgp::cease_subcode::connection_collision_resolution)
             break;
         record.notification.assign(message.begin(), message.end());
         record.notification_sent = sent;
         break;
-    case message_type_update: {
+    case bgp::MessageType::update: {
         // Received: the pre-policy Adj-RIB-In; sent: the post-policy Adj-RIB-Out (RFC 8671).
         const std::uint8_t flags = sent ? bmp::peer_flag::post_policy | bmp::peer_flag::adj_rib_out : 0;
         if (const auto* streams = streams_of(record.speaker))

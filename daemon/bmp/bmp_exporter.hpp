@@ -56,7 +56,6 @@ public:
         std::string last_error;
     };
     [[nodiscard]] std::vector<StreamStatus> status() const;
-    [[nodiscard]] const BmpSettings& settings() const noexcept { return settings_; }
 
     // bgp::SessionTap
     void message_received(const bgp::Session& session, bgp::ByteSpan message) override;

@@ -93,7 +93,7 @@ void encode_route_monitoring(const PeerHeader& peer, bgp::ByteSpan update, bgp::
 void encode_statistics(const PeerHeader& peer, std::span<const Statistic> statistics, bgp::Bytes& out);
 
 // A message's common header, read back: its type and whole length, when `bytes` starts
-// with a valid one (for tests and the stations' replies, which BMP does not define).
+// with a valid one (the encoders' tests read their output with it).
 struct CommonHeader {
     MessageType type;
     std::uint32_t length;
