@@ -103,42 +103,46 @@ private:
     void assign_transport() {
         Pool shared(design_.transport_pool, 1);
         std::map<std::string, Pool> site_pools;
-        const auto give = [&](const NodeDesign& node, Pool& pool) {
+        const auto give = [&](const NodeDesign& node, Pool& pool, const std::string& name) {
             if (node.listen) {
-                out_.transport[node.name] = *node.listen;
+                out_.transport[name] = *node.listen;
                 return;
             }
-            if (auto a = pool.take()) out_.transport[node.name] = *a;
-            else reader_.error_at(node.mark, "transport pool " + pool.prefix().to_string() + " has no address left for '" + node.name + "'");
+            if (auto a = pool.take()) out_.transport[name] = *a;
+            else reader_.error_at(node.mark, "transport pool " + pool.prefix().to_string() + " has no address left for '" + name + "'");
         };
         for (const auto& site : design_.sites) {
             Pool* pool = &shared;
             if (site.transport_pool) pool = &site_pools.emplace(site.name, Pool(*site.transport_pool, 1)).first->second;
-            for (const auto& ce : site.ces) give(ce, *pool);
+            for (const auto& ce : site.ces) give(ce, *pool, ce.name);
         }
         for (const auto& circuit : design_.circuits)
-            for (const auto& msee : circuit.msees) give(msee, shared);
+            for (const auto& msee : circuit.msees) give(msee, shared, msee.name);
         for (const auto& vnet : design_.vnets) {
-            if (vnet.er_gateway) give(*vnet.er_gateway, shared);
-            if (vnet.vpn_gateway) give(*vnet.vpn_gateway, shared);
+            if (vnet.er_gateway) give(*vnet.er_gateway, shared, vnet.er_gateway->name);
+            if (vnet.vpn_gateway)
+                for (const auto& instance : vnet.vpn_gateway->instances()) give(*vnet.vpn_gateway, shared, instance.name);
         }
     }
 
+    // `name`: the speaker's, when one design node compiles to several (an active-active
+    // gateway's instances); else the node's.
     Node& add_speaker(const NodeDesign& node, const char* role, const std::string& site, std::optional<std::uint32_t> asn,
-                      const std::optional<IpAddress>& router_id) {
-        Node& n = nodes_[node.name];
+                      const std::optional<IpAddress>& router_id, const std::string& name = {}) {
+        const auto& speaker = name.empty() ? node.name : name;
+        Node& n = nodes_[speaker];
         n.design = &node;
-        order_.push_back(node.name);
-        n.yaml["name"] = node.name;
+        order_.push_back(speaker);
+        n.yaml["name"] = speaker;
         n.yaml["role"] = role;
         n.yaml["site"] = site;
         if (asn) n.yaml["asn"] = *asn;
         if (router_id && router_id->is_v4()) n.yaml["router_id"] = router_id->to_string();
         else if (!node.router_level.IsMap() || !node.router_level["router_id"])
-            reader_.error_at(node.mark, "'" + node.name + "' has no IPv4 address to take its router id from: give it one (a CE's router_id, or router_level: {router_id: ...})");
-        if (const auto it = out_.transport.find(node.name); it != out_.transport.end())
+            reader_.error_at(node.mark, "'" + speaker + "' has no IPv4 address to take its router id from: give it one (a CE's router_id, or router_level: {router_id: ...})");
+        if (const auto it = out_.transport.find(speaker); it != out_.transport.end())
             n.yaml["listen"] = endpoint(it->second, design_.port);
-        out_.origins.emplace_back(node.name, node.mark);
+        out_.origins.emplace_back(speaker, node.mark);
         return n;
     }
 
@@ -359,12 +363,14 @@ private:
             node.yaml["vnet_addresses"] = instances(g->instance_addresses);
             if (g->allow_remote_vnet_traffic) node.yaml["allow_remote_vnet_traffic"] = *g->allow_remote_vnet_traffic;
         }
-        if (const auto& g = vnet.vpn_gateway) {
-            Node& node = add_speaker(*g, "vpn-gateway", "azure", g->asn, g->bgp_peering_address);
-            node.yaml["vnet"] = vnet.name;
-            node.yaml["vnet_addresses"] = instances(g->instance_addresses);
-            add_interface(node, "tunnels", with_length(g->bgp_peering_address, full_length(g->bgp_peering_address)));
-        }
+        if (const auto& g = vnet.vpn_gateway)
+            for (const auto& instance : g->instances()) {
+                Node& node = add_speaker(*g, "vpn-gateway", "azure", g->asn, instance.bgp_peering_address, instance.name);
+                node.yaml["vnet"] = vnet.name;
+                node.yaml["vnet_addresses"] = instances(instance.vnet_addresses);
+                add_interface(node, "tunnels",
+                              with_length(instance.bgp_peering_address, full_length(instance.bgp_peering_address)));
+            }
         for (const auto& vm : vnet.vms) {
             YAML::Node host;
             host["name"] = vm.name;
@@ -405,7 +411,10 @@ private:
             return;
         }
         if (!vnet->vpn_gateway) return;
-        const auto& gw = *vnet->vpn_gateway;
+        // Every instance of an active-active gateway has its own tunnel and session to
+        // each peer ("About active-active mode VPN gateways").
+        const auto instances = vnet->vpn_gateway->instances();
+        const auto asn = vnet->vpn_gateway->asn;
         if (c.type == ConnectionType::ipsec) {
             const auto ce = find_ce(design_, c.ce);
             if (!ce.ce || !ce.ce->tunnel_end()) return;
@@ -416,40 +425,53 @@ private:
                                                });
             const auto ce_interface = tunnels > 1 ? "tunnel-" + vnet->name : std::string("tunnel");
             add_interface(nodes_[ce.ce->name], ce_interface, with_length(tunnel, full_length(tunnel)));
-            add_link(ce.ce->name + ":" + ce_interface, gw.name + ":tunnels", c.delay_ms, c.shutdown);
+            for (const auto& gw : instances) add_link(ce.ce->name + ":" + ce_interface, gw.name + ":tunnels", c.delay_ms, c.shutdown);
             if (!c.enable_bgp) {
                 // Static routing: the CE routes the VNet (and its gateway-transit spokes)
-                // into the tunnel; the gateway routes the site's prefixes (the local
+                // into the tunnels; the gateway routes the site's prefixes (the local
                 // network gateway's address space) to the CE.
-                for (const auto& prefix : gateway_networks(*vnet)) add_static(ce.ce->name, prefix, gw.bgp_peering_address);
-                for (const auto& prefix : ce.site->advertise) add_static(gw.name, prefix, tunnel);
+                for (const auto& prefix : gateway_networks(*vnet)) add_static(ce.ce->name, prefix, bgp_addresses(instances));
+                for (const auto& gw : instances)
+                    for (const auto& prefix : ce.site->advertise) add_static(gw.name, prefix, {tunnel});
                 return;
             }
             const auto what = "site-to-site VPN to " + vnet->name + (ce.ce->expressroute.empty() ? "" : ", backup of ExpressRoute");
-            add_session(PlannedNeighbor{.asn = gw.asn, .description = what, .next_hop = tunnel, .multihop = true,
-                                        .only_lan = ce.site->advertise_only_lan},
-                        ce.ce->name,
-                        PlannedNeighbor{.asn = ce.site->asn, .description = what, .next_hop = gw.bgp_peering_address,
-                                        .weight = c.routing_weight},
-                        gw.name);
+            for (const auto& gw : instances)
+                add_session(PlannedNeighbor{.asn = asn, .description = what, .next_hop = tunnel, .multihop = true,
+                                            .only_lan = ce.site->advertise_only_lan},
+                            ce.ce->name,
+                            PlannedNeighbor{.asn = ce.site->asn, .description = what, .next_hop = gw.bgp_peering_address,
+                                            .weight = c.routing_weight},
+                            gw.name);
             return;
         }
         const auto* remote = find_vnet(design_, c.remote_vnet);
         if (!remote || !remote->vpn_gateway) return;
-        const auto& other = *remote->vpn_gateway;
-        add_link(gw.name + ":tunnels", other.name + ":tunnels", c.delay_ms, c.shutdown);
+        const auto others = remote->vpn_gateway->instances();
         if (!c.enable_bgp) {
-            for (const auto& prefix : gateway_networks(*remote)) add_static(gw.name, prefix, other.bgp_peering_address);
-            for (const auto& prefix : gateway_networks(*vnet)) add_static(other.name, prefix, gw.bgp_peering_address);
-            return;
+            for (const auto& gw : instances)
+                for (const auto& prefix : gateway_networks(*remote)) add_static(gw.name, prefix, bgp_addresses(others));
+            for (const auto& other : others)
+                for (const auto& prefix : gateway_networks(*vnet)) add_static(other.name, prefix, bgp_addresses(instances));
         }
         const auto what = "VNet-to-VNet VPN, " + vnet->name + " to " + remote->name;
-        add_session(PlannedNeighbor{.asn = other.asn, .description = what, .next_hop = gw.bgp_peering_address,
-                                    .weight = c.routing_weight},
-                    gw.name,
-                    PlannedNeighbor{.asn = gw.asn, .description = what, .next_hop = other.bgp_peering_address,
-                                    .weight = c.routing_weight},
-                    other.name);
+        for (const auto& gw : instances)
+            for (const auto& other : others) {
+                add_link(gw.name + ":tunnels", other.name + ":tunnels", c.delay_ms, c.shutdown);
+                if (!c.enable_bgp) continue;
+                add_session(PlannedNeighbor{.asn = remote->vpn_gateway->asn, .description = what, .next_hop = gw.bgp_peering_address,
+                                            .weight = c.routing_weight},
+                            gw.name,
+                            PlannedNeighbor{.asn = asn, .description = what, .next_hop = other.bgp_peering_address,
+                                            .weight = c.routing_weight},
+                            other.name);
+            }
+    }
+
+    static std::vector<IpAddress> bgp_addresses(const std::vector<VpnGatewayDesign::Instance>& instances) {
+        std::vector<IpAddress> out;
+        for (const auto& instance : instances) out.push_back(instance.bgp_peering_address);
+        return out;
     }
 
     // A VNet's address spaces and those of the peered VNets that use its gateways.
@@ -468,11 +490,17 @@ private:
     // route table and, redistributed, go to its BGP peers, as Azure advertises the
     // address space of every local network gateway it connects ("About BGP and Azure
     // VPN Gateway").
-    void add_static(const std::string& node_name, const Prefix& prefix, const IpAddress& next_hop) {
+    void add_static(const std::string& node_name, const Prefix& prefix, const std::vector<IpAddress>& next_hops) {
         auto& node = nodes_[node_name].yaml;
         YAML::Node route;
         route["prefix"] = prefix.to_string();
-        route["next_hop"] = next_hop.to_string();
+        if (next_hops.size() == 1) {
+            route["next_hop"] = next_hops.front().to_string();
+        } else {
+            YAML::Node list(YAML::NodeType::Sequence);
+            for (const auto& hop : next_hops) list.push_back(hop.to_string());
+            route["next_hop"] = flow(list);
+        }
         node["static_routes"].push_back(flow(route));
         const auto role = node["role"].Scalar();
         if (role != "vpn-gateway" || node["redistribute"]) return;

@@ -13,6 +13,19 @@ IpAddress address_plus(const IpAddress& base, std::uint64_t offset) {
     return IpAddress::v6(bytes);
 }
 
+std::vector<VpnGatewayDesign::Instance> VpnGatewayDesign::instances() const {
+    std::vector<Instance> out;
+    for (std::size_t i = 0; i < bgp_peering_addresses.size(); ++i) {
+        Instance instance;
+        instance.name = active_active ? name + "-instance" + std::to_string(i) : name;
+        instance.bgp_peering_address = bgp_peering_addresses[i];
+        if (!active_active) instance.vnet_addresses = instance_addresses;
+        else if (i < instance_addresses.size()) instance.vnet_addresses = {instance_addresses[i]};
+        out.push_back(std::move(instance));
+    }
+    return out;
+}
+
 std::string with_length(const IpAddress& address, unsigned length) {
     return address.to_string() + "/" + std::to_string(length);
 }

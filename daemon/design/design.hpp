@@ -34,10 +34,22 @@ struct ErGatewayDesign : NodeDesign {
     std::optional<bool> allow_remote_vnet_traffic;  // allowRemoteVnetTraffic; unset: the role's default
 };
 
+// A VPN gateway; active-active, its two instances are two speakers, each with its own
+// BGP address, tunnel and session to every peer ("About active-active mode VPN gateways").
 struct VpnGatewayDesign : NodeDesign {
     std::uint32_t asn = 65515;
-    IpAddress bgp_peering_address;             // its router id; the tunnels end here
-    std::vector<IpAddress> instance_addresses;  // VNet-side
+    bool active_active = false;
+    // One per instance (`bgp_peering_address`, or two `bgp_peering_addresses` when
+    // active-active): the instance's router id; its tunnels end here.
+    std::vector<IpAddress> bgp_peering_addresses;
+    std::vector<IpAddress> instance_addresses;  // VNet-side; active-active: one per instance
+
+    struct Instance {
+        std::string name;  // the gateway's, or NAME-instance0 and NAME-instance1
+        IpAddress bgp_peering_address;
+        std::vector<IpAddress> vnet_addresses;
+    };
+    [[nodiscard]] std::vector<Instance> instances() const;
 };
 
 struct VmDesign {

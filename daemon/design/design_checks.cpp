@@ -57,7 +57,12 @@ void check_names(Reader& reader, const Design& design) {
     for (const auto& v : design.vnets) {
         if (!vnets.insert(v.name).second) reader.error_at(v.mark, "duplicate VNet name '" + v.name + "'");
         if (v.er_gateway) claim(v.er_gateway->name, v.er_gateway->mark, "VNet " + v.name + "'s ExpressRoute gateway");
-        if (v.vpn_gateway) claim(v.vpn_gateway->name, v.vpn_gateway->mark, "VNet " + v.name + "'s VPN gateway");
+        if (v.vpn_gateway) {
+            claim(v.vpn_gateway->name, v.vpn_gateway->mark, "VNet " + v.name + "'s VPN gateway");
+            if (v.vpn_gateway->active_active)
+                for (const auto& instance : v.vpn_gateway->instances())
+                    claim(instance.name, v.vpn_gateway->mark, "an instance of VNet " + v.name + "'s VPN gateway");
+        }
         for (const auto& vm : v.vms) claim(vm.name, v.mark, "a VM of VNet " + v.name);
     }
     for (const auto& c : design.circuits) {
@@ -124,17 +129,23 @@ void check_vnets(Reader& reader, const Design& design) {
             // 169.254.22.255 only ("Configure BGP for VPN Gateway",
             // https://learn.microsoft.com/azure/vpn-gateway/bgp-howto); any other is
             // its GatewaySubnet's, inside the VNet.
-            const auto& address = v.vpn_gateway->bgp_peering_address;
-            const auto what = "VPN gateway '" + v.vpn_gateway->name + "': bgp_peering_address";
-            if (address.is_v4() && (address.v4_value() >> 16) == 0xa9fe) {
-                const auto third = (address.v4_value() >> 8) & 0xff;
-                if (third != 21 && third != 22)
-                    reader.error_at(v.vpn_gateway->mark, what + " " + address.to_string() +
-                                                             " is an APIPA address outside 169.254.21.0-169.254.22.255, "
-                                                             "the range Azure allows for a custom one");
-            } else {
-                inside(address, v.vpn_gateway->mark, what);
+            for (const auto& address : v.vpn_gateway->bgp_peering_addresses) {
+                const auto what = "VPN gateway '" + v.vpn_gateway->name +
+                                  (v.vpn_gateway->active_active ? "': bgp_peering_addresses" : "': bgp_peering_address");
+                if (address.is_v4() && (address.v4_value() >> 16) == 0xa9fe) {
+                    const auto third = (address.v4_value() >> 8) & 0xff;
+                    if (third != 21 && third != 22)
+                        reader.error_at(v.vpn_gateway->mark, what + " " + address.to_string() +
+                                                                 " is an APIPA address outside 169.254.21.0-169.254.22.255, "
+                                                                 "the range Azure allows for a custom one");
+                } else {
+                    inside(address, v.vpn_gateway->mark, what);
+                }
             }
+            const auto& peering = v.vpn_gateway->bgp_peering_addresses;
+            if (peering.size() == 2 && peering[0] == peering[1])
+                reader.error_at(v.vpn_gateway->mark, "VPN gateway '" + v.vpn_gateway->name +
+                                                         "': its two instances need two different BGP peering addresses");
             for (const auto& a : v.vpn_gateway->instance_addresses)
                 inside(a, v.vpn_gateway->mark, "VPN gateway '" + v.vpn_gateway->name + "': instance address");
             if (v.vpn_gateway->asn == 12076 || v.vpn_gateway->asn == 8074 || v.vpn_gateway->asn == 8075 ||

@@ -85,12 +85,16 @@ constexpr Key<VpnGatewayDesign> vpn_gateway_keys[] = {
      [](Reader& r, const YAML::Node& v, VpnGatewayDesign& g) {
          g.asn = static_cast<std::uint32_t>(r.unsigned_integer(v, "asn", 1, max_asn).value_or(65515));
      }},
+    {"active_active",
+     [](Reader& r, const YAML::Node& v, VpnGatewayDesign& g) { g.active_active = r.boolean(v, "active_active").value_or(false); }},
     {"bgp_peering_address",
      [](Reader& r, const YAML::Node& v, VpnGatewayDesign& g) {
-         if (auto a = r.address(v, "bgp_peering_address")) g.bgp_peering_address = *a;
-     },
-     [](Reader& r, const YAML::Node& at, VpnGatewayDesign& g) {
-         r.error(at, "VPN gateway '" + g.name + "' needs a 'bgp_peering_address' (its BGP peer IP)");
+         if (auto a = r.address(v, "bgp_peering_address")) g.bgp_peering_addresses.push_back(*a);
+     }},
+    {"bgp_peering_addresses",
+     [](Reader& r, const YAML::Node& v, VpnGatewayDesign& g) {
+         const auto list = addresses(r, v, "bgp_peering_addresses");
+         g.bgp_peering_addresses.insert(g.bgp_peering_addresses.end(), list.begin(), list.end());
      }},
     {"instance_addresses",
      [](Reader& r, const YAML::Node& v, VpnGatewayDesign& g) { g.instance_addresses = addresses(r, v, "instance address"); },
@@ -129,7 +133,28 @@ constexpr Key<VnetDesign> vnet_keys[] = {
      [](Reader& r, const YAML::Node& v, VnetDesign& n) {
          VpnGatewayDesign g;
          g.mark = v.Mark();
-         if (read_named(r, v, "vpn_gateway", vpn_gateway_keys, g, g.name)) n.vpn_gateway = std::move(g);
+         if (!read_named(r, v, "vpn_gateway", vpn_gateway_keys, g, g.name)) return;
+         // One BGP address per instance: an active-standby gateway has one, an
+         // active-active one two, each with its own VNet-side address.
+         const auto label = "VPN gateway '" + g.name + "'";
+         const auto single = v["bgp_peering_address"];
+         const auto pair = v["bgp_peering_addresses"];
+         if (single && pair) {
+             r.error(v, label + ": give 'bgp_peering_address' or 'bgp_peering_addresses', not both");
+         } else if (g.active_active) {
+             if (!pair || g.bgp_peering_addresses.size() != 2)
+                 r.error(pair ? pair : v, label + " is active-active: it needs 'bgp_peering_addresses', two, one per instance");
+             if (g.instance_addresses.size() != 2)
+                 r.error(v["instance_addresses"] ? v["instance_addresses"] : v,
+                         label + " is active-active: it needs two 'instance_addresses', one per instance");
+             if (v["listen"])
+                 r.error(v["listen"], label + " is active-active: its two instances take their transport addresses from the pool, so it takes no 'listen'");
+         } else if (pair) {
+             r.error(pair, label + ": two BGP peering addresses need 'active_active: true' (an active-standby gateway has one, 'bgp_peering_address')");
+         } else if (!single) {
+             r.error(v, label + " needs a 'bgp_peering_address' (its BGP peer IP)");
+         }
+         n.vpn_gateway = std::move(g);
      }},
     {"vms",
      [](Reader& r, const YAML::Node& v, VnetDesign& n) {

@@ -329,8 +329,7 @@ private:
         node["name"] = unique(r.name);
         std::vector<std::string> notes;
         if (sku) notes.push_back("sku " + *sku);
-        if (r.body["activeActive"].boolean(d_).value_or(false))
-            notes.push_back("active-active: read; routed as one instance with the first BGP address (bgpemu does not model the second yet)");
+        const bool active_active = !g.expressroute && r.body["activeActive"].boolean(d_).value_or(false);
         // The instances' VNet-side addresses: where traces show the gateway.
         auto instances = g.expressroute ? bgp_addresses : private_addresses;
         if (instances.empty()) instances = g.expressroute ? private_addresses : bgp_addresses;
@@ -350,21 +349,37 @@ private:
             g.bgp = r.body["enableBgp"].boolean(d_).value_or(false);
             g.asn = static_cast<std::uint32_t>(bgp["asn"].integer(d_, 1, 4294967295LL).value_or(azure_gateway_asn));
             if (g.asn != azure_gateway_asn) node["asn"] = g.asn;
-            std::optional<IpAddress> peering = bgp_addresses.empty() ? std::nullopt : std::optional(bgp_addresses.front());
-            if (!peering && gateway_subnet) {
+            // One BGP address per instance: two for an active-active gateway.
+            const std::size_t count = active_active ? 2 : 1;
+            std::vector<IpAddress> peering(bgp_addresses.begin(), bgp_addresses.begin() + std::min(count, bgp_addresses.size()));
+            if (active_active && peering.size() < 2)
+                return d_.error(bgp, "an active-active gateway needs two BGP peering addresses (bgpPeeringAddresses, one per instance)");
+            if (peering.empty() && gateway_subnet) {
                 // Azure gives a VPN gateway's BGP address from the top of its GatewaySubnet.
                 const auto& p = gateway_subnet->prefix;
-                peering = address_plus(p.address(), (1ULL << std::min(32U, bgp::max_prefix_length(p.afi()) - p.length())) - 2);
+                peering.push_back(address_plus(p.address(), (1ULL << std::min(32U, bgp::max_prefix_length(p.afi()) - p.length())) - 2));
                 notes.push_back("derived: bgp_peering_address, the GatewaySubnet's last usable address");
             }
-            if (!peering) peering = instances.front();
-            node["bgp_peering_address"] = text_of(*peering);
-            // The emulated gateway holds its BGP address apart from its VNet-side ones.
-            std::erase(instances, *peering);
-            if (instances.empty() && gateway_subnet)
-                for (std::uint64_t offset = 4; instances.empty(); ++offset)
-                    if (const auto a = address_plus(gateway_subnet->prefix.address(), offset); a != *peering) instances.push_back(a);
-            if (instances.empty()) return d_.error(r.body, "cannot place the gateway's instances: its VNet has no GatewaySubnet");
+            if (peering.empty()) peering.push_back(instances.front());
+            if (active_active) {
+                node["active_active"] = true;
+                node["bgp_peering_addresses"] = flow_list(peering);
+                notes.push_back("active-active: two instances, " + node["name"].Scalar() + "-instance0 and -instance1, each with its tunnel and session to every peer");
+            } else {
+                node["bgp_peering_address"] = text_of(peering.front());
+            }
+            // The emulated gateway holds its BGP addresses apart from its VNet-side ones:
+            // one VNet-side address per instance when active-active.
+            const auto taken = [&](const IpAddress& a) { return std::find(peering.begin(), peering.end(), a) != peering.end(); };
+            std::erase_if(instances, taken);
+            if (active_active && instances.size() > 2) instances.resize(2);
+            if (gateway_subnet)
+                for (std::uint64_t offset = 4; instances.size() < count && offset < 64; ++offset)
+                    if (const auto a = address_plus(gateway_subnet->prefix.address(), offset);
+                        gateway_subnet->prefix.contains(a) && !taken(a) &&
+                        std::find(instances.begin(), instances.end(), a) == instances.end())
+                        instances.push_back(a);
+            if (instances.size() < count) return d_.error(r.body, "cannot place the gateway's instances: its VNet has no GatewaySubnet");
             node["instance_addresses"] = flow_list(instances);
             std::vector<std::string> custom;
             for (const auto& entry : bgp["bgpPeeringAddresses"].items(d_))

@@ -1079,6 +1079,55 @@ TEST_CASE("among ExpressRoute paths: a connection's weight ends VNet-to-VNet ECM
     }
 }
 
+TEST_CASE("an active-active VPN gateway: ECMP over both instances' tunnels, failover when one fails", "[integration][reference][active-active]") {
+    // The CE balances too when told (Azure balances over both tunnels whatever the
+    // on-premises device prefers: "About active-active mode VPN gateways").
+    Daemon daemon(R"(transport: {pool: 127.74.0.0/24, port: 1179}
+vnets:
+  - name: hub
+    address_spaces: [10.74.0.0/16]
+    vpn_gateway: {name: hub-vpngw, active_active: true, bgp_peering_addresses: [10.74.255.30, 10.74.255.31], instance_addresses: [10.74.255.4, 10.74.255.5]}
+    vms: [{name: hub-vm, address: 10.74.0.4}]
+connections:
+  - {type: ipsec, vnet: hub, ce: branch-ce}
+sites:
+  - name: branch
+    asn: 64610
+    lan_prefixes: [192.168.74.0/24]
+    hosts: [{name: branch-pc, address: 192.168.74.10}]
+    ces:
+      - {name: branch-ce, bgp_peering_address: 192.168.74.254, router_level: {maximum_paths: 2}}
+)",
+                  test_port(38));
+    REQUIRE(daemon.process->converged(60s));
+    const auto instances_on_paths = [&] {
+        std::set<std::string> seen;
+        for (const auto& path : trace_all(*daemon.process, "hub-vm", "branch-pc")) {
+            CHECK(path.verdict.rfind("delivered", 0) == 0);
+            seen.insert(path.nodes.front());
+        }
+        return seen;
+    };
+    const std::set<std::string> both{"hub-vpngw-instance0", "hub-vpngw-instance1"};
+    CHECK(instances_on_paths() == both);
+    CHECK(best_of(daemon.rib("branch-ce")["10.74.0.0/16"])->from == both);
+    for (const auto& instance : both) {
+        const auto to_branch = best_of(daemon.rib(instance)["192.168.74.0/24"]);
+        REQUIRE(to_branch);
+        CHECK(to_branch->as_path == "64610");
+    }
+
+    // Instance 0's tunnel fails: its session drops, and everything goes over instance 1.
+    REQUIRE(daemon.process->ctl({"link", "down", "branch-ce", "hub-vpngw-instance0"}).exit_code == 0);
+    REQUIRE(daemon.process->converged(60s));
+    CHECK(instances_on_paths() == std::set<std::string>{"hub-vpngw-instance1"});
+    CHECK(best_of(daemon.rib("branch-ce")["10.74.0.0/16"])->from == std::set<std::string>{"hub-vpngw-instance1"});
+    check_trace(daemon, "branch-pc", "hub-vm", {{"192.168.74.1", "10.74.0.4"}});
+    REQUIRE(daemon.process->ctl({"link", "up", "branch-ce", "hub-vpngw-instance0"}).exit_code == 0);
+    REQUIRE(daemon.process->converged(60s));
+    CHECK(instances_on_paths() == both);
+}
+
 TEST_CASE("a third topology: two regions, iBGP inside a site, VPN transit between sites", "[integration][reference]") {
     Daemon daemon("multi-region.yaml");
     // 14 sessions: 2 + 2 CE-MSEE at the circuits, 6 MSEE-gateway, 3 IPsec tunnels, 1 iBGP.

@@ -167,6 +167,67 @@ TEST_CASE("a VPN gateway's custom APIPA BGP address: in Azure's range, or refuse
     CHECK(has_error(errors_of(with_gateway("10.9.0.1")), "7:18", "is not inside VNet 'v1''s address spaces"));
 }
 
+TEST_CASE("an active-active VPN gateway: two instances, each with its tunnel and session to the CE", "[design][active-active]") {
+    const auto with_gateway = [&](const std::string& gateway, const std::string& connection) {
+        return edited(edited(small, "    vms: [{name: v1-vm, address: 10.1.0.4}]\n",
+                             "    vms: [{name: v1-vm, address: 10.1.0.4}]\n    vpn_gateway: " + gateway + "\n"),
+                      "  - {type: expressroute, vnet: v1, circuit: c1, routing_weight: 10}\n",
+                      "  - {type: expressroute, vnet: v1, circuit: c1, routing_weight: 10}\n  - " + connection + "\n") +
+               "        bgp_peering_address: 192.168.1.254\n        tunnel_address: 10.255.0.1\n";
+    };
+    const std::string active_active =
+        "{name: v1-vpngw, active_active: true, bgp_peering_addresses: [10.1.254.30, 10.1.254.31], instance_addresses: [10.1.254.4, 10.1.254.5]}";
+    const auto loaded = parse_topology(with_gateway(active_active, "{type: ipsec, vnet: v1, ce: s1-ce}"), "d.yaml");
+    INFO(joined(test::positioned(loaded.errors)));
+    REQUIRE(loaded.ok());
+    const auto& ce = speaker(loaded.config, "s1-ce");
+    for (const auto& [name, bgp_address, vnet_address] :
+         {std::tuple{"v1-vpngw-instance0", "10.1.254.30", "10.1.254.4"}, std::tuple{"v1-vpngw-instance1", "10.1.254.31", "10.1.254.5"}}) {
+        INFO(name);
+        const auto& instance = speaker(loaded.config, name);
+        CHECK(instance.router_id == bgp::IpAddress::parse(bgp_address)->v4_value());
+        CHECK(instance.asn == 65515);
+        REQUIRE(instance.neighbors.size() == 1);
+        CHECK(instance.neighbors[0].name == "s1-ce");
+        CHECK(neighbor(ce, name).remote_as == 65515);
+        const auto* node = loaded.config.topology.find_node(name);
+        REQUIRE(node);
+        CHECK(node->vnet == "v1");
+        REQUIRE(node->vnet_addresses.size() == 1);
+        CHECK(node->vnet_addresses[0].to_string() == vnet_address);
+        CHECK(std::count_if(loaded.config.topology.links.begin(), loaded.config.topology.links.end(), [&](const auto& l) {
+                  return l.a.node == "s1-ce" && l.a.interface == "tunnel" && l.b.node == name;
+              }) == 1);
+    }
+    CHECK_FALSE(loaded.config.topology.find_node("v1-vpngw"));
+
+    // Without BGP, the CE's static route to the VNet has both instances as next hops.
+    const auto statics = parse_topology(with_gateway(active_active, "{type: ipsec, vnet: v1, ce: s1-ce, enable_bgp: false}"), "d.yaml");
+    INFO(joined(test::positioned(statics.errors)));
+    REQUIRE(statics.ok());
+    const auto& routes = speaker(statics.config, "s1-ce").static_routes;
+    REQUIRE(routes.size() == 1);
+    CHECK(routes[0].next_hops.size() == 2);
+    CHECK(speaker(statics.config, "v1-vpngw-instance1").static_routes.size() == 1);
+
+    // What Azure would not create, each at the gateway.
+    const auto errors = [&](const std::string& gateway) {
+        return errors_of(with_gateway(gateway, "{type: ipsec, vnet: v1, ce: s1-ce}"));
+    };
+    CHECK(has_error(errors("{name: v1-vpngw, active_active: true, bgp_peering_address: 10.1.254.30, instance_addresses: [10.1.254.4, 10.1.254.5]}"),
+                    "7:18", "is active-active: it needs 'bgp_peering_addresses', two, one per instance"));
+    CHECK(has_error(errors("{name: v1-vpngw, active_active: true, bgp_peering_addresses: [10.1.254.30, 10.1.254.31], instance_addresses: [10.1.254.4]}"),
+                    "7:127", "needs two 'instance_addresses', one per instance"));
+    CHECK(has_error(errors("{name: v1-vpngw, bgp_peering_addresses: [10.1.254.30, 10.1.254.31], instance_addresses: [10.1.254.4]}"),
+                    "7:58", "two BGP peering addresses need 'active_active: true'"));
+    CHECK(has_error(errors("{name: v1-vpngw, active_active: true, bgp_peering_addresses: [10.1.254.30, 10.1.254.30], instance_addresses: [10.1.254.4, 10.1.254.5]}"),
+                    "7:18", "its two instances need two different BGP peering addresses"));
+    CHECK(has_error(errors("{name: v1-vpngw, active_active: true, bgp_peering_addresses: [10.1.254.30, 169.254.23.1], instance_addresses: [10.1.254.4, 10.1.254.5]}"),
+                    "7:18", "bgp_peering_addresses 169.254.23.1 is an APIPA address outside"));
+    CHECK(has_error(errors("{name: v1-vpngw, active_active: true, listen: 127.70.0.9, bgp_peering_addresses: [10.1.254.30, 10.1.254.31], instance_addresses: [10.1.254.4, 10.1.254.5]}"),
+                    "7:64", "so it takes no 'listen'"));
+}
+
 TEST_CASE("VNet communities: the gateway's routes carry the custom and the regional one; the MSEE drops the customer's", "[design][communities]") {
     const auto with = [&](const std::string& keys) {
         return edited(small, "    address_spaces: [10.1.0.0/16]\n", "    address_spaces: [10.1.0.0/16]\n" + keys);

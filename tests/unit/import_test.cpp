@@ -152,9 +152,18 @@ TEST_CASE("an ARM template with literal values and nested children, and a Resour
     const auto site = item_named(g["sites"], "branch-office-site");
     CHECK(site["lan_prefixes"].size() == 2);
     CHECK(item_named(site["ces"], "branch-office")["tunnel_address"].Scalar() == "198.51.100.7");
-    // Active-active: the first BGP address, the other instance beside it, and a comment.
-    CHECK(item_named(g["vnets"], "hub")["vpn_gateway"]["bgp_peering_address"].Scalar() == "10.0.255.4");
-    CHECK(graph.design.find("active-active: read") != std::string::npos);
+    // Active-active: both BGP addresses (Azure's comma-separated bgpPeeringAddress), one
+    // VNet-side address per instance apart from them, and a comment naming the instances.
+    const auto vpn_gateway = item_named(g["vnets"], "hub")["vpn_gateway"];
+    CHECK(vpn_gateway["active_active"].as<bool>());
+    CHECK_FALSE(vpn_gateway["bgp_peering_address"]);
+    REQUIRE(vpn_gateway["bgp_peering_addresses"].size() == 2);
+    CHECK(vpn_gateway["bgp_peering_addresses"][0].Scalar() == "10.0.255.4");
+    CHECK(vpn_gateway["bgp_peering_addresses"][1].Scalar() == "10.0.255.5");
+    REQUIRE(vpn_gateway["instance_addresses"].size() == 2);
+    CHECK(vpn_gateway["instance_addresses"][0].Scalar() == "10.0.255.6");
+    CHECK(vpn_gateway["instance_addresses"][1].Scalar() == "10.0.255.7");
+    CHECK(graph.design.find("hub-vpngw-instance0 and -instance1") != std::string::npos);
     // The VNet's region and bgpCommunities, custom and regional, as the design's keys.
     const auto hub = item_named(g["vnets"], "hub");
     CHECK(hub["location"].Scalar() == "westeurope");
