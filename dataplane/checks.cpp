@@ -101,8 +101,9 @@ std::vector<std::string> crossed_edges(const Network& network, const WalkOutcome
     for (const auto& name : walk.nodes) {
         const auto node = network.find_node(name);
         if (!node) continue;
-        const auto role = network.nodes()[*node].role;
-        if ((role == Role::msee || role == Role::er_gateway || role == Role::vpn_gateway) &&
+        const auto& passed = network.nodes()[*node];
+        const auto role = passed.role;
+        if ((role == Role::msee || role == Role::er_gateway || role == Role::vpn_gateway || passed.appliance()) &&
             std::find(out.begin(), out.end(), name) == out.end())
             out.push_back(name);
     }

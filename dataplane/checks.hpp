@@ -52,7 +52,8 @@ struct ReachabilityMatrix {
     std::vector<MatrixCell> cells;      // row by row, the diagonal left out
 };
 [[nodiscard]] ReachabilityMatrix reachability_matrix(const Network& network, const RoutingState& state, MatrixGrouping grouping);
-// The MSEEs and gateways a walk crossed, in order: which circuit and gateway carry it.
+// The MSEEs, gateways and appliances a walk crossed, in order: which circuit, gateway and
+// appliance carry it.
 [[nodiscard]] std::vector<std::string> crossed_edges(const Network& network, const WalkOutcome& walk);
 
 }  // namespace bgpemu::dataplane

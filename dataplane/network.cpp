@@ -99,8 +99,44 @@ const VnetConfig* TopologyConfig::find_vnet(std::string_view name) const {
     return nullptr;
 }
 
+const RouteTableConfig* TopologyConfig::find_route_table(std::string_view name) const {
+    for (const auto& table : route_tables)
+        if (table.name == name) return &table;
+    return nullptr;
+}
+
+namespace {
+
+// Azure's names of the next hop types a user-defined route takes.
+constexpr std::pair<UserNextHop, const char*> user_next_hop_names[] = {
+    {UserNextHop::virtual_appliance, "VirtualAppliance"},
+    {UserNextHop::virtual_network_gateway, "VirtualNetworkGateway"},
+    {UserNextHop::vnet_local, "VnetLocal"},
+    {UserNextHop::internet, "Internet"},
+    {UserNextHop::none, "None"},
+};
+
+}  // namespace
+
+const char* user_next_hop_name(UserNextHop type) noexcept {
+    for (const auto& [value, name] : user_next_hop_names)
+        if (value == type) return name;
+    return "?";
+}
+
+std::optional<UserNextHop> parse_user_next_hop(std::string_view text) noexcept {
+    for (const auto& [value, name] : user_next_hop_names)
+        if (text == name) return value;
+    return std::nullopt;
+}
+
 const char* EffectiveRoute::source_name() const noexcept {
-    return next_hop_type == NextHopType::gateway ? "VirtualNetworkGateway" : "Default";
+    switch (source) {
+        case Source::system: return "Default";
+        case Source::gateway: return "VirtualNetworkGateway";
+        case Source::user: return "User";
+    }
+    return "?";
 }
 
 const char* EffectiveRoute::next_hop_type_name() const noexcept {
@@ -108,6 +144,9 @@ const char* EffectiveRoute::next_hop_type_name() const noexcept {
         case NextHopType::vnet_local: return "VnetLocal";
         case NextHopType::vnet_peering: return "VNetPeering";
         case NextHopType::gateway: return "VirtualNetworkGateway";
+        case NextHopType::virtual_appliance: return "VirtualAppliance";
+        case NextHopType::internet: return "Internet";
+        case NextHopType::none: return "None";
     }
     return "?";
 }
@@ -125,7 +164,20 @@ const char* verdict_name(WalkOutcome::Verdict verdict) noexcept {
 // ---- Building ---------------------------------------------------------------------------------
 
 Network::Network(const TopologyConfig& topology) {
-    for (const auto& vnet : topology.vnets) vnets_.push_back(Vnet{vnet.name, vnet.address_spaces, {}, {}, {}});
+    route_tables_ = topology.route_tables;
+    const auto table_index = [&](const std::string& name) -> std::optional<std::size_t> {
+        for (std::size_t t = 0; t < route_tables_.size(); ++t)
+            if (route_tables_[t].name == name) return t;
+        return std::nullopt;
+    };
+    for (const auto& vnet : topology.vnets) {
+        Vnet v;
+        v.name = vnet.name;
+        v.address_spaces = vnet.address_spaces;
+        v.route_table = table_index(vnet.route_table);
+        v.gateway_route_table = table_index(vnet.gateway_route_table);
+        vnets_.push_back(std::move(v));
+    }
     for (const auto& config : topology.nodes) {
         Node node;
         node.name = config.name;
@@ -139,10 +191,12 @@ Network::Network(const TopologyConfig& topology) {
         node.source_check = config.source_check;
         node.site = config.site;
         node.circuit = config.circuit;
+        node.route_table = table_index(config.route_table);
         const auto index = nodes_.size();
         if (node.vnet) {
             if (node.kind == NodeKind::host) vnets_[*node.vnet].hosts.push_back(index);
             else if (node.kind == NodeKind::speaker) vnets_[*node.vnet].gateways.push_back(index);
+            else if (node.kind == NodeKind::router) vnets_[*node.vnet].appliances.push_back(index);
         }
         nodes_.push_back(std::move(node));
         static_routes_.push_back(config.kind == NodeKind::speaker ? std::vector<rib::StaticRouteConfig>{} : config.static_routes);
@@ -319,8 +373,32 @@ void Network::program(std::size_t n, rib::Fib& fib) const {
 
 // ---- VNet effective routes --------------------------------------------------------------------
 
-std::vector<EffectiveRoute> Network::effective_routes(std::size_t v, const RoutingState& state) const {
+std::vector<std::size_t> Network::gateways_of(std::size_t v) const {
     const auto& vnet = vnets_[v];
+    std::vector<std::size_t> gateways = vnet.gateways;
+    for (const auto& peering : vnet.peerings) {
+        // Gateway transit needs both sides: "use remote gateways" here and "allow
+        // gateway transit" on the peer's side of the peering.
+        if (!peering.use_remote_gateways) continue;
+        const auto& peer = vnets_[peering.vnet];
+        for (const auto& back : peer.peerings)
+            if (back.vnet == v && back.allow_gateway_transit)
+                gateways.insert(gateways.end(), peer.gateways.begin(), peer.gateways.end());
+    }
+    return gateways;
+}
+
+std::optional<std::size_t> Network::route_table_of(std::size_t node) const {
+    const auto& n = nodes_[node];
+    if (n.route_table) return n.route_table;
+    if (n.vnet && !n.gateway()) return vnets_[*n.vnet].route_table;
+    return std::nullopt;
+}
+
+std::vector<EffectiveRoute> Network::effective_routes(std::size_t v, const RoutingState& state,
+                                                      std::optional<std::size_t> table) const {
+    const auto& vnet = vnets_[v];
+    const RouteTableConfig* user_table = table && *table < route_tables_.size() ? &route_tables_[*table] : nullptr;
     std::vector<EffectiveRoute> rows;
     const auto row_of = [](const bgp::Prefix& prefix, EffectiveRoute::NextHopType type) {
         EffectiveRoute row;
@@ -329,7 +407,6 @@ std::vector<EffectiveRoute> Network::effective_routes(std::size_t v, const Routi
         return row;
     };
     for (const auto& space : vnet.address_spaces) rows.push_back(row_of(space, EffectiveRoute::NextHopType::vnet_local));
-    std::vector<std::size_t> gateways = vnet.gateways;
     for (const auto& peering : vnet.peerings) {
         const auto& peer = vnets_[peering.vnet];
         for (const auto& space : peer.address_spaces) {
@@ -337,25 +414,22 @@ std::vector<EffectiveRoute> Network::effective_routes(std::size_t v, const Routi
             row.peer_vnet = peer.name;
             rows.push_back(std::move(row));
         }
-        // Gateway transit needs both sides: "use remote gateways" here and "allow
-        // gateway transit" on the peer's side of the peering.
-        if (!peering.use_remote_gateways) continue;
-        for (const auto& back : peer.peerings)
-            if (back.vnet == v && back.allow_gateway_transit)
-                gateways.insert(gateways.end(), peer.gateways.begin(), peer.gateways.end());
     }
     const auto system_rows = rows.size();
+    const auto gateways = gateways_of(v);
 
     // The gateways' learned routes by prefix, then one row per prefix: ExpressRoute over
     // VPN whatever the AS path; among the winners the highest weight, then the shortest
-    // AS path; what ties is ECMP.
+    // AS path; what ties is ECMP. A route table that disables gateway route propagation
+    // takes none of them.
     struct Candidate {
         std::size_t gateway;
         LearnedRoute route;
     };
     std::map<bgp::Prefix, std::vector<Candidate>> learned;
-    for (const auto gateway : gateways)
-        state.for_each_learned(gateway, [&](const LearnedRoute& route) { learned[route.prefix].push_back({gateway, route}); });
+    if (!user_table || !user_table->disable_bgp_route_propagation)
+        for (const auto gateway : gateways)
+            state.for_each_learned(gateway, [&](const LearnedRoute& route) { learned[route.prefix].push_back({gateway, route}); });
     for (auto& [prefix, candidates] : learned) {
         const auto rank = [&](const Candidate& c) {
             return std::make_tuple(nodes_[c.gateway].express_route() ? 0 : 1, -static_cast<long long>(c.route.weight),
@@ -363,6 +437,7 @@ std::vector<EffectiveRoute> Network::effective_routes(std::size_t v, const Routi
         };
         std::stable_sort(candidates.begin(), candidates.end(), [&](const auto& a, const auto& b) { return rank(a) < rank(b); });
         auto row = row_of(prefix, EffectiveRoute::NextHopType::gateway);
+        row.source = EffectiveRoute::Source::gateway;
         row.express_route = nodes_[candidates.front().gateway].express_route();
         row.weight = candidates.front().route.weight;
         row.as_path_length = candidates.front().route.as_path_length;
@@ -377,6 +452,36 @@ std::vector<EffectiveRoute> Network::effective_routes(std::size_t v, const Routi
                 row.note = "inside " + rows[i].prefix.to_string() + ", a system route";
             }
         rows.push_back(std::move(row));
+    }
+
+    // User-defined routes ("Virtual network traffic routing"): of one prefix, a user
+    // route wins over a gateway's and a system route.
+    if (user_table) {
+        const auto learned_rows = rows.size();
+        for (const auto& route : user_table->routes) {
+            using Type = EffectiveRoute::NextHopType;
+            Type type = Type::none;
+            switch (route.next_hop_type) {
+                case UserNextHop::virtual_appliance: type = Type::virtual_appliance; break;
+                case UserNextHop::virtual_network_gateway: type = Type::gateway; break;
+                case UserNextHop::vnet_local: type = Type::vnet_local; break;
+                case UserNextHop::internet: type = Type::internet; break;
+                case UserNextHop::none: type = Type::none; break;
+            }
+            auto row = row_of(route.prefix, type);
+            row.source = EffectiveRoute::Source::user;
+            row.route_name = user_table->name + "/" + route.name;
+            row.next_hop_address = route.next_hop_address;
+            if (type == Type::gateway)
+                for (const auto gateway : gateways)
+                    if (nodes_[gateway].role == Role::vpn_gateway) row.gateways.push_back(gateway);
+            for (std::size_t i = 0; i < learned_rows; ++i)
+                if (rows[i].prefix == route.prefix && rows[i].active) {
+                    rows[i].active = false;
+                    rows[i].note = "user-defined route " + row.route_name + " for the same prefix";
+                }
+            rows.push_back(std::move(row));
+        }
     }
     std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.prefix < b.prefix; });
     return rows;

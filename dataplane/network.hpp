@@ -64,19 +64,23 @@ public:
 
 // One row of a VNet's effective route table, as Azure's effective-routes view prints it.
 struct EffectiveRoute {
-    enum class NextHopType : std::uint8_t { vnet_local, vnet_peering, gateway };
+    enum class NextHopType : std::uint8_t { vnet_local, vnet_peering, gateway, virtual_appliance, internet, none };
+    enum class Source : std::uint8_t { system, gateway, user };
     bgp::Prefix prefix;
     NextHopType next_hop_type = NextHopType::vnet_local;
+    Source source = Source::system;
     bool active = true;
     std::string peer_vnet;                  // vnet_peering
     std::vector<std::size_t> gateways;      // gateway: the nodes (ECMP when several)
-    bool express_route = false;             // gateway: learned over ExpressRoute (else VPN)
+    bool express_route = false;             // gateway, learned: over ExpressRoute (else VPN)
     std::size_t as_path_length = 0;
     std::uint32_t weight = 0;
+    std::optional<bgp::IpAddress> next_hop_address;  // virtual_appliance
+    std::string route_name;                 // user: the route table's entry, "TABLE/ROUTE"
     std::string note;                       // why a route is not active
 
-    [[nodiscard]] const char* source_name() const noexcept;        // "Default" | "VirtualNetworkGateway"
-    [[nodiscard]] const char* next_hop_type_name() const noexcept; // "VnetLocal" | "VNetPeering" | "VirtualNetworkGateway"
+    [[nodiscard]] const char* source_name() const noexcept;        // "Default" | "VirtualNetworkGateway" | "User"
+    [[nodiscard]] const char* next_hop_type_name() const noexcept; // "VnetLocal" | "VNetPeering" | "VirtualNetworkGateway" | "VirtualAppliance" | "Internet" | "None"
 };
 
 struct TraceHop {
@@ -139,7 +143,11 @@ public:
         bool source_check = true;
         std::string site;                         // a speaker's (or another site's router's) `site`
         std::string circuit;                      // an MSEE's ExpressRoute circuit
+        std::optional<std::size_t> route_table;   // host or appliance: its subnet's own
         [[nodiscard]] bool gateway() const noexcept { return kind == NodeKind::speaker && vnet.has_value(); }
+        // A network virtual appliance: a router with a NIC in a VNet, which forwards what
+        // its own table does not send over a link into the VNet.
+        [[nodiscard]] bool appliance() const noexcept { return kind == NodeKind::router && vnet.has_value(); }
         [[nodiscard]] bool express_route() const noexcept { return role == Role::er_gateway; }
     };
     struct End {
@@ -163,6 +171,9 @@ public:
         std::vector<Peering> peerings;
         std::vector<std::size_t> hosts;
         std::vector<std::size_t> gateways;
+        std::vector<std::size_t> appliances;
+        std::optional<std::size_t> route_table;          // its workload subnets'
+        std::optional<std::size_t> gateway_route_table;  // its GatewaySubnet's
     };
 
     // Builds the network; references in `topology` that do not resolve are skipped (the
@@ -172,6 +183,7 @@ public:
     [[nodiscard]] const std::vector<Node>& nodes() const noexcept { return nodes_; }
     [[nodiscard]] const std::vector<Link>& links() const noexcept { return links_; }
     [[nodiscard]] const std::vector<Vnet>& vnets() const noexcept { return vnets_; }
+    [[nodiscard]] const std::vector<RouteTableConfig>& route_tables() const noexcept { return route_tables_; }
     [[nodiscard]] std::optional<std::size_t> find_node(std::string_view name) const;
     [[nodiscard]] std::optional<std::size_t> find_vnet(std::string_view name) const;
     [[nodiscard]] std::optional<std::size_t> find_link(std::string_view name) const;
@@ -199,8 +211,17 @@ public:
     // Network keeps itself; null for speakers, external routers and VNet hosts.
     [[nodiscard]] const rib::Fib* static_fib(std::size_t node) const;
 
-    // A VNet's effective routes, sorted by prefix (system routes first for equal ones).
-    [[nodiscard]] std::vector<EffectiveRoute> effective_routes(std::size_t vnet, const RoutingState& state) const;
+    // A VNet's effective routes for a subnet with route table `table` (none: the
+    // system and gateway routes alone), sorted by prefix (system routes first for equal
+    // ones). Of one prefix a user-defined route wins over a gateway's, which wins over
+    // a system route; a gateway's route inside the VNet's or a peer's space never does.
+    [[nodiscard]] std::vector<EffectiveRoute> effective_routes(std::size_t vnet, const RoutingState& state,
+                                                               std::optional<std::size_t> table = std::nullopt) const;
+    // The route table of the subnet `node` sits in (its own, else its VNet's).
+    [[nodiscard]] std::optional<std::size_t> route_table_of(std::size_t node) const;
+    // The gateways a VNet's route table sends to: its own and, through gateway transit,
+    // its peers'.
+    [[nodiscard]] std::vector<std::size_t> gateways_of(std::size_t vnet) const;
 
     // Where a probe from `name` starts: a host (its address), a VNet (its first host) or
     // a node (its first interface address, or `source` when given and owned by it).
@@ -221,6 +242,7 @@ private:
     std::vector<Node> nodes_;
     std::vector<Link> links_;
     std::vector<Vnet> vnets_;
+    std::vector<RouteTableConfig> route_tables_;
     std::vector<std::unique_ptr<rib::Fib>> static_fibs_;  // by node; null for speakers
     std::vector<std::vector<rib::StaticRouteConfig>> static_routes_;
     std::vector<std::vector<std::string>> prefer_;

@@ -48,8 +48,11 @@ struct NodeConfig {
     std::vector<rib::StaticRouteConfig> static_routes;
     // A host: the VNet it sits in (its address is `vnet_addresses[0]`). A speaker: the
     // VNet it is the gateway of, answering traces from `vnet_addresses` (its instances).
+    // A router: a network virtual appliance in the VNet, its NIC at `vnet_addresses[0]`.
     std::string vnet;
     std::vector<bgp::IpAddress> vnet_addresses;
+    // A host or appliance in a VNet: the route table of its subnet (empty: the VNet's).
+    std::string route_table;
     // Hop model overrides; unset: the role's default (doc/guide/trace-and-failover.md, "Hop models").
     std::optional<HopBehaviour> hop;                    // every ingress of the node
     std::map<std::string, HopBehaviour> interface_hops; // by interface name
@@ -92,10 +95,35 @@ struct VnetPeeringConfig {
     bool use_remote_gateways = false;    // this VNet uses the peer's gateways
 };
 
+// A user-defined route: Azure's route table entry, with its next hop types.
+enum class UserNextHop : std::uint8_t { virtual_appliance, virtual_network_gateway, vnet_local, internet, none };
+// "VirtualAppliance", "VirtualNetworkGateway", "VnetLocal", "Internet", "None".
+[[nodiscard]] const char* user_next_hop_name(UserNextHop type) noexcept;
+[[nodiscard]] std::optional<UserNextHop> parse_user_next_hop(std::string_view text) noexcept;
+
+struct UserRouteConfig {
+    std::string name;
+    bgp::Prefix prefix;
+    UserNextHop next_hop_type = UserNextHop::none;
+    std::optional<bgp::IpAddress> next_hop_address;  // VirtualAppliance: the appliance's
+};
+
+struct RouteTableConfig {
+    std::string name;
+    std::vector<UserRouteConfig> routes;
+    // Azure's disableBgpRoutePropagation: the subnets using the table get no routes
+    // from the VNet's gateways.
+    bool disable_bgp_route_propagation = false;
+};
+
 struct VnetConfig {
     std::string name;
     std::vector<bgp::Prefix> address_spaces;
     std::vector<VnetPeeringConfig> peerings;
+    // The route tables of its subnets: the workload subnets' (hosts and appliances that
+    // name none of their own) and the GatewaySubnet's (what enters from its gateways).
+    std::string route_table;
+    std::string gateway_route_table;
     std::string location;  // the Azure region; empty: not given
     // Azure's bgpCommunities: the VNet's custom community and its region's, which an
     // ExpressRoute gateway's routes of the VNet carry toward on-premises.
@@ -107,9 +135,11 @@ struct TopologyConfig {
     std::vector<NodeConfig> nodes;  // every node: speakers too (kind speaker)
     std::vector<LinkConfig> links;
     std::vector<VnetConfig> vnets;
+    std::vector<RouteTableConfig> route_tables;
 
     [[nodiscard]] const NodeConfig* find_node(std::string_view name) const;
     [[nodiscard]] const VnetConfig* find_vnet(std::string_view name) const;
+    [[nodiscard]] const RouteTableConfig* find_route_table(std::string_view name) const;
 };
 
 }  // namespace bgpemu::dataplane

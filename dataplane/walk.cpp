@@ -180,6 +180,8 @@ private:
                                                                                               : network_.static_fib(at.index);
         std::optional<rib::FibLookup> found;
         if (fib) found = fib->lookup(destination_, source_);
+        // An appliance sends into its VNet what its own table has no route for.
+        if (node.appliance() && !found) return into_vnet(at, *node.vnet, Position::From::host);
         if (node.gateway() && at.from != Position::From::vnet) {
             // What the VNet's system routes cover goes into the VNet; so does what came
             // from a connection, unless the gateway transits to another connection.
@@ -228,10 +230,34 @@ private:
         return Position{Position::Kind::node, far.node, Position::From::link, *chosen, far.interface, at.delay_ms + link.delay_ms};
     }
 
-    const std::vector<EffectiveRoute>& routes_of(std::size_t v) {
-        auto it = effective_.find(v);
-        if (it == effective_.end()) it = effective_.emplace(v, network_.effective_routes(v, state_)).first;
+    const std::vector<EffectiveRoute>& routes_of(std::size_t v, std::optional<std::size_t> table) {
+        const auto key = std::make_pair(v, table);
+        auto it = effective_.find(key);
+        if (it == effective_.end()) it = effective_.emplace(key, network_.effective_routes(v, state_, table)).first;
         return it->second;
+    }
+
+    // The route table of the subnet a packet leaves: the sending host's or appliance's,
+    // the GatewaySubnet's for what a gateway brings in. What came over a peering is
+    // delivered in the VNet by its system routes alone.
+    [[nodiscard]] std::optional<std::size_t> route_table_for(const Position& at) const {
+        switch (at.from) {
+            case Position::From::host: return network_.route_table_of(at.via);
+            case Position::From::gateway: return network_.vnets()[at.index].gateway_route_table;
+            default: return std::nullopt;
+        }
+    }
+
+    // A node in `v` or a VNet peered with it that owns `address`.
+    [[nodiscard]] std::optional<std::size_t> in_reach(std::size_t v, const bgp::IpAddress& address) const {
+        const auto owner = network_.owner_of(address);
+        if (!owner) return std::nullopt;
+        const auto& node = network_.nodes()[*owner];
+        if (!node.vnet) return std::nullopt;
+        if (*node.vnet == v) return owner;
+        for (const auto& peering : network_.vnets()[v].peerings)
+            if (peering.vnet == *node.vnet) return owner;
+        return std::nullopt;
     }
 
     std::optional<Position> vnet_step(const Position& at, WalkOutcome& outcome) {
@@ -245,7 +271,7 @@ private:
             return true;
         };
         const EffectiveRoute* best = nullptr;
-        for (const auto& row : routes_of(at.index))
+        for (const auto& row : routes_of(at.index, route_table_for(at)))
             if (row.active && allowed(row.next_hop_type) && row.prefix.contains(destination_) &&
                 (!best || row.prefix.length() > best->prefix.length()))
                 best = &row;
@@ -254,22 +280,38 @@ private:
                        "no effective route to " + destination_.to_string() + " in VNet " + vnet.name);
         switch (best->next_hop_type) {
             case Type::vnet_local: {
-                for (const auto n : vnet.hosts) {
-                    const auto& addresses = network_.nodes()[n].vnet_addresses;
-                    if (std::find(addresses.begin(), addresses.end(), destination_) != addresses.end())
-                        return Position{Position::Kind::node, n, Position::From::vnet, at.index, 0, at.delay_ms};
-                }
-                for (const auto n : vnet.gateways)
-                    if (owns_destination(network_.nodes()[n]))
-                        return Position{Position::Kind::node, n, Position::From::vnet, at.index, 0, at.delay_ms};
+                for (const auto* members : {&vnet.hosts, &vnet.appliances, &vnet.gateways})
+                    for (const auto n : *members)
+                        if (owns_destination(network_.nodes()[n]))
+                            return Position{Position::Kind::node, n, Position::From::vnet, at.index, 0, at.delay_ms};
                 return end(outcome, WalkOutcome::Verdict::unreachable,
                            "no host with address " + destination_.to_string() + " in VNet " + vnet.name);
             }
+            case Type::virtual_appliance: {
+                const auto appliance = best->next_hop_address ? in_reach(at.index, *best->next_hop_address) : std::nullopt;
+                if (!appliance)
+                    return end(outcome, WalkOutcome::Verdict::unreachable,
+                               "user-defined route " + best->route_name + " in VNet " + vnet.name + ": no VM or appliance at " +
+                                   (best->next_hop_address ? best->next_hop_address->to_string() : "?") +
+                                   " in the VNet or a peered one");
+                const auto into = *network_.nodes()[*appliance].vnet;
+                return Position{Position::Kind::node, *appliance, Position::From::vnet, into, 0, at.delay_ms};
+            }
+            case Type::internet:
+                return end(outcome, WalkOutcome::Verdict::unreachable,
+                           "user-defined route " + best->route_name + " in VNet " + vnet.name +
+                               " sends it to the Internet, which the emulation does not hold");
+            case Type::none:
+                return end(outcome, WalkOutcome::Verdict::dropped,
+                           "user-defined route " + best->route_name + " in VNet " + vnet.name + " has next hop type None");
             case Type::vnet_peering: {
                 const auto peer = network_.find_vnet(best->peer_vnet);
                 return Position{Position::Kind::vnet, *peer, Position::From::peering, at.index, 0, at.delay_ms};
             }
             case Type::gateway: {
+                if (best->gateways.empty())
+                    return end(outcome, WalkOutcome::Verdict::unreachable,
+                               "user-defined route " + best->route_name + " in VNet " + vnet.name + ": the VNet has no VPN gateway");
                 const auto member = choose(best->gateways.size(), rib::Fib::flow_member(source_, destination_, best->gateways.size()));
                 return Position{Position::Kind::node, best->gateways[member], Position::From::vnet, at.index, 0, at.delay_ms};
             }
@@ -285,7 +327,7 @@ private:
     std::vector<std::size_t> forced_;
     std::vector<std::size_t> counts_;
     std::size_t next_choice_ = 0;
-    std::map<std::size_t, std::vector<EffectiveRoute>> effective_;
+    std::map<std::pair<std::size_t, std::optional<std::size_t>>, std::vector<EffectiveRoute>> effective_;
 };
 
 PingResult Network::ping(const RoutingState& state, const ProbeSource& from, const bgp::IpAddress& destination) const {

@@ -82,7 +82,7 @@ private:
     [[nodiscard]] boost::json::value withdraw(const boost::json::object& request);
     [[nodiscard]] boost::json::value inject(const boost::json::object& request);
 
-    [[nodiscard]] boost::json::value effective_routes_json(std::size_t vnet) const;
+    [[nodiscard]] boost::json::value effective_routes_json(std::size_t vnet, std::optional<std::size_t> table) const;
     [[nodiscard]] boost::json::value trace(const boost::json::object& request) const;
     [[nodiscard]] boost::json::value ping(const boost::json::object& request) const;
     [[nodiscard]] boost::json::value link(const boost::json::object& request);

@@ -187,7 +187,7 @@ std::vector<CommandDescriptor> make_table() {
                      {.word = "--expect", .key = "expect", .value_name = "FILE"}},
          .help = "the reachability matrix: every ordered pair of networks (--by vnet: VNets and the hosts "
                  "outside them; --by site: VNets and sites; --by host, the default: hosts), reachable or not and how (ExpressRoute, VPN, "
-                 "peering, through which MSEEs and gateways), probed both ways; --expect FILE (a saved "
+                 "peering, through which MSEEs, gateways and appliances), probed both ways; --expect FILE (a saved "
                  "`--json matrix`) exits 1 when a cell differs",
          .schema = "matrix.json"},
     };

@@ -46,10 +46,18 @@ json::value AdminCommands::show_fib(const json::object& request) const {
         if (speaker->config().name == name) fib = &speaker->fib();
     if (!fib && emulation_) {
         const auto& network = emulation_->network();
-        if (const auto vnet = network.find_vnet(name)) return effective_routes_json(*vnet);
+        if (const auto vnet = network.find_vnet(name)) return effective_routes_json(*vnet, network.vnets()[*vnet].route_table);
         if (const auto n = network.find_node(name)) {
             fib = emulation_->fib(*n);
-            if (!fib) throw CommandError("no_fib", "\"" + name + "\" is a host in a VNet: its VNet routes it (show fib VNET)");
+            // A VM's forwarding is its subnet's: the VNet's effective routes with its
+            // subnet's route table, as Azure shows them per network interface.
+            const auto& node = network.nodes()[*n];
+            if (!fib && node.kind == dataplane::NodeKind::host && node.vnet) {
+                auto result = effective_routes_json(*node.vnet, network.route_table_of(*n));
+                result.as_object()["node"] = name;
+                return result;
+            }
+            if (!fib) throw CommandError("no_fib", "\"" + name + "\" has no forwarding table");
         }
     }
     if (!fib) throw CommandError("unknown_node", "no speaker, router, host or VNet named \"" + name + "\"");
@@ -87,10 +95,10 @@ json::value AdminCommands::show_fib(const json::object& request) const {
 }
 
 // A VNet's effective routes, with the columns of Azure's effective-routes view.
-json::value AdminCommands::effective_routes_json(std::size_t vnet) const {
+json::value AdminCommands::effective_routes_json(std::size_t vnet, std::optional<std::size_t> table) const {
     const auto& network = emulation_->network();
     json::array routes;
-    for (const auto& route : network.effective_routes(vnet, *emulation_)) {
+    for (const auto& route : network.effective_routes(vnet, *emulation_, table)) {
         json::array gateways;
         json::array next_hop_addresses;
         for (const auto g : route.gateways) {
@@ -98,6 +106,7 @@ json::value AdminCommands::effective_routes_json(std::size_t vnet) const {
             gateways.push_back(json::value(node.name));
             for (const auto& address : node.vnet_addresses) next_hop_addresses.push_back(json::value(address.to_string()));
         }
+        if (route.next_hop_address) next_hop_addresses.push_back(json::value(route.next_hop_address->to_string()));
         json::object row{{"prefix", route.prefix.to_string()},
                          {"source", route.source_name()},
                          {"state", route.active ? "Active" : "Invalid"},
@@ -105,7 +114,8 @@ json::value AdminCommands::effective_routes_json(std::size_t vnet) const {
                          {"next_hop_addresses", std::move(next_hop_addresses)},
                          {"gateways", std::move(gateways)}};
         if (route.next_hop_type == dataplane::EffectiveRoute::NextHopType::vnet_peering) row["peer_vnet"] = route.peer_vnet;
-        if (route.next_hop_type == dataplane::EffectiveRoute::NextHopType::gateway) {
+        if (route.source == dataplane::EffectiveRoute::Source::user) row["route"] = route.route_name;
+        if (route.source == dataplane::EffectiveRoute::Source::gateway) {
             row["via"] = route.express_route ? "ExpressRoute" : "VPN";
             row["as_path_length"] = route.as_path_length;
             row["weight"] = route.weight;
@@ -113,7 +123,9 @@ json::value AdminCommands::effective_routes_json(std::size_t vnet) const {
         if (!route.note.empty()) row["note"] = route.note;
         routes.push_back(std::move(row));
     }
-    return json::object{{"vnet", network.vnets()[vnet].name}, {"effective_routes", std::move(routes)}};
+    return json::object{{"vnet", network.vnets()[vnet].name},
+                        {"route_table", table ? json::value(network.route_tables()[*table].name) : json::value(nullptr)},
+                        {"effective_routes", std::move(routes)}};
 }
 
 // ---- The data plane ---------------------------------------------------------------------------

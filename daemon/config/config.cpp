@@ -64,6 +64,7 @@ constexpr Key<FileRead> file_keys[] = {
          f.speakers.global_policy = std::move(global);
      }},
     {"vnets", [](Reader& r, const YAML::Node& v, FileRead& f) { detail::read_vnets(r, v, f.config.topology); }},
+    {"route_tables", [](Reader& r, const YAML::Node& v, FileRead& f) { detail::read_route_tables(r, v, f.config.topology); }},
     {"speakers", read_speakers,
      [](Reader& r, const YAML::Node& root, FileRead&) { r.error(root, "missing 'speakers' (a list of speakers)"); }},
     {"routers", [](Reader& r, const YAML::Node& v, FileRead& f) { detail::read_routers(r, v, f.config.topology); }},

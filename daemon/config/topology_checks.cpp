@@ -140,11 +140,76 @@ void resolve_neighbors(Reader& reader, const YAML::Node& root, DaemonConfig& con
     }
 }
 
+// The route tables a VNet, host or appliance names exist, and each route is one Azure
+// takes where it is used ("Virtual network traffic routing").
+void check_route_tables(Reader& reader, const YAML::Node& root, const dataplane::TopologyConfig& topology) {
+    using dataplane::Role;
+    // The roles of the gateways a VNet's subnets reach: its own and, through gateway
+    // transit, its peers'.
+    const auto gateway_roles = [&](const dataplane::VnetConfig& vnet) {
+        std::set<Role> roles;
+        const auto add = [&](const std::string& name) {
+            for (const auto& node : topology.nodes)
+                if (node.kind == dataplane::NodeKind::speaker && node.vnet == name) roles.insert(node.role);
+        };
+        add(vnet.name);
+        for (const auto& peering : vnet.peerings) {
+            if (!peering.use_remote_gateways) continue;
+            if (const auto* peer = topology.find_vnet(peering.vnet))
+                for (const auto& back : peer->peerings)
+                    if (back.vnet == vnet.name && back.allow_gateway_transit) add(peer->name);
+        }
+        return roles;
+    };
+    const auto check_use = [&](const YAML::Node& at, const std::string& name, const dataplane::VnetConfig& vnet,
+                               const std::string& user, bool gateway_subnet) {
+        const auto* table = topology.find_route_table(name);
+        if (!table) return reader.error(at, user + ": no route table named '" + name + "' (see 'route_tables')");
+        if (gateway_subnet && table->disable_bgp_route_propagation)
+            reader.error(at, user + ": route table '" + name + "' disables gateway route propagation, which Azure does not allow on a GatewaySubnet");
+        const auto roles = gateway_roles(vnet);
+        for (const auto& route : table->routes) {
+            if (route.next_hop_type != dataplane::UserNextHop::virtual_network_gateway) continue;
+            const auto where = user + ": route '" + route.name + "' of route table '" + name + "'";
+            if (roles.contains(Role::er_gateway))
+                reader.error(at, where + " has next hop type VirtualNetworkGateway, which Azure refuses in a VNet with an ExpressRoute gateway (its own or through gateway transit)");
+            else if (!roles.contains(Role::vpn_gateway))
+                reader.error(at, where + " has next hop type VirtualNetworkGateway, but VNet '" + vnet.name + "' has no VPN gateway (its own or through gateway transit)");
+        }
+    };
+    const auto vnets = root["vnets"];
+    for (const auto& vnet : topology.vnets) {
+        const YAML::Node item = named_item(vnets, vnet.name, root);
+        const auto user = "VNet '" + vnet.name + "'";
+        if (!vnet.route_table.empty()) check_use(item["route_table"], vnet.route_table, vnet, user, false);
+        if (!vnet.gateway_route_table.empty()) check_use(item["gateway_route_table"], vnet.gateway_route_table, vnet, user + "'s GatewaySubnet", true);
+    }
+    for (const auto& node : topology.nodes) {
+        if (node.route_table.empty()) continue;
+        const auto* vnet = topology.find_vnet(node.vnet);
+        if (!vnet) continue;  // reported with the node
+        const YAML::Node item = named_item(root[node.kind == dataplane::NodeKind::host ? "hosts" : "routers"], node.name, root);
+        check_use(item["route_table"], node.route_table, *vnet, "'" + node.name + "'", false);
+    }
+    const auto tables = root["route_tables"];
+    for (const auto& table : topology.route_tables)
+        for (const auto& route : table.routes)
+            if (route.next_hop_address &&
+                std::none_of(topology.nodes.begin(), topology.nodes.end(), [&](const dataplane::NodeConfig& node) {
+                    return !node.vnet.empty() && std::find(node.vnet_addresses.begin(), node.vnet_addresses.end(),
+                                                           *route.next_hop_address) != node.vnet_addresses.end();
+                }))
+                reader.error(named_item(tables, table.name, root),
+                             "route '" + route.name + "' of route table '" + table.name + "': no VM or appliance in a VNet has address " +
+                                 route.next_hop_address->to_string() + " (an appliance is a router with 'vnet' and 'vnet_address')");
+}
+
 }  // namespace
 
 void check_topology(Reader& reader, const YAML::Node& root, DaemonConfig& config) {
     const auto& topology = config.topology;
     check_nodes(reader, root, topology);
+    check_route_tables(reader, root, topology);
     for (const auto& node : topology.nodes)
         for (const auto& name : node.prefer)
             if (std::none_of(config.speakers.begin(), config.speakers.end(), [&](const auto& s) { return s.name == name; }))

@@ -105,6 +105,9 @@ constexpr Key<VnetRead> vnet_keys[] = {
     {"bgp_community", [](Reader& r, const YAML::Node& v, VnetRead& x) { x.vnet.bgp_community = microsoft_community(r, v, "bgp_community"); }},
     {"regional_community",
      [](Reader& r, const YAML::Node& v, VnetRead& x) { x.vnet.regional_community = microsoft_community(r, v, "regional_community"); }},
+    {"route_table", [](Reader& r, const YAML::Node& v, VnetRead& x) { x.vnet.route_table = r.string(v, "route_table").value_or(""); }},
+    {"gateway_route_table",
+     [](Reader& r, const YAML::Node& v, VnetRead& x) { x.vnet.gateway_route_table = r.string(v, "gateway_route_table").value_or(""); }},
 };
 
 // Azure shows a VNet's regional community only once it has a custom one; the region's
@@ -180,6 +183,14 @@ void router_interfaces_missing(Reader& reader, const YAML::Node& at, NodeRead& r
     reader.error(at, "router '" + read.config.name + "' needs 'interfaces' (a list)");
 }
 
+constexpr Key<NodeRead> route_table_row{"route_table", [](Reader& r, const YAML::Node& v, NodeRead& x) {
+                                            if (!x.node["vnet"])
+                                                return r.error(v, "'" + x.config.name + "' has a route_table but no 'vnet': a route table belongs to a VNet's subnet");
+                                            x.config.route_table = r.string(v, "route_table").value_or("");
+                                        }};
+
+// A router; with `vnet` and `vnet_address`, a network virtual appliance in that VNet
+// (its interfaces, if any, lead out of it: a tunnel, a second NIC's link).
 constexpr Key<NodeRead> router_keys[] = {
     {"name"},
     {"interfaces",
@@ -187,7 +198,19 @@ constexpr Key<NodeRead> router_keys[] = {
          if (v.IsSequence()) read_interfaces(r, v, x);
          else router_interfaces_missing(r, v, x);
      },
-     router_interfaces_missing},
+     [](Reader& r, const YAML::Node& at, NodeRead& x) {
+         if (!x.node["vnet"]) router_interfaces_missing(r, at, x);
+     }},
+    {"vnet", [](Reader& r, const YAML::Node& v, NodeRead& x) { x.config.vnet = r.string(v, "router vnet").value_or(""); }},
+    {"vnet_address",
+     [](Reader& r, const YAML::Node& v, NodeRead& x) {
+         if (!x.node["vnet"]) return r.error(v, "router '" + x.config.name + "' has a vnet_address but no 'vnet'");
+         if (const auto value = r.address(v, "vnet_address")) x.config.vnet_addresses.push_back(*value);
+     },
+     [](Reader& r, const YAML::Node& at, NodeRead& x) {
+         if (x.node["vnet"]) r.error(at, "router '" + x.config.name + "' is in a VNet: it needs a 'vnet_address' (its NIC's)");
+     }},
+    route_table_row,
     static_routes_row,
     hop_row,
 };
@@ -240,8 +263,101 @@ constexpr Key<NodeRead> host_keys[] = {
          if (const auto gateway = r.address(v, "host gateway"))
              x.config.static_routes.push_back(rib::StaticRouteConfig{Prefix::make(*gateway, 0), {*gateway}, false});
      }},
+    route_table_row,
     hop_row,
 };
+
+// ---- route tables (user-defined routes) ----
+
+struct UserRouteRead {
+    dataplane::UserRouteConfig route{};
+    bool complete = true;
+};
+
+constexpr Key<UserRouteRead> user_route_keys[] = {
+    {"name", [](Reader& r, const YAML::Node& v, UserRouteRead& x) { x.route.name = r.string(v, "route name").value_or(""); }},
+    {"address_prefix",
+     [](Reader& r, const YAML::Node& v, UserRouteRead& x) {
+         if (const auto prefix = r.prefix(v, "address_prefix")) x.route.prefix = *prefix;
+         else x.complete = false;
+     },
+     [](Reader& r, const YAML::Node& at, UserRouteRead& x) {
+         r.error(at, "route needs an 'address_prefix'");
+         x.complete = false;
+     }},
+    {"next_hop_type",
+     [](Reader& r, const YAML::Node& v, UserRouteRead& x) {
+         const auto text = r.string(v, "next_hop_type").value_or("");
+         if (const auto type = dataplane::parse_user_next_hop(text)) {
+             x.route.next_hop_type = *type;
+             return;
+         }
+         r.error(v, "next_hop_type must be VirtualAppliance, VirtualNetworkGateway, VnetLocal, Internet or None, not '" + text + "'");
+         x.complete = false;
+     },
+     [](Reader& r, const YAML::Node& at, UserRouteRead& x) {
+         r.error(at, "route needs a 'next_hop_type' (VirtualAppliance, VirtualNetworkGateway, VnetLocal, Internet or None)");
+         x.complete = false;
+     }},
+    {"next_hop_ip_address",
+     [](Reader& r, const YAML::Node& v, UserRouteRead& x) {
+         if (const auto address = r.address(v, "next_hop_ip_address")) x.route.next_hop_address = *address;
+         else x.complete = false;
+     }},
+};
+
+struct RouteTableRead {
+    dataplane::RouteTableConfig table{};
+};
+
+void read_user_route(Reader& reader, const YAML::Node& node, dataplane::RouteTableConfig& table) {
+    if (!reader.is_map(node, "route")) return;
+    reader.refuse_unknown_keys(node, user_route_keys, "route");
+    UserRouteRead read;
+    read_keys(reader, node, user_route_keys, read);
+    if (!read.complete) return;
+    auto& route = read.route;
+    if (route.name.empty()) route.name = route.prefix.to_string();
+    const bool appliance = route.next_hop_type == dataplane::UserNextHop::virtual_appliance;
+    const auto where = "route '" + route.name + "' of route table '" + table.name + "'";
+    if (appliance && !route.next_hop_address)
+        return reader.error(node, where + ": next hop type VirtualAppliance needs a 'next_hop_ip_address' (the appliance's)");
+    if (!appliance && route.next_hop_address)
+        return reader.error(node["next_hop_ip_address"], where + ": only next hop type VirtualAppliance takes a next_hop_ip_address");
+    if (route.next_hop_address && route.next_hop_address->afi() != route.prefix.afi())
+        return reader.error(node["next_hop_ip_address"], where + ": the next hop is not of the prefix's address family");
+    for (const auto& other : table.routes) {
+        if (other.prefix == route.prefix)
+            return reader.error(node, where + ": route '" + other.name + "' has the same address prefix " +
+                                          route.prefix.to_string() + " (Azure takes one route per prefix in a table)");
+        if (other.name == route.name) return reader.error(node, where + ": duplicate route name");
+    }
+    table.routes.push_back(std::move(route));
+}
+
+constexpr Key<RouteTableRead> route_table_keys[] = {
+    {"name"},
+    {"disable_bgp_route_propagation",
+     [](Reader& r, const YAML::Node& v, RouteTableRead& x) {
+         x.table.disable_bgp_route_propagation = r.boolean(v, "disable_bgp_route_propagation").value_or(false);
+     }},
+    {"routes",
+     [](Reader& r, const YAML::Node& v, RouteTableRead& x) {
+         if (!r.is_list(v, "routes")) return;
+         for (const auto& item : v) read_user_route(r, item, x.table);
+     }},
+};
+
+void read_route_table(Reader& reader, const YAML::Node& node, dataplane::TopologyConfig& topology) {
+    if (!reader.is_map(node, "route table")) return;
+    reader.refuse_unknown_keys(node, route_table_keys, "route table");
+    RouteTableRead read;
+    if (const auto v = node["name"]) read.table.name = reader.string(v, "route table name").value_or("");
+    if (read.table.name.empty()) return reader.error(node, "route table needs a 'name'");
+    if (topology.find_route_table(read.table.name)) return reader.error(node, "duplicate route table name '" + read.table.name + "'");
+    read_keys(reader, node, route_table_keys, read);
+    topology.route_tables.push_back(std::move(read.table));
+}
 
 // "NODE:INTERFACE", or "NODE" for a node with one interface.
 std::optional<dataplane::LinkEnd> read_link_end(Reader& reader, const YAML::Node& node, const dataplane::TopologyConfig& topology) {
@@ -447,6 +563,10 @@ void each_item(Reader& reader, const YAML::Node& list, const char* key, const Re
 
 void read_vnets(Reader& reader, const YAML::Node& list, dataplane::TopologyConfig& topology) {
     each_item(reader, list, "vnets", [&](const YAML::Node& item) { read_vnet(reader, item, topology); });
+}
+
+void read_route_tables(Reader& reader, const YAML::Node& list, dataplane::TopologyConfig& topology) {
+    each_item(reader, list, "route_tables", [&](const YAML::Node& item) { read_route_table(reader, item, topology); });
 }
 
 void read_routers(Reader& reader, const YAML::Node& list, dataplane::TopologyConfig& topology) {

@@ -32,6 +32,9 @@ void read_prefer(Reader& reader, const YAML::Node& list, dataplane::NodeConfig& 
 // The top-level lists: `vnets` (read before the speakers: a gateway's networks derive
 // from them), then after the speakers `routers`, `hosts`, `externals` and `links`.
 void read_vnets(Reader& reader, const YAML::Node& list, dataplane::TopologyConfig& topology);
+// `route_tables`: Azure's route tables of user-defined routes, which VNets, hosts and
+// appliances name.
+void read_route_tables(Reader& reader, const YAML::Node& list, dataplane::TopologyConfig& topology);
 void read_routers(Reader& reader, const YAML::Node& list, dataplane::TopologyConfig& topology);
 void read_hosts(Reader& reader, const YAML::Node& list, dataplane::TopologyConfig& topology);
 void read_externals(Reader& reader, const YAML::Node& list, dataplane::TopologyConfig& topology);

@@ -266,18 +266,23 @@ int print_fib(const json::object& result, const PrintContext&) {
 
 int print_effective_routes(const json::object& result, const PrintContext&) {
     const auto& routes = result.at("effective_routes").as_array();
-    std::cout << "Effective routes of VNet " << text(result, "vnet") << ": " << routes.size() << " route(s)\n\n";
+    std::cout << "Effective routes of " << (result.contains("node") ? text(result, "node") + " in VNet " : "VNet ")
+              << text(result, "vnet") << ": " << routes.size() << " route(s)";
+    if (!result.at("route_table").is_null()) std::cout << ", route table " << text(result, "route_table");
+    std::cout << "\n\n";
     std::vector<std::vector<std::string>> rows{{"SOURCE", "STATE", "ADDRESS PREFIX", "NEXT HOP TYPE", "NEXT HOP", "VIA"}};
     for (const auto& route : routes) {
         const auto& r = route.as_object();
         std::string next_hop = "-";
         if (r.contains("peer_vnet")) next_hop = text(r, "peer_vnet");
         else if (!r.at("gateways").as_array().empty()) next_hop = join(r.at("gateways"));
+        else if (!r.at("next_hop_addresses").as_array().empty()) next_hop = join(r.at("next_hop_addresses"));
         // The connection's weight decides before the AS path (Azure's order), so it is shown when set.
         const bool weighted = r.contains("weight") && r.at("weight").to_number<std::int64_t>() > 0;
         std::string via = r.contains("via") ? text(r, "via") + " (" + (weighted ? "weight " + text(r, "weight") + ", " : std::string()) +
                                                   "AS path " + text(r, "as_path_length") + ")"
                                             : "";
+        if (r.contains("route")) via = "route " + text(r, "route");
         if (r.contains("note")) via += (via.empty() ? "" : "; ") + text(r, "note");
         rows.push_back({text(r, "source"), text(r, "state"), text(r, "prefix"), text(r, "next_hop_type"), next_hop, via});
     }

@@ -348,7 +348,7 @@ private:
         entry["name"] = vnet.name;
         entry["address_spaces"] = prefixes_node(vnet.address_spaces);
         if (vnet.peerings.IsSequence()) entry["peerings"] = vnet.peerings;
-        for (const auto& key : vnet.communities_keys) entry[key.first.as<std::string>()] = key.second;
+        for (const auto& key : vnet.as_written) entry[key.first.as<std::string>()] = key.second;
         vnets_.push_back(entry);
         out_.origins.emplace_back(vnet.name, vnet.mark);
         const auto instances = [](const std::vector<IpAddress>& list) {
@@ -372,11 +372,13 @@ private:
                               with_length(instance.bgp_peering_address, full_length(instance.bgp_peering_address)));
             }
         for (const auto& vm : vnet.vms) {
-            YAML::Node host;
-            host["name"] = vm.name;
-            host["vnet"] = vnet.name;
-            host["address"] = vm.address.to_string();
-            hosts_.push_back(flow(host));
+            // A VM that forwards (enableIPForwarding) is an appliance: a router in the VNet.
+            YAML::Node node;
+            node["name"] = vm.name;
+            node["vnet"] = vnet.name;
+            node[vm.ip_forwarding ? "vnet_address" : "address"] = vm.address.to_string();
+            if (!vm.route_table.empty()) node["route_table"] = vm.route_table;
+            (vm.ip_forwarding ? routers_ : hosts_).push_back(flow(node));
             out_.origins.emplace_back(vm.name, vnet.mark);
         }
     }
@@ -580,6 +582,7 @@ private:
         for (const char* key : {"daemon", "policy", "mrt", "bmp"})
             if (source[key]) root[key] = source[key];
         for (const auto& v : vnets_) root["vnets"].push_back(v);
+        if (source["route_tables"]) root["route_tables"] = source["route_tables"];
         for (const auto& name : order_) {
             Node& node = nodes_[name];
             const bool external = externals_.contains(name);

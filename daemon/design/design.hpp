@@ -55,6 +55,8 @@ struct VpnGatewayDesign : NodeDesign {
 struct VmDesign {
     std::string name;
     IpAddress address;
+    std::string route_table;     // its subnet's; empty: the VNet's
+    bool ip_forwarding = false;  // Azure's enableIPForwarding: a network virtual appliance
 };
 
 struct VnetDesign {
@@ -62,8 +64,9 @@ struct VnetDesign {
     YAML::Mark mark;
     std::vector<Prefix> address_spaces;
     YAML::Node peerings;  // passed to the router-level `vnets` as written
-    // location, bgp_community, regional_community: passed on as written, read there.
-    YAML::Node communities_keys{YAML::NodeType::Map};
+    // location, bgp_community, regional_community, route_table, gateway_route_table:
+    // passed on to the router-level VNet as written, read there.
+    YAML::Node as_written{YAML::NodeType::Map};
     std::optional<ErGatewayDesign> er_gateway;
     std::optional<VpnGatewayDesign> vpn_gateway;
     std::vector<VmDesign> vms;

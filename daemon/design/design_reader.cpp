@@ -109,6 +109,8 @@ constexpr Key<VmDesign> vm_keys[] = {
     {"name"},
     {"address", [](Reader& r, const YAML::Node& v, VmDesign& vm) { vm.address = r.address(v, "VM address").value_or(IpAddress{}); },
      [](Reader& r, const YAML::Node& at, VmDesign& vm) { r.error(at, "VM '" + vm.name + "' needs an 'address'"); }},
+    {"route_table", [](Reader& r, const YAML::Node& v, VmDesign& vm) { vm.route_table = r.string(v, "route_table").value_or(""); }},
+    {"ip_forwarding", [](Reader& r, const YAML::Node& v, VmDesign& vm) { vm.ip_forwarding = r.boolean(v, "ip_forwarding").value_or(false); }},
 };
 
 constexpr Key<VnetDesign> vnet_keys[] = {
@@ -120,9 +122,11 @@ constexpr Key<VnetDesign> vnet_keys[] = {
     {"peerings", [](Reader& r, const YAML::Node& v, VnetDesign& n) {
          if (r.is_list(v, "peerings")) n.peerings = v;
      }},
-    {"location", [](Reader&, const YAML::Node& v, VnetDesign& n) { n.communities_keys["location"] = v; }},
-    {"bgp_community", [](Reader&, const YAML::Node& v, VnetDesign& n) { n.communities_keys["bgp_community"] = v; }},
-    {"regional_community", [](Reader&, const YAML::Node& v, VnetDesign& n) { n.communities_keys["regional_community"] = v; }},
+    {"location", [](Reader&, const YAML::Node& v, VnetDesign& n) { n.as_written["location"] = v; }},
+    {"bgp_community", [](Reader&, const YAML::Node& v, VnetDesign& n) { n.as_written["bgp_community"] = v; }},
+    {"regional_community", [](Reader&, const YAML::Node& v, VnetDesign& n) { n.as_written["regional_community"] = v; }},
+    {"route_table", [](Reader&, const YAML::Node& v, VnetDesign& n) { n.as_written["route_table"] = v; }},
+    {"gateway_route_table", [](Reader&, const YAML::Node& v, VnetDesign& n) { n.as_written["gateway_route_table"] = v; }},
     {"er_gateway",
      [](Reader& r, const YAML::Node& v, VnetDesign& n) {
          ErGatewayDesign g;

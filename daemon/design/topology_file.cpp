@@ -13,7 +13,7 @@ namespace {
 
 // The top-level keys of a design: its own, then the router-level sections it may mix in.
 constexpr std::string_view design_keys[] = {"transport", "vnets", "circuits", "connections", "global_reach", "sites",
-                                       "daemon", "policy", "mrt", "bmp", "speakers", "routers", "hosts", "externals", "links"};
+                                       "daemon", "policy", "mrt", "bmp", "route_tables", "speakers", "routers", "hosts", "externals", "links"};
 
 struct Compiled {
     Design source;

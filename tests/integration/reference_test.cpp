@@ -1128,6 +1128,75 @@ sites:
     CHECK(instances_on_paths() == both);
 }
 
+TEST_CASE("user-defined routes: the spoke and the GatewaySubnet send through the hub's appliance; a reload takes them away", "[integration][reference][udr]") {
+    const std::string design = R"(transport: {pool: 127.75.0.0/24, port: 1179}
+route_tables:
+  - name: spoke-rt
+    routes:
+      - {name: to-site, address_prefix: 192.168.75.0/24, next_hop_type: VirtualAppliance, next_hop_ip_address: 10.75.1.4}
+      - {name: blocked, address_prefix: 10.77.0.0/16, next_hop_type: None}
+  - name: gw-rt
+    routes: [{name: to-spoke, address_prefix: 10.76.0.0/16, next_hop_type: VirtualAppliance, next_hop_ip_address: 10.75.1.4}]
+  - {name: isolated, disable_bgp_route_propagation: true}
+vnets:
+  - name: hub
+    address_spaces: [10.75.0.0/16]
+    gateway_route_table: gw-rt
+    peerings: [{vnet: spoke, allow_gateway_transit: true}]
+    vpn_gateway: {name: hub-vpngw, bgp_peering_address: 10.75.255.30, instance_addresses: [10.75.255.4]}
+    vms: [{name: hub-nva, address: 10.75.1.4, ip_forwarding: true}, {name: hub-vm, address: 10.75.0.4}]
+  - name: spoke
+    address_spaces: [10.76.0.0/16]
+    route_table: spoke-rt
+    peerings: [{vnet: hub, use_remote_gateways: true}]
+    vms: [{name: spoke-vm, address: 10.76.0.4}, {name: spoke-db, address: 10.76.1.4, route_table: isolated}]
+connections:
+  - {type: ipsec, vnet: hub, ce: branch-ce}
+sites:
+  - name: branch
+    asn: 64610
+    lan_prefixes: [192.168.75.0/24]
+    hosts: [{name: branch-pc, address: 192.168.75.10}]
+    ces:
+      - {name: branch-ce, bgp_peering_address: 192.168.75.254}
+)";
+    Daemon daemon(design, test_port(39));
+    REQUIRE(daemon.process->converged(60s));
+    // The spoke's effective routes: the user route over the gateway's for the same prefix.
+    const auto spoke = daemon.run({"show", "fib", "spoke"});
+    REQUIRE(spoke.is_object());
+    CHECK(spoke.at("route_table") == "spoke-rt");
+    std::map<std::string, std::string> to_site;  // source -> state
+    for (const auto& route : spoke.at("effective_routes").as_array())
+        if (route.at("prefix") == "192.168.75.0/24")
+            to_site[std::string(route.at("source").as_string())] = std::string(route.at("state").as_string());
+    CHECK(to_site == std::map<std::string, std::string>{{"User", "Active"}, {"VirtualNetworkGateway", "Invalid"}});
+
+    // Both ways through the appliance, which answers from its NIC.
+    check_trace(daemon, "spoke-vm", "branch-pc", {{"10.75.1.4", "10.75.255.4", "*", "192.168.75.254", "192.168.75.10"}});
+    check_trace(daemon, "branch-pc", "spoke-vm", {{"192.168.75.1", "10.75.1.4", "10.76.0.4"}});
+    check_trace(daemon, "hub-vm", "spoke-vm", {{"10.76.0.4"}});
+    const auto blocked = trace(daemon, "spoke-vm", "10.77.0.1");
+    CHECK(blocked.verdict == "dropped");
+    CHECK(blocked.reason.find("spoke-rt/blocked") != std::string::npos);
+    // The VM whose subnet takes no gateway routes has none to the site; the site's
+    // answers to it have a path, so only the way there is missing.
+    const auto isolated = daemon.run({"show", "fib", "spoke-db"});
+    REQUIRE(isolated.is_object());
+    CHECK(isolated.at("route_table") == "isolated");
+    for (const auto& route : isolated.at("effective_routes").as_array()) CHECK(route.at("source") != "VirtualNetworkGateway");
+    CHECK(trace(daemon, "spoke-db", "branch-pc").verdict == "unreachable");
+    CHECK(daemon.process->ctl({"check", "symmetry", "branch-pc", "spoke-vm"}).exit_code == 0);
+
+    // Without the route tables the gateway's routes carry the traffic straight.
+    auto plain = daemon.yaml;
+    for (const char* key : {"    gateway_route_table: gw-rt\n", "    route_table: spoke-rt\n"}) plain.erase(plain.find(key), std::string(key).size());
+    REQUIRE(daemon.reload(plain));
+    REQUIRE(daemon.process->converged(60s));
+    check_trace(daemon, "spoke-vm", "branch-pc", {{"10.75.255.4", "*", "192.168.75.254", "192.168.75.10"}});
+    check_trace(daemon, "branch-pc", "spoke-vm", {{"192.168.75.1", "10.76.0.4"}});
+}
+
 TEST_CASE("a third topology: two regions, iBGP inside a site, VPN transit between sites", "[integration][reference]") {
     Daemon daemon("multi-region.yaml");
     // 14 sessions: 2 + 2 CE-MSEE at the circuits, 6 MSEE-gateway, 3 IPsec tunnels, 1 iBGP.

@@ -1024,6 +1024,119 @@ links:
     }
 }
 
+TEST_CASE("route tables: user-defined routes, appliances, where a route table is used, and their mistakes", "[config][udr]") {
+    const std::string file = R"(vnets:
+  - {name: hub, address_spaces: [10.10.0.0/16], gateway_route_table: gw-rt, peerings: [{vnet: spoke, allow_gateway_transit: true}]}
+  - {name: spoke, address_spaces: [10.20.0.0/16], route_table: spoke-rt, peerings: [{vnet: hub, use_remote_gateways: true}]}
+route_tables:
+  - name: spoke-rt
+    routes:
+      - {name: to-onprem, address_prefix: 192.168.0.0/16, next_hop_type: VirtualAppliance, next_hop_ip_address: 10.10.1.4}
+      - {address_prefix: 10.99.0.0/16, next_hop_type: None}
+  - name: gw-rt
+    routes: [{address_prefix: 10.20.0.0/16, next_hop_type: VirtualAppliance, next_hop_ip_address: 10.10.1.4}]
+  - {name: quiet, disable_bgp_route_propagation: true}
+speakers:
+  - {name: gw, role: GATEWAY, asn: 65515, router_id: 10.10.255.30, listen: 127.0.0.2:1790, vnet: hub, vnet_addresses: [10.10.255.4]}
+routers:
+  - {name: nva, vnet: hub, vnet_address: 10.10.1.4}
+hosts:
+  - {name: vm, vnet: spoke, address: 10.20.0.4, route_table: quiet}
+)";
+    // `routers`: more routers after the appliance.
+    const auto with_gateway = [&](const std::string& role, const std::string& routers = "") {
+        auto text = file;
+        text.replace(text.find("GATEWAY"), 7, role);
+        text.insert(text.find("hosts:"), routers);
+        return text;
+    };
+    const auto loaded = parse_config(with_gateway("vpn-gateway"), "test.yaml");
+    INFO(joined(test::positioned(loaded.errors)));
+    REQUIRE(loaded.ok());
+    const auto& topology = loaded.config.topology;
+    REQUIRE(topology.route_tables.size() == 3);
+    const auto& spoke_rt = topology.route_tables[0];
+    REQUIRE(spoke_rt.routes.size() == 2);
+    CHECK(spoke_rt.routes[0].name == "to-onprem");
+    CHECK(spoke_rt.routes[0].next_hop_type == dataplane::UserNextHop::virtual_appliance);
+    CHECK(spoke_rt.routes[0].next_hop_address->to_string() == "10.10.1.4");
+    CHECK(spoke_rt.routes[1].name == "10.99.0.0/16");  // named after its prefix
+    CHECK(spoke_rt.routes[1].next_hop_type == dataplane::UserNextHop::none);
+    CHECK(topology.route_tables[2].disable_bgp_route_propagation);
+    CHECK(topology.find_vnet("spoke")->route_table == "spoke-rt");
+    CHECK(topology.find_vnet("hub")->gateway_route_table == "gw-rt");
+    const auto* nva = topology.find_node("nva");
+    REQUIRE(nva);
+    CHECK(nva->kind == dataplane::NodeKind::router);
+    CHECK(nva->vnet == "hub");
+    CHECK(topology.find_node("vm")->route_table == "quiet");
+
+    // A route to the gateway: with a VPN gateway (the spoke's, through gateway transit)
+    // it is taken; with an ExpressRoute gateway Azure refuses it, as without any.
+    const std::string to_gateway = "  - {name: to-gw, routes: [{address_prefix: 10.30.0.0/16, next_hop_type: VirtualNetworkGateway}]}\n";
+    const auto gateway_route = [&](const std::string& role) {
+        auto text = with_gateway(role);
+        text.replace(text.find("route_table: spoke-rt"), 21, "route_table: to-gw");
+        text.insert(text.find("speakers:"), to_gateway);
+        return text;
+    };
+    CHECK(errors_of(gateway_route("vpn-gateway")).empty());
+    const auto refused = errors_of(gateway_route("er-gateway"));
+    INFO(joined(refused));
+    CHECK(has_error(refused, "3:64",
+                    "route '10.30.0.0/16' of route table 'to-gw' has next hop type VirtualNetworkGateway, which Azure refuses in a VNet with an ExpressRoute gateway"));
+
+    const auto errors = errors_of(with_gateway("vpn-gateway", R"(  - {name: nowhere, vnet: hub, vnet_address: 10.10.1.5, route_table: ghost}
+  - {name: lan-box, interfaces: [{name: e0, address: 192.0.2.1/24}], route_table: spoke-rt}
+  - {name: no-nic, vnet: hub}
+)"));
+    INFO(joined(errors));
+    CHECK(has_error(errors, "16:70", "'nowhere': no route table named 'ghost' (see 'route_tables')"));
+    CHECK(has_error(errors, "17:83", "'lan-box' has a route_table but no 'vnet'"));
+    CHECK(has_error(errors, "18:5", "router 'no-nic' is in a VNet: it needs a 'vnet_address'"));
+
+    const auto route_errors = errors_of(R"(speakers: []
+route_tables:
+  - name: rt
+    routes:
+      - {address_prefix: 10.1.0.0/16, next_hop_type: VirtualAppliance}
+      - {address_prefix: 10.2.0.0/16, next_hop_type: Internet, next_hop_ip_address: 10.0.0.1}
+      - {address_prefix: 10.3.0.0/16, next_hop_type: Anywhere}
+      - {address_prefix: 10.4.0.0/16, next_hop_type: None}
+      - {address_prefix: 10.4.0.0/16, next_hop_type: Internet}
+      - {address_prefix: 10.5.0.0/16, next_hop_type: VirtualAppliance, next_hop_ip_address: 10.9.9.9}
+      - {next_hop_type: None}
+      - {address_prefix: 10.6.0.0/16, next_hop_type: VirtualAppliance, next_hop_ip_address: '2001:db8::1'}
+  - name: rt
+vnets:
+  - {name: v, address_spaces: [10.0.0.0/8], gateway_route_table: quiet}
+  - {name: w, address_spaces: [172.16.0.0/12], gateway_route_table: rt2}
+route_tables_typo: []
+)");
+    INFO(joined(route_errors));
+    CHECK(has_error(route_errors, "5:9", "next hop type VirtualAppliance needs a 'next_hop_ip_address'"));
+    CHECK(has_error(route_errors, "6:85", "only next hop type VirtualAppliance takes a next_hop_ip_address"));
+    CHECK(has_error(route_errors, "7:54", "next_hop_type must be VirtualAppliance, VirtualNetworkGateway, VnetLocal, Internet or None, not 'Anywhere'"));
+    CHECK(has_error(route_errors, "9:9", "has the same address prefix 10.4.0.0/16 (Azure takes one route per prefix in a table)"));
+    CHECK(has_error(route_errors, "3:5", "route '10.5.0.0/16' of route table 'rt': no VM or appliance in a VNet has address 10.9.9.9"));
+    CHECK(has_error(route_errors, "11:9", "route needs an 'address_prefix'"));
+    CHECK(has_error(route_errors, "12:93", "the next hop is not of the prefix's address family"));
+    CHECK(has_error(route_errors, "13:5", "duplicate route table name 'rt'"));
+    CHECK(has_error(route_errors, "16:69", "no route table named 'rt2'"));
+    CHECK(has_error(route_errors, "17:1", "unknown key 'route_tables_typo'"));
+}
+
+TEST_CASE("a GatewaySubnet's route table keeps gateway route propagation on", "[config][udr]") {
+    const auto errors = errors_of(R"(speakers: []
+route_tables: [{name: quiet, disable_bgp_route_propagation: true}]
+vnets:
+  - {name: v, address_spaces: [10.0.0.0/8], route_table: quiet, gateway_route_table: quiet}
+)");
+    INFO(joined(errors));
+    CHECK(has_error(errors, "4:86", "VNet 'v''s GatewaySubnet: route table 'quiet' disables gateway route propagation, which Azure does not allow on a GatewaySubnet"));
+    CHECK(errors.size() == 1);
+}
+
 TEST_CASE("cross-checks: duplicate names and listeners", "[config]") {
     const auto errors = errors_of(R"(speakers:
   - {name: a, asn: 1, router_id: 1.1.1.1, listen: "127.0.0.2:1790"}

@@ -78,6 +78,36 @@ public:
         node.vnet_addresses.push_back(ip(address));
         return *this;
     }
+    // A network virtual appliance: a router with a NIC in `vnet`.
+    Topology& appliance(std::string name, std::string vnet, std::string_view address) {
+        auto& node = add(std::move(name), NodeKind::router, "", {});
+        node.vnet = std::move(vnet);
+        node.vnet_addresses.push_back(ip(address));
+        return *this;
+    }
+    // A route table of "PREFIX TYPE [ADDRESS]" routes, each named after its prefix.
+    Topology& route_table(std::string name, std::vector<std::string_view> routes, bool disable_propagation = false) {
+        RouteTableConfig table{std::move(name), {}, disable_propagation};
+        for (const auto text : routes) {
+            const auto space = text.find(' ');
+            const auto second = text.find(' ', space + 1);
+            UserRouteConfig r;
+            r.prefix = prefix(text.substr(0, space));
+            r.name = std::string(text.substr(0, space));
+            const auto type = parse_user_next_hop(text.substr(space + 1, second - space - 1));
+            if (!type) throw std::invalid_argument("bad next hop type in test: " + std::string(text));
+            r.next_hop_type = *type;
+            if (second != std::string_view::npos) r.next_hop_address = ip(text.substr(second + 1));
+            table.routes.push_back(std::move(r));
+        }
+        config.route_tables.push_back(std::move(table));
+        return *this;
+    }
+    VnetConfig& vnet_named(std::string_view name) {
+        for (auto& vnet : config.vnets)
+            if (vnet.name == name) return vnet;
+        throw std::invalid_argument("no VNet " + std::string(name));
+    }
     // A BGP speaker: its FIB lives in the FakeRouting.
     Topology& speaker(std::string name, std::string role, std::vector<std::string_view> interfaces) {
         add(std::move(name), NodeKind::speaker, std::move(role), interfaces);
@@ -780,6 +810,156 @@ TEST_CASE("VNet effective routes: gateway transit needs use_remote_gateways and 
     const auto third = network.effective_routes(*network.find_vnet("third"), state);
     CHECK(gateway_rows(third) == 0);
     CHECK(third.size() == 2);  // own space and the hub's
+}
+
+TEST_CASE("user-defined routes: over a gateway's and a system route of the same prefix, LPM first, propagation off", "[dataplane][vnet][udr]") {
+    auto t = vnets();
+    t.appliance("nva", "hub", "10.10.1.4")
+        .route_table("rt", {"192.168.0.0/16 VirtualAppliance 10.10.1.4", "10.20.0.0/16 None", "10.10.9.0/24 Internet",
+                            "10.50.0.0/16 VnetLocal"})
+        .route_table("quiet", {}, true);
+    const Network network(t.config);
+    FakeRouting state(network);
+    learn_vnet_routes(state);
+    const auto hub = *network.find_vnet("hub");
+    const auto table = [&](const char* name) -> std::optional<std::size_t> {
+        for (std::size_t i = 0; i < network.route_tables().size(); ++i)
+            if (network.route_tables()[i].name == name) return i;
+        FAIL("no route table " << name);
+        return std::nullopt;
+    };
+    const auto routes = network.effective_routes(hub, state, table("rt"));
+    // The same prefix: the user's route wins over the gateway's and over a system route.
+    const auto to_onprem = rows_of(routes, "192.168.0.0/16");
+    REQUIRE(to_onprem.size() == 2);
+    for (const auto* row : to_onprem) {
+        if (row->source == EffectiveRoute::Source::user) {
+            CHECK(row->active);
+            CHECK(row->next_hop_type == NextHopType::virtual_appliance);
+            CHECK(row->next_hop_address == ip("10.10.1.4"));
+            CHECK(row->route_name == "rt/192.168.0.0/16");
+            CHECK(std::string(row->source_name()) == "User");
+            CHECK(std::string(row->next_hop_type_name()) == "VirtualAppliance");
+        } else {
+            CHECK(row->source == EffectiveRoute::Source::gateway);
+            CHECK_FALSE(row->active);
+            CHECK(row->note.find("rt/192.168.0.0/16") != std::string::npos);
+        }
+    }
+    const auto to_spoke = rows_of(routes, "10.20.0.0/16");
+    REQUIRE(to_spoke.size() == 2);
+    CHECK(std::count_if(to_spoke.begin(), to_spoke.end(), [](const auto* r) { return r->active; }) == 1);
+    CHECK(std::any_of(to_spoke.begin(), to_spoke.end(), [](const auto* r) {
+        return r->active && r->next_hop_type == NextHopType::none;
+    }));
+    // Inside the VNet's own space a user route is a longer match, and stays active; a
+    // gateway's route there does not (the system route's exception).
+    CHECK(row_of(routes, "10.10.9.0/24").active);
+    CHECK_FALSE(row_of(routes, "10.10.5.0/24").active);
+    CHECK(row_of(routes, "10.50.0.0/16").next_hop_type == NextHopType::vnet_local);
+    // A prefix no user route names keeps its gateway route.
+    CHECK(row_of(routes, "172.16.0.0/16").active);
+    // Propagation off: no gateway routes at all.
+    CHECK(gateway_rows(network.effective_routes(hub, state, table("quiet"))) == 0);
+}
+
+// A hub with an appliance and a VPN gateway; the spoke uses the hub's gateways; on-premises
+// 192.168.0.0/16 comes over the VPN gateway's tunnel from a CE.
+Topology appliance_hub() {
+    Topology t;
+    t.vnet("hub", {"10.10.0.0/16"})
+        .vnet("spoke", {"10.20.0.0/16"})
+        .peering("hub", "spoke", true, false)
+        .peering("spoke", "hub", false, true)
+        .gateway("vpngw", "vpn-gateway", "hub", {"10.10.255.4"}, {"tun=10.10.255.30/32"})
+        .speaker("ce", "ce", {"tun=192.168.0.254/32", "lan=192.168.1.1/24"})
+        .host("pc", "192.168.1.10/24", "192.168.1.1")
+        .link("vpngw:tun", "ce:tun")
+        .link("pc:eth0", "ce:lan")
+        .appliance("nva", "hub", "10.10.1.4")
+        .vm("hub-vm", "hub", "10.10.0.4")
+        .vm("spoke-vm", "spoke", "10.20.0.4");
+    return t;
+}
+
+void route_appliance_hub(FakeRouting& state) {
+    state.bgp("vpngw", "192.168.0.0/16", {"192.168.0.254"});
+    state.learn("vpngw", "192.168.0.0/16", 0, 1);
+    state.learn_over("vpngw", "ce", "192.168.0.0/16");
+    state.bgp("ce", "10.0.0.0/8", {"10.10.255.30"});
+}
+
+TEST_CASE("an appliance in the hub: user routes send the spoke's and the gateway's traffic through it", "[dataplane][trace][udr]") {
+    auto t = appliance_hub();
+    t.route_table("spoke-rt", {"192.168.0.0/16 VirtualAppliance 10.10.1.4", "10.99.0.0/16 None", "10.98.0.0/16 Internet",
+                               "10.97.0.0/16 VirtualAppliance 10.10.1.99"})
+        .route_table("gw-rt", {"10.20.0.0/16 VirtualAppliance 10.10.1.4"});
+    t.vnet_named("spoke").route_table = "spoke-rt";
+    t.vnet_named("hub").gateway_route_table = "gw-rt";
+    const Network network(t.config);
+    FakeRouting state(network);
+    route_appliance_hub(state);
+
+    // Out: the spoke's route table sends it to the appliance, which sends it into the
+    // hub, whose system and gateway routes take it to the VPN gateway.
+    const auto out = trace(network, state, "spoke-vm", "pc");
+    INFO(describe(out));
+    CHECK(out.forward.verdict == Verdict::delivered);
+    CHECK(hops_of(out) == Hops{"nva 10.10.1.4", "vpngw 10.10.255.4", "vpngw *", "ce 192.168.0.254", "pc 192.168.1.10"});
+    // Back: the GatewaySubnet's route table sends it to the appliance too, which hands
+    // it over the peering.
+    const auto back = trace(network, state, "pc", "spoke-vm");
+    INFO(describe(back));
+    CHECK(back.forward.verdict == Verdict::delivered);
+    CHECK(hops_of(back) == Hops{"ce 192.168.1.1", "nva 10.10.1.4", "spoke-vm 10.20.0.4"});
+    // The hub's own VMs have no route table: straight over the peering, both ways.
+    CHECK(hops_of(trace(network, state, "hub-vm", "spoke-vm")) == Hops{"spoke-vm 10.20.0.4"});
+
+    const auto none = trace(network, state, "spoke-vm", "10.99.0.1");
+    CHECK(none.forward.verdict == Verdict::dropped);
+    CHECK(none.forward.reason.find("spoke-rt/10.99.0.0/16") != std::string::npos);
+    CHECK(none.forward.reason.find("None") != std::string::npos);
+    const auto internet = trace(network, state, "spoke-vm", "10.98.0.1");
+    CHECK(internet.forward.verdict == Verdict::unreachable);
+    CHECK(internet.forward.reason.find("Internet") != std::string::npos);
+    const auto nobody = trace(network, state, "spoke-vm", "10.97.0.1");
+    CHECK(nobody.forward.verdict == Verdict::unreachable);
+    CHECK(nobody.forward.reason.find("10.10.1.99") != std::string::npos);
+}
+
+TEST_CASE("user routes: a host's own table, an appliance that routes to itself, a route to the VPN gateway", "[dataplane][trace][udr]") {
+    auto t = appliance_hub();
+    t.route_table("vm-rt", {"10.20.0.0/16 VirtualAppliance 10.10.1.4"})
+        .route_table("nva-rt", {"0.0.0.0/0 VirtualAppliance 10.10.1.4", "10.20.0.0/16 VirtualAppliance 10.10.1.4"})
+        .route_table("to-gateway", {"10.20.0.0/16 VirtualNetworkGateway"});
+    t.node("hub-vm").route_table = "vm-rt";
+    SECTION("the VM's table applies to it alone; the appliance without one forwards over the peering") {
+        const Network network(t.config);
+        FakeRouting state(network);
+        route_appliance_hub(state);
+        CHECK(hops_of(trace(network, state, "hub-vm", "spoke-vm")) == Hops{"nva 10.10.1.4", "spoke-vm 10.20.0.4"});
+        CHECK(hops_of(trace(network, state, "spoke-vm", "hub-vm")) == Hops{"hub-vm 10.10.0.4"});
+    }
+    SECTION("an appliance whose own subnet routes to itself loops (a default route would not: the peering's system route is longer)") {
+        t.node("nva").route_table = "nva-rt";
+        const Network network(t.config);
+        FakeRouting state(network);
+        route_appliance_hub(state);
+        const auto path = trace(network, state, "hub-vm", "spoke-vm");
+        INFO(describe(path));
+        CHECK(path.forward.verdict == Verdict::loop);
+    }
+    SECTION("next hop type VirtualNetworkGateway: the VPN gateway") {
+        t.node("hub-vm").route_table = "to-gateway";
+        const Network network(t.config);
+        FakeRouting state(network);
+        route_appliance_hub(state);
+        const auto path = trace(network, state, "hub-vm", "spoke-vm");
+        INFO(describe(path));
+        CHECK(path.forward.nodes.at(2) == "vpngw");
+        CHECK(network.route_table_of(*network.find_node("hub-vm")).has_value());
+        CHECK_FALSE(network.route_table_of(*network.find_node("spoke-vm")).has_value());
+    }
 }
 
 // ---- How a walk ends --------------------------------------------------------------------------

@@ -228,6 +228,35 @@ TEST_CASE("an active-active VPN gateway: two instances, each with its tunnel and
                     "7:64", "so it takes no 'listen'"));
 }
 
+TEST_CASE("route tables in a design: passed on as written; a VM with IP forwarding is an appliance", "[design][udr]") {
+    const auto yaml = "route_tables:\n"
+                      "  - {name: rt, routes: [{address_prefix: 192.168.0.0/16, next_hop_type: VirtualAppliance, next_hop_ip_address: 10.1.0.5}]}\n"
+                      "  - {name: quiet, disable_bgp_route_propagation: true}\n" +
+                      edited(small, "    vms: [{name: v1-vm, address: 10.1.0.4}]\n",
+                             "    route_table: rt\n"
+                             "    vms: [{name: v1-vm, address: 10.1.0.4}, {name: v1-nva, address: 10.1.0.5, ip_forwarding: true},\n"
+                             "          {name: v1-db, address: 10.1.0.6, route_table: quiet}]\n");
+    const auto loaded = parse_topology(yaml, "d.yaml");
+    INFO(joined(test::positioned(loaded.errors)));
+    REQUIRE(loaded.ok());
+    const auto& topology = loaded.config.topology;
+    REQUIRE(topology.route_tables.size() == 2);
+    CHECK(topology.route_tables[0].routes.at(0).next_hop_address->to_string() == "10.1.0.5");
+    CHECK(topology.find_vnet("v1")->route_table == "rt");
+    const auto* nva = topology.find_node("v1-nva");
+    REQUIRE(nva);
+    CHECK(nva->kind == dataplane::NodeKind::router);
+    CHECK(nva->vnet == "v1");
+    CHECK(nva->vnet_addresses.at(0).to_string() == "10.1.0.5");
+    CHECK(topology.find_node("v1-db")->route_table == "quiet");
+    CHECK(topology.find_node("v1-db")->kind == dataplane::NodeKind::host);
+    // What the router-level reader finds is said at the design's line: here, a route
+    // to the ExpressRoute gateway, which Azure refuses.
+    const auto refused = errors_of(edited(yaml, "next_hop_type: VirtualAppliance, next_hop_ip_address: 10.1.0.5", "next_hop_type: VirtualNetworkGateway"));
+    INFO(joined(refused));
+    CHECK(has_error(refused, "9:18", "which Azure refuses in a VNet with an ExpressRoute gateway"));
+}
+
 TEST_CASE("VNet communities: the gateway's routes carry the custom and the regional one; the MSEE drops the customer's", "[design][communities]") {
     const auto with = [&](const std::string& keys) {
         return edited(small, "    address_spaces: [10.1.0.0/16]\n", "    address_spaces: [10.1.0.0/16]\n" + keys);
