@@ -5,7 +5,8 @@
 // the text checked by the design compiler before anything is returned.
 //
 // Property names are the REST API's for Microsoft.Network (virtualNetworks,
-// virtualNetworkGateways, expressRouteCircuits, connections, localNetworkGateways):
+// virtualNetworkGateways, expressRouteCircuits, connections, localNetworkGateways,
+// routeTables):
 // learn.microsoft.com/rest/api/virtualnetwork, /rest/api/expressroute,
 // /rest/api/network-gateway.
 #include "daemon/import/azure_import.hpp"
@@ -18,6 +19,7 @@
 #include "daemon/design/design.hpp"
 #include "daemon/design/topology_file.hpp"
 #include "daemon/import/design_tree.hpp"
+#include "dataplane/topology.hpp"
 
 namespace bgpemu::daemon::import {
 
@@ -33,6 +35,7 @@ constexpr std::string_view gateway = "Microsoft.Network/virtualNetworkGateways";
 constexpr std::string_view circuit = "Microsoft.Network/expressRouteCircuits";
 constexpr std::string_view connection = "Microsoft.Network/connections";
 constexpr std::string_view local_gateway = "Microsoft.Network/localNetworkGateways";
+constexpr std::string_view route_table = "Microsoft.Network/routeTables";
 // Child resources, when listed on their own (az network vnet peering list, ...).
 constexpr std::string_view vnet_peering = "Microsoft.Network/virtualNetworks/virtualNetworkPeerings";
 constexpr std::string_view subnet = "Microsoft.Network/virtualNetworks/subnets";
@@ -66,6 +69,7 @@ bool is_service_subnet(const std::string& name) {
 struct Subnet {
     std::string name;
     Prefix prefix;
+    std::string route_table_id;  // routeTable.id; empty: none
 };
 
 struct Vnet {
@@ -80,6 +84,13 @@ struct Vnet {
     [[nodiscard]] const Subnet* gateway_subnet() const {
         for (const auto& s : subnets)
             if (folded(s.name) == "gatewaysubnet") return &s;
+        return nullptr;
+    }
+    // The subnet of the VM derived for traces: the first that is not a service's and
+    // has room for Azure's four reserved addresses and one more.
+    [[nodiscard]] const Subnet* vm_subnet() const {
+        for (const auto& s : subnets)
+            if (!is_service_subnet(s.name) && s.prefix.length() + 3 <= bgp::max_prefix_length(s.prefix.afi())) return &s;
         return nullptr;
     }
 };
@@ -119,9 +130,13 @@ public:
         for (const auto& r : res_.all()) {
             if (r->is(type::vnet)) vnet(*r);
             else if (!(r->is(type::gateway) || r->is(type::circuit) || r->is(type::connection) || r->is(type::local_gateway) ||
-                       r->is(type::vnet_peering) || r->is(type::subnet) || r->is(type::circuit_peering)))
+                       r->is(type::vnet_peering) || r->is(type::subnet) || r->is(type::circuit_peering) ||
+                       r->is(type::route_table)))
                 ++ignored[r->type];
         }
+        for (const auto& r : res_.all())
+            if (r->is(type::route_table)) route_table(*r);
+        for (auto& v : vnets_) route_tables_of(v);
         for (const auto& [t, n] : ignored) d_.note("ignored: " + t + " (" + std::to_string(n) + ")");
         for (const auto& r : res_.all())
             if (r->is(type::gateway)) gateway(*r);
@@ -142,7 +157,8 @@ public:
     // The design's keys in the order its guide writes them; others after.
     void order_keys() {
         static const std::map<std::string, std::vector<std::string>> orders = {
-            {"vnets", {"name", "address_spaces", "location", "bgp_community", "regional_community", "peerings", "er_gateway", "vpn_gateway", "vms"}},
+            {"vnets", {"name", "address_spaces", "location", "bgp_community", "regional_community", "peerings", "route_table",
+                       "gateway_route_table", "er_gateway", "vpn_gateway", "vms"}},
             {"connections", {"name", "type", "vnet", "circuit", "ce", "remote_vnet", "routing_weight", "enable_bgp", "delay_ms", "shutdown"}},
             {"sites", {"name", "asn", "transport_pool", "link_pool", "lan_prefixes", "advertise", "prefer_expressroute",
                        "advertise_only_lan", "ibgp", "lan_router", "hosts", "ces"}},
@@ -175,18 +191,21 @@ public:
     // placeholder LAN where Azure holds none.
     void fill_in() {
         for (auto v : tree_.root["vnets"]) {
-            if (v["vms"]) continue;
+            // An appliance the importer placed is no VM for traces.
+            if (v["vms"] && v["vms"].IsSequence() &&
+                std::any_of(v["vms"].begin(), v["vms"].end(), [](const YAML::Node& vm) { return !vm["ip_forwarding"]; }))
+                continue;
             const auto it = std::find_if(vnets_.begin(), vnets_.end(), [&](const Vnet& x) { return x.name == v["name"].Scalar(); });
             if (it == vnets_.end()) continue;
-            for (const auto& s : it->subnets) {
-                if (is_service_subnet(s.name) || s.prefix.length() + 3 > bgp::max_prefix_length(s.prefix.afi())) continue;
+            if (const auto* s = it->vm_subnet()) {
                 YAML::Node vm(YAML::NodeType::Map);
                 vm["name"] = unique(it->name + "-vm");
-                vm["address"] = text_of(address_plus(s.prefix.address(), 4));
+                std::uint64_t offset = 4;
+                while (appliances_.contains(address_plus(s->prefix.address(), offset))) ++offset;
+                vm["address"] = text_of(address_plus(s->prefix.address(), offset));
                 v["vms"].push_back(vm);
-                tree_.comment(v["vms"], "derived: a VM for traces, at the first address Azure gives out in subnet '" + s.name +
-                                           "' (it keeps the first four)");
-                break;
+                tree_.comment(v["vms"], "derived: a VM for traces, at the first address Azure gives out in subnet '" + s->name +
+                                           "' (it keeps the first four)" + (offset > 4 ? " that no appliance has" : ""));
             }
         }
         int placeholder = 0;
@@ -262,6 +281,98 @@ private:
         return out;
     }
 
+    // A route table: its routes as the design's, each VirtualAppliance next hop an
+    // appliance of the VNet that holds its address.
+    void route_table(const Resource& r) {
+        YAML::Node node(YAML::NodeType::Map);
+        const auto name = unique(r.name);
+        node["name"] = name;
+        if (r.body["disableBgpRoutePropagation"].boolean(d_).value_or(false)) node["disable_bgp_route_propagation"] = true;
+        YAML::Node routes(YAML::NodeType::Sequence);
+        for (const auto& route : r.body["routes"].items(d_)) {
+            const auto route_name = route["name"].string(d_).value_or("");
+            const auto to = prefix(route["addressPrefix"], route["addressPrefix"].string(d_));
+            if (!to) {
+                d_.error(route, "a route needs an addressPrefix (a prefix; service tags are not modelled)");
+                continue;
+            }
+            const auto type_field = route["nextHopType"];
+            const auto type_text = type_field.string(d_).value_or("");
+            std::optional<dataplane::UserNextHop> next_hop_type;
+            for (const auto candidate : {dataplane::UserNextHop::virtual_appliance, dataplane::UserNextHop::virtual_network_gateway,
+                                         dataplane::UserNextHop::vnet_local, dataplane::UserNextHop::internet, dataplane::UserNextHop::none})
+                if (folded(dataplane::user_next_hop_name(candidate)) == folded(type_text)) next_hop_type = candidate;
+            if (!next_hop_type) {
+                d_.error(type_field, "nextHopType is VirtualAppliance, VirtualNetworkGateway, VnetLocal, Internet or None");
+                continue;
+            }
+            YAML::Node entry(YAML::NodeType::Map);
+            if (!route_name.empty()) entry["name"] = route_name;
+            entry["address_prefix"] = text_of(*to);
+            entry["next_hop_type"] = dataplane::user_next_hop_name(*next_hop_type);
+            if (*next_hop_type == dataplane::UserNextHop::virtual_appliance) {
+                const auto at = route["nextHopIpAddress"];
+                const auto hop = address(at, at.string(d_));
+                if (!hop) {
+                    d_.error(route, "a VirtualAppliance route needs a nextHopIpAddress");
+                    continue;
+                }
+                const auto holder = std::find_if(vnets_.begin(), vnets_.end(), [&](const Vnet& v) {
+                    return std::any_of(v.spaces.begin(), v.spaces.end(), [&](const Prefix& p) { return p.contains(*hop); });
+                });
+                if (holder == vnets_.end()) {
+                    d_.note("route '" + route_name + "' of route table '" + r.name + "' left out: its next hop " + text_of(*hop) +
+                            " is in none of the VNets read");
+                    continue;
+                }
+                entry["next_hop_ip_address"] = text_of(*hop);
+                appliance(*holder, *hop, r.name);
+            }
+            routes.push_back(entry);
+        }
+        if (routes.size() > 0) node["routes"] = routes;
+        append("route_tables", node);
+        route_table_names_[folded(r.id)] = name;
+    }
+
+    // One appliance per next-hop address: a VM with IP forwarding.
+    void appliance(Vnet& v, const IpAddress& address, const std::string& table) {
+        if (!appliances_.insert(address).second) return;
+        YAML::Node vm(YAML::NodeType::Map);
+        vm["name"] = unique(v.name + "-nva-" + [&] {
+            auto text = text_of(address);
+            std::replace(text.begin(), text.end(), '.', '-');
+            std::replace(text.begin(), text.end(), ':', '-');
+            return text;
+        }());
+        vm["address"] = text_of(address);
+        vm["ip_forwarding"] = true;
+        v.node["vms"].push_back(vm);
+        tree_.comment(v.node["vms"], "derived: a network virtual appliance at the next hop of route table '" + table + "'");
+    }
+
+    // Which of a VNet's subnets use a route table: the GatewaySubnet's is its
+    // gateway_route_table, that of the subnet its VM is derived in its route_table.
+    void route_tables_of(Vnet& v) {
+        const auto name_of = [&](const Subnet& s) -> std::optional<std::string> {
+            if (s.route_table_id.empty()) return std::nullopt;
+            const auto it = route_table_names_.find(folded(s.route_table_id));
+            if (it != route_table_names_.end()) return it->second;
+            d_.note("VNet '" + v.name + "': subnet '" + s.name + "' uses route table " + s.route_table_id + ", which is not in the input");
+            return std::nullopt;
+        };
+        const auto* vm = v.vm_subnet();
+        for (const auto& s : v.subnets) {
+            const auto table = name_of(s);
+            if (!table) continue;
+            if (&s == v.gateway_subnet()) v.node["gateway_route_table"] = *table;
+            else if (&s == vm) v.node["route_table"] = *table;
+            else if (!is_service_subnet(s.name))
+                d_.note("VNet '" + v.name + "': route table '" + *table + "' of subnet '" + s.name +
+                        "' not applied: the design's VMs of the VNet sit in subnet '" + (vm ? vm->name : std::string("?")) + "'");
+        }
+    }
+
     void vnet(const Resource& r) {
         Vnet v;
         v.resource = &r;
@@ -275,7 +386,7 @@ private:
             if (!p)
                 for (const auto& item : s["addressPrefixes"].items(d_))
                     if ((p = prefix(item, item.string(d_)))) break;
-            if (p) v.subnets.push_back({s["name"].string(d_).value_or(""), *p});
+            if (p) v.subnets.push_back({s["name"].string(d_).value_or(""), *p, s["routeTable"]["id"].string(d_).value_or("")});
         }
         v.peerings = with_children(r, "virtualNetworkPeerings", type::vnet_peering);
         v.node = YAML::Node(YAML::NodeType::Map);
@@ -719,6 +830,8 @@ private:
     bool plain_sites_;
     DesignTree tree_;
     std::set<std::string> names_;
+    std::map<std::string, std::string> route_table_names_;  // by folded resource id
+    std::set<IpAddress> appliances_;
     std::vector<Vnet> vnets_;
     std::map<const Resource*, std::size_t> by_resource_;
     std::map<const Resource*, Gateway> gateways_;

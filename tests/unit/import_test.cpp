@@ -170,6 +170,23 @@ TEST_CASE("an ARM template with literal values and nested children, and a Resour
     CHECK(hub["bgp_community"].Scalar() == "12076:20010");
     CHECK(hub["regional_community"].Scalar() == "12076:50002");
     CHECK_FALSE(item_named(g["vnets"], "spoke")["bgp_community"]);
+    // A route table of the spoke's subnet: its routes, the appliance at its next hop
+    // (a VM with IP forwarding in the hub, beside the hub's VM for traces, which moves
+    // on to the next address), a route whose next hop is in no VNet left out.
+    CHECK(item_named(g["vnets"], "spoke")["route_table"].Scalar() == "spoke-rt");
+    const auto table = item_named(g["route_tables"], "spoke-rt");
+    CHECK(table["disable_bgp_route_propagation"].as<bool>());
+    REQUIRE(table["routes"].size() == 2);
+    CHECK(table["routes"][0]["next_hop_type"].Scalar() == "VirtualAppliance");
+    CHECK(table["routes"][0]["next_hop_ip_address"].Scalar() == "10.0.0.4");
+    CHECK(table["routes"][1]["next_hop_type"].Scalar() == "None");
+    const auto nva = item_named(hub["vms"], "hub-nva-10-0-0-4");
+    CHECK(nva["ip_forwarding"].as<bool>());
+    CHECK(nva["address"].Scalar() == "10.0.0.4");
+    CHECK(item_named(hub["vms"], "hub-vm")["address"].Scalar() == "10.0.0.5");
+    CHECK(std::any_of(graph.notes.begin(), graph.notes.end(), [](const std::string& n) {
+        return n.find("route 'elsewhere' of route table 'spoke-rt' left out") != std::string::npos;
+    }));
 }
 
 TEST_CASE("child resources listed on their own join their parent by id", "[import]") {
