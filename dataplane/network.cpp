@@ -198,6 +198,7 @@ Network::Network(const TopologyConfig& topology) {
             else if (node.kind == NodeKind::speaker) vnets_[*node.vnet].gateways.push_back(index);
             else if (node.kind == NodeKind::router) vnets_[*node.vnet].appliances.push_back(index);
         }
+        node_index_.emplace(node.name, index);
         nodes_.push_back(std::move(node));
         static_routes_.push_back(config.kind == NodeKind::speaker ? std::vector<rib::StaticRouteConfig>{} : config.static_routes);
         prefer_.push_back(config.prefer);
@@ -273,9 +274,9 @@ void Network::build_static_fibs() {
 // ---- Queries ----------------------------------------------------------------------------------
 
 std::optional<std::size_t> Network::find_node(std::string_view name) const {
-    for (std::size_t i = 0; i < nodes_.size(); ++i)
-        if (nodes_[i].name == name) return i;
-    return std::nullopt;
+    const auto it = node_index_.find(name);
+    if (it == node_index_.end()) return std::nullopt;
+    return it->second;
 }
 
 std::optional<std::size_t> Network::find_vnet(std::string_view name) const {

@@ -20,6 +20,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -242,6 +243,8 @@ private:
     std::vector<Node> nodes_;
     std::vector<Link> links_;
     std::vector<Vnet> vnets_;
+    // By name: the checks look every node of every walk up (a thousand hosts, a million walks).
+    std::map<std::string, std::size_t, std::less<>> node_index_;
     std::vector<RouteTableConfig> route_tables_;
     std::vector<std::unique_ptr<rib::Fib>> static_fibs_;  // by node; null for speakers
     std::vector<std::vector<rib::StaticRouteConfig>> static_routes_;
