@@ -155,19 +155,14 @@ ReachabilityMatrix reachability_matrix(const Network& network, const RoutingStat
     return matrix;
 }
 
-std::vector<PairCheck> check_symmetry(const Network& network, const RoutingState& state,
-                                      std::optional<std::pair<std::size_t, std::size_t>> only) {
-    std::vector<PairCheck> checks;
-    if (only) {
-        checks.push_back(check_pair(network, state, only->first, only->second));
-        return checks;
-    }
+void check_symmetry(const Network& network, const RoutingState& state, std::optional<std::pair<std::size_t, std::size_t>> only,
+                    const std::function<void(const PairCheck&)>& each) {
+    if (only) return each(check_pair(network, state, only->first, only->second));
     std::vector<std::size_t> hosts;
     for (std::size_t n = 0; n < network.nodes().size(); ++n)
         if (network.nodes()[n].kind == NodeKind::host) hosts.push_back(n);
     for (std::size_t i = 0; i < hosts.size(); ++i)
-        for (std::size_t j = i + 1; j < hosts.size(); ++j) checks.push_back(check_pair(network, state, hosts[i], hosts[j]));
-    return checks;
+        for (std::size_t j = i + 1; j < hosts.size(); ++j) each(check_pair(network, state, hosts[i], hosts[j]));
 }
 
 }  // namespace bgpemu::dataplane

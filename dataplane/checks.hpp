@@ -34,9 +34,10 @@ struct PairCheck {
 };
 [[nodiscard]] const char* pair_verdict_name(PairCheck::Verdict verdict) noexcept;
 
-// Every pair of hosts (or the one pair given), each in both directions.
-[[nodiscard]] std::vector<PairCheck> check_symmetry(const Network& network, const RoutingState& state,
-                                                    std::optional<std::pair<std::size_t, std::size_t>> only = {});
+// Every pair of hosts (or the one pair given), each in both directions, handed to
+// `each` one at a time: a thousand hosts make half a million pairs, each with its walks.
+void check_symmetry(const Network& network, const RoutingState& state, std::optional<std::pair<std::size_t, std::size_t>> only,
+                    const std::function<void(const PairCheck&)>& each);
 
 // The reachability matrix: every ordered pair of networks, probed both ways from one
 // host of each: by VNet (a VNet's first VM; a host outside any VNet is a network of its

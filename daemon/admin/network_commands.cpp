@@ -417,7 +417,7 @@ json::value AdminCommands::check(const json::object& request) const {
     }
     json::array pairs;
     std::size_t problems = 0;
-    for (const auto& pair : dataplane::check_symmetry(net, *emulation_, only)) {
+    dataplane::check_symmetry(net, *emulation_, only, [&](const dataplane::PairCheck& pair) {
         const bool problem = pair.verdict == dataplane::PairCheck::Verdict::asymmetric ||
                              pair.verdict == dataplane::PairCheck::Verdict::one_way;
         problems += problem;
@@ -432,7 +432,7 @@ json::value AdminCommands::check(const json::object& request) const {
             entry["kind_back"] = pair.kind_back;
         }
         pairs.push_back(std::move(entry));
-    }
+    });
     json::array findings;
     if (what == "all") {
         for (const auto& speaker : speakers_) {
