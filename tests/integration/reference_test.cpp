@@ -1197,6 +1197,31 @@ sites:
     check_trace(daemon, "branch-pc", "spoke-vm", {{"192.168.75.1", "10.76.0.4"}});
 }
 
+TEST_CASE("configs/hub-firewall.yaml: spokes through the hub's firewall over ExpressRoute, then over both VPN instances", "[integration][reference][udr]") {
+    Daemon daemon("hub-firewall.yaml");
+    REQUIRE(daemon.process->converged(60s));
+    // The MSEE forwards the gateway's packets without a hop; the CE's answer from its
+    // circuit address is refused by the gateway's source check, as in the article.
+    check_trace(daemon, "spoke1-vm", "office-pc", {{"10.80.1.4", "10.80.255.x", "*", "192.168.70.10"}});
+    check_trace(daemon, "office-pc", "spoke1-vm", {{"192.168.70.1", "172.30.0.x", "*", "10.80.1.4", "10.81.0.4"}});
+    check_trace(daemon, "spoke1-vm", "spoke2-vm", {{"10.80.1.4", "10.82.0.4"}});
+    check_trace(daemon, "spoke1-vm", "hub-vm", {{"10.80.0.4"}});
+    CHECK(daemon.process->ctl({"check", "symmetry"}).exit_code == 0);
+
+    for (const char* msee : {"er-msee1", "er-msee2"}) REQUIRE(daemon.process->ctl({"link", "down", "office-ce", msee}).exit_code == 0);
+    REQUIRE(daemon.process->converged(60s));
+    std::set<std::string> instances;
+    for (const auto& path : trace_all(*daemon.process, "spoke1-vm", "office-pc")) {
+        CHECK(path.verdict.rfind("delivered", 0) == 0);
+        REQUIRE(path.nodes.size() >= 2);
+        CHECK(path.nodes[0] == "hub-fw");
+        instances.insert(path.nodes[1]);
+    }
+    CHECK(instances == std::set<std::string>{"hub-vpngw-instance0", "hub-vpngw-instance1"});
+    check_trace(daemon, "office-pc", "spoke1-vm", {{"192.168.70.1", "10.80.1.4", "10.81.0.4"}});
+    CHECK(daemon.process->ctl({"check", "symmetry"}).exit_code == 0);
+}
+
 TEST_CASE("a third topology: two regions, iBGP inside a site, VPN transit between sites", "[integration][reference]") {
     Daemon daemon("multi-region.yaml");
     // 14 sessions: 2 + 2 CE-MSEE at the circuits, 6 MSEE-gateway, 3 IPsec tunnels, 1 iBGP.
