@@ -194,9 +194,11 @@ Network::Network(const TopologyConfig& topology) {
         node.route_table = table_index(config.route_table);
         const auto index = nodes_.size();
         if (node.vnet) {
-            if (node.kind == NodeKind::host) vnets_[*node.vnet].hosts.push_back(index);
-            else if (node.kind == NodeKind::speaker) vnets_[*node.vnet].gateways.push_back(index);
-            else if (node.kind == NodeKind::router) vnets_[*node.vnet].appliances.push_back(index);
+            auto& vnet = vnets_[*node.vnet];
+            if (node.kind == NodeKind::host) vnet.hosts.push_back(index);
+            else if (node.gateway()) vnet.gateways.push_back(index);
+            else if (node.route_server()) vnet.route_servers.push_back(index);
+            else if (node.appliance()) vnet.appliances.push_back(index);
         }
         node_index_.emplace(node.name, index);
         nodes_.push_back(std::move(node));
@@ -374,18 +376,22 @@ void Network::program(std::size_t n, rib::Fib& fib) const {
 
 // ---- VNet effective routes --------------------------------------------------------------------
 
-std::vector<std::size_t> Network::gateways_of(std::size_t v) const {
-    const auto& vnet = vnets_[v];
-    std::vector<std::size_t> gateways = vnet.gateways;
-    for (const auto& peering : vnet.peerings) {
+std::vector<std::size_t> Network::serving_vnets(std::size_t v) const {
+    std::vector<std::size_t> out{v};
+    for (const auto& peering : vnets_[v].peerings) {
         // Gateway transit needs both sides: "use remote gateways" here and "allow
         // gateway transit" on the peer's side of the peering.
         if (!peering.use_remote_gateways) continue;
-        const auto& peer = vnets_[peering.vnet];
-        for (const auto& back : peer.peerings)
-            if (back.vnet == v && back.allow_gateway_transit)
-                gateways.insert(gateways.end(), peer.gateways.begin(), peer.gateways.end());
+        for (const auto& back : vnets_[peering.vnet].peerings)
+            if (back.vnet == v && back.allow_gateway_transit) out.push_back(peering.vnet);
     }
+    return out;
+}
+
+std::vector<std::size_t> Network::gateways_of(std::size_t v) const {
+    std::vector<std::size_t> gateways;
+    for (const auto serving : serving_vnets(v))
+        gateways.insert(gateways.end(), vnets_[serving].gateways.begin(), vnets_[serving].gateways.end());
     return gateways;
 }
 
@@ -419,33 +425,42 @@ std::vector<EffectiveRoute> Network::effective_routes(std::size_t v, const Routi
     const auto system_rows = rows.size();
     const auto gateways = gateways_of(v);
 
-    // The gateways' learned routes by prefix, then one row per prefix: ExpressRoute over
-    // VPN whatever the AS path; among the winners the highest weight, then the shortest
-    // AS path; what ties is ECMP. A route table that disables gateway route propagation
-    // takes none of them.
+    // The gateways' learned routes by prefix, and a Route Server's with the appliance
+    // that sent each as its next hop, then one row per prefix: ExpressRoute over VPN and
+    // appliances whatever the AS path; among the winners the highest weight, then the
+    // shortest AS path; what ties is ECMP. A route table that disables gateway route
+    // propagation takes none of them.
     struct Candidate {
-        std::size_t gateway;
+        std::size_t next_hop;  // the gateway, or the appliance a Route Server names
         LearnedRoute route;
     };
     std::map<bgp::Prefix, std::vector<Candidate>> learned;
-    if (!user_table || !user_table->disable_bgp_route_propagation)
+    if (!user_table || !user_table->disable_bgp_route_propagation) {
         for (const auto gateway : gateways)
             state.for_each_learned(gateway, [&](const LearnedRoute& route) { learned[route.prefix].push_back({gateway, route}); });
+        for (const auto serving : serving_vnets(v))
+            for (const auto route_server : vnets_[serving].route_servers)
+                state.for_each_learned(route_server, [&](const LearnedRoute& route) {
+                    const auto appliance = route.next_hop ? owner_of(*route.next_hop) : std::nullopt;
+                    if (appliance && nodes_[*appliance].appliance()) learned[route.prefix].push_back({*appliance, route});
+                });
+    }
     for (auto& [prefix, candidates] : learned) {
         const auto rank = [&](const Candidate& c) {
-            return std::make_tuple(nodes_[c.gateway].express_route() ? 0 : 1, -static_cast<long long>(c.route.weight),
+            return std::make_tuple(nodes_[c.next_hop].express_route() ? 0 : 1, -static_cast<long long>(c.route.weight),
                                    c.route.as_path_length);
         };
         std::stable_sort(candidates.begin(), candidates.end(), [&](const auto& a, const auto& b) { return rank(a) < rank(b); });
         auto row = row_of(prefix, EffectiveRoute::NextHopType::gateway);
         row.source = EffectiveRoute::Source::gateway;
-        row.express_route = nodes_[candidates.front().gateway].express_route();
+        row.express_route = nodes_[candidates.front().next_hop].express_route();
+        row.route_server = nodes_[candidates.front().next_hop].appliance();
         row.weight = candidates.front().route.weight;
         row.as_path_length = candidates.front().route.as_path_length;
         for (const auto& candidate : candidates)
             if (rank(candidate) == rank(candidates.front()) &&
-                std::find(row.gateways.begin(), row.gateways.end(), candidate.gateway) == row.gateways.end())
-                row.gateways.push_back(candidate.gateway);
+                std::find(row.gateways.begin(), row.gateways.end(), candidate.next_hop) == row.gateways.end())
+                row.gateways.push_back(candidate.next_hop);
         // System routes for the VNet's own and peered spaces beat any BGP route for them.
         for (std::size_t i = 0; i < system_rows; ++i)
             if (rows[i].prefix.contains(prefix)) {

@@ -33,11 +33,13 @@
 
 namespace bgpemu::dataplane {
 
-// A gateway's best path learned from a BGP peer: what it programs into its VNet.
+// A gateway's or Route Server's best path learned from a BGP peer: what it programs
+// into its VNet.
 struct LearnedRoute {
     bgp::Prefix prefix;
     std::uint32_t weight = 0;  // the connection's weight
     std::size_t as_path_length = 0;
+    std::optional<bgp::IpAddress> next_hop;  // a Route Server's: the appliance that sent it
 };
 
 // A route one of our speakers advertised to an external router: what that router may
@@ -72,8 +74,11 @@ struct EffectiveRoute {
     Source source = Source::system;
     bool active = true;
     std::string peer_vnet;                  // vnet_peering
-    std::vector<std::size_t> gateways;      // gateway: the nodes (ECMP when several)
-    bool express_route = false;             // gateway, learned: over ExpressRoute (else VPN)
+    // gateway: the nodes it sends to, gateways or the appliances a Route Server learned
+    // it from (ECMP when several)
+    std::vector<std::size_t> gateways;
+    bool express_route = false;             // gateway, learned: over ExpressRoute
+    bool route_server = false;              // gateway, learned: from a Route Server (else VPN)
     std::size_t as_path_length = 0;
     std::uint32_t weight = 0;
     std::optional<bgp::IpAddress> next_hop_address;  // virtual_appliance
@@ -145,10 +150,15 @@ public:
         std::string site;                         // a speaker's (or another site's router's) `site`
         std::string circuit;                      // an MSEE's ExpressRoute circuit
         std::optional<std::size_t> route_table;   // host or appliance: its subnet's own
-        [[nodiscard]] bool gateway() const noexcept { return kind == NodeKind::speaker && vnet.has_value(); }
-        // A network virtual appliance: a router with a NIC in a VNet, which forwards what
-        // its own table does not send over a link into the VNet.
-        [[nodiscard]] bool appliance() const noexcept { return kind == NodeKind::router && vnet.has_value(); }
+        [[nodiscard]] bool gateway() const noexcept { return kind == NodeKind::speaker && vnet && is_gateway(role); }
+        // A network virtual appliance: a router, or a speaker without an Azure role, with
+        // a NIC in a VNet; it forwards what its own table does not send over a link into
+        // the VNet.
+        [[nodiscard]] bool appliance() const noexcept {
+            return vnet && (kind == NodeKind::router || (kind == NodeKind::speaker && role == Role::none));
+        }
+        // A Route Server: in its VNet's control plane only, never on a packet's path.
+        [[nodiscard]] bool route_server() const noexcept { return kind == NodeKind::speaker && vnet && role == Role::route_server; }
         [[nodiscard]] bool express_route() const noexcept { return role == Role::er_gateway; }
     };
     struct End {
@@ -173,6 +183,7 @@ public:
         std::vector<std::size_t> hosts;
         std::vector<std::size_t> gateways;
         std::vector<std::size_t> appliances;
+        std::vector<std::size_t> route_servers;
         std::optional<std::size_t> route_table;          // its workload subnets'
         std::optional<std::size_t> gateway_route_table;  // its GatewaySubnet's
     };
@@ -220,8 +231,10 @@ public:
                                                                std::optional<std::size_t> table = std::nullopt) const;
     // The route table of the subnet `node` sits in (its own, else its VNet's).
     [[nodiscard]] std::optional<std::size_t> route_table_of(std::size_t node) const;
-    // The gateways a VNet's route table sends to: its own and, through gateway transit,
-    // its peers'.
+    // The VNets whose gateways and Route Servers serve `vnet`: itself and, through
+    // gateway transit, its hubs.
+    [[nodiscard]] std::vector<std::size_t> serving_vnets(std::size_t vnet) const;
+    // The gateways a VNet's route table sends to: those of its serving VNets.
     [[nodiscard]] std::vector<std::size_t> gateways_of(std::size_t vnet) const;
 
     // Where a probe from `name` starts: a host (its address), a VNet (its first host) or

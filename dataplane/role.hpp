@@ -9,13 +9,15 @@
 
 namespace bgpemu::dataplane {
 
-// `host` is a VM or LAN host (never a speaker); `none` a plain router or speaker.
-enum class Role : std::uint8_t { none, host, ce, msee, er_gateway, vpn_gateway };
+// `host` is a VM or LAN host (never a speaker); `none` a plain router or speaker (in a
+// VNet: a network virtual appliance).
+enum class Role : std::uint8_t { none, host, ce, msee, er_gateway, vpn_gateway, route_server };
 
-// The names the configuration uses: "ce", "msee", "er-gateway", "vpn-gateway" (a node's
-// `role`; "host" is not written, it is implied by the `hosts` section).
+// The names the configuration uses: "ce", "msee", "er-gateway", "vpn-gateway",
+// "route-server" (a node's `role`; "host" is not written, it is implied by the `hosts`
+// section).
 [[nodiscard]] std::optional<Role> parse_role(std::string_view text) noexcept;
-// "" for none, "host", "ce", "msee", "er-gateway", "vpn-gateway".
+// "" for none, "host", "ce", "msee", "er-gateway", "vpn-gateway", "route-server".
 [[nodiscard]] const char* role_name(Role role) noexcept;
 
 // An Azure VNet gateway (ExpressRoute or VPN).

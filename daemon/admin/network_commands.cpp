@@ -116,7 +116,7 @@ json::value AdminCommands::effective_routes_json(std::size_t vnet, std::optional
         if (route.next_hop_type == dataplane::EffectiveRoute::NextHopType::vnet_peering) row["peer_vnet"] = route.peer_vnet;
         if (route.source == dataplane::EffectiveRoute::Source::user) row["route"] = route.route_name;
         if (route.source == dataplane::EffectiveRoute::Source::gateway) {
-            row["via"] = route.express_route ? "ExpressRoute" : "VPN";
+            row["via"] = route.express_route ? "ExpressRoute" : route.route_server ? "RouteServer" : "VPN";
             row["as_path_length"] = route.as_path_length;
             row["weight"] = route.weight;
         }

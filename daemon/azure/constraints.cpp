@@ -15,8 +15,16 @@ std::optional<std::string> refuse_asn(Role role, std::uint32_t asn) {
 }
 
 std::optional<std::string> refuse_hold_time(Role role, std::uint64_t hold_time) {
-    if (role != Role::vpn_gateway || hold_time == vpn_gateway_hold_time) return std::nullopt;
-    return "a vpn-gateway's hold time is fixed at 180 s (keepalive 60 s), as in Azure";
+    if ((role != Role::vpn_gateway && role != Role::route_server) || hold_time == vpn_gateway_hold_time) return std::nullopt;
+    return std::string("a ") + dataplane::role_name(role) + "'s hold time is fixed at 180 s (keepalive 60 s), as in Azure";
+}
+
+std::optional<std::string> refuse_route_server_peer_asn(Role role, std::uint32_t peer_asn) {
+    if (role != Role::route_server) return std::nullopt;
+    if (peer_asn > 65535) return "a route-server peers with 16-bit ASNs only, not " + std::to_string(peer_asn) + " (\"Azure Route Server FAQ\")";
+    if (is_azure_reserved_asn(peer_asn))
+        return "ASN " + std::to_string(peer_asn) + " is reserved, and a route-server refuses a peer that uses it";
+    return std::nullopt;
 }
 
 std::optional<std::string> refuse_advertised_count(Role role, std::size_t count) {
@@ -37,7 +45,7 @@ std::optional<std::string> refuse_allow_remote_vnet_traffic(Role role) {
 std::vector<GatewayNetwork> gateway_networks(Role role, const dataplane::TopologyConfig& topology,
                                              const std::string& vnet_name) {
     std::vector<GatewayNetwork> spaces;
-    if (role != Role::er_gateway && role != Role::vpn_gateway) return spaces;
+    if (role != Role::er_gateway && role != Role::vpn_gateway && role != Role::route_server) return spaces;
     const auto* vnet = topology.find_vnet(vnet_name);
     if (!vnet) return spaces;
     const auto add = [&](const dataplane::VnetConfig& of) {

@@ -25,9 +25,15 @@ using dataplane::Role;
 [[nodiscard]] std::optional<std::string> refuse_asn(Role role, std::uint32_t asn);
 
 // "Azure VPN Gateway FAQ" (BGP and routing): a VPN gateway's BGP keepalive is 60 s and
-// its hold time 180 s, not configurable.
+// its hold time 180 s, not configurable; a Route Server's are the same ("Azure Route
+// Server FAQ").
 inline constexpr std::uint16_t vpn_gateway_hold_time = 180;
 [[nodiscard]] std::optional<std::string> refuse_hold_time(Role role, std::uint64_t hold_time);
+
+// "Azure Route Server FAQ": a Route Server peers with NVAs of 16-bit ASNs only, none of
+// the ASNs Azure keeps, and takes at most 4,000 prefixes from each.
+inline constexpr std::uint32_t route_server_max_prefixes = 4000;
+[[nodiscard]] std::optional<std::string> refuse_route_server_peer_asn(Role role, std::uint32_t peer_asn);
 
 // "Azure subscription and service limits" (ExpressRoute limits): an ExpressRoute
 // gateway advertises at most 1,000 IPv4 prefixes of its VNet and spokes to on-premises.
@@ -42,8 +48,8 @@ inline constexpr std::size_t er_gateway_max_advertised = 1000;
 
 // What a gateway of `vnet` advertises when the file lists no `networks` ("Advertised
 // gateway prefixes": all address spaces of its VNet and of the peered VNets that use its
-// gateways, "Configure VPN gateway transit for virtual network peering"): nothing for a
-// role that is not a gateway, or for an unknown VNet. An ExpressRoute gateway's carry
+// gateways, "Configure VPN gateway transit for virtual network peering"), which a Route
+// Server also advertises to its NVAs: nothing for another role, or an unknown VNet. An ExpressRoute gateway's carry
 // the communities of the VNet each space is of, its region's and its custom one ("ExpressRoute
 // routing requirements", "Support for BGP communities": Microsoft tags them toward
 // on-premises over private peering, not over VPN).

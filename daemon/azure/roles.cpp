@@ -45,7 +45,8 @@ std::optional<std::uint32_t> default_asn(Role role) noexcept {
     switch (role) {
         case Role::msee: return 12076;
         case Role::er_gateway:
-        case Role::vpn_gateway: return 65515;
+        case Role::vpn_gateway:
+        case Role::route_server: return 65515;
         default: return std::nullopt;
     }
 }
@@ -178,6 +179,12 @@ void apply_neighbor_defaults(const AzureRole& azure, Role peer_role, const rib::
             neighbor.maximum_prefix = 4000;  // "Azure VPN Gateway FAQ": 4,000 from on-premises
             neighbor.ebgp_multihop = 255;  // BGP runs over the IPsec tunnel
             neighbor.route_map_out = policy.route_map("role:vpn-gateway-out");
+            break;
+        case Role::route_server:
+            // "Azure Route Server FAQ": keepalive 60 s and hold 180 s; an NVA that sends
+            // more than 4,000 prefixes loses its session.
+            neighbor.hold_time = vpn_gateway_hold_time;
+            neighbor.maximum_prefix = route_server_max_prefixes;
             break;
         case Role::ce:
         case Role::host:  // never a speaker

@@ -75,7 +75,7 @@ constexpr Key<NeighborRead> neighbor_keys[] = {
          Role peer_role = Role::none;
          if (auto text = r.string(v, "peer_role")) {
              if (auto parsed = parse_role(*text)) peer_role = *parsed;
-             else r.error(v, "peer_role must be ce, msee, er-gateway or vpn-gateway, not '" + *text + "'");
+             else r.error(v, "peer_role must be ce, msee, er-gateway, vpn-gateway or route-server, not '" + *text + "'");
          }
          apply_role_defaults(x, peer_role);
      },
@@ -97,8 +97,12 @@ constexpr Key<NeighborRead> neighbor_keys[] = {
      }},
     {"asn",
      [](Reader& r, const YAML::Node& v, NeighborRead& x) {
-         if (auto value = r.unsigned_integer(v, "asn", 1, max_asn)) x.neighbor.remote_as = static_cast<std::uint32_t>(*value);
-         else x.complete = false;
+         if (auto value = r.unsigned_integer(v, "asn", 1, max_asn)) {
+             x.neighbor.remote_as = static_cast<std::uint32_t>(*value);
+             if (auto refused = refuse_route_server_peer_asn(x.azure.role, x.neighbor.remote_as)) r.error(v, *refused);
+         } else {
+             x.complete = false;
+         }
      },
      [](Reader& r, const YAML::Node& node, NeighborRead& x) {
          r.error(node, "neighbor needs an 'asn'");

@@ -15,6 +15,7 @@ using detail::Reader;
 // AS 65515, neither configurable.
 constexpr std::uint32_t msee_asn = 12076;
 constexpr std::uint32_t er_gateway_asn = 65515;
+constexpr std::uint32_t route_server_asn = 65515;  // fixed ("Azure Route Server FAQ")
 // The documented Cisco CE policy ("Interoperability in Azure: test setup
 // configuration"): local-preference 200 on what the MSEE sends, so on-premises prefers
 // the path Azure prefers (ExpressRoute) and traffic stays symmetric.
@@ -122,6 +123,10 @@ private:
             if (vnet.er_gateway) give(*vnet.er_gateway, shared, vnet.er_gateway->name);
             if (vnet.vpn_gateway)
                 for (const auto& instance : vnet.vpn_gateway->instances()) give(*vnet.vpn_gateway, shared, instance.name);
+            if (vnet.route_server)
+                for (const auto& instance : vnet.route_server->instances()) give(*vnet.route_server, shared, instance.name);
+            for (const auto& vm : vnet.vms)
+                if (vm.asn) give(vm, shared, vm.name);
         }
     }
 
@@ -134,7 +139,7 @@ private:
         n.design = &node;
         order_.push_back(speaker);
         n.yaml["name"] = speaker;
-        n.yaml["role"] = role;
+        if (*role) n.yaml["role"] = role;
         n.yaml["site"] = site;
         if (asn) n.yaml["asn"] = *asn;
         if (router_id && router_id->is_v4()) n.yaml["router_id"] = router_id->to_string();
@@ -371,7 +376,37 @@ private:
                 add_interface(node, "tunnels",
                               with_length(instance.bgp_peering_address, full_length(instance.bgp_peering_address)));
             }
+        if (const auto& s = vnet.route_server)
+            for (const auto& instance : s->instances()) {
+                Node& node = add_speaker(*s, "route-server", "azure", route_server_asn, instance.address, instance.name);
+                node.yaml["vnet"] = vnet.name;
+                node.yaml["vnet_addresses"] = instances({instance.address});
+            }
+        if (const auto& s = vnet.route_server)
+            for (const auto& peer : s->peers) {
+                const auto vm = std::find_if(vnet.vms.begin(), vnet.vms.end(), [&](const VmDesign& v) { return v.name == peer; });
+                if (vm == vnet.vms.end() || !vm->asn) continue;  // the design checks say why
+                for (const auto& instance : s->instances()) {
+                    const auto what = "Route Server peering in " + vnet.name;
+                    add_session(PlannedNeighbor{.asn = *vm->asn, .description = what, .next_hop = instance.address, .no_link = true},
+                                instance.name,
+                                PlannedNeighbor{.asn = route_server_asn, .description = what, .next_hop = vm->address, .no_link = true},
+                                vm->name);
+                }
+            }
         for (const auto& vm : vnet.vms) {
+            if (vm.asn) {
+                // An appliance that speaks BGP: a speaker in the VNet, of no Azure role,
+                // exchanging what its peers send without policy of its own (RFC 8212
+                // off), as the NVAs of Azure's Route Server quickstarts do.
+                Node& node = add_speaker(vm, "", "azure", vm.asn, vm.address);
+                node.yaml["ebgp_requires_policy"] = false;
+                node.yaml["vnet"] = vnet.name;
+                node.yaml["vnet_addresses"] = instances({vm.address});
+                if (!vm.advertise.empty()) node.yaml["networks"] = prefixes_node(vm.advertise);
+                if (!vm.route_table.empty()) node.yaml["route_table"] = vm.route_table;
+                continue;
+            }
             // A VM that forwards (enableIPForwarding) is an appliance: a router in the VNet.
             YAML::Node node;
             node["name"] = vm.name;
@@ -568,6 +603,7 @@ private:
         node["address"] = endpoint(n.address, design_.port);
         node["asn"] = n.asn;
         if (n.multihop) node["ebgp_multihop"] = 255;
+        if (n.no_link) node["next_hop"][n.next_hop.is_v4() ? "ipv4" : "ipv6"] = n.next_hop.to_string();
         if (n.ibgp_next_hop_self) node["next_hop_self"] = true;
         if (n.weight) node["weight"] = n.weight;
         if (!n.password.empty()) node["password"] = n.password;

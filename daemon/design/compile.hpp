@@ -27,6 +27,7 @@ struct PlannedNeighbor {
     std::string description;
     IpAddress next_hop;     // this end's emulated address on the link the session runs over
     bool multihop = false;  // over a tunnel
+    bool no_link = false;   // inside a VNet: no emulated link says the next hop, so it is written
     bool prefer = false;    // the site's "prefer ExpressRoute": local-preference 200 in
     bool only_lan = false;  // the site's "advertise only our LAN": the prefix list out
     bool ibgp_next_hop_self = false;

@@ -26,6 +26,13 @@ std::vector<VpnGatewayDesign::Instance> VpnGatewayDesign::instances() const {
     return out;
 }
 
+std::vector<RouteServerDesign::Instance> RouteServerDesign::instances() const {
+    std::vector<Instance> out;
+    for (std::size_t i = 0; i < addresses.size(); ++i)
+        out.push_back({addresses.size() == 1 ? name : name + "-instance" + std::to_string(i), addresses[i]});
+    return out;
+}
+
 std::string with_length(const IpAddress& address, unsigned length) {
     return address.to_string() + "/" + std::to_string(length);
 }

@@ -52,11 +52,28 @@ struct VpnGatewayDesign : NodeDesign {
     [[nodiscard]] std::vector<Instance> instances() const;
 };
 
-struct VmDesign {
-    std::string name;
+// A VM; with `ip_forwarding` a network virtual appliance, and with an `asn` too one
+// that speaks BGP (with a Route Server): a speaker. `listen` and `router_level` are for
+// that speaker.
+struct VmDesign : NodeDesign {
     IpAddress address;
     std::string route_table;     // its subnet's; empty: the VNet's
     bool ip_forwarding = false;  // Azure's enableIPForwarding: a network virtual appliance
+    std::optional<std::uint32_t> asn;
+    std::vector<Prefix> advertise;
+};
+
+// Azure Route Server in a VNet: one speaker per address (Azure gives it two), each
+// peering with every NVA named in `peers` ("What is Azure Route Server?").
+struct RouteServerDesign : NodeDesign {
+    std::vector<IpAddress> addresses;
+    std::vector<std::string> peers;  // VMs of the VNet with an `asn`
+    YAML::Mark peers_mark;
+    struct Instance {
+        std::string name;  // the Route Server's, or NAME-instance0, NAME-instance1, ...
+        IpAddress address;
+    };
+    [[nodiscard]] std::vector<Instance> instances() const;
 };
 
 struct VnetDesign {
@@ -69,6 +86,7 @@ struct VnetDesign {
     YAML::Node as_written{YAML::NodeType::Map};
     std::optional<ErGatewayDesign> er_gateway;
     std::optional<VpnGatewayDesign> vpn_gateway;
+    std::optional<RouteServerDesign> route_server;
     std::vector<VmDesign> vms;
 };
 

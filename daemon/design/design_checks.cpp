@@ -63,6 +63,9 @@ void check_names(Reader& reader, const Design& design) {
                 for (const auto& instance : v.vpn_gateway->instances())
                     claim(instance.name, v.vpn_gateway->mark, "an instance of VNet " + v.name + "'s VPN gateway");
         }
+        if (v.route_server)
+            for (const auto& instance : v.route_server->instances())
+                claim(instance.name, v.route_server->mark, "VNet " + v.name + "'s Route Server");
         for (const auto& vm : v.vms) claim(vm.name, v.mark, "a VM of VNet " + v.name);
     }
     for (const auto& c : design.circuits) {
@@ -108,8 +111,8 @@ void check_peerings(Reader& reader, const Design& design, const VnetDesign& v) {
         if (!peering_flag(p, "use_remote_gateways")) continue;
         if (!peering_flag(back, "allow_gateway_transit"))
             reader.error(p, "VNet '" + v.name + "' uses the remote gateways of '" + name + "', whose peering back does not allow gateway transit");
-        if (!other->er_gateway && !other->vpn_gateway)
-            reader.error(p, "VNet '" + v.name + "' uses the remote gateways of '" + name + "', which has none");
+        if (!other->er_gateway && !other->vpn_gateway && !other->route_server)
+            reader.error(p, "VNet '" + v.name + "' uses the remote gateways of '" + name + "', which has neither gateway nor Route Server");
         if (v.er_gateway || v.vpn_gateway)
             reader.error(p, "VNet '" + v.name + "' has a gateway of its own, so it cannot use remote gateways (Azure refuses it)");
     }
@@ -154,7 +157,25 @@ void check_vnets(Reader& reader, const Design& design) {
                                                          std::to_string(v.vpn_gateway->asn) +
                                                          " is reserved by Azure (\"Azure VPN Gateway FAQ\")");
         }
-        for (const auto& vm : v.vms) inside(vm.address, v.mark, "VM '" + vm.name + "':");
+        for (const auto& vm : v.vms) {
+            inside(vm.address, v.mark, "VM '" + vm.name + "':");
+            if (vm.asn && !vm.ip_forwarding)
+                reader.error_at(vm.mark, "VM '" + vm.name + "' speaks BGP (asn): it is a network virtual appliance, so give it ip_forwarding: true");
+            if (vm.asn && is_azure_reserved_asn(*vm.asn))
+                reader.error_at(vm.mark, "VM '" + vm.name + "': ASN " + std::to_string(*vm.asn) + " is reserved by Azure or IANA");
+        }
+        if (const auto& s = v.route_server) {
+            for (const auto& a : s->addresses) inside(a, s->mark, "Route Server '" + s->name + "': address");
+            for (const auto& peer : s->peers) {
+                const auto vm = std::find_if(v.vms.begin(), v.vms.end(), [&](const VmDesign& x) { return x.name == peer; });
+                if (vm == v.vms.end() || !vm->asn)
+                    reader.error_at(s->peers_mark, "Route Server '" + s->name + "': peer '" + peer + "' is not a VM of VNet '" + v.name +
+                                                       "' with an 'asn' (an NVA that speaks BGP)");
+                else if (*vm->asn > 65535)
+                    reader.error_at(s->peers_mark, "Route Server '" + s->name + "': peer '" + peer + "' has ASN " + std::to_string(*vm->asn) +
+                                                       "; a Route Server peers with 16-bit ASNs only (\"Azure Route Server FAQ\")");
+            }
+        }
         for (const auto* other = design.vnets.data(); other != &v; ++other)
             for (const auto& a : v.address_spaces)
                 for (const auto& b : other->address_spaces)

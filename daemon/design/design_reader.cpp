@@ -111,6 +111,36 @@ constexpr Key<VmDesign> vm_keys[] = {
      [](Reader& r, const YAML::Node& at, VmDesign& vm) { r.error(at, "VM '" + vm.name + "' needs an 'address'"); }},
     {"route_table", [](Reader& r, const YAML::Node& v, VmDesign& vm) { vm.route_table = r.string(v, "route_table").value_or(""); }},
     {"ip_forwarding", [](Reader& r, const YAML::Node& v, VmDesign& vm) { vm.ip_forwarding = r.boolean(v, "ip_forwarding").value_or(false); }},
+    {"asn",
+     [](Reader& r, const YAML::Node& v, VmDesign& vm) {
+         vm.asn = static_cast<std::uint32_t>(r.unsigned_integer(v, "asn", 1, max_asn).value_or(0));
+         if (!*vm.asn) vm.asn.reset();
+     }},
+    {"advertise", [](Reader& r, const YAML::Node& v, VmDesign& vm) { vm.advertise = prefixes(r, v, "advertise"); }},
+    {"listen", read_listen<VmDesign>},
+    {"router_level", read_router_level<VmDesign>},
+};
+
+constexpr Key<RouteServerDesign> route_server_keys[] = {
+    {"name"},
+    {"addresses",
+     [](Reader& r, const YAML::Node& v, RouteServerDesign& s) {
+         s.addresses = addresses(r, v, "route server address");
+         if (v.IsSequence() && (v.size() == 0 || v.size() > 2))
+             r.error(v, "route server '" + s.name + "': addresses are one or two (Azure gives a Route Server two instances)");
+     },
+     [](Reader& r, const YAML::Node& at, RouteServerDesign& s) {
+         r.error(at, "route server '" + s.name + "' needs 'addresses' (its instances' addresses in its VNet)");
+     }},
+    {"peers",
+     [](Reader& r, const YAML::Node& v, RouteServerDesign& s) {
+         s.peers_mark = v.Mark();
+         each(r, v, "peers", [&](const YAML::Node& item) {
+             if (auto name = r.string(item, "peer")) s.peers.push_back(*name);
+         });
+     }},
+    {"listen", read_listen<RouteServerDesign>},
+    {"router_level", read_router_level<RouteServerDesign>},
 };
 
 constexpr Key<VnetDesign> vnet_keys[] = {
@@ -160,10 +190,20 @@ constexpr Key<VnetDesign> vnet_keys[] = {
          }
          n.vpn_gateway = std::move(g);
      }},
+    {"route_server",
+     [](Reader& r, const YAML::Node& v, VnetDesign& n) {
+         RouteServerDesign s;
+         s.mark = v.Mark();
+         if (!read_named(r, v, "route_server", route_server_keys, s, s.name)) return;
+         if (v["listen"] && s.addresses.size() > 1)
+             r.error(v["listen"], "route server '" + s.name + "' has two instances, which take their transport addresses from the pool: it takes no 'listen'");
+         n.route_server = std::move(s);
+     }},
     {"vms",
      [](Reader& r, const YAML::Node& v, VnetDesign& n) {
          each(r, v, "vms", [&](const YAML::Node& item) {
              VmDesign vm;
+             vm.mark = item.Mark();
              if (read_named(r, item, "vm", vm_keys, vm, vm.name)) n.vms.push_back(std::move(vm));
          });
      }},
@@ -423,7 +463,7 @@ bool is_design(const YAML::Node& root) {
         if (root[key]) return true;
     if (const auto vnets = root["vnets"]; vnets && vnets.IsSequence())
         for (const auto& vnet : vnets)
-            if (vnet.IsMap() && (vnet["er_gateway"] || vnet["vpn_gateway"] || vnet["vms"])) return true;
+            if (vnet.IsMap() && (vnet["er_gateway"] || vnet["vpn_gateway"] || vnet["route_server"] || vnet["vms"])) return true;
     return false;
 }
 

@@ -171,14 +171,15 @@ const rib::Fib* Emulation::fib(std::size_t node) const {
 void Emulation::for_each_learned(std::size_t node, const std::function<void(const dataplane::LearnedRoute&)>& fn) const {
     const auto* speaker = speaker_of(node);
     if (!speaker) return;
-    speaker->for_each_learned([&](const bgp::Prefix& prefix, std::uint32_t weight, std::size_t length) {
-        fn(dataplane::LearnedRoute{prefix, weight, length});
+    speaker->for_each_learned([&](const bgp::Prefix& prefix, std::uint32_t weight, std::size_t length,
+                                  const std::optional<bgp::IpAddress>& next_hop) {
+        fn(dataplane::LearnedRoute{prefix, weight, length, next_hop});
     });
     // A gateway's static routes are the address spaces of its connections without BGP
     // (a local network gateway's, a remote VNet's), which Azure puts in the VNet's route
     // table beside the routes learned over BGP ("About BGP and Azure VPN Gateway").
     if (network_->nodes()[node].gateway())
-        for (const auto& route : speaker->config().static_routes) fn(dataplane::LearnedRoute{route.prefix, 0, 0});
+        for (const auto& route : speaker->config().static_routes) fn(dataplane::LearnedRoute{route.prefix, 0, 0, {}});
 }
 
 bool Emulation::learned_over(std::size_t node, std::size_t link, const bgp::IpAddress& address) const {

@@ -1222,6 +1222,71 @@ TEST_CASE("configs/hub-firewall.yaml: spokes through the hub's firewall over Exp
     CHECK(daemon.process->ctl({"check", "symmetry"}).exit_code == 0);
 }
 
+// A hub with a Route Server and an SD-WAN appliance, whose branch sits behind a tunnel
+// of the appliance's own; a spoke that uses the hub's gateways (and so its Route Server).
+const std::string route_server_design = R"(transport: {pool: 127.77.0.0/24, port: 1179}
+vnets:
+  - name: hub
+    address_spaces: [10.90.0.0/16]
+    peerings: [{vnet: spoke, allow_gateway_transit: true}]
+    route_server: {name: hub-rs, addresses: [10.90.2.4, 10.90.2.5], peers: [hub-sdwan]}
+    vms:
+      - name: hub-sdwan
+        address: 10.90.1.4
+        ip_forwarding: true
+        asn: 65010
+        advertise: [192.168.90.0/24]
+        router_level:
+          interfaces: [{name: tunnel, address: 10.99.0.1/30}]
+          static_routes: [{prefix: 192.168.90.0/24, next_hop: 10.99.0.2}]
+      - {name: hub-vm, address: 10.90.0.4}
+  - name: spoke
+    address_spaces: [10.91.0.0/16]
+    peerings: [{vnet: hub, use_remote_gateways: true}]
+    vms: [{name: spoke-vm, address: 10.91.0.4}]
+routers:
+  - name: branch-router
+    interfaces: [{name: tunnel, address: 10.99.0.2/30}, {name: lan, address: 192.168.90.1/24}]
+    static_routes: [{prefix: 0.0.0.0/0, next_hop: 10.99.0.1}]
+hosts:
+  - {name: branch-pc, address: 192.168.90.10/24, gateway: 192.168.90.1}
+links:
+  - {a: hub-sdwan:tunnel, b: branch-router:tunnel, delay_ms: 10}
+  - {a: branch-pc, b: branch-router:lan}
+)";
+
+TEST_CASE("a Route Server programs the appliance's branch into its VNet and the spoke; both instances, then neither", "[integration][reference][route-server]") {
+    Daemon daemon(route_server_design, test_port(46));
+    REQUIRE(daemon.process->converged(60s));
+    // The appliance learns the VNet and the spoke from both instances, as 65515.
+    const auto to_hub = best_of(daemon.rib("hub-sdwan")["10.90.0.0/16"]);
+    REQUIRE(to_hub);
+    CHECK(to_hub->as_path == "65515");
+    CHECK(daemon.rib("hub-sdwan")["10.91.0.0/16"].size() == 2);
+    for (const char* vnet : {"hub", "spoke"}) {
+        INFO(vnet);
+        CHECK(effective_via(daemon, vnet, "192.168.90.0/24") == "RouteServer");
+    }
+    const auto path = std::vector<std::string>{"10.90.1.4", "10.99.0.2", "192.168.90.10"};
+    check_trace(daemon, "hub-vm", "branch-pc", {path});
+    check_trace(daemon, "spoke-vm", "branch-pc", {path});
+    check_trace(daemon, "branch-pc", "spoke-vm", {{"192.168.90.1", "10.99.0.1", "10.91.0.4"}});
+
+    // One instance's session down: the other still programs the route.
+    REQUIRE(daemon.process->ctl({"session", "shutdown", "hub-rs-instance0", "hub-sdwan"}).exit_code == 0);
+    REQUIRE(daemon.process->converged(60s));
+    check_trace(daemon, "spoke-vm", "branch-pc", {path});
+    // Both down: the VNet has no route to the branch.
+    REQUIRE(daemon.process->ctl({"session", "shutdown", "hub-rs-instance1", "hub-sdwan"}).exit_code == 0);
+    REQUIRE(daemon.process->converged(60s));
+    CHECK(effective_via(daemon, "hub", "192.168.90.0/24").empty());
+    check_unreachable(daemon, "hub-vm", "branch-pc");
+    for (const char* instance : {"hub-rs-instance0", "hub-rs-instance1"})
+        REQUIRE(daemon.process->ctl({"session", "enable", instance, "hub-sdwan"}).exit_code == 0);
+    REQUIRE(daemon.process->converged(60s));
+    check_trace(daemon, "hub-vm", "branch-pc", {path});
+}
+
 TEST_CASE("a third topology: two regions, iBGP inside a site, VPN transit between sites", "[integration][reference]") {
     Daemon daemon("multi-region.yaml");
     // 14 sessions: 2 + 2 CE-MSEE at the circuits, 6 MSEE-gateway, 3 IPsec tunnels, 1 iBGP.

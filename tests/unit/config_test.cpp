@@ -704,8 +704,54 @@ TEST_CASE("Azure roles: presets by role and peer role, overridable, reserved ASN
     CHECK(has_error(errors, "2:30", "ASN 12076 is reserved"));
     CHECK(has_error(errors, "3:30", "ASN 65518 is reserved"));
     CHECK(has_error(errors, "9:62", "hold time is fixed at 180 s"));
-    CHECK(has_error(errors, "10:21", "role must be ce, msee, er-gateway or vpn-gateway"));
+    CHECK(has_error(errors, "10:21", "role must be ce, msee, er-gateway, vpn-gateway or route-server"));
     CHECK(has_error(errors, "10:104", "premium_circuit applies to role msee only"));
+}
+
+TEST_CASE("Azure roles: a route-server's ASN, timers and prefix limit, its VNet's spaces, the peers it refuses", "[config][roles][route-server]") {
+    const std::string file = R"(vnets:
+  - {name: hub, address_spaces: [10.10.0.0/16]}
+speakers:
+  - name: rs
+    role: route-server
+    router_id: 10.10.2.4
+    listen: 127.0.0.2:1790
+    vnet: hub
+    vnet_addresses: [10.10.2.4]
+    neighbors:
+      - {name: nva, address: 127.0.0.3:1790, asn: PEER_ASN, next_hop: {ipv4: 10.10.2.4}}
+  - name: nva
+    asn: 65010
+    router_id: 10.10.1.4
+    listen: 127.0.0.3:1790
+    vnet: hub
+    vnet_addresses: [10.10.1.4]
+    neighbors:
+      - {name: rs, address: 127.0.0.2:1790, asn: 65515}
+)";
+    const auto with_peer = [&](const std::string& asn) {
+        auto text = file;
+        text.replace(text.find("PEER_ASN"), 8, asn);
+        return text;
+    };
+    const auto loaded = parse_config(with_peer("65010"), "test.yaml");
+    INFO(joined(test::positioned(loaded.errors)));
+    REQUIRE(loaded.ok());
+    const auto& rs = loaded.config.speakers.at(0);
+    CHECK(rs.asn == 65515);
+    CHECK(rs.networks.size() == 1);  // its VNet's space, which it advertises to the NVAs
+    const auto& to_nva = rs.neighbors.at(0);
+    CHECK(to_nva.hold_time == 180);
+    CHECK(to_nva.maximum_prefix == 4000);
+    CHECK(to_nva.self_next_hop_v4->to_string() == "10.10.2.4");
+    CHECK(loaded.config.topology.nodes.at(0).role == dataplane::Role::route_server);
+    CHECK(loaded.config.topology.nodes.at(1).role == dataplane::Role::none);  // the appliance
+
+    CHECK(has_error(errors_of(with_peer("4200000000")), "11:51", "a route-server peers with 16-bit ASNs only, not 4200000000"));
+    CHECK(has_error(errors_of(with_peer("65517")), "11:51", "ASN 65517 is reserved, and a route-server refuses a peer that uses it"));
+    auto timers = with_peer("65010");
+    timers.insert(timers.find("next_hop: {ipv4: 10.10.2.4}"), "hold_time: 90, ");
+    CHECK(has_error(errors_of(timers), "11:69", "a route-server's hold time is fixed at 180 s"));
 }
 
 TEST_CASE("topology: routers, hosts, VNets and links; a session's link and next hop are inferred", "[config][topology]") {

@@ -199,7 +199,11 @@ public:
     void reprogram(std::string_view name) { network_.program(index(name), speaker_fib(name)); }
 
     void learn(std::string_view gateway, std::string_view learned, std::uint32_t weight, std::size_t as_path_length) {
-        learned_[index(gateway)].push_back(LearnedRoute{prefix(learned), weight, as_path_length});
+        learned_[index(gateway)].push_back(LearnedRoute{prefix(learned), weight, as_path_length, {}});
+    }
+    // A Route Server's best path, with the appliance that sent it as its next hop.
+    void learn_via(std::string_view route_server, std::string_view learned, std::string_view next_hop, std::size_t as_path_length) {
+        learned_[index(route_server)].push_back(LearnedRoute{prefix(learned), 0, as_path_length, ip(next_hop)});
     }
     // `learned` came to `gateway` over its one link with `peer`.
     void learn_over(std::string_view gateway, std::string_view peer, std::string_view learned) {
@@ -960,6 +964,55 @@ TEST_CASE("user routes: a host's own table, an appliance that routes to itself, 
         CHECK(network.route_table_of(*network.find_node("hub-vm")).has_value());
         CHECK_FALSE(network.route_table_of(*network.find_node("spoke-vm")).has_value());
     }
+}
+
+TEST_CASE("a Route Server programs what its appliances send into its VNet and the spokes, ExpressRoute first", "[dataplane][vnet][route-server]") {
+    auto t = vnets();
+    t.gateway("rs", "route-server", "hub", {"10.10.2.4"});
+    t.speaker("sdwan", "", {"tun=10.99.0.1/30"});
+    t.node("sdwan").vnet = "hub";
+    t.node("sdwan").vnet_addresses = {ip("10.10.1.4")};
+    t.router("branch", {"tun=10.99.0.2/30", "lan=192.170.0.1/24"}, {route("0.0.0.0/0", {"10.99.0.1"})})
+        .host("branch-pc", "192.170.0.10/24", "192.170.0.1")
+        .link("sdwan:tun", "branch:tun")
+        .link("branch-pc:eth0", "branch:lan");
+    const Network network(t.config);
+    FakeRouting state(network);
+    learn_vnet_routes(state);
+    state.learn_via("rs", "192.170.0.0/24", "10.10.1.4", 1);  // the branch, behind the appliance
+    state.learn_via("rs", "192.168.0.0/16", "10.10.1.4", 1);  // also over ExpressRoute: that wins
+    state.learn_via("rs", "192.171.0.0/16", "10.10.77.7", 1);  // a next hop no appliance has
+    state.speaker_fib("sdwan").set_static(prefix("192.170.0.0/24"), {ip("10.99.0.2")}, false);
+    const auto sdwan = *network.find_node("sdwan");
+    CHECK(network.nodes()[sdwan].appliance());
+    CHECK_FALSE(network.nodes()[sdwan].gateway());
+    CHECK(network.nodes()[*network.find_node("rs")].route_server());
+
+    for (const char* name : {"hub", "spoke"}) {
+        INFO(name);
+        const auto routes = network.effective_routes(*network.find_vnet(name), state);
+        const auto& branch = row_of(routes, "192.170.0.0/24");
+        CHECK(branch.active);
+        CHECK(branch.source == EffectiveRoute::Source::gateway);
+        CHECK(branch.route_server);
+        CHECK(branch.gateways == std::vector<std::size_t>{sdwan});
+        const auto& onprem = row_of(routes, "192.168.0.0/16");
+        CHECK(onprem.express_route);
+        CHECK_FALSE(onprem.route_server);
+        CHECK(rows_of(routes, "192.171.0.0/16").empty());
+    }
+    // "other" does not use the hub's gateways, so not its Route Server either.
+    CHECK(rows_of(network.effective_routes(*network.find_vnet("other"), state), "192.170.0.0/24").empty());
+
+    // The appliance forwards by its own table, and sends the way back into its VNet.
+    const auto there = trace(network, state, "hub-vm", "branch-pc");
+    INFO(describe(there));
+    CHECK(there.forward.verdict == Verdict::delivered);
+    CHECK(hops_of(there) == Hops{"sdwan 10.10.1.4", "branch 10.99.0.2", "branch-pc 192.170.0.10"});
+    const auto back = trace(network, state, "branch-pc", "hub-vm");
+    INFO(describe(back));
+    CHECK(back.forward.verdict == Verdict::delivered);
+    CHECK(std::find(back.forward.nodes.begin(), back.forward.nodes.end(), "rs") == back.forward.nodes.end());
 }
 
 // ---- How a walk ends --------------------------------------------------------------------------

@@ -257,6 +257,48 @@ TEST_CASE("route tables in a design: passed on as written; a VM with IP forwardi
     CHECK(has_error(refused, "9:18", "which Azure refuses in a VNet with an ExpressRoute gateway"));
 }
 
+TEST_CASE("a Route Server in a design: an instance per address, each peering with the NVAs it names", "[design][route-server]") {
+    const auto with = [&](const std::string& route_server, const std::string& nva) {
+        return edited(small, "    vms: [{name: v1-vm, address: 10.1.0.4}]\n",
+                      "    route_server: " + route_server + "\n    vms:\n      - {name: v1-vm, address: 10.1.0.4}\n      - " + nva + "\n");
+    };
+    const std::string nva = "{name: v1-nva, address: 10.1.1.4, ip_forwarding: true, asn: 65010, advertise: [10.200.0.0/16]}";
+    const auto loaded = parse_topology(with("{name: v1-rs, addresses: [10.1.2.4, 10.1.2.5], peers: [v1-nva]}", nva), "d.yaml");
+    INFO(joined(test::positioned(loaded.errors)));
+    REQUIRE(loaded.ok());
+    const auto& appliance = speaker(loaded.config, "v1-nva");
+    CHECK(appliance.asn == 65010);
+    CHECK_FALSE(appliance.ebgp_requires_policy);
+    CHECK(appliance.networks.at(0).prefix.to_string() == "10.200.0.0/16");
+    for (const auto& [name, address] : {std::pair{"v1-rs-instance0", "10.1.2.4"}, std::pair{"v1-rs-instance1", "10.1.2.5"}}) {
+        INFO(name);
+        const auto& rs = speaker(loaded.config, name);
+        CHECK(rs.asn == 65515);
+        const auto& to_nva = neighbor(rs, "v1-nva");
+        CHECK(to_nva.remote_as == 65010);
+        CHECK(to_nva.self_next_hop_v4->to_string() == address);  // no link in a VNet: written
+        CHECK(neighbor(appliance, name).self_next_hop_v4->to_string() == "10.1.1.4");
+        CHECK(loaded.config.topology.find_node(name)->role == dataplane::Role::route_server);
+    }
+    CHECK(loaded.config.topology.find_node("v1-nva")->kind == dataplane::NodeKind::speaker);
+
+    const auto errors = [&](const std::string& route_server, const std::string& vm) { return errors_of(with(route_server, vm)); };
+    CHECK(has_error(errors("{name: v1-rs, addresses: [10.1.2.4], peers: [v1-vm]}", nva), "6:63",
+                    "peer 'v1-vm' is not a VM of VNet 'v1' with an 'asn'"));
+    CHECK(has_error(errors("{name: v1-rs, addresses: [10.1.2.4], peers: [v1-nva]}",
+                           "{name: v1-nva, address: 10.1.1.4, asn: 65010}"),
+                    "9:9", "speaks BGP (asn): it is a network virtual appliance, so give it ip_forwarding: true"));
+    CHECK(has_error(errors("{name: v1-rs, addresses: [10.1.2.4], peers: [v1-nva]}",
+                           "{name: v1-nva, address: 10.1.1.4, ip_forwarding: true, asn: 4200000001}"),
+                    "6:63", "a Route Server peers with 16-bit ASNs only"));
+    CHECK(has_error(errors("{name: v1-rs, addresses: [10.1.2.4, 10.1.2.5, 10.1.2.6], peers: [v1-nva]}", nva), "6:44",
+                    "addresses are one or two"));
+    CHECK(has_error(errors("{name: v1-rs, addresses: [10.9.2.4], peers: [v1-nva]}", nva), "6:19",
+                    "Route Server 'v1-rs': address 10.9.2.4 is not inside VNet 'v1''s address spaces"));
+    CHECK(has_error(errors("{name: v1-rs, listen: 127.70.0.99, addresses: [10.1.2.4, 10.1.2.5], peers: [v1-nva]}", nva), "6:41",
+                    "it takes no 'listen'"));
+}
+
 TEST_CASE("VNet communities: the gateway's routes carry the custom and the regional one; the MSEE drops the customer's", "[design][communities]") {
     const auto with = [&](const std::string& keys) {
         return edited(small, "    address_spaces: [10.1.0.0/16]\n", "    address_spaces: [10.1.0.0/16]\n" + keys);
@@ -428,7 +470,7 @@ circuits:
     const auto no_gateway = edited(spoke, "    er_gateway: {name: v1-ergw, instance_addresses: [10.1.255.4]}\n",
                                    "    peerings: [{vnet: v2, allow_gateway_transit: true}]\n");
     INFO(joined(errors_of(no_gateway)));
-    CHECK(has_error(errors_of(no_gateway), "9:16", "uses the remote gateways of 'v1', which has none"));
+    CHECK(has_error(errors_of(no_gateway), "9:16", "uses the remote gateways of 'v1', which has neither gateway nor Route Server"));
 }
 
 TEST_CASE("--expand prints a router-level file that loads as the design does", "[design]") {
