@@ -116,7 +116,26 @@ constexpr std::pair<UserNextHop, const char*> user_next_hop_names[] = {
     {UserNextHop::none, "None"},
 };
 
+// Azure's values of a Route Server's hubRoutingPreference.
+constexpr std::pair<RoutingPreference, const char*> routing_preference_names[] = {
+    {RoutingPreference::express_route, "ExpressRoute"},
+    {RoutingPreference::vpn_gateway, "VpnGateway"},
+    {RoutingPreference::as_path, "ASPath"},
+};
+
 }  // namespace
+
+const char* routing_preference_name(RoutingPreference preference) noexcept {
+    for (const auto& [value, name] : routing_preference_names)
+        if (value == preference) return name;
+    return "?";
+}
+
+std::optional<RoutingPreference> parse_routing_preference(std::string_view text) noexcept {
+    for (const auto& [value, name] : routing_preference_names)
+        if (text == name) return value;
+    return std::nullopt;
+}
 
 const char* user_next_hop_name(UserNextHop type) noexcept {
     for (const auto& [value, name] : user_next_hop_names)
@@ -197,7 +216,13 @@ Network::Network(const TopologyConfig& topology) {
             auto& vnet = vnets_[*node.vnet];
             if (node.kind == NodeKind::host) vnet.hosts.push_back(index);
             else if (node.gateway()) vnet.gateways.push_back(index);
-            else if (node.route_server()) vnet.route_servers.push_back(index);
+            else if (node.route_server()) {
+                vnet.route_servers.push_back(index);
+                if (config.branch_to_branch) {
+                    vnet.branch_to_branch = true;
+                    vnet.routing_preference = config.routing_preference;
+                }
+            }
             else if (node.appliance()) vnet.appliances.push_back(index);
         }
         node_index_.emplace(node.name, index);
@@ -445,10 +470,22 @@ std::vector<EffectiveRoute> Network::effective_routes(std::size_t v, const Routi
                     if (appliance && nodes_[*appliance].appliance()) learned[route.prefix].push_back({*appliance, route});
                 });
     }
+    // With branch-to-branch, the Route Server's preference decides between sources
+    // ("Azure Route Server routing preference"); by default ExpressRoute first.
+    auto preference = RoutingPreference::express_route;
+    for (const auto serving : serving_vnets(v))
+        if (vnets_[serving].branch_to_branch) preference = vnets_[serving].routing_preference;
     for (auto& [prefix, candidates] : learned) {
         const auto rank = [&](const Candidate& c) {
-            return std::make_tuple(nodes_[c.next_hop].express_route() ? 0 : 1, -static_cast<long long>(c.route.weight),
-                                   c.route.as_path_length);
+            const long long express_route = nodes_[c.next_hop].express_route() ? 0 : 1;
+            const long long weight = -static_cast<long long>(c.route.weight);
+            const auto length = static_cast<long long>(c.route.as_path_length);
+            switch (preference) {
+                case RoutingPreference::vpn_gateway: return std::make_tuple(1 - express_route, weight, length);
+                case RoutingPreference::as_path: return std::make_tuple(length, express_route, weight);
+                case RoutingPreference::express_route: break;
+            }
+            return std::make_tuple(express_route, weight, length);
         };
         std::stable_sort(candidates.begin(), candidates.end(), [&](const auto& a, const auto& b) { return rank(a) < rank(b); });
         auto row = row_of(prefix, EffectiveRoute::NextHopType::gateway);

@@ -186,6 +186,9 @@ public:
         std::vector<std::size_t> route_servers;
         std::optional<std::size_t> route_table;          // its workload subnets'
         std::optional<std::size_t> gateway_route_table;  // its GatewaySubnet's
+        // A Route Server of it allows branch-to-branch traffic, with this preference.
+        bool branch_to_branch = false;
+        RoutingPreference routing_preference = RoutingPreference::express_route;
     };
 
     // Builds the network; references in `topology` that do not resolve are skipped (the

@@ -38,6 +38,13 @@ enum class NodeKind : std::uint8_t { speaker, router, host, external };
 
 [[nodiscard]] const char* node_kind_name(NodeKind kind) noexcept;
 
+// A Route Server's hubRoutingPreference: which source wins a prefix in its VNet's route
+// table when branch-to-branch brings the gateways' and the NVAs' routes together.
+enum class RoutingPreference : std::uint8_t { express_route, vpn_gateway, as_path };
+// "ExpressRoute", "VpnGateway", "ASPath" (Azure's values).
+[[nodiscard]] const char* routing_preference_name(RoutingPreference preference) noexcept;
+[[nodiscard]] std::optional<RoutingPreference> parse_routing_preference(std::string_view text) noexcept;
+
 struct NodeConfig {
     std::string name;
     NodeKind kind = NodeKind::router;
@@ -73,6 +80,10 @@ struct NodeConfig {
     // A gateway: drops packets from a connection whose source is not inside a prefix
     // learned over that connection (Azure's ingress check; default yes).
     bool source_check = true;
+    // A Route Server: allowBranchToBranchTraffic (its VNet's gateways exchange routes
+    // with it, and traffic may pass from one gateway to another) and its preference.
+    bool branch_to_branch = false;
+    RoutingPreference routing_preference = RoutingPreference::express_route;
 };
 
 struct LinkEnd {

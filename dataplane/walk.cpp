@@ -263,16 +263,18 @@ private:
     std::optional<Position> vnet_step(const Position& at, WalkOutcome& outcome) {
         const auto& vnet = network_.vnets()[at.index];
         using Type = EffectiveRoute::NextHopType;
-        // Traffic from a gateway may go to the VNet and its peers; from a peering only
-        // to the VNet itself (peering is not transitive).
-        const auto allowed = [&](Type type) {
-            if (at.from == Position::From::peering) return type == Type::vnet_local;
-            if (at.from == Position::From::gateway) return type != Type::gateway;
+        // Traffic from a gateway may go to the VNet, its peers and appliances, and to
+        // another gateway only when a Route Server allows branch-to-branch traffic; from
+        // a peering only to the VNet itself (peering is not transitive).
+        const auto allowed = [&](const EffectiveRoute& row) {
+            if (at.from == Position::From::peering) return row.next_hop_type == Type::vnet_local;
+            if (at.from == Position::From::gateway)
+                return row.next_hop_type != Type::gateway || row.route_server || vnet.branch_to_branch;
             return true;
         };
         const EffectiveRoute* best = nullptr;
         for (const auto& row : routes_of(at.index, route_table_for(at)))
-            if (row.active && allowed(row.next_hop_type) && row.prefix.contains(destination_) &&
+            if (row.active && allowed(row) && row.prefix.contains(destination_) &&
                 (!best || row.prefix.length() > best->prefix.length()))
                 best = &row;
         if (!best)

@@ -281,12 +281,12 @@ bool Speaker::idle() const noexcept {
                        [](const auto& neighbor) { return neighbor->adj_rib_out.pending_count() == 0; });
 }
 
-void Speaker::for_each_learned(const std::function<void(const Prefix&, std::uint32_t weight, std::size_t as_path_length,
-                                                        const std::optional<IpAddress>& next_hop)>& fn) const {
+void Speaker::for_each_learned(const std::function<void(const LearnedBest&)>& fn) const {
     loc_rib_.for_each_best([&](rib::RouteIndex, const Prefix& prefix, const rib::Path& best) {
         if (best.peer == local_peer_) return;
-        fn(prefix, rib::effective_weight(*best.attrs, loc_rib_.peer(best.peer)), best.attrs->as_path.decision_length(),
-           prefix.afi() == Afi::ipv4 ? best.attrs->next_hop : best.attrs->mp_next_hop);
+        fn(LearnedBest{prefix, rib::effective_weight(*best.attrs, loc_rib_.peer(best.peer)), best.attrs->as_path.decision_length(),
+                       prefix.afi() == Afi::ipv4 ? best.attrs->next_hop : best.attrs->mp_next_hop,
+                       source_of(best) == rib::RouteSource::ibgp});
     });
 }
 

@@ -160,9 +160,16 @@ public:
     // Whether the neighbour `index`'s session should be up (started, enabled, link up).
     [[nodiscard]] bool neighbor_wanted(std::size_t index) const { return neighbors_[index]->session->wanted(); }
     // Best paths learned from a peer (not our own networks), with the peer's weight, the
-    // AS path's length and the next hop; and whether a prefix covering `address` came from `peer`.
-    void for_each_learned(const std::function<void(const Prefix&, std::uint32_t weight, std::size_t as_path_length,
-                                                   const std::optional<IpAddress>& next_hop)>& fn) const;
+    // AS path's length, the next hop and whether an iBGP peer sent it; and whether a
+    // prefix covering `address` came from `peer`.
+    struct LearnedBest {
+        const Prefix& prefix;
+        std::uint32_t weight;
+        std::size_t as_path_length;
+        std::optional<IpAddress> next_hop;
+        bool ibgp;
+    };
+    void for_each_learned(const std::function<void(const LearnedBest&)>& fn) const;
     [[nodiscard]] bool learned_from(std::string_view peer, const IpAddress& address) const;
 
     // SessionHandler

@@ -37,6 +37,11 @@ std::optional<std::string> refuse_premium_circuit(Role role) {
     return "premium_circuit applies to role msee only";
 }
 
+std::optional<std::string> refuse_route_server_option(Role role, const char* option) {
+    if (role == Role::route_server) return std::nullopt;
+    return std::string(option) + " applies to role route-server only";
+}
+
 std::optional<std::string> refuse_allow_remote_vnet_traffic(Role role) {
     if (role == Role::er_gateway) return std::nullopt;
     return "allow_remote_vnet_traffic applies to role er-gateway only";

@@ -44,6 +44,9 @@ inline constexpr std::size_t er_gateway_max_advertised = 1000;
 // circuit (its MSEEs), `allow_remote_vnet_traffic` one of an ExpressRoute gateway
 // ("Configure a virtual network gateway for ExpressRoute", allowRemoteVnetTraffic).
 [[nodiscard]] std::optional<std::string> refuse_premium_circuit(Role role);
+// A Route Server's `branch_to_branch` (allowBranchToBranchTraffic) and
+// `routing_preference` (hubRoutingPreference), "Azure Route Server routing preference".
+[[nodiscard]] std::optional<std::string> refuse_route_server_option(Role role, const char* option);
 [[nodiscard]] std::optional<std::string> refuse_allow_remote_vnet_traffic(Role role);
 
 // What a gateway of `vnet` advertises when the file lists no `networks` ("Advertised

@@ -63,6 +63,8 @@ void add_role_policy(const AzureRole& azure, const bgp::SpeakerConfig& speaker, 
     const Role role = azure.role;
     using rib::PolicyAction;
     if (role == Role::er_gateway) {
+        rib::CommunityList from_route_server{"role:from-route-server", {{PolicyAction::permit, {route_server_community}}}};
+        const auto* marked = &(policy.community_lists[from_route_server.name] = from_route_server);
         policy.prefix_lists["role:own-spaces"] = own_spaces(speaker);
         const auto* own = &policy.prefix_lists["role:own-spaces"];
         // It never accepts a route equal to or inside its own or its spokes' spaces...
@@ -79,12 +81,24 @@ void add_role_policy(const AzureRole& azure, const bgp::SpeakerConfig& speaker, 
         }
         in.entries.push_back(entry(20, PolicyAction::permit));
         policy.route_maps[in.name] = in;
+        // ...nor, beside a Route Server, what a Route Server or VPN gateway handed an
+        // ExpressRoute gateway, back over the circuit.
+        if (azure.peers_with_route_server) {
+            rib::RouteMap circuit_in = in;
+            circuit_in.name = "role:er-gateway-circuit-in";
+            circuit_in.entries.insert(circuit_in.entries.begin(), entry(5, PolicyAction::deny));
+            circuit_in.entries.front().match.community = marked;
+            policy.route_maps[circuit_in.name] = circuit_in;
+        }
         // ...and never re-advertises what it learned: only its own spaces go out ("Transit
         // routing is not supported", "Configure ExpressRoute and Site-to-Site coexisting
-        // connections").
+        // connections"), and with branch-to-branch what a Route Server or VPN gateway
+        // handed it ("Azure Route Server support for ExpressRoute and Azure VPN").
         rib::RouteMap out{"role:er-gateway-out", {}};
         out.entries.push_back(entry(10, PolicyAction::permit));
         out.entries.back().match.source = rib::RouteSource::local;
+        out.entries.push_back(entry(20, PolicyAction::permit));
+        out.entries.back().match.community = marked;
         policy.route_maps[out.name] = out;
     }
     if (role == Role::msee) {
@@ -120,6 +134,16 @@ void add_role_policy(const AzureRole& azure, const bgp::SpeakerConfig& speaker, 
         gateway_out.entries.push_back(entry(20, PolicyAction::permit));
         policy.route_maps[gateway_out.name] = gateway_out;
     }
+    if (role == Role::route_server) {
+        // Toward its VNet's gateways (branch-to-branch): what the NVAs sent, marked.
+        policy.prefix_lists["role:own-spaces"] = own_spaces(speaker);
+        rib::RouteMap out{"role:route-server-gateway-out", {}};
+        out.entries.push_back(entry(10, PolicyAction::deny));
+        out.entries.back().match.prefix_list = &policy.prefix_lists["role:own-spaces"];
+        out.entries.push_back(entry(20, PolicyAction::permit));
+        out.entries.back().set.communities_add = {route_server_community};
+        policy.route_maps[out.name] = out;
+    }
     if (role == Role::vpn_gateway) {
         policy.prefix_lists["role:own-spaces"] = own_spaces(speaker);
         rib::PrefixList defaults{"role:default-route", {}};
@@ -142,6 +166,11 @@ void add_role_policy(const AzureRole& azure, const bgp::SpeakerConfig& speaker, 
         out.entries.back().match.prefix_list = &policy.prefix_lists["role:own-spaces"];
         out.entries.push_back(entry(40, PolicyAction::permit));
         policy.route_maps[out.name] = out;
+        // The same toward its VNet's ExpressRoute gateway (branch-to-branch), marked.
+        rib::RouteMap to_er = out;
+        to_er.name = "role:vpn-gateway-to-er-gateway";
+        to_er.entries.back().set.communities_add = {route_server_community};
+        policy.route_maps[to_er.name] = to_er;
     }
 }
 
@@ -170,20 +199,29 @@ void apply_neighbor_defaults(const AzureRole& azure, Role peer_role, const rib::
                 neighbor.maximum_prefix_restart = std::chrono::seconds(60);
             }
             break;
-        case Role::er_gateway:
-            neighbor.route_map_in = policy.route_map("role:er-gateway-in");
-            neighbor.route_map_out = policy.route_map("role:er-gateway-out");
+        case Role::er_gateway: {
+            // Its own VNet's Route Server and VPN gateway (branch-to-branch) get what it
+            // learned from the circuit; iBGP keeps theirs from going back to each other.
+            const bool azure_peer = peer_role == Role::route_server || peer_role == Role::vpn_gateway;
+            const auto* circuit_in = policy.route_map("role:er-gateway-circuit-in");
+            neighbor.route_map_in = !azure_peer && circuit_in ? circuit_in : policy.route_map("role:er-gateway-in");
+            if (!azure_peer) neighbor.route_map_out = policy.route_map("role:er-gateway-out");
             break;
+        }
         case Role::vpn_gateway:
             neighbor.hold_time = vpn_gateway_hold_time;
             neighbor.maximum_prefix = 4000;  // "Azure VPN Gateway FAQ": 4,000 from on-premises
             neighbor.ebgp_multihop = 255;  // BGP runs over the IPsec tunnel
-            neighbor.route_map_out = policy.route_map("role:vpn-gateway-out");
+            neighbor.route_map_out = policy.route_map(peer_role == Role::er_gateway ? "role:vpn-gateway-to-er-gateway" : "role:vpn-gateway-out");
             break;
         case Role::route_server:
             // "Azure Route Server FAQ": keepalive 60 s and hold 180 s; an NVA that sends
             // more than 4,000 prefixes loses its session.
             neighbor.hold_time = vpn_gateway_hold_time;
+            if (peer_role == Role::er_gateway || peer_role == Role::vpn_gateway) {
+                neighbor.route_map_out = policy.route_map("role:route-server-gateway-out");
+                break;
+            }
             neighbor.maximum_prefix = route_server_max_prefixes;
             break;
         case Role::ce:

@@ -32,7 +32,14 @@ struct AzureRole {
     // er-gateway: accept other VNets' routes from the circuit (Azure's
     // allowRemoteVnetTraffic; on by default, as in the 2018 reference setup).
     bool allow_remote_vnet_traffic = true;
+    // er-gateway: it has a Route Server among its neighbours, so it drops what comes back
+    // from the circuit marked as a Route Server's or VPN gateway's (65517:65517).
+    bool peers_with_route_server = false;
 };
+
+// 65517:65517: what a Route Server or VPN gateway hands an ExpressRoute gateway
+// (evidence of a support wiki page, not product documentation).
+inline constexpr std::uint32_t route_server_community = (65517U << 16) | 65517U;
 
 // 12076 for an MSEE, 65515 for both gateways; none for a CE or a plain router
 // ("ExpressRoute routing requirements"; "Azure VPN Gateway FAQ", "What ASNs can I use?").

@@ -99,7 +99,9 @@ constexpr Key<NeighborRead> neighbor_keys[] = {
      [](Reader& r, const YAML::Node& v, NeighborRead& x) {
          if (auto value = r.unsigned_integer(v, "asn", 1, max_asn)) {
              x.neighbor.remote_as = static_cast<std::uint32_t>(*value);
-             if (auto refused = refuse_route_server_peer_asn(x.azure.role, x.neighbor.remote_as)) r.error(v, *refused);
+             // An iBGP peer of a Route Server is its VNet's gateway (branch-to-branch).
+             if (x.neighbor.remote_as != x.speaker.asn)
+                 if (auto refused = refuse_route_server_peer_asn(x.azure.role, x.neighbor.remote_as)) r.error(v, *refused);
          } else {
              x.complete = false;
          }

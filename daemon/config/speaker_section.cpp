@@ -202,6 +202,18 @@ constexpr Key<SpeakerRead> speaker_keys[] = {
          }
          apply_speaker_defaults(s.azure.role, s.speaker);
      }},
+    {"branch_to_branch",
+     [](Reader& r, const YAML::Node& v, SpeakerRead& s) {
+         s.node_config.branch_to_branch = r.boolean(v, "branch_to_branch").value_or(false);
+         if (auto refused = refuse_route_server_option(s.azure.role, "branch_to_branch")) r.error(v, *refused);
+     }},
+    {"routing_preference",
+     [](Reader& r, const YAML::Node& v, SpeakerRead& s) {
+         const auto text = r.string(v, "routing_preference").value_or("");
+         if (const auto preference = dataplane::parse_routing_preference(text)) s.node_config.routing_preference = *preference;
+         else r.error(v, "routing_preference must be ExpressRoute, VpnGateway or ASPath, not '" + text + "'");
+         if (auto refused = refuse_route_server_option(s.azure.role, "routing_preference")) r.error(v, *refused);
+     }},
     {"premium_circuit",
      [](Reader& r, const YAML::Node& v, SpeakerRead& s) {
          s.azure.premium_circuit = r.boolean(v, "premium_circuit").value_or(false);
@@ -328,6 +340,16 @@ void read_speaker(Reader& reader, const YAML::Node& node, SpeakersRead& speakers
     read.policy = std::make_shared<rib::PolicySet>(speakers.global_policy);
     read_section(reader, node, speaker_keys, "speaker", read);
     auto& speaker = read.speaker;
+    // An ExpressRoute gateway beside a Route Server filters the circuit's routes more.
+    if (read.neighbors && read.neighbors->IsSequence())
+        for (const auto& item : *read.neighbors) {
+            if (!item.IsMap()) continue;
+            Role peer = Role::none;
+            if (const auto r = item["peer_role"]; r && r.IsScalar()) peer = parse_role(r.Scalar()).value_or(Role::none);
+            else if (const auto n = item["name"]; n && n.IsScalar())
+                if (const auto it = speakers.roles.find(n.Scalar()); it != speakers.roles.end()) peer = it->second;
+            read.azure.peers_with_route_server = read.azure.peers_with_route_server || peer == Role::route_server;
+        }
     add_role_policy(read.azure, speaker, *read.policy);
     speaker.policy = std::move(read.policy);
     if (read.neighbors) read_neighbors(reader, *read.neighbors, read.azure, speakers, speaker);

@@ -381,6 +381,8 @@ private:
                 Node& node = add_speaker(*s, "route-server", "azure", route_server_asn, instance.address, instance.name);
                 node.yaml["vnet"] = vnet.name;
                 node.yaml["vnet_addresses"] = instances({instance.address});
+                if (s->branch_to_branch) node.yaml["branch_to_branch"] = true;
+                if (!s->routing_preference.empty()) node.yaml["routing_preference"] = s->routing_preference;
             }
         if (const auto& s = vnet.route_server)
             for (const auto& peer : s->peers) {
@@ -394,6 +396,7 @@ private:
                                 vm->name);
                 }
             }
+        if (vnet.route_server && vnet.route_server->branch_to_branch) compile_branch_to_branch(vnet);
         for (const auto& vm : vnet.vms) {
             if (vm.asn) {
                 // An appliance that speaks BGP: a speaker in the VNet, of no Azure role,
@@ -416,6 +419,33 @@ private:
             (vm.ip_forwarding ? routers_ : hosts_).push_back(flow(node));
             out_.origins.emplace_back(vm.name, vnet.mark);
         }
+    }
+
+    // Branch-to-branch: the Route Server's instances, the ExpressRoute gateway and the
+    // VPN gateway's instances of one VNet, all AS 65515, each with each over iBGP, so
+    // each learns what the others learned outside the VNet (how Azure joins them inside
+    // is not documented; this gives the documented exchange without route reflection).
+    void compile_branch_to_branch(const VnetDesign& vnet) {
+        struct Member {
+            std::string name;
+            IpAddress address;
+        };
+        std::vector<Member> members;
+        for (const auto& instance : vnet.route_server->instances()) members.push_back({instance.name, instance.address});
+        if (const auto& g = vnet.er_gateway; g && !g->instance_addresses.empty())
+            members.push_back({g->name, g->instance_addresses.front()});
+        if (const auto& g = vnet.vpn_gateway)
+            for (const auto& instance : g->instances()) members.push_back({instance.name, instance.bgp_peering_address});
+        const auto what = "branch-to-branch in " + vnet.name;
+        for (std::size_t i = 0; i < members.size(); ++i)
+            for (std::size_t j = i + 1; j < members.size(); ++j) {
+                // The Route Server's instances do not peer with each other.
+                if (i < vnet.route_server->addresses.size() && j < vnet.route_server->addresses.size()) continue;
+                add_session(PlannedNeighbor{.asn = route_server_asn, .description = what, .next_hop = members[i].address, .no_link = true},
+                            members[i].name,
+                            PlannedNeighbor{.asn = route_server_asn, .description = what, .next_hop = members[j].address, .no_link = true},
+                            members[j].name);
+            }
     }
 
     void compile_connection(const ConnectionDesign& c) {

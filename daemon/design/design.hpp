@@ -69,6 +69,8 @@ struct RouteServerDesign : NodeDesign {
     std::vector<IpAddress> addresses;
     std::vector<std::string> peers;  // VMs of the VNet with an `asn`
     YAML::Mark peers_mark;
+    bool branch_to_branch = false;       // allowBranchToBranchTraffic
+    std::string routing_preference;      // hubRoutingPreference, as written; empty: the default
     struct Instance {
         std::string name;  // the Route Server's, or NAME-instance0, NAME-instance1, ...
         IpAddress address;

@@ -166,6 +166,11 @@ void check_vnets(Reader& reader, const Design& design) {
         }
         if (const auto& s = v.route_server) {
             for (const auto& a : s->addresses) inside(a, s->mark, "Route Server '" + s->name + "': address");
+            // "Azure Route Server support for ExpressRoute and Azure VPN": the VPN gateway
+            // it exchanges routes with is active-active and keeps ASN 65515.
+            if (const auto& g = v.vpn_gateway; g && s->branch_to_branch && (!g->active_active || g->asn != 65515))
+                reader.error_at(s->mark, "Route Server '" + s->name + "': branch-to-branch with VPN gateway '" + g->name +
+                                             "' needs it active-active with ASN 65515 (Azure requires both)");
             for (const auto& peer : s->peers) {
                 const auto vm = std::find_if(v.vms.begin(), v.vms.end(), [&](const VmDesign& x) { return x.name == peer; });
                 if (vm == v.vms.end() || !vm->asn)

@@ -139,6 +139,14 @@ constexpr Key<RouteServerDesign> route_server_keys[] = {
              if (auto name = r.string(item, "peer")) s.peers.push_back(*name);
          });
      }},
+    {"branch_to_branch",
+     [](Reader& r, const YAML::Node& v, RouteServerDesign& s) { s.branch_to_branch = r.boolean(v, "branch_to_branch").value_or(false); }},
+    {"routing_preference",
+     [](Reader& r, const YAML::Node& v, RouteServerDesign& s) {
+         s.routing_preference = r.string(v, "routing_preference").value_or("");
+         if (!dataplane::parse_routing_preference(s.routing_preference))
+             r.error(v, "routing_preference must be ExpressRoute, VpnGateway or ASPath, not '" + s.routing_preference + "'");
+     }},
     {"listen", read_listen<RouteServerDesign>},
     {"router_level", read_router_level<RouteServerDesign>},
 };

@@ -171,9 +171,11 @@ const rib::Fib* Emulation::fib(std::size_t node) const {
 void Emulation::for_each_learned(std::size_t node, const std::function<void(const dataplane::LearnedRoute&)>& fn) const {
     const auto* speaker = speaker_of(node);
     if (!speaker) return;
-    speaker->for_each_learned([&](const bgp::Prefix& prefix, std::uint32_t weight, std::size_t length,
-                                  const std::optional<bgp::IpAddress>& next_hop) {
-        fn(dataplane::LearnedRoute{prefix, weight, length, next_hop});
+    // What Azure's own routers pass each other over iBGP (a Route Server and the gateways
+    // with branch-to-branch) each programs into the VNet itself: counted once, at the
+    // router that learned it from outside.
+    speaker->for_each_learned([&](const bgp::Speaker::LearnedBest& best) {
+        if (!best.ibgp) fn(dataplane::LearnedRoute{best.prefix, best.weight, best.as_path_length, best.next_hop});
     });
     // A gateway's static routes are the address spaces of its connections without BGP
     // (a local network gateway's, a remote VNet's), which Azure puts in the VNet's route

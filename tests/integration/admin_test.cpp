@@ -283,7 +283,9 @@ TEST_CASE("bgpemuctl inspects and drives a running bgpemud", "[integration][admi
 
     SECTION("the minimum route advertisement interval batches UPDATEs") {
         // a -> c has advertisement_interval 3 s: five announcements made within it reach
-        // c in at most two UPDATE rounds (the first at once, the rest together).
+        // c in at most two UPDATE rounds (the first at once, the rest together); made
+        // over a longer time (a loaded machine starts bgpemuctl slowly), one round more
+        // per interval they took, still fewer than one per announcement.
         const auto updates_from_a = [&] {
             const auto sessions = ctl.result({"show", "sessions", "c"});
             for (const auto& s : sessions.at("sessions").as_array())
@@ -295,7 +297,8 @@ TEST_CASE("bgpemuctl inspects and drives a running bgpemud", "[integration][admi
         const auto started = std::chrono::steady_clock::now();
         for (int i = 0; i < 5; ++i) ctl.result({"announce", "a", "203.0.113." + std::to_string(i * 16) + "/28"});
         const auto announcing = std::chrono::steady_clock::now() - started;
-        REQUIRE(announcing < 2500ms);  // else the test proves nothing about batching
+        const auto intervals = static_cast<std::int64_t>(announcing / 3s);
+        REQUIRE(intervals < 3);  // else the test proves nothing about batching
         const bool all_arrived = wait_until(
             [&] {
                 for (int i = 0; i < 5; ++i) {
@@ -309,8 +312,9 @@ TEST_CASE("bgpemuctl inspects and drives a running bgpemud", "[integration][admi
             15s);
         CHECK(all_arrived);
         const auto rounds = updates_from_a() - before;
+        INFO("announcing took " << std::chrono::duration_cast<std::chrono::milliseconds>(announcing).count() << " ms");
         CHECK(rounds >= 1);
-        CHECK(rounds <= 2);
+        CHECK(rounds <= 2 + intervals);
     }
 
     SECTION("bad input gets an error and changes nothing") {

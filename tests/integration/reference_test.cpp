@@ -1287,6 +1287,80 @@ TEST_CASE("a Route Server programs the appliance's branch into its VNet and the 
     check_trace(daemon, "hub-vm", "branch-pc", {path});
 }
 
+TEST_CASE("Route Server branch-to-branch: on-premises over ExpressRoute and the appliance's branch reach each other only with it on", "[integration][reference][route-server]") {
+    std::string design = R"(transport: {pool: 127.78.0.0/24, port: 1179}
+vnets:
+  - name: hub
+    address_spaces: [10.90.0.0/16]
+    er_gateway: {name: hub-ergw, instance_addresses: [10.90.255.4, 10.90.255.5]}
+    route_server: {name: hub-rs, addresses: [10.90.2.4, 10.90.2.5], peers: [hub-sdwan], branch_to_branch: false}
+    vms:
+      - name: hub-sdwan
+        address: 10.90.1.4
+        ip_forwarding: true
+        asn: 65010
+        advertise: [192.168.90.0/24]
+        router_level:
+          interfaces: [{name: tunnel, address: 10.99.0.1/30}]
+          static_routes: [{prefix: 192.168.90.0/24, next_hop: 10.99.0.2}]
+      - {name: hub-vm, address: 10.90.0.4}
+  - name: west
+    address_spaces: [10.95.0.0/16]
+    er_gateway: {name: west-ergw, instance_addresses: [10.95.255.4]}
+    vms: [{name: west-vm, address: 10.95.0.4}]
+circuits:
+  - {name: er, primary_peer_address_prefix: 172.29.0.0/30, secondary_peer_address_prefix: 172.29.0.4/30}
+connections:
+  - {type: expressroute, vnet: hub, circuit: er}
+  - {type: expressroute, vnet: west, circuit: er}
+sites:
+  - name: office
+    asn: 64800
+    lan_prefixes: [192.168.80.0/24]
+    hosts: [{name: office-pc, address: 192.168.80.10}]
+    ces:
+      - name: office-ce
+        expressroute: [{circuit: er, link: primary}, {circuit: er, link: secondary}]
+routers:
+  - name: branch-router
+    interfaces: [{name: tunnel, address: 10.99.0.2/30}, {name: lan, address: 192.168.90.1/24}]
+    static_routes: [{prefix: 0.0.0.0/0, next_hop: 10.99.0.1}]
+hosts:
+  - {name: branch-pc, address: 192.168.90.10/24, gateway: 192.168.90.1}
+links:
+  - {a: hub-sdwan:tunnel, b: branch-router:tunnel, delay_ms: 10}
+  - {a: branch-pc, b: branch-router:lan}
+)";
+    Daemon daemon(design, test_port(47));
+    REQUIRE(daemon.process->converged(60s));
+    // Off: the gateway and the Route Server exchange nothing; the VNet reaches both sides,
+    // the two sides not each other.
+    CHECK(daemon.rib("office-ce")["192.168.90.0/24"].empty());
+    CHECK(daemon.rib("hub-sdwan")["192.168.80.0/24"].empty());
+    check_trace(daemon, "hub-vm", "branch-pc", {{"10.90.1.4", "10.99.0.2", "192.168.90.10"}});
+    check_unreachable(daemon, "office-pc", "branch-pc");
+
+    auto on = daemon.yaml;
+    on.replace(on.find("branch_to_branch: false"), 23, "branch_to_branch: true");
+    REQUIRE(daemon.reload(on));
+    REQUIRE(daemon.process->converged(60s));
+    // On: on-premises learns the branch over the circuit as 12076 alone, marked 65517:65517;
+    // the appliance learns on-premises through the Route Server.
+    const auto branch = daemon.rib("office-ce")["192.168.90.0/24"];
+    REQUIRE_FALSE(branch.empty());
+    CHECK(as_path_of(branch.front()) == "12076");
+    CHECK(communities_of(branch.front()) == std::vector<std::string>{"65517:65517"});
+    const auto office = best_of(daemon.rib("hub-sdwan")["192.168.80.0/24"]);
+    REQUIRE(office);
+    CHECK(office->as_path == "65515 12076 64800");
+    check_trace(daemon, "office-pc", "branch-pc", {{"192.168.80.1", "172.29.0.x", "*", "10.90.1.4", "10.99.0.2", "192.168.90.10"}});
+    const auto ping = daemon.run({"ping", "branch-pc", "office-pc"});
+    REQUIRE(ping.is_object());
+    CHECK(ping.at("reachable") == true);
+    // Another VNet's gateway on the circuit, without a Route Server, takes the branch.
+    CHECK_FALSE(daemon.rib("west-ergw")["192.168.90.0/24"].empty());
+}
+
 TEST_CASE("a third topology: two regions, iBGP inside a site, VPN transit between sites", "[integration][reference]") {
     Daemon daemon("multi-region.yaml");
     // 14 sessions: 2 + 2 CE-MSEE at the circuits, 6 MSEE-gateway, 3 IPsec tunnels, 1 iBGP.

@@ -1015,6 +1015,70 @@ TEST_CASE("a Route Server programs what its appliances send into its VNet and th
     CHECK(std::find(back.forward.nodes.begin(), back.forward.nodes.end(), "rs") == back.forward.nodes.end());
 }
 
+TEST_CASE("a Route Server's routing preference decides between ExpressRoute and VPN once branch-to-branch is on", "[dataplane][vnet][route-server]") {
+    const auto winner = [](bool branch_to_branch, RoutingPreference preference, const char* to) {
+        auto t = vnets();
+        t.gateway("rs", "route-server", "hub", {"10.10.2.4"});
+        t.node("rs").branch_to_branch = branch_to_branch;
+        t.node("rs").routing_preference = preference;
+        const Network network(t.config);
+        FakeRouting state(network);
+        learn_vnet_routes(state);
+        const auto routes = network.effective_routes(*network.find_vnet("hub"), state);
+        const auto& row = row_of(routes, to);
+        std::set<std::string> names;
+        for (const auto g : row.gateways) names.insert(network.nodes()[g].name);
+        return names;
+    };
+    using P = RoutingPreference;
+    const std::set<std::string> er1{"er1"}, vpn1{"vpn1"};
+    // 192.168.0.0/16: ExpressRoute with AS path 3, VPN with 1.
+    CHECK(winner(false, P::vpn_gateway, "192.168.0.0/16") == er1);  // off: the preference does nothing
+    CHECK(winner(true, P::express_route, "192.168.0.0/16") == er1);
+    CHECK(winner(true, P::vpn_gateway, "192.168.0.0/16") == vpn1);
+    CHECK(winner(true, P::as_path, "192.168.0.0/16") == vpn1);
+    // 172.17.0.0/16: ExpressRoute only, the shorter AS path of two.
+    CHECK(winner(true, P::as_path, "172.17.0.0/16") == er1);
+    CHECK(std::string(routing_preference_name(P::as_path)) == "ASPath");
+    CHECK(parse_routing_preference("VpnGateway") == P::vpn_gateway);
+    CHECK_FALSE(parse_routing_preference("vpn"));
+}
+
+TEST_CASE("branch-to-branch lets traffic from one gateway pass the VNet to another", "[dataplane][trace][route-server]") {
+    const auto build = [](bool branch_to_branch) {
+        auto t = appliance_hub();
+        t.gateway("ergw", "er-gateway", "hub", {"10.10.255.5"}, {"msee=169.254.0.2/30"})
+            .speaker("msee", "msee", {"gw=169.254.0.1/30", "ce=172.16.0.2/30"})
+            .speaker("ce2", "ce", {"msee=172.16.0.1/30", "lan=172.20.0.1/24"})
+            .host("pc2", "172.20.0.10/24", "172.20.0.1")
+            .link("ergw:msee", "msee:gw")
+            .link("msee:ce", "ce2:msee")
+            .link("pc2:eth0", "ce2:lan")
+            .gateway("rs", "route-server", "hub", {"10.10.2.4"});
+        t.node("rs").branch_to_branch = branch_to_branch;
+        return t;
+    };
+    for (const bool on : {false, true}) {
+        INFO("branch-to-branch " << on);
+        const Network network(build(on).config);
+        FakeRouting state(network);
+        route_appliance_hub(state);
+        state.learn("ergw", "172.20.0.0/24", 0, 2);
+        state.bgp("ergw", "172.20.0.0/24", {"169.254.0.1"});
+        state.bgp("msee", "172.20.0.0/24", {"172.16.0.1"});
+        state.bgp("msee", "192.168.0.0/16", {"169.254.0.2"});
+        state.bgp("ce2", "0.0.0.0/0", {"172.16.0.2"});
+        state.bgp("ce", "172.20.0.0/24", {"10.10.255.30"});
+        state.bgp("ergw", "192.168.0.0/16", {"10.10.255.4"});  // unresolved there: the VNet decides
+        state.learn_over("vpngw", "ce", "192.168.0.0/16");
+        // From the VPN site to the ExpressRoute site: VPN gateway, VNet, ExpressRoute gateway.
+        const auto path = trace(network, state, "pc", "pc2");
+        INFO(describe(path));
+        CHECK((path.forward.verdict == Verdict::delivered) == on);
+        if (!on) CHECK(path.forward.reason.find("no effective route") != std::string::npos);
+    }
+}
+
 // ---- How a walk ends --------------------------------------------------------------------------
 
 TEST_CASE("walks that fail: no route, a blackhole, a forwarding loop", "[dataplane][trace]") {
