@@ -754,6 +754,62 @@ speakers:
     CHECK(has_error(errors_of(timers), "11:69", "a route-server's hold time is fixed at 180 s"));
 }
 
+TEST_CASE("Azure roles: branch-to-branch between a Route Server and the ExpressRoute gateway, and its mistakes", "[config][roles][route-server]") {
+    const std::string file = R"(vnets:
+  - {name: hub, address_spaces: [10.10.0.0/16]}
+speakers:
+  - name: rs
+    role: route-server
+    router_id: 10.10.2.4
+    listen: 127.0.0.2:1790
+    vnet: hub
+    branch_to_branch: true
+    routing_preference: PREFERENCE
+    neighbors:
+      - {name: gw, address: 127.0.0.3:1790, asn: 65515}
+  - name: gw
+    role: er-gateway
+    router_id: 10.10.255.4
+    listen: 127.0.0.3:1790
+    vnet: hub
+    neighbors:
+      - {name: rs, address: 127.0.0.2:1790, asn: 65515}
+      - {name: msee, address: 127.0.0.4:1790, asn: 12076, peer_role: msee}
+)";
+    const auto with = [&](const std::string& preference) {
+        auto text = file;
+        text.replace(text.find("PREFERENCE"), 10, preference);
+        return text;
+    };
+    const auto loaded = parse_config(with("ASPath"), "test.yaml");
+    INFO(joined(test::positioned(loaded.errors)));
+    REQUIRE(loaded.ok());
+    const auto& rs_node = loaded.config.topology.nodes.at(0);
+    CHECK(rs_node.branch_to_branch);
+    CHECK(rs_node.routing_preference == dataplane::RoutingPreference::as_path);
+    // The Route Server marks what it hands the gateway; the gateway takes it from the
+    // Route Server, drops it back from the circuit, and sends it on to the circuit.
+    const auto& to_gateway = loaded.config.speakers.at(0).neighbors.at(0);
+    REQUIRE(to_gateway.route_map_out);
+    CHECK(to_gateway.route_map_out->name == "role:route-server-gateway-out");
+    const auto& gw = loaded.config.speakers.at(1);
+    CHECK(gw.neighbors.at(0).route_map_in->name == "role:er-gateway-in");
+    CHECK(gw.neighbors.at(0).route_map_out == nullptr);
+    const auto* circuit_in = gw.neighbors.at(1).route_map_in;
+    REQUIRE(circuit_in);
+    CHECK(circuit_in->name == "role:er-gateway-circuit-in");
+    REQUIRE_FALSE(circuit_in->entries.empty());
+    CHECK(circuit_in->entries.front().action == rib::PolicyAction::deny);
+    REQUIRE(circuit_in->entries.front().match.community);
+    CHECK(circuit_in->entries.front().match.community->entries.at(0).communities == std::vector<std::uint32_t>{(65517U << 16) | 65517U});
+    CHECK(gw.neighbors.at(1).route_map_out->name == "role:er-gateway-out");
+
+    CHECK(has_error(errors_of(with("Fastest")), "10:25", "routing_preference must be ExpressRoute, VpnGateway or ASPath, not 'Fastest'"));
+    auto misplaced = with("ASPath");
+    misplaced.insert(misplaced.find("    neighbors:\n      - {name: rs"), "    branch_to_branch: true\n");
+    CHECK(has_error(errors_of(misplaced), "18:23", "branch_to_branch applies to role route-server only"));
+}
+
 TEST_CASE("topology: routers, hosts, VNets and links; a session's link and next hop are inferred", "[config][topology]") {
     const auto loaded = parse_config(R"(vnets:
   - name: hub

@@ -297,6 +297,31 @@ TEST_CASE("a Route Server in a design: an instance per address, each peering wit
                     "Route Server 'v1-rs': address 10.9.2.4 is not inside VNet 'v1''s address spaces"));
     CHECK(has_error(errors("{name: v1-rs, listen: 127.70.0.99, addresses: [10.1.2.4, 10.1.2.5], peers: [v1-nva]}", nva), "6:41",
                     "it takes no 'listen'"));
+    CHECK(has_error(errors("{name: v1-rs, addresses: [10.1.2.4], peers: [v1-nva], routing_preference: Cheapest}", nva), "6:93",
+                    "routing_preference must be ExpressRoute, VpnGateway or ASPath"));
+
+    // Branch-to-branch: the instances, the ExpressRoute gateway and the VPN gateway's
+    // instances over iBGP, each with each but the Route Server's own two.
+    const auto b2b = [&](const std::string& vpn_gateway) {
+        return edited(with("{name: v1-rs, addresses: [10.1.2.4, 10.1.2.5], peers: [v1-nva], branch_to_branch: true, routing_preference: VpnGateway}", nva),
+                      "    route_server:", "    vpn_gateway: " + vpn_gateway + "\n    route_server:");
+    };
+    const auto joined_up = parse_topology(b2b("{name: v1-vpngw, active_active: true, bgp_peering_addresses: [10.1.254.30, 10.1.254.31], "
+                                              "instance_addresses: [10.1.254.4, 10.1.254.5]}"),
+                                          "d.yaml");
+    INFO(joined(test::positioned(joined_up.errors)));
+    REQUIRE(joined_up.ok());
+    const auto& gateway = speaker(joined_up.config, "v1-ergw");
+    for (const char* peer : {"v1-rs-instance0", "v1-rs-instance1", "v1-vpngw-instance0", "v1-vpngw-instance1"})
+        CHECK(neighbor(gateway, peer).remote_as == 65515);
+    CHECK(neighbor(speaker(joined_up.config, "v1-vpngw-instance1"), "v1-rs-instance0").remote_as == 65515);
+    const auto& rs = speaker(joined_up.config, "v1-rs-instance0");
+    CHECK(std::none_of(rs.neighbors.begin(), rs.neighbors.end(), [](const auto& n) { return n.name == "v1-rs-instance1"; }));
+    const auto* rs_node = joined_up.config.topology.find_node("v1-rs-instance1");
+    CHECK(rs_node->branch_to_branch);
+    CHECK(rs_node->routing_preference == dataplane::RoutingPreference::vpn_gateway);
+    CHECK(has_error(errors_of(b2b("{name: v1-vpngw, bgp_peering_address: 10.1.254.30, instance_addresses: [10.1.254.4]}")), "7:19",
+                    "branch-to-branch with VPN gateway 'v1-vpngw' needs it active-active with ASN 65515"));
 }
 
 TEST_CASE("VNet communities: the gateway's routes carry the custom and the regional one; the MSEE drops the customer's", "[design][communities]") {
