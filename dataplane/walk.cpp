@@ -180,8 +180,11 @@ private:
                                                                                               : network_.static_fib(at.index);
         std::optional<rib::FibLookup> found;
         if (fib) found = fib->lookup(destination_, source_);
-        // An appliance sends into its VNet what its own table has no route for.
+        // An appliance sends into its VNet what its own table has no route for, and so does
+        // a gateway with what it sends itself (a trace's answer).
         if (node.appliance() && !found) return into_vnet(at, *node.vnet, Position::From::host);
+        if (node.gateway() && at.from == Position::From::origin && !found)
+            return into_vnet(at, *node.vnet, Position::From::gateway);
         if (node.gateway() && at.from != Position::From::vnet) {
             // What the VNet's system routes cover goes into the VNet; so does what came
             // from a connection, unless the gateway transits to another connection.

@@ -1287,12 +1287,13 @@ TEST_CASE("a Route Server programs the appliance's branch into its VNet and the 
     check_trace(daemon, "hub-vm", "branch-pc", {path});
 }
 
-TEST_CASE("Route Server branch-to-branch: on-premises over ExpressRoute and the appliance's branch reach each other only with it on", "[integration][reference][route-server]") {
+TEST_CASE("Route Server branch-to-branch: on-premises over ExpressRoute, over VPN and behind the appliance reach each other only with it on", "[integration][reference][route-server]") {
     std::string design = R"(transport: {pool: 127.78.0.0/24, port: 1179}
 vnets:
   - name: hub
     address_spaces: [10.90.0.0/16]
     er_gateway: {name: hub-ergw, instance_addresses: [10.90.255.4, 10.90.255.5]}
+    vpn_gateway: {name: hub-vpngw, active_active: true, bgp_peering_addresses: [10.90.255.30, 10.90.255.31], instance_addresses: [10.90.255.6, 10.90.255.7]}
     route_server: {name: hub-rs, addresses: [10.90.2.4, 10.90.2.5], peers: [hub-sdwan], branch_to_branch: false}
     vms:
       - name: hub-sdwan
@@ -1313,6 +1314,7 @@ circuits:
 connections:
   - {type: expressroute, vnet: hub, circuit: er}
   - {type: expressroute, vnet: west, circuit: er}
+  - {type: ipsec, vnet: hub, ce: vpnsite-ce}
 sites:
   - name: office
     asn: 64800
@@ -1321,6 +1323,12 @@ sites:
     ces:
       - name: office-ce
         expressroute: [{circuit: er, link: primary}, {circuit: er, link: secondary}]
+  - name: vpnsite
+    asn: 64810
+    lan_prefixes: [192.168.81.0/24]
+    hosts: [{name: vpnsite-pc, address: 192.168.81.10}]
+    ces:
+      - {name: vpnsite-ce, bgp_peering_address: 192.168.81.254}
 routers:
   - name: branch-router
     interfaces: [{name: tunnel, address: 10.99.0.2/30}, {name: lan, address: 192.168.90.1/24}]
@@ -1339,6 +1347,8 @@ links:
     CHECK(daemon.rib("hub-sdwan")["192.168.80.0/24"].empty());
     check_trace(daemon, "hub-vm", "branch-pc", {{"10.90.1.4", "10.99.0.2", "192.168.90.10"}});
     check_unreachable(daemon, "office-pc", "branch-pc");
+    check_unreachable(daemon, "office-pc", "vpnsite-pc");
+    CHECK(daemon.rib("vpnsite-ce")["192.168.80.0/24"].empty());
 
     auto on = daemon.yaml;
     on.replace(on.find("branch_to_branch: false"), 23, "branch_to_branch: true");
@@ -1357,6 +1367,15 @@ links:
     const auto ping = daemon.run({"ping", "branch-pc", "office-pc"});
     REQUIRE(ping.is_object());
     CHECK(ping.at("reachable") == true);
+    // ExpressRoute and VPN transit through the VNet: the VPN site learns on-premises
+    // from the VPN gateway, and reaches it through both gateways.
+    const auto office_over_vpn = best_of(daemon.rib("vpnsite-ce")["192.168.80.0/24"]);
+    REQUIRE(office_over_vpn);
+    CHECK(office_over_vpn->as_path == "65515 12076 64800");
+    const auto transit = daemon.run({"ping", "vpnsite-pc", "office-pc"});
+    REQUIRE(transit.is_object());
+    CHECK(transit.at("reachable") == true);
+    CHECK(daemon.process->ctl({"check", "symmetry"}).exit_code == 0);
     // Another VNet's gateway on the circuit, without a Route Server, takes the branch.
     CHECK_FALSE(daemon.rib("west-ergw")["192.168.90.0/24"].empty());
 }
