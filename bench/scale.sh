@@ -9,7 +9,10 @@
 #
 # A size is VNETS:CIRCUITS:SITES for bgpemu-gen-topology; the default pair gives about
 # 100 and 1,050 speakers. Per run also the daemon's CPU over SCALE_IDLE_S seconds (default
-# 60) once converged, and the time of `check symmetry` over all hosts. Prints a markdown
+# 60) once converged, the time of `check symmetry` over all hosts, the slowest of three
+# `show sessions` and three `trace` requests made while it converges (wall time of
+# bgpemuctl, its start included), and the time from failing one CE's circuit link to the
+# last best-path change it causes. Prints a markdown
 # table; then, for PER_ROUTER_SIZE (default 20:2:26, 50 routers), the memory per router
 # of the same topology as one bgpemud, as one BIRD process per router, and as one FRR
 # bgpd per router (bench/per_router.py writes their configurations), with the ratios.
@@ -34,8 +37,11 @@ cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 # Resident KiB of the processes named by their pids.
 rss_kib() { local total=0 p; for p in "$@"; do total=$((total + $(awk '/^VmRSS/ { print $2 }' "/proc/$p/status"))); done; echo "$total"; }
 
-echo "| speakers | sessions | start -> converged, ms | resident MiB, converged | idle CPU % over ${idle_s} s | check symmetry, s |"
-echo "| ---: | ---: | ---: | ---: | ---: | ---: |"
+# Milliseconds one bgpemuctl request takes, start to end.
+timed_ms() { local t0; t0=$(date +%s%3N); c --json "$@" >/dev/null || true; echo $(($(date +%s%3N) - t0)); }
+
+echo "| speakers | sessions | start -> converged, ms | resident MiB, converged | idle CPU % over ${idle_s} s | check symmetry, s | admin request while converging, ms | link failure -> converged, ms |"
+echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 for size in $sizes; do
   IFS=: read -r vnets circuits sites <<<"$size"
   "$gen" --vnets "$vnets" --circuits "$circuits" --sites "$sites" --port "$port" >"$work/topology.yaml"
@@ -43,6 +49,8 @@ for size in $sizes; do
   : >"$work/memory"
   : >"$work/cpu"
   : >"$work/check"
+  : >"$work/admin"
+  : >"$work/failover"
   speakers=0
   sessions=0
   for ((run = 1; run <= runs; run++)); do
@@ -50,6 +58,11 @@ for size in $sizes; do
     "$bgpemud" "$work/topology.yaml" --socket "$work/bgpemud.sock" --log-level warning >"$work/log" 2>&1 &
     pid=$!
     for _ in $(seq 100); do [[ -S $work/bgpemud.sock ]] && break; sleep 0.1; done
+    slowest=0
+    for _ in 1 2 3; do
+      for ms in $(timed_ms show sessions) $(timed_ms trace vnet0-vm site0-pc); do ((ms > slowest)) && slowest=$ms; done
+    done
+    echo "$slowest" >>"$work/admin"
     last=$(c --json wait converged --timeout 120 | sed -n 's/.*"last_change_ms":\([0-9]*\).*/\1/p' | tail -n 1)
     echo $((last - started_ms)) >>"$work/times"
     c --json show memory | sed -n 's/.*"resident_bytes":\([0-9]*\).*/\1/p' | awk '{ printf "%.1f\n", $1 / 1048576 }' >>"$work/memory"
@@ -61,11 +74,15 @@ for size in $sizes; do
     check_start=$(date +%s%3N)
     c --json check symmetry >/dev/null || true
     echo "$(date +%s%3N) $check_start" | awk '{ printf "%.1f\n", ($1 - $2) / 1000 }' >>"$work/check"
+    failed_at=$(date +%s%3N)
+    c link down site0-ce c0-msee1 >/dev/null
+    last=$(c --json wait converged --timeout 120 | sed -n 's/.*"last_change_ms":\([0-9]*\).*/\1/p' | tail -n 1)
+    echo $((last - failed_at)) >>"$work/failover"
     kill -TERM "$pid"
     wait "$pid" || true
     pid=
   done
-  echo "| $speakers | $((sessions / 2)) | $(stats <"$work/times") | $(stats <"$work/memory") | $(stats <"$work/cpu") | $(stats <"$work/check") |"
+  echo "| $speakers | $((sessions / 2)) | $(stats <"$work/times") | $(stats <"$work/memory") | $(stats <"$work/cpu") | $(stats <"$work/check") | $(stats <"$work/admin") | $(stats <"$work/failover") |"
 done
 
 # ---- memory per router: one bgpemud, BIRD per router, FRR per router ----

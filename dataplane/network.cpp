@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <map>
 
+#include "dataplane/name_table.hpp"
+
 namespace bgpemu::dataplane {
 
 namespace {
@@ -126,28 +128,16 @@ constexpr std::pair<RoutingPreference, const char*> routing_preference_names[] =
 }  // namespace
 
 const char* routing_preference_name(RoutingPreference preference) noexcept {
-    for (const auto& [value, name] : routing_preference_names)
-        if (value == preference) return name;
-    return "?";
+    return name_in(routing_preference_names, preference, "?");
 }
 
 std::optional<RoutingPreference> parse_routing_preference(std::string_view text) noexcept {
-    for (const auto& [value, name] : routing_preference_names)
-        if (text == name) return value;
-    return std::nullopt;
+    return value_in(routing_preference_names, text);
 }
 
-const char* user_next_hop_name(UserNextHop type) noexcept {
-    for (const auto& [value, name] : user_next_hop_names)
-        if (value == type) return name;
-    return "?";
-}
+const char* user_next_hop_name(UserNextHop type) noexcept { return name_in(user_next_hop_names, type, "?"); }
 
-std::optional<UserNextHop> parse_user_next_hop(std::string_view text) noexcept {
-    for (const auto& [value, name] : user_next_hop_names)
-        if (text == name) return value;
-    return std::nullopt;
-}
+std::optional<UserNextHop> parse_user_next_hop(std::string_view text) noexcept { return value_in(user_next_hop_names, text); }
 
 const char* EffectiveRoute::source_name() const noexcept {
     switch (source) {

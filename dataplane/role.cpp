@@ -1,6 +1,6 @@
 #include "dataplane/role.hpp"
 
-#include <utility>
+#include "dataplane/name_table.hpp"
 
 namespace bgpemu::dataplane {
 
@@ -18,17 +18,8 @@ constexpr std::pair<Role, const char*> role_names[] = {
 
 }  // namespace
 
-std::optional<Role> parse_role(std::string_view text) noexcept {
-    for (const auto& [role, name] : role_names)
-        if (text == name) return role;
-    return std::nullopt;
-}
+std::optional<Role> parse_role(std::string_view text) noexcept { return value_in(role_names, text); }
 
-const char* role_name(Role role) noexcept {
-    if (role == Role::host) return "host";
-    for (const auto& [value, name] : role_names)
-        if (value == role) return name;
-    return "";
-}
+const char* role_name(Role role) noexcept { return role == Role::host ? "host" : name_in(role_names, role, ""); }
 
 }  // namespace bgpemu::dataplane

@@ -1222,16 +1222,9 @@ TEST_CASE("configs/hub-firewall.yaml: spokes through the hub's firewall over Exp
     CHECK(daemon.process->ctl({"check", "symmetry"}).exit_code == 0);
 }
 
-// A hub with a Route Server and an SD-WAN appliance, whose branch sits behind a tunnel
-// of the appliance's own; a spoke that uses the hub's gateways (and so its Route Server).
-const std::string route_server_design = R"(transport: {pool: 127.77.0.0/24, port: 1179}
-vnets:
-  - name: hub
-    address_spaces: [10.90.0.0/16]
-    peerings: [{vnet: spoke, allow_gateway_transit: true}]
-    route_server: {name: hub-rs, addresses: [10.90.2.4, 10.90.2.5], peers: [hub-sdwan]}
-    vms:
-      - name: hub-sdwan
+// An SD-WAN appliance in the hub (10.90.0.0/16) whose branch sits behind a tunnel of its
+// own: the appliance as an entry of the hub's `vms`, the branch as router-level sections.
+const std::string sdwan_appliance = R"(      - name: hub-sdwan
         address: 10.90.1.4
         ip_forwarding: true
         asn: 65010
@@ -1239,12 +1232,8 @@ vnets:
         router_level:
           interfaces: [{name: tunnel, address: 10.99.0.1/30}]
           static_routes: [{prefix: 192.168.90.0/24, next_hop: 10.99.0.2}]
-      - {name: hub-vm, address: 10.90.0.4}
-  - name: spoke
-    address_spaces: [10.91.0.0/16]
-    peerings: [{vnet: hub, use_remote_gateways: true}]
-    vms: [{name: spoke-vm, address: 10.91.0.4}]
-routers:
+)";
+const std::string sdwan_branch = R"(routers:
   - name: branch-router
     interfaces: [{name: tunnel, address: 10.99.0.2/30}, {name: lan, address: 192.168.90.1/24}]
     static_routes: [{prefix: 0.0.0.0/0, next_hop: 10.99.0.1}]
@@ -1254,6 +1243,22 @@ links:
   - {a: hub-sdwan:tunnel, b: branch-router:tunnel, delay_ms: 10}
   - {a: branch-pc, b: branch-router:lan}
 )";
+
+// A hub with a Route Server and the SD-WAN appliance; a spoke that uses the hub's
+// gateways (and so its Route Server).
+const std::string route_server_design = R"(transport: {pool: 127.77.0.0/24, port: 1179}
+vnets:
+  - name: hub
+    address_spaces: [10.90.0.0/16]
+    peerings: [{vnet: spoke, allow_gateway_transit: true}]
+    route_server: {name: hub-rs, addresses: [10.90.2.4, 10.90.2.5], peers: [hub-sdwan]}
+    vms:
+)" + sdwan_appliance + R"(      - {name: hub-vm, address: 10.90.0.4}
+  - name: spoke
+    address_spaces: [10.91.0.0/16]
+    peerings: [{vnet: hub, use_remote_gateways: true}]
+    vms: [{name: spoke-vm, address: 10.91.0.4}]
+)" + sdwan_branch;
 
 TEST_CASE("a Route Server programs the appliance's branch into its VNet and the spoke; both instances, then neither", "[integration][reference][route-server]") {
     Daemon daemon(route_server_design, test_port(46));
@@ -1296,15 +1301,7 @@ vnets:
     vpn_gateway: {name: hub-vpngw, active_active: true, bgp_peering_addresses: [10.90.255.30, 10.90.255.31], instance_addresses: [10.90.255.6, 10.90.255.7]}
     route_server: {name: hub-rs, addresses: [10.90.2.4, 10.90.2.5], peers: [hub-sdwan], branch_to_branch: false}
     vms:
-      - name: hub-sdwan
-        address: 10.90.1.4
-        ip_forwarding: true
-        asn: 65010
-        advertise: [192.168.90.0/24]
-        router_level:
-          interfaces: [{name: tunnel, address: 10.99.0.1/30}]
-          static_routes: [{prefix: 192.168.90.0/24, next_hop: 10.99.0.2}]
-      - {name: hub-vm, address: 10.90.0.4}
+)" + sdwan_appliance + R"(      - {name: hub-vm, address: 10.90.0.4}
   - name: west
     address_spaces: [10.95.0.0/16]
     er_gateway: {name: west-ergw, instance_addresses: [10.95.255.4]}
@@ -1329,16 +1326,7 @@ sites:
     hosts: [{name: vpnsite-pc, address: 192.168.81.10}]
     ces:
       - {name: vpnsite-ce, bgp_peering_address: 192.168.81.254}
-routers:
-  - name: branch-router
-    interfaces: [{name: tunnel, address: 10.99.0.2/30}, {name: lan, address: 192.168.90.1/24}]
-    static_routes: [{prefix: 0.0.0.0/0, next_hop: 10.99.0.1}]
-hosts:
-  - {name: branch-pc, address: 192.168.90.10/24, gateway: 192.168.90.1}
-links:
-  - {a: hub-sdwan:tunnel, b: branch-router:tunnel, delay_ms: 10}
-  - {a: branch-pc, b: branch-router:lan}
-)";
+)" + sdwan_branch;
     Daemon daemon(design, test_port(47));
     REQUIRE(daemon.process->converged(60s));
     // Off: the gateway and the Route Server exchange nothing; the VNet reaches both sides,
