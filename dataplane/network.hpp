@@ -8,14 +8,17 @@
 // One walk step, at a node reached over a link or from a VNet:
 //   - the node owns the destination: delivered;
 //   - a gateway checks the source of packets from a connection (Azure's ingress check);
-//   - a host in a VNet sends everything into its VNet; a gateway sends into its VNet
-//     what the VNet's system routes cover, and what came from a connection unless it
-//     transits between connections (a VPN gateway between site-to-site peers);
+//   - a host in a VNet sends everything into its VNet, an appliance what its own FIB
+//     has no route for; a gateway sends into its VNet what the VNet's system routes
+//     cover, and what came from a connection unless it transits between connections
+//     (a VPN gateway between site-to-site peers);
 //   - otherwise the node's FIB decides: the next hop's interface, and over it the link
 //     whose far end owns the next hop (or the interface's only link that is up).
-// A VNet forwards by its effective routes (system routes, then ExpressRoute over VPN
-// for the same prefix) and adds no hop. ECMP members are picked by the flow hash of
-// (source, destination), so a trace is repeatable; `all_paths` enumerates every branch.
+// A VNet forwards by the effective routes of the subnet the packet leaves (its route
+// table's user-defined routes, system routes, the gateways' and Route Servers' routes
+// with ExpressRoute over VPN for the same prefix) and adds no hop. ECMP members are
+// picked by the flow hash of (source, destination), so a trace is repeatable;
+// `all_paths` enumerates every branch.
 #pragma once
 
 #include <cstddef>
