@@ -98,6 +98,7 @@ void add_role_policy(const AzureRole& azure, const bgp::SpeakerConfig& speaker, 
         out.entries.push_back(entry(10, PolicyAction::permit));
         out.entries.back().match.source = rib::RouteSource::local;
         out.entries.push_back(entry(20, PolicyAction::permit));
+        out.entries.back().match.source = rib::RouteSource::ibgp;
         out.entries.back().match.community = marked;
         policy.route_maps[out.name] = out;
     }
