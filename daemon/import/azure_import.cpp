@@ -6,7 +6,7 @@
 //
 // Property names are the REST API's for Microsoft.Network (virtualNetworks,
 // virtualNetworkGateways, expressRouteCircuits, connections, localNetworkGateways,
-// routeTables):
+// routeTables, and virtualHubs for Route Server):
 // learn.microsoft.com/rest/api/virtualnetwork, /rest/api/expressroute,
 // /rest/api/network-gateway.
 #include "daemon/import/azure_import.hpp"
@@ -36,10 +36,14 @@ constexpr std::string_view circuit = "Microsoft.Network/expressRouteCircuits";
 constexpr std::string_view connection = "Microsoft.Network/connections";
 constexpr std::string_view local_gateway = "Microsoft.Network/localNetworkGateways";
 constexpr std::string_view route_table = "Microsoft.Network/routeTables";
+// A Route Server is a virtual hub outside Virtual WAN (az network routeserver list).
+constexpr std::string_view virtual_hub = "Microsoft.Network/virtualHubs";
 // Child resources, when listed on their own (az network vnet peering list, ...).
 constexpr std::string_view vnet_peering = "Microsoft.Network/virtualNetworks/virtualNetworkPeerings";
 constexpr std::string_view subnet = "Microsoft.Network/virtualNetworks/subnets";
 constexpr std::string_view circuit_peering = "Microsoft.Network/expressRouteCircuits/peerings";
+constexpr std::string_view hub_ip_configuration = "Microsoft.Network/virtualHubs/ipConfigurations";
+constexpr std::string_view hub_bgp_connection = "Microsoft.Network/virtualHubs/bgpConnections";
 }  // namespace type
 
 constexpr std::uint32_t azure_gateway_asn = 65515;
@@ -131,11 +135,14 @@ public:
             if (r->is(type::vnet)) vnet(*r);
             else if (!(r->is(type::gateway) || r->is(type::circuit) || r->is(type::connection) || r->is(type::local_gateway) ||
                        r->is(type::vnet_peering) || r->is(type::subnet) || r->is(type::circuit_peering) ||
-                       r->is(type::route_table)))
+                       r->is(type::route_table) || r->is(type::virtual_hub) || r->is(type::hub_ip_configuration) ||
+                       r->is(type::hub_bgp_connection)))
                 ++ignored[r->type];
         }
         for (const auto& r : res_.all())
             if (r->is(type::route_table)) route_table(*r);
+        for (const auto& r : res_.all())
+            if (r->is(type::virtual_hub)) route_server(*r);
         for (auto& v : vnets_) route_tables_of(v);
         for (const auto& [t, n] : ignored) d_.note("ignored: " + t + " (" + std::to_string(n) + ")");
         for (const auto& r : res_.all())
@@ -158,7 +165,7 @@ public:
     void order_keys() {
         static const std::map<std::string, std::vector<std::string>> orders = {
             {"vnets", {"name", "address_spaces", "location", "bgp_community", "regional_community", "peerings", "route_table",
-                       "gateway_route_table", "er_gateway", "vpn_gateway", "vms"}},
+                       "gateway_route_table", "er_gateway", "vpn_gateway", "route_server", "vms"}},
             {"connections", {"name", "type", "vnet", "circuit", "ce", "remote_vnet", "routing_weight", "enable_bgp", "delay_ms", "shutdown"}},
             {"sites", {"name", "asn", "transport_pool", "link_pool", "lan_prefixes", "advertise", "prefer_expressroute",
                        "advertise_only_lan", "ibgp", "lan_router", "hosts", "ces"}},
@@ -326,7 +333,7 @@ private:
                     continue;
                 }
                 entry["next_hop_ip_address"] = text_of(*hop);
-                appliance(*holder, *hop, r.name);
+                appliance(*holder, *hop, "the next hop of route table '" + r.name + "'");
             }
             routes.push_back(entry);
         }
@@ -335,9 +342,49 @@ private:
         route_table_names_[folded(r.id)] = name;
     }
 
-    // One appliance per next-hop address: a VM with IP forwarding.
-    void appliance(Vnet& v, const IpAddress& address, const std::string& table) {
-        if (!appliances_.insert(address).second) return;
+    // A Route Server: its addresses, its branch-to-branch switch and preference, and a
+    // peer for each BGP connection, the NVA at its peerIp an appliance with its peerAsn.
+    void route_server(const Resource& r) {
+        if (r.body["virtualWan"].present()) return d_.note("virtual hub '" + r.name + "' belongs to a Virtual WAN, which is not modelled; left out");
+        const auto configurations = with_children(r, "ipConfigurations", type::hub_ip_configuration);
+        if (configurations.empty()) return d_.error(r.body, "a Route Server needs ipConfigurations (its RouteServerSubnet)");
+        const auto subnet = configurations.front()["subnet"]["id"];
+        const auto subnet_id = subnet.string(d_);
+        if (!subnet_id) return d_.error(subnet, "the Route Server's ipConfigurations need subnet.id (the RouteServerSubnet of its VNet)");
+        auto* v = vnet_of(res_.find(parent_id(*subnet_id)));
+        if (!v) return res_.missing(subnet, type::vnet, parent_id(*subnet_id), d_);
+        const auto addresses = this->addresses(r.body["virtualRouterIps"]);
+        if (addresses.empty()) return d_.error(r.body, "a Route Server needs virtualRouterIps (its instances' addresses)");
+        YAML::Node node(YAML::NodeType::Map);
+        node["name"] = unique(r.name);
+        node["addresses"] = flow_list(std::vector<IpAddress>(addresses.begin(), addresses.begin() + std::min<std::size_t>(2, addresses.size())));
+        YAML::Node peers(YAML::NodeType::Sequence);
+        for (const auto& connection : with_children(r, "bgpConnections", type::hub_bgp_connection)) {
+            const auto at = connection["peerIp"];
+            const auto peer = address(at, at.string(d_));
+            const auto asn = connection["peerAsn"].integer(d_, 1, 65535);
+            if (!peer || !asn) {
+                d_.error(connection, "a Route Server's BGP connection needs peerIp and peerAsn (a 16-bit ASN)");
+                continue;
+            }
+            auto vm = appliance(*v, *peer, "Route Server '" + r.name + "'");
+            vm["asn"] = *asn;
+            peers.push_back(vm["name"].Scalar());
+        }
+        node["peers"] = peers;
+        if (r.body["allowBranchToBranchTraffic"].boolean(d_).value_or(false)) node["branch_to_branch"] = true;
+        if (const auto preference = r.body["hubRoutingPreference"].string(d_))
+            for (const auto candidate : {dataplane::RoutingPreference::express_route, dataplane::RoutingPreference::vpn_gateway,
+                                         dataplane::RoutingPreference::as_path})
+                if (folded(dataplane::routing_preference_name(candidate)) == folded(*preference))
+                    node["routing_preference"] = dataplane::routing_preference_name(candidate);
+        v->node["route_server"] = node;
+    }
+
+    // One appliance per address (a VM with IP forwarding), for a route's next hop or a
+    // Route Server's peer; the VM's entry.
+    YAML::Node appliance(Vnet& v, const IpAddress& address, const std::string& why) {
+        if (const auto it = appliances_.find(address); it != appliances_.end()) return it->second;
         YAML::Node vm(YAML::NodeType::Map);
         vm["name"] = unique(v.name + "-nva-" + [&] {
             auto text = text_of(address);
@@ -348,7 +395,10 @@ private:
         vm["address"] = text_of(address);
         vm["ip_forwarding"] = true;
         v.node["vms"].push_back(vm);
-        tree_.comment(v.node["vms"], "derived: a network virtual appliance at the next hop of route table '" + table + "'");
+        tree_.comment(v.node["vms"], "derived: a network virtual appliance, for " + why);
+        auto entry = v.node["vms"][v.node["vms"].size() - 1];
+        appliances_.emplace(address, entry);
+        return entry;
     }
 
     // Which of a VNet's subnets use a route table: the GatewaySubnet's is its
@@ -831,7 +881,7 @@ private:
     DesignTree tree_;
     std::set<std::string> names_;
     std::map<std::string, std::string> route_table_names_;  // by folded resource id
-    std::set<IpAddress> appliances_;
+    std::map<IpAddress, YAML::Node> appliances_;
     std::vector<Vnet> vnets_;
     std::map<const Resource*, std::size_t> by_resource_;
     std::map<const Resource*, Gateway> gateways_;

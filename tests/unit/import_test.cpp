@@ -187,6 +187,16 @@ TEST_CASE("an ARM template with literal values and nested children, and a Resour
     CHECK(std::any_of(graph.notes.begin(), graph.notes.end(), [](const std::string& n) {
         return n.find("route 'elsewhere' of route table 'spoke-rt' left out") != std::string::npos;
     }));
+    // A Route Server (a virtual hub outside Virtual WAN): its instances' addresses, its
+    // switch and preference, its BGP connection's NVA (the appliance above) with its ASN.
+    const auto rs = hub["route_server"];
+    REQUIRE(rs);
+    CHECK(rs["addresses"].size() == 2);
+    CHECK(rs["branch_to_branch"].as<bool>());
+    CHECK(rs["routing_preference"].Scalar() == "ASPath");
+    REQUIRE(rs["peers"].size() == 1);
+    CHECK(rs["peers"][0].Scalar() == "hub-nva-10-0-0-4");
+    CHECK(nva["asn"].as<unsigned>() == 65010);
 }
 
 TEST_CASE("child resources listed on their own join their parent by id", "[import]") {
