@@ -161,6 +161,8 @@ void check_vnets(Reader& reader, const Design& design) {
             inside(vm.address, v.mark, "VM '" + vm.name + "':");
             if (vm.asn && !vm.ip_forwarding)
                 reader.error_at(vm.mark, "VM '" + vm.name + "' speaks BGP (asn): it is a network virtual appliance, so give it ip_forwarding: true");
+            if (!vm.asn && (vm.listen || vm.router_level.IsMap()))
+                reader.error_at(vm.mark, "VM '" + vm.name + "': 'listen' and 'router_level' are for a VM that speaks BGP (give it an 'asn')");
             if (vm.asn && is_azure_reserved_asn(*vm.asn))
                 reader.error_at(vm.mark, "VM '" + vm.name + "': ASN " + std::to_string(*vm.asn) + " is reserved by Azure or IANA");
         }

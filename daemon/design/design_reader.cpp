@@ -125,12 +125,12 @@ constexpr Key<RouteServerDesign> route_server_keys[] = {
     {"name"},
     {"addresses",
      [](Reader& r, const YAML::Node& v, RouteServerDesign& s) {
-         s.addresses = addresses(r, v, "route server address");
+         s.addresses = addresses(r, v, "Route Server address");
          if (v.IsSequence() && (v.size() == 0 || v.size() > 2))
-             r.error(v, "route server '" + s.name + "': addresses are one or two (Azure gives a Route Server two instances)");
+             r.error(v, "Route Server '" + s.name + "': addresses are one or two (Azure gives a Route Server two instances)");
      },
      [](Reader& r, const YAML::Node& at, RouteServerDesign& s) {
-         r.error(at, "route server '" + s.name + "' needs 'addresses' (its instances' addresses in its VNet)");
+         r.error(at, "Route Server '" + s.name + "' needs 'addresses' (its instances' addresses in its VNet)");
      }},
     {"peers",
      [](Reader& r, const YAML::Node& v, RouteServerDesign& s) {
@@ -204,7 +204,7 @@ constexpr Key<VnetDesign> vnet_keys[] = {
          s.mark = v.Mark();
          if (!read_named(r, v, "route_server", route_server_keys, s, s.name)) return;
          if (v["listen"] && s.addresses.size() > 1)
-             r.error(v["listen"], "route server '" + s.name + "' has two instances, which take their transport addresses from the pool: it takes no 'listen'");
+             r.error(v["listen"], "Route Server '" + s.name + "' has two instances, which take their transport addresses from the pool: it takes no 'listen'");
          n.route_server = std::move(s);
      }},
     {"vms",

@@ -297,6 +297,8 @@ TEST_CASE("a Route Server in a design: an instance per address, each peering wit
                     "Route Server 'v1-rs': address 10.9.2.4 is not inside VNet 'v1''s address spaces"));
     CHECK(has_error(errors("{name: v1-rs, listen: 127.70.0.99, addresses: [10.1.2.4, 10.1.2.5], peers: [v1-nva]}", nva), "6:41",
                     "it takes no 'listen'"));
+    CHECK(has_error(errors("{name: v1-rs, addresses: [10.1.2.4], peers: []}", "{name: v1-nva, address: 10.1.1.4, listen: 127.70.0.9}"), "9:9",
+                    "'listen' and 'router_level' are for a VM that speaks BGP"));
     CHECK(has_error(errors("{name: v1-rs, addresses: [10.1.2.4], peers: [v1-nva], routing_preference: Cheapest}", nva), "6:93",
                     "routing_preference must be ExpressRoute, VpnGateway or ASPath"));
 
