@@ -133,6 +133,11 @@ void check_vnets(Reader& reader, const Design& design) {
             // https://learn.microsoft.com/azure/vpn-gateway/bgp-howto); any other is
             // its GatewaySubnet's, inside the VNet.
             for (const auto& address : v.vpn_gateway->bgp_peering_addresses) {
+                if (!address.is_v4()) {
+                    reader.error_at(v.vpn_gateway->mark, "VPN gateway '" + v.vpn_gateway->name + "': IPv6 BGP peering address " +
+                                                             address.to_string() + " (IPv6 over site-to-site VPN is not modelled)");
+                    continue;
+                }
                 const auto what = "VPN gateway '" + v.vpn_gateway->name +
                                   (v.vpn_gateway->active_active ? "': bgp_peering_addresses" : "': bgp_peering_address");
                 if (address.is_v4() && (address.v4_value() >> 16) == 0xa9fe) {
@@ -260,6 +265,17 @@ void check_connections(Reader& reader, const Design& design) {
             if (c.ce.empty()) reader.error_at(at, label + " (ipsec) needs a 'ce' (the site's router at the tunnel's end)");
             else if (!ce.ce) reader.error_at(at, label + ": no site has a CE '" + c.ce + "'");
             if (!ce.ce) break;
+            // IPv6 over a site-to-site tunnel is not modelled: the tunnel, its BGP session
+            // and what the site sends over it are IPv4 here.
+            const auto ipv6 = [](const std::optional<IpAddress>& a) { return a && !a->is_v4(); };
+            if (ipv6(ce.ce->bgp_peering_address) || ipv6(ce.ce->tunnel_address))
+                reader.error_at(ce.ce->mark, "CE '" + ce.ce->name + "': IPv6 over a site-to-site VPN connection is not modelled; its BGP and tunnel addresses for " +
+                                                 label + " must be IPv4");
+            if (seen.insert("ipv6:" + ce.site->name).second)
+                for (const auto& prefix : ce.site->advertise)
+                    if (prefix.afi() != bgp::Afi::ipv4)
+                        reader.error_at(ce.site->mark, "site '" + ce.site->name + "' advertises IPv6 prefix " + prefix.to_string() +
+                                                           " over its site-to-site VPN (" + label + "), where IPv6 is not modelled");
             if (c.enable_bgp && !ce.ce->bgp_peering_address)
                 reader.error_at(ce.ce->mark, "CE '" + ce.ce->name + "' needs a 'bgp_peering_address' (its BGP address inside the tunnel) for " + label);
             else if (!ce.ce->tunnel_end())

@@ -228,6 +228,28 @@ TEST_CASE("an active-active VPN gateway: two instances, each with its tunnel and
                     "7:64", "so it takes no 'listen'"));
 }
 
+TEST_CASE("IPv6 over a site-to-site VPN connection is refused, not half modelled", "[design][ipv6]") {
+    const auto with = [&](const std::string& gateway_address, const std::string& ce_address, const std::string& lans) {
+        return edited(edited(edited(small, "    vms: [{name: v1-vm, address: 10.1.0.4}]\n",
+                                    "    vms: [{name: v1-vm, address: 10.1.0.4}]\n"
+                                    "    vpn_gateway: {name: v1-vpngw, bgp_peering_address: '" + gateway_address + "', instance_addresses: [10.1.254.4]}\n"),
+                             "  - {type: expressroute, vnet: v1, circuit: c1, routing_weight: 10}\n",
+                             "  - {type: expressroute, vnet: v1, circuit: c1, routing_weight: 10}\n  - {type: ipsec, vnet: v1, ce: s1-ce}\n"),
+                      "    lan_prefixes: [192.168.1.0/24]\n", "    lan_prefixes: " + lans + "\n") +
+               "        bgp_peering_address: '" + ce_address + "'\n";
+    };
+    CHECK(errors_of(with("10.1.254.254", "192.168.1.254", "[192.168.1.0/24]")).empty());
+    const auto ce = errors_of(with("10.1.254.254", "fd00:1::254", "[192.168.1.0/24]"));
+    INFO(joined(ce));
+    CHECK(has_error(ce, "19:9", "CE 's1-ce': IPv6 over a site-to-site VPN connection is not modelled"));
+    const auto lan = errors_of(with("10.1.254.254", "192.168.1.254", "[192.168.1.0/24, 'fd00:99::/64']"));
+    INFO(joined(lan));
+    CHECK(has_error(lan, "14:5", "site 's1' advertises IPv6 prefix fd00:99::/64 over its site-to-site VPN (a connection), where IPv6 is not modelled"));
+    const auto gateway = errors_of(with("fd00:1:0:fe::fe", "192.168.1.254", "[192.168.1.0/24]"));
+    INFO(joined(gateway));
+    CHECK(has_error(gateway, "7:18", "VPN gateway 'v1-vpngw': IPv6 BGP peering address fd00:1:0:fe::fe"));
+}
+
 TEST_CASE("route tables in a design: passed on as written; a VM with IP forwarding is an appliance", "[design][udr]") {
     const auto yaml = "route_tables:\n"
                       "  - {name: rt, routes: [{address_prefix: 192.168.0.0/16, next_hop_type: VirtualAppliance, next_hop_ip_address: 10.1.0.5}]}\n"
