@@ -43,7 +43,7 @@ std::vector<std::string> nodes_only(const Network& network, const WalkOutcome& w
     return nodes;
 }
 
-PairCheck check_pair(const Network& network, const RoutingState& state, std::size_t a, std::size_t b) {
+PairCheck check_pair(const Network& network, const RoutingState& state, std::size_t a, std::size_t b, WalkCache& cache) {
     PairCheck check;
     check.from = network.nodes()[a].name;
     check.to = network.nodes()[b].name;
@@ -60,7 +60,7 @@ PairCheck check_pair(const Network& network, const RoutingState& state, std::siz
         check.verdict = PairCheck::Verdict::unreachable;
         return check;
     }
-    check.there = network.ping(state, *from, to->address);
+    check.there = network.ping(state, *from, to->address, &cache);
     // A ping's answer walks from where the probe arrived, from the other end's address
     // back to ours: when it arrived at the other end's own node, that is the probe the
     // other end sends (the walk is a function of its start and its addresses), and when
@@ -72,7 +72,7 @@ PairCheck check_pair(const Network& network, const RoutingState& state, std::siz
         check.back.forward = *answer;
         if (answer->verdict == delivered) check.back.back = check.there.forward;
     } else {
-        check.back = network.ping(state, *to, from->address);
+        check.back = network.ping(state, *to, from->address, &cache);
     }
     const bool there = check.there.forward.verdict == WalkOutcome::Verdict::delivered;
     const bool back = check.back.forward.verdict == WalkOutcome::Verdict::delivered;
@@ -136,6 +136,7 @@ ReachabilityMatrix reachability_matrix(const Network& network, const RoutingStat
     // one past the diagonal.
     const auto n = networks.size();
     ReachabilityMatrix matrix;
+    WalkCache cache;
     for (const auto& [name, host] : networks) matrix.networks.push_back(name);
     auto& cells = matrix.cells;
     const auto cell_of = [n](std::size_t i, std::size_t j) { return i * (n - 1) + (j < i ? j : j - 1); };
@@ -143,7 +144,7 @@ ReachabilityMatrix reachability_matrix(const Network& network, const RoutingStat
         for (std::size_t j = 0; j < n; ++j) {
             if (i == j) continue;
             if (j > i) {
-                cells.push_back({networks[i].first, networks[j].first, check_pair(network, state, networks[i].second, networks[j].second)});
+                cells.push_back({networks[i].first, networks[j].first, check_pair(network, state, networks[i].second, networks[j].second, cache)});
                 continue;
             }
             MatrixCell cell{networks[i].first, networks[j].first, cells[cell_of(j, i)].check};
@@ -157,12 +158,13 @@ ReachabilityMatrix reachability_matrix(const Network& network, const RoutingStat
 
 void check_symmetry(const Network& network, const RoutingState& state, std::optional<std::pair<std::size_t, std::size_t>> only,
                     const std::function<void(const PairCheck&)>& each) {
-    if (only) return each(check_pair(network, state, only->first, only->second));
+    WalkCache cache;
+    if (only) return each(check_pair(network, state, only->first, only->second, cache));
     std::vector<std::size_t> hosts;
     for (std::size_t n = 0; n < network.nodes().size(); ++n)
         if (network.nodes()[n].kind == NodeKind::host) hosts.push_back(n);
     for (std::size_t i = 0; i < hosts.size(); ++i)
-        for (std::size_t j = i + 1; j < hosts.size(); ++j) each(check_pair(network, state, hosts[i], hosts[j]));
+        for (std::size_t j = i + 1; j < hosts.size(); ++j) each(check_pair(network, state, hosts[i], hosts[j], cache));
 }
 
 }  // namespace bgpemu::dataplane

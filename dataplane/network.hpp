@@ -125,6 +125,20 @@ struct PingResult {
     }
 };
 
+class Network;
+
+// What the walks of one moment share: the routing state does not change between them
+// (they run within one admin command), so each VNet subnet's effective routes are
+// computed once for all of them (a check over a thousand hosts walks a million times).
+class WalkCache {
+public:
+    const std::vector<EffectiveRoute>& effective_routes(const Network& network, const RoutingState& state, std::size_t vnet,
+                                                        std::optional<std::size_t> table);
+
+private:
+    std::map<std::pair<std::size_t, std::optional<std::size_t>>, std::vector<EffectiveRoute>> routes_;
+};
+
 // Where a probe starts: a node and the source address it uses.
 struct ProbeSource {
     std::size_t node = 0;
@@ -253,7 +267,9 @@ public:
 
     [[nodiscard]] std::vector<TracePath> trace(const RoutingState& state, const ProbeSource& from,
                                                const bgp::IpAddress& destination, bool all_paths) const;
-    [[nodiscard]] PingResult ping(const RoutingState& state, const ProbeSource& from, const bgp::IpAddress& destination) const;
+    // `cache`: shared by the pings of one moment (checks, matrices); none: the ping's own.
+    [[nodiscard]] PingResult ping(const RoutingState& state, const ProbeSource& from, const bgp::IpAddress& destination,
+                                  WalkCache* cache = nullptr) const;
 
 private:
     friend class Walker;

@@ -76,8 +76,9 @@ struct Position {
 
 class Walker {
 public:
-    Walker(const Network& network, const RoutingState& state, bgp::IpAddress source, bgp::IpAddress destination)
-        : network_(network), state_(state), source_(source), destination_(destination) {}
+    Walker(const Network& network, const RoutingState& state, bgp::IpAddress source, bgp::IpAddress destination,
+           WalkCache* cache = nullptr)
+        : network_(network), state_(state), source_(source), destination_(destination), cache_(cache ? cache : &own_cache_) {}
 
     // Enumerating ECMP branches: the choices to take, in order (the rest: the first member).
     void force(std::vector<std::size_t> choices) {
@@ -234,10 +235,7 @@ private:
     }
 
     const std::vector<EffectiveRoute>& routes_of(std::size_t v, std::optional<std::size_t> table) {
-        const auto key = std::make_pair(v, table);
-        auto it = effective_.find(key);
-        if (it == effective_.end()) it = effective_.emplace(key, network_.effective_routes(v, state_, table)).first;
-        return it->second;
+        return cache_->effective_routes(network_, state_, v, table);
     }
 
     // The route table of the subnet a packet leaves: the sending host's or appliance's,
@@ -332,16 +330,28 @@ private:
     std::vector<std::size_t> forced_;
     std::vector<std::size_t> counts_;
     std::size_t next_choice_ = 0;
-    std::map<std::pair<std::size_t, std::optional<std::size_t>>, std::vector<EffectiveRoute>> effective_;
+    WalkCache own_cache_;
+    WalkCache* cache_;
 };
 
-PingResult Network::ping(const RoutingState& state, const ProbeSource& from, const bgp::IpAddress& destination) const {
+const std::vector<EffectiveRoute>& WalkCache::effective_routes(const Network& network, const RoutingState& state, std::size_t vnet,
+                                                               std::optional<std::size_t> table) {
+    const auto key = std::make_pair(vnet, table);
+    auto it = routes_.find(key);
+    if (it == routes_.end()) it = routes_.emplace(key, network.effective_routes(vnet, state, table)).first;
+    return it->second;
+}
+
+PingResult Network::ping(const RoutingState& state, const ProbeSource& from, const bgp::IpAddress& destination,
+                         WalkCache* cache) const {
     PingResult result;
-    Walker forward(*this, state, from.address, destination);
+    WalkCache own;
+    if (!cache) cache = &own;
+    Walker forward(*this, state, from.address, destination, cache);
     std::vector<Position> visited;
     result.forward = forward.walk(from.node, &visited);
     if (result.forward.verdict == WalkOutcome::Verdict::delivered) {
-        Walker back(*this, state, destination, from.address);
+        Walker back(*this, state, destination, from.address, cache);
         result.back = back.walk(visited.back().index);
     }
     return result;

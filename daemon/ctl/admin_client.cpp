@@ -43,9 +43,12 @@ std::optional<std::string> exchange(const std::string& socket_path, const std::s
         }
         sent += static_cast<std::size_t>(n);
     }
+    // A reply can be hundreds of megabytes (`check` over a thousand hosts): each read is
+    // searched for the newline, not the whole reply again.
     std::string reply;
+    std::size_t end = std::string::npos;
     char buffer[65536];
-    while (reply.find('\n') == std::string::npos) {
+    while (end == std::string::npos) {
         pollfd p{fd, POLLIN, 0};
         if (::poll(&p, 1, reply_timeout_ms) <= 0) {
             error = "no reply within " + std::to_string(reply_timeout_ms / 1000) + " s";
@@ -58,10 +61,12 @@ std::optional<std::string> exchange(const std::string& socket_path, const std::s
             ::close(fd);
             return std::nullopt;
         }
+        const auto before = reply.size();
         reply.append(buffer, static_cast<std::size_t>(n));
+        end = reply.find('\n', before);
     }
     ::close(fd);
-    reply.erase(reply.find('\n'));
+    reply.erase(end);
     return reply;
 }
 
