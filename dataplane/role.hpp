@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace bgpemu::dataplane {
@@ -19,6 +20,8 @@ enum class Role : std::uint8_t { none, host, ce, msee, er_gateway, vpn_gateway, 
 [[nodiscard]] std::optional<Role> parse_role(std::string_view text) noexcept;
 // "" for none, "host", "ce", "msee", "er-gateway", "vpn-gateway", "route-server".
 [[nodiscard]] const char* role_name(Role role) noexcept;
+// The names a `role` may have, for messages: "ce, msee, ... or route-server".
+[[nodiscard]] std::string role_choices();
 
 // An Azure VNet gateway (ExpressRoute or VPN).
 [[nodiscard]] constexpr bool is_gateway(Role role) noexcept {

@@ -75,7 +75,7 @@ constexpr Key<NeighborRead> neighbor_keys[] = {
          Role peer_role = Role::none;
          if (auto text = r.string(v, "peer_role")) {
              if (auto parsed = parse_role(*text)) peer_role = *parsed;
-             else r.error(v, "peer_role must be ce, msee, er-gateway, vpn-gateway or route-server, not '" + *text + "'");
+             else r.error(v, "peer_role must be " + dataplane::role_choices() + ", not '" + *text + "'");
          }
          apply_role_defaults(x, peer_role);
      },

@@ -198,7 +198,7 @@ constexpr Key<SpeakerRead> speaker_keys[] = {
      [](Reader& r, const YAML::Node& v, SpeakerRead& s) {
          if (auto text = r.string(v, "role")) {
              if (auto parsed = parse_role(*text)) s.azure.role = *parsed;
-             else r.error(v, "role must be ce, msee, er-gateway, vpn-gateway or route-server, not '" + *text + "'");
+             else r.error(v, "role must be " + dataplane::role_choices() + ", not '" + *text + "'");
          }
          apply_speaker_defaults(s.azure.role, s.speaker);
      }},

@@ -222,7 +222,7 @@ constexpr Key<NodeRead> external_keys[] = {
      [](Reader& r, const YAML::Node& v, NodeRead& x) {
          const auto role = r.string(v, "role").value_or("ce");
          if (const auto parsed = dataplane::parse_role(role)) x.config.role = *parsed;
-         else r.error(v, "role must be ce, msee, er-gateway, vpn-gateway or route-server, not '" + role + "'");
+         else r.error(v, "role must be " + dataplane::role_choices() + ", not '" + role + "'");
      }},
     {"asn",
      [](Reader& r, const YAML::Node& v, NodeRead& x) {
