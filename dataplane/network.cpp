@@ -101,6 +101,17 @@ const VnetConfig* TopologyConfig::find_vnet(std::string_view name) const {
     return nullptr;
 }
 
+std::vector<const VnetConfig*> TopologyConfig::serving_vnets(const VnetConfig& vnet) const {
+    std::vector<const VnetConfig*> out{&vnet};
+    for (const auto& peering : vnet.peerings) {
+        if (!peering.use_remote_gateways) continue;
+        if (const auto* hub = find_vnet(peering.vnet))
+            for (const auto& back : hub->peerings)
+                if (back.vnet == vnet.name && back.allow_gateway_transit) out.push_back(hub);
+    }
+    return out;
+}
+
 const RouteTableConfig* TopologyConfig::find_route_table(std::string_view name) const {
     for (const auto& table : route_tables)
         if (table.name == name) return &table;
@@ -246,10 +257,13 @@ Network::Network(const TopologyConfig& topology) {
         for (const auto& end : link.ends) nodes_[end.node].interfaces[end.interface].links.push_back(links_.size());
         links_.push_back(std::move(link));
     }
-    for (std::size_t v = 0; v < topology.vnets.size(); ++v)
+    for (std::size_t v = 0; v < topology.vnets.size(); ++v) {
         for (const auto& peering : topology.vnets[v].peerings)
             if (const auto peer = find_vnet(peering.vnet))
                 vnets_[v].peerings.push_back(Peering{*peer, peering.allow_gateway_transit, peering.use_remote_gateways});
+        for (const auto* serving : topology.serving_vnets(topology.vnets[v]))
+            vnets_[v].serving.push_back(static_cast<std::size_t>(serving - topology.vnets.data()));
+    }
 
     // Hop behaviour: the config's overrides, else the role's defaults.
     for (std::size_t n = 0; n < nodes_.size(); ++n) {
@@ -391,17 +405,7 @@ void Network::program(std::size_t n, rib::Fib& fib) const {
 
 // ---- VNet effective routes --------------------------------------------------------------------
 
-std::vector<std::size_t> Network::serving_vnets(std::size_t v) const {
-    std::vector<std::size_t> out{v};
-    for (const auto& peering : vnets_[v].peerings) {
-        // Gateway transit needs both sides: "use remote gateways" here and "allow
-        // gateway transit" on the peer's side of the peering.
-        if (!peering.use_remote_gateways) continue;
-        for (const auto& back : vnets_[peering.vnet].peerings)
-            if (back.vnet == v && back.allow_gateway_transit) out.push_back(peering.vnet);
-    }
-    return out;
-}
+const std::vector<std::size_t>& Network::serving_vnets(std::size_t v) const { return vnets_[v].serving; }
 
 std::vector<std::size_t> Network::gateways_of(std::size_t v) const {
     std::vector<std::size_t> gateways;

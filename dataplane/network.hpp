@@ -201,6 +201,7 @@ public:
         std::vector<std::size_t> gateways;
         std::vector<std::size_t> appliances;
         std::vector<std::size_t> route_servers;
+        std::vector<std::size_t> serving;  // TopologyConfig::serving_vnets, as indices
         std::optional<std::size_t> route_table;          // its workload subnets'
         std::optional<std::size_t> gateway_route_table;  // its GatewaySubnet's
         // A Route Server of it allows branch-to-branch traffic, with this preference.
@@ -253,7 +254,7 @@ public:
     [[nodiscard]] std::optional<std::size_t> route_table_of(std::size_t node) const;
     // The VNets whose gateways and Route Servers serve `vnet`: itself and, through
     // gateway transit, its hubs.
-    [[nodiscard]] std::vector<std::size_t> serving_vnets(std::size_t vnet) const;
+    [[nodiscard]] const std::vector<std::size_t>& serving_vnets(std::size_t vnet) const;
     // The gateways a VNet's route table sends to: those of its serving VNets.
     [[nodiscard]] std::vector<std::size_t> gateways_of(std::size_t vnet) const;
 

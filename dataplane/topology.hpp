@@ -151,6 +151,10 @@ struct TopologyConfig {
     [[nodiscard]] const NodeConfig* find_node(std::string_view name) const;
     [[nodiscard]] const VnetConfig* find_vnet(std::string_view name) const;
     [[nodiscard]] const RouteTableConfig* find_route_table(std::string_view name) const;
+    // The VNets whose gateways and Route Servers serve `vnet`: itself and, through
+    // gateway transit ("use remote gateways" on its side of a peering, "allow gateway
+    // transit" on the other's), its hubs.
+    [[nodiscard]] std::vector<const VnetConfig*> serving_vnets(const VnetConfig& vnet) const;
 };
 
 }  // namespace bgpemu::dataplane

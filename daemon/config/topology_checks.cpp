@@ -148,17 +148,9 @@ void check_route_tables(Reader& reader, const YAML::Node& root, const dataplane:
     // transit, its peers'.
     const auto gateway_roles = [&](const dataplane::VnetConfig& vnet) {
         std::set<Role> roles;
-        const auto add = [&](const std::string& name) {
+        for (const auto* serving : topology.serving_vnets(vnet))
             for (const auto& node : topology.nodes)
-                if (node.kind == dataplane::NodeKind::speaker && node.vnet == name) roles.insert(node.role);
-        };
-        add(vnet.name);
-        for (const auto& peering : vnet.peerings) {
-            if (!peering.use_remote_gateways) continue;
-            if (const auto* peer = topology.find_vnet(peering.vnet))
-                for (const auto& back : peer->peerings)
-                    if (back.vnet == vnet.name && back.allow_gateway_transit) add(peer->name);
-        }
+                if (node.kind == dataplane::NodeKind::speaker && node.vnet == serving->name) roles.insert(node.role);
         return roles;
     };
     const auto check_use = [&](const YAML::Node& at, const std::string& name, const dataplane::VnetConfig& vnet,
