@@ -204,7 +204,7 @@ Network::Network(const TopologyConfig& topology) {
         node.kind = config.kind;
         node.role = config.role;
         for (const auto& interface : config.interfaces)
-            node.interfaces.push_back(Interface{interface.name, interface.address, interface.length, {}, {}});
+            node.interfaces.push_back(Interface{interface, {}, {}});
         if (!config.vnet.empty()) node.vnet = find_vnet(config.vnet);
         node.vnet_addresses = config.vnet_addresses;
         node.transit = config.transit.value_or(config.role == Role::vpn_gateway);
@@ -335,7 +335,7 @@ std::optional<std::size_t> Network::owner_of(const bgp::IpAddress& address) cons
     for (std::size_t n = 0; n < nodes_.size(); ++n) {
         const auto& node = nodes_[n];
         for (const auto& interface : node.interfaces)
-            if (interface.address == address) return n;
+            if (interface.has_address(address)) return n;
         if (std::find(node.vnet_addresses.begin(), node.vnet_addresses.end(), address) != node.vnet_addresses.end())
             return n;
     }
@@ -386,7 +386,7 @@ void Network::program(std::size_t n, rib::Fib& fib) const {
     for (std::size_t i = 0; i < node.interfaces.size(); ++i) {
         const auto& interface = node.interfaces[i];
         const bool up = interface_up(n, i);
-        if (up && !fib.has_interface(interface.name)) fib.set_interface(interface.name, interface.address, interface.length);
+        if (up && !fib.has_interface(interface.name)) fib.set_interface(interface);
         if (!up && fib.has_interface(interface.name)) fib.remove_interface(interface.name);
         std::vector<bgp::IpAddress> wanted;
         const auto subnet = bgp::Prefix::make(interface.address, interface.length);

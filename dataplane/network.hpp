@@ -147,10 +147,7 @@ struct ProbeSource {
 
 class Network {
 public:
-    struct Interface {
-        std::string name;
-        bgp::IpAddress address;
-        unsigned length = 0;
+    struct Interface : rib::InterfaceConfig {
         std::vector<std::size_t> links;  // links attached here
         HopBehaviour hop;                // for packets arriving on it
     };
@@ -259,12 +256,14 @@ public:
     [[nodiscard]] std::vector<std::size_t> gateways_of(std::size_t vnet) const;
 
     // Where a probe from `name` starts: a host (its address), a VNet (its first host) or
-    // a node (its first interface address, or `source` when given and owned by it).
+    // a node (its first interface address, or `source` when given and owned by it); with
+    // `family`, the first address of that family.
     [[nodiscard]] std::optional<ProbeSource> probe_source(std::string_view name, std::optional<bgp::IpAddress> source,
-                                                          std::string& error) const;
+                                                          std::string& error, std::optional<bgp::Afi> family = std::nullopt) const;
     // A destination: an address, or the name of a host (its address), a node, or a VNet
-    // (its first host).
-    [[nodiscard]] std::optional<bgp::IpAddress> destination(std::string_view text, std::string& error) const;
+    // (its first host); with `family`, the first address of that family.
+    [[nodiscard]] std::optional<bgp::IpAddress> destination(std::string_view text, std::string& error,
+                                                            std::optional<bgp::Afi> family = std::nullopt) const;
 
     [[nodiscard]] std::vector<TracePath> trace(const RoutingState& state, const ProbeSource& from,
                                                const bgp::IpAddress& destination, bool all_paths) const;

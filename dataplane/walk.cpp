@@ -10,16 +10,52 @@ namespace bgpemu::dataplane {
 
 // ---- Probe endpoints --------------------------------------------------------------------------
 
+namespace {
+
+// A node's first address of `family` (any family when unset): a host's or gateway's
+// VNet address, else an interface's.
+std::optional<bgp::IpAddress> first_address(const Network::Node& n, std::optional<bgp::Afi> family, bool interfaces_first) {
+    const auto fits = [&](const bgp::IpAddress& a) { return !family || a.afi() == *family; };
+    const auto from_vnet = [&]() -> std::optional<bgp::IpAddress> {
+        for (const auto& a : n.vnet_addresses)
+            if (fits(a)) return a;
+        return std::nullopt;
+    };
+    const auto from_interfaces = [&]() -> std::optional<bgp::IpAddress> {
+        for (const auto& interface : n.interfaces)
+            for (const auto& a : interface.addresses())
+                if (fits(a.address)) return a.address;
+        return std::nullopt;
+    };
+    if (interfaces_first) {
+        if (auto a = from_interfaces()) return a;
+        return from_vnet();
+    }
+    if (auto a = from_vnet()) return a;
+    return from_interfaces();
+}
+
+std::string family_words(std::optional<bgp::Afi> family) {
+    return !family ? "address" : *family == bgp::Afi::ipv4 ? "IPv4 address" : "IPv6 address";
+}
+
+}  // namespace
+
 std::optional<ProbeSource> Network::probe_source(std::string_view name, std::optional<bgp::IpAddress> source,
-                                                 std::string& error) const {
+                                                 std::string& error, std::optional<bgp::Afi> family) const {
     std::optional<std::size_t> node = find_node(name);
     if (!node) {
         if (const auto v = find_vnet(name)) {
-            if (vnets_[*v].hosts.empty()) {
-                error = "VNet '" + std::string(name) + "' has no host to send from (add one under 'hosts')";
+            const auto& hosts = vnets_[*v].hosts;
+            const auto host = std::find_if(hosts.begin(), hosts.end(), [&](std::size_t h) {
+                return first_address(nodes_[h], family, false).has_value();
+            });
+            if (host == hosts.end()) {
+                error = "VNet '" + std::string(name) + "' has no host with an " + family_words(family) +
+                        " to send from (add one under 'hosts')";
                 return std::nullopt;
             }
-            node = vnets_[*v].hosts.front();
+            node = *host;
         }
     }
     if (!node) {
@@ -34,27 +70,26 @@ std::optional<ProbeSource> Network::probe_source(std::string_view name, std::opt
         }
         return ProbeSource{*node, *source};
     }
-    if (n.kind == NodeKind::host && !n.vnet_addresses.empty()) return ProbeSource{*node, n.vnet_addresses.front()};
-    if (!n.interfaces.empty()) return ProbeSource{*node, n.interfaces.front().address};
-    if (!n.vnet_addresses.empty()) return ProbeSource{*node, n.vnet_addresses.front()};
-    error = "'" + n.name + "' has no address to send from (give it an interface)";
+    // A host sends from its VNet address; another node from its first interface.
+    if (const auto address = first_address(n, family, n.kind != NodeKind::host)) return ProbeSource{*node, *address};
+    error = "'" + n.name + "' has no " + family_words(family) + " to send from" + (family ? "" : " (give it an interface)");
     return std::nullopt;
 }
 
-std::optional<bgp::IpAddress> Network::destination(std::string_view text, std::string& error) const {
+std::optional<bgp::IpAddress> Network::destination(std::string_view text, std::string& error,
+                                                   std::optional<bgp::Afi> family) const {
     if (auto address = bgp::IpAddress::parse(std::string(text))) return address;
     if (const auto node = find_node(text)) {
         const auto& n = nodes_[*node];
-        if (!n.vnet_addresses.empty()) return n.vnet_addresses.front();
-        if (!n.interfaces.empty()) return n.interfaces.front().address;
-        error = "'" + n.name + "' has no address";
+        if (const auto address = first_address(n, family, false)) return address;
+        error = "'" + n.name + "' has no " + family_words(family);
         return std::nullopt;
     }
-    if (const auto v = find_vnet(text); v && !vnets_[*v].hosts.empty()) {
-        const auto& host = nodes_[vnets_[*v].hosts.front()];
-        if (!host.vnet_addresses.empty()) return host.vnet_addresses.front();
-    }
-    error = "'" + std::string(text) + "' is neither an address nor the name of a node, host or VNet with a host";
+    if (const auto v = find_vnet(text))
+        for (const auto h : vnets_[*v].hosts)
+            if (const auto address = first_address(nodes_[h], family, false)) return address;
+    error = "'" + std::string(text) + "' is neither an address nor the name of a node, host or VNet with a host" +
+            (family ? " with an " + family_words(family) : std::string());
     return std::nullopt;
 }
 
@@ -136,7 +171,7 @@ private:
 
     [[nodiscard]] bool owns_destination(const Network::Node& node) const {
         for (const auto& interface : node.interfaces)
-            if (interface.address == destination_) return true;
+            if (interface.has_address(destination_)) return true;
         return std::find(node.vnet_addresses.begin(), node.vnet_addresses.end(), destination_) != node.vnet_addresses.end();
     }
 
@@ -217,7 +252,7 @@ private:
             if (!link.up) continue;
             up.push_back(l);
             const auto& far = link.ends[0].node == at.index && link.ends[0].interface == interface_index ? link.ends[1] : link.ends[0];
-            if (network_.nodes()[far.node].interfaces[far.interface].address == target) chosen = l;
+            if (network_.nodes()[far.node].interfaces[far.interface].has_address(target)) chosen = l;
         }
         if (!chosen && up.size() == 1) chosen = up.front();
         if (!chosen)
@@ -401,17 +436,23 @@ std::vector<TracePath> Network::trace(const RoutingState& state, const ProbeSour
             // Unset when the node has no address of its own to answer from: it then
             // counts a `*`. (It used to fall back to the probe's own source address, so
             // a gateway without vnet_addresses or interfaces "answered" as the prober.)
+            // The answer is of the probe's family (ICMPv6 for IPv6): the address of that
+            // family on the interface it came in on, else another of the node's.
+            const auto family = destination.afi();
             std::optional<bgp::IpAddress> answer_from;
             if (at.from == Position::From::link) {
                 stages = node.interfaces[at.interface].hop;
-                answer_from = node.interfaces[at.interface].address;
+                if (const auto own = node.interfaces[at.interface].address_of(family)) answer_from = own->address;
+                else answer_from = first_address(node, family, true);
             } else if (at.from == Position::From::vnet) {
                 stages = node.vnet_hop;
-                const auto& addresses = node.vnet_addresses;
+                std::vector<bgp::IpAddress> addresses;
+                for (const auto& a : node.vnet_addresses)
+                    if (a.afi() == family) addresses.push_back(a);
                 if (!addresses.empty())
                     answer_from = addresses[rib::Fib::flow_member(from.address, destination, addresses.size())];
-                else if (!node.interfaces.empty())
-                    answer_from = node.interfaces.front().address;
+                else
+                    answer_from = first_address(node, family, true);
             }
             for (const auto stage : stages) {
                 if (stage == HopStage::answer && answer_from) {

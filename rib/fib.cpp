@@ -41,9 +41,10 @@ std::size_t Fib::flow_member(const bgp::IpAddress& source, const bgp::IpAddress&
 
 void Fib::set_interface(const std::string& interface, const bgp::IpAddress& address, unsigned length) {
     std::optional<bgp::Prefix> old_subnet;
-    if (const auto it = interfaces_.find(interface); it != interfaces_.end()) old_subnet = it->second.subnet;
+    const std::pair key{interface, address.afi()};
+    if (const auto it = interfaces_.find(key); it != interfaces_.end()) old_subnet = it->second.subnet;
     const auto subnet = bgp::Prefix::make(address, length);
-    interfaces_[interface] = Interface{address, subnet};
+    interfaces_[key] = Interface{address, subnet};
     refresh_connected(subnet);
     if (old_subnet && *old_subnet != subnet) refresh_connected(*old_subnet);
     for (const auto& [name, peer] : peers_)
@@ -51,8 +52,20 @@ void Fib::set_interface(const std::string& interface, const bgp::IpAddress& addr
     reresolve_all();
 }
 
-void Fib::remove_interface(const std::string& interface) {
-    const auto it = interfaces_.find(interface);
+void Fib::set_interface(const InterfaceConfig& interface) {
+    for (const auto afi : {bgp::Afi::ipv4, bgp::Afi::ipv6}) {
+        if (const auto address = interface.address_of(afi)) set_interface(interface.name, address->address, address->length);
+        else remove_address(interface.name, afi);
+    }
+}
+
+bool Fib::has_interface(const std::string& interface) const {
+    const auto it = interfaces_.lower_bound({interface, bgp::Afi{}});
+    return it != interfaces_.end() && it->first.first == interface;
+}
+
+void Fib::remove_address(const std::string& interface, bgp::Afi afi) {
+    const auto it = interfaces_.find({interface, afi});
     if (it == interfaces_.end()) return;
     const auto subnet = it->second.subnet;
     interfaces_.erase(it);
@@ -60,6 +73,10 @@ void Fib::remove_interface(const std::string& interface) {
     for (const auto& [name, peer] : peers_)
         if (name == interface) refresh_connected(bgp::Prefix::make(peer, bgp::max_prefix_length(peer.afi())));
     reresolve_all();
+}
+
+void Fib::remove_interface(const std::string& interface) {
+    for (const auto afi : {bgp::Afi::ipv4, bgp::Afi::ipv6}) remove_address(interface, afi);
 }
 
 void Fib::set_peer(const std::string& interface, const bgp::IpAddress& peer) {
@@ -89,11 +106,11 @@ void Fib::refresh_connected(const bgp::Prefix& subnet) {
     // Every interface in the subnet reaches it (usually one), and so does every
     // point-to-point interface whose far end is this host prefix.
     std::vector<FibNextHop> hops;
-    for (const auto& [name, entry] : interfaces_)
-        if (entry.subnet == subnet) hops.push_back(FibNextHop{std::nullopt, name});
+    for (const auto& [key, entry] : interfaces_)
+        if (entry.subnet == subnet) hops.push_back(FibNextHop{std::nullopt, key.first});
     for (const auto& [name, peer] : peers_)
         if (peer.afi() == subnet.afi() && subnet.length() == bgp::max_prefix_length(peer.afi()) &&
-            bgp::Prefix::make(peer, subnet.length()) == subnet && interfaces_.count(name) != 0)
+            bgp::Prefix::make(peer, subnet.length()) == subnet && has_interface(name))
             hops.push_back(FibNextHop{std::nullopt, name});
     if (hops.empty()) {
         connected_.erase(subnet);

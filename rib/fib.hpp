@@ -56,11 +56,34 @@ struct FibLookup {
     std::optional<FibNextHop> next_hop;
 };
 
-// An interface of an emulated node: its address and subnet give a connected route.
+struct InterfaceAddress {
+    bgp::IpAddress address;
+    unsigned length = 0;  // the subnet's prefix length
+    friend bool operator==(const InterfaceAddress&, const InterfaceAddress&) = default;
+};
+
+// An interface of an emulated node: its address and subnet give a connected route. A
+// dual-stack interface has an IPv4 `address` and an IPv6 one beside it.
 struct InterfaceConfig {
     std::string name;
     bgp::IpAddress address;
     unsigned length = 0;  // the subnet's prefix length
+    std::optional<InterfaceAddress> other_family;
+
+    // Its address of `afi`, if it has one.
+    [[nodiscard]] std::optional<InterfaceAddress> address_of(bgp::Afi afi) const {
+        if (address.afi() == afi) return InterfaceAddress{address, length};
+        if (other_family && other_family->address.afi() == afi) return other_family;
+        return std::nullopt;
+    }
+    [[nodiscard]] bool has_address(const bgp::IpAddress& a) const {
+        return address == a || (other_family && other_family->address == a);
+    }
+    [[nodiscard]] std::vector<InterfaceAddress> addresses() const {
+        std::vector<InterfaceAddress> out{{address, length}};
+        if (other_family) out.push_back(*other_family);
+        return out;
+    }
 };
 
 // A static route: next hops (ECMP when several) or a blackhole.
@@ -73,15 +96,17 @@ struct StaticRouteConfig {
 class Fib {
 public:
     // Connected route for an interface address ("192.168.30.17/30" gives 192.168.30.16/30
-    // via `interface`); replaces the interface's earlier address.
+    // via `interface`); replaces the interface's earlier address of that family.
     void set_interface(const std::string& interface, const bgp::IpAddress& address, unsigned length);
+    // All of the interface's addresses; a family it no longer has goes.
+    void set_interface(const InterfaceConfig& interface);
     void remove_interface(const std::string& interface);
     // The far end of a point-to-point link on `interface` whose address lies outside the
     // interface's subnet (a tunnel between two /32s): a connected host route to it.
     void set_peer(const std::string& interface, const bgp::IpAddress& peer);
     void remove_peer(const std::string& interface, const bgp::IpAddress& peer);
     [[nodiscard]] bool owns(const bgp::IpAddress& address) const;  // one of our interface addresses
-    [[nodiscard]] bool has_interface(const std::string& interface) const { return interfaces_.count(interface) != 0; }
+    [[nodiscard]] bool has_interface(const std::string& interface) const;
     [[nodiscard]] std::vector<bgp::IpAddress> peers(const std::string& interface) const;
 
     void set_static(const bgp::Prefix& prefix, std::vector<bgp::IpAddress> gateways, bool blackhole);
@@ -127,7 +152,9 @@ private:
     // Resolution for a gateway: through connected routes, then static ones.
     [[nodiscard]] std::vector<FibNextHop> resolve_gateway(const bgp::IpAddress& gateway, bool allow_static) const;
 
-    std::map<std::string, Interface> interfaces_;
+    void remove_address(const std::string& interface, bgp::Afi afi);
+
+    std::map<std::pair<std::string, bgp::Afi>, Interface> interfaces_;  // by name, then family
     std::vector<std::pair<std::string, bgp::IpAddress>> peers_;  // (interface, far-end address)
     std::map<bgp::Prefix, Candidates> routes_;   // every candidate, by prefix
     PrefixTrie<FibRoute> installed_;             // the winners, for lookups

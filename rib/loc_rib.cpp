@@ -18,10 +18,12 @@ PeerId LocRib::add_peer(const PeerInfo& info) {
         free_peers_.pop_back();
         peers_[id] = info;
         paths_per_peer_[id] = 0;
+        ipv6_paths_per_peer_[id] = 0;
         return id;
     }
     peers_.push_back(info);
     paths_per_peer_.push_back(0);
+    ipv6_paths_per_peer_.push_back(0);
     return static_cast<PeerId>(peers_.size() - 1);
 }
 
@@ -80,6 +82,7 @@ void LocRib::announce(PeerId peer, const bgp::Prefix& prefix, AttrRef attrs, std
     entry.path_count = 1;
     ++path_count_;
     ++paths_per_peer_[peer];
+    if (prefix.afi() == bgp::Afi::ipv6) ++ipv6_paths_per_peer_[peer];
     mark_dirty(index);
 }
 
@@ -96,6 +99,7 @@ bool LocRib::remove_path(Entry& entry, PeerId peer, std::uint32_t path_id) {
         if (size == 1) entry.path_count = 0;
         --path_count_;
         --paths_per_peer_[peer];
+        if (entry.prefix.afi() == bgp::Afi::ipv6) --ipv6_paths_per_peer_[peer];
         return true;
     }
     return false;
@@ -107,11 +111,11 @@ void LocRib::withdraw(PeerId peer, const bgp::Prefix& prefix, std::uint32_t path
     if (remove_path(entry_at(*index), peer, path_id)) mark_dirty(*index);
 }
 
-void LocRib::withdraw_all(PeerId peer) {
+void LocRib::withdraw_all(PeerId peer, std::optional<bgp::Afi> afi) {
     if (peer >= paths_per_peer_.size() || paths_per_peer_[peer] == 0) return;
     for (RouteIndex i = 0; i < entry_count_ && paths_per_peer_[peer] > 0; ++i) {
         Entry& entry = entry_at(i);
-        if (!entry.live) continue;
+        if (!entry.live || (afi && entry.prefix.afi() != *afi)) continue;
         bool removed = false;
         for (std::size_t p = entry.size(); p-- > 0;) {
             if (entry.at(p).peer == peer) removed = remove_path(entry, peer, entry.at(p).path_id) || removed;

@@ -47,8 +47,9 @@ public:
     // Adds or replaces (implicit withdraw) the peer's path for `prefix`.
     void announce(PeerId peer, const bgp::Prefix& prefix, AttrRef attrs, std::uint32_t path_id = 0);
     void withdraw(PeerId peer, const bgp::Prefix& prefix, std::uint32_t path_id = 0);
-    // Session down: every path of the peer goes.
-    void withdraw_all(PeerId peer);
+    // Session down: every path of the peer goes; with `afi`, those of that family (the
+    // peer's family dropped past its prefix limit).
+    void withdraw_all(PeerId peer, std::optional<bgp::Afi> afi = std::nullopt);
 
     // Recomputes every dirty prefix; calls `sink` for each whose best path changed.
     void run_decision(const std::function<void(const RouteChange&)>& sink);
@@ -67,6 +68,9 @@ public:
     [[nodiscard]] std::size_t route_count() const noexcept { return index_.size(); }
     [[nodiscard]] std::size_t path_count() const noexcept { return path_count_; }
     [[nodiscard]] std::size_t paths_from(PeerId peer) const { return peer < paths_per_peer_.size() ? paths_per_peer_[peer] : 0; }
+    [[nodiscard]] std::size_t ipv6_paths_from(PeerId peer) const {
+        return peer < ipv6_paths_per_peer_.size() ? ipv6_paths_per_peer_[peer] : 0;
+    }
     [[nodiscard]] std::size_t pending_count() const noexcept { return dirty_.size(); }
     // Bytes held by the entries (with their extra candidates) and by the prefix index.
     [[nodiscard]] std::size_t entry_bytes() const noexcept;
@@ -118,6 +122,7 @@ private:
     std::vector<PeerInfo> peers_;
     std::vector<PeerId> free_peers_;
     std::vector<std::size_t> paths_per_peer_;
+    std::vector<std::size_t> ipv6_paths_per_peer_;  // of those, IPv6 ones
     std::vector<std::unique_ptr<Entry[]>> chunks_;
     RouteIndex entry_count_ = 0;  // entries ever allocated (live or on the free list)
     std::vector<RouteIndex> free_entries_;

@@ -31,7 +31,7 @@ Speaker::Speaker(asio::io_context& io, SpeakerConfig config, std::shared_ptr<spd
     local_peer_ = loc_rib_.add_peer(local);
 
     fib_enabled_ = config_.has_fib();
-    for (const auto& interface : config_.interfaces) fib_.set_interface(interface.name, interface.address, interface.length);
+    for (const auto& interface : config_.interfaces) fib_.set_interface(interface);
     for (const auto& route : config_.static_routes) fib_.set_static(route.prefix, route.next_hops, route.blackhole);
 
     for (const auto& neighbor_config : config_.neighbors) add_neighbor(neighbor_config);
@@ -76,6 +76,7 @@ Speaker::Neighbor& Speaker::add_neighbor(const NeighborConfig& neighbor_config) 
     neighbor->session->set_link_up(neighbor_config.link_up);
     neighbor->session->set_tap(session_tap_);
     neighbor->maximum_prefix_restart = std::make_unique<asio::steady_timer>(io_);
+    neighbor->family_restart = std::make_unique<asio::steady_timer>(io_);
     neighbors_by_address_[neighbor_config.remote.address.to_string()] = neighbor.get();
     neighbors_by_session_[neighbor->session.get()] = neighbor.get();
     // Added while listening (a reload): its key goes on the listener now; at start-up,
@@ -188,9 +189,12 @@ Speaker::MemoryUse Speaker::memory_use() const {
     return use;
 }
 
-std::size_t Speaker::accepted_count(std::size_t index) const {
+std::size_t Speaker::accepted_count(std::size_t index, std::optional<Afi> afi) const {
     const auto& neighbor = *neighbors_[index];
-    return neighbor.session->established() ? loc_rib_.paths_from(neighbor.peer) : 0;
+    if (!neighbor.session->established()) return 0;
+    const auto all = loc_rib_.paths_from(neighbor.peer);
+    const auto v6 = loc_rib_.ipv6_paths_from(neighbor.peer);
+    return !afi ? all : *afi == Afi::ipv6 ? v6 : all - v6;
 }
 
 void Speaker::session_established(Session& session) {
@@ -214,6 +218,8 @@ void Speaker::session_established(Session& session) {
     neighbor.import_cache.clear();
     neighbor.maximum_prefix_warned = false;
     neighbor.maximum_prefix_exceeded = false;
+    for (int f = 0; f < 2; ++f) neighbor.family_warned[f] = neighbor.family_exceeded[f] = neighbor.family_dropped[f] = false;
+    neighbor.family_restart->cancel();
     neighbor.adj_rib_in.clear();
     neighbor.adj_rib_in_complete = neighbor.config.soft_reconfiguration_inbound;
     neighbor.initial_dump_done = false;

@@ -97,7 +97,9 @@ public:
     // The index of the neighbour whose session this is, if it is one of ours.
     [[nodiscard]] std::optional<std::size_t> neighbor_index_of(const Session& session) const;
     // Prefixes from neighbour `index` in the Loc-RIB (accepted), and advertised to it.
-    [[nodiscard]] std::size_t accepted_count(std::size_t index) const;
+    [[nodiscard]] std::size_t accepted_count(std::size_t index, std::optional<Afi> afi = std::nullopt) const;
+    // Whether neighbour `index`'s family (0: IPv4, 1: IPv6) is dropped past its prefix limit.
+    [[nodiscard]] bool family_dropped(std::size_t index, int family) const { return neighbors_[index]->family_dropped[family]; }
     [[nodiscard]] std::size_t advertised_count(std::size_t index) const;
 
     // Memory by kind of object, for `show memory`.
@@ -206,6 +208,12 @@ private:
         bool maximum_prefix_warned = false;    // the warning threshold was logged
         bool maximum_prefix_exceeded = false;  // past the limit in this session
         std::unique_ptr<boost::asio::steady_timer> maximum_prefix_restart;
+        // maximum_prefix_by_family, IPv4 then IPv6: the warning logged, the limit passed
+        // (dropped: its routes withdrawn and further ones ignored).
+        bool family_warned[2] = {false, false};
+        bool family_exceeded[2] = {false, false};
+        bool family_dropped[2] = {false, false};
+        std::unique_ptr<boost::asio::steady_timer> family_restart;
         std::optional<UpdatePacker> packer;
         bool initial_dump_done = false;   // End-of-RIB sent for every family
         bool end_of_rib_pending = false;
@@ -256,6 +264,10 @@ private:
     [[nodiscard]] ExportContext export_context(const Neighbor& neighbor, const rib::Path& best) const;
     [[nodiscard]] rib::AttrRef import_policy(Neighbor& neighbor, const Prefix& prefix, const rib::AttrRef& received);
     void check_maximum_prefix(Neighbor& neighbor);
+    void check_family_prefix_limits(Neighbor& neighbor);
+    // Past a limit: Cease / Maximum Number of Prefixes Reached, and the restart timer.
+    void close_past_limit(Neighbor& neighbor, AfiSafi family, std::size_t count, std::uint32_t limit);
+    void drop_family(Neighbor& neighbor, int family);
     [[nodiscard]] bool blocked_by_rfc8212(const Neighbor& neighbor, bool import) const;
     [[nodiscard]] rib::RouteSource source_of(const rib::Path& path) const;
     [[nodiscard]] Neighbor& neighbor_of(const Session& session);

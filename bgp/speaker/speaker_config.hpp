@@ -79,6 +79,12 @@ struct NeighborConfig {
     // after `maximum_prefix_restart` (0: stays down until `session enable`/`reset`);
     // a warning is logged once the count reaches `maximum_prefix_warning_percent`.
     std::uint32_t maximum_prefix = 0;
+    // Per family, IPv4 then IPv6 (0: none): past it the peer's routes of that family are
+    // dropped and later ones of it ignored while the session and its other family stay,
+    // until `maximum_prefix_restart` asks for them again with a ROUTE-REFRESH (0: until
+    // the session restarts). So one dual-stack session behaves as a pair of sessions, one
+    // per family, of which only the one past its limit goes down.
+    std::uint32_t maximum_prefix_by_family[2] = {0, 0};
     unsigned maximum_prefix_warning_percent = 75;
     std::chrono::seconds maximum_prefix_restart{0};
     bool maximum_prefix_warning_only = false;

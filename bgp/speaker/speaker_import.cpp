@@ -30,6 +30,7 @@ const char* Speaker::import_check(const Neighbor& neighbor, const PathAttributes
 
 void Speaker::reapply_import_policy(Neighbor& neighbor) {
     neighbor.adj_rib_in.for_each([&](const Prefix& prefix, std::uint32_t path_id, const rib::AttrRef& received) {
+        if (neighbor.family_dropped[prefix.afi() == Afi::ipv4 ? 0 : 1]) return;
         rib::AttrRef accepted =
             import_check(neighbor, *received) ? rib::AttrRef{} : import_policy(neighbor, prefix, received);
         note_accepted(neighbor, prefix, path_id, accepted);
@@ -83,8 +84,10 @@ std::optional<WireError> Speaker::receive_update(Session& session, UpdateMessage
         if (!attributes)
             log_->debug("{} prefix(es) from {} not accepted: {}",
                         update.nlri.size() + update.mp_reach.size(), neighbor.config.name, rejected_because);
-        if (negotiated.has_family(ipv4_unicast)) take(update.nlri);
-        if (update.mp_reach_family && negotiated.has_family(*update.mp_reach_family)) take(update.mp_reach);
+        const auto dropped = [&](AfiSafi family) { return neighbor.family_dropped[family.afi == Afi::ipv4 ? 0 : 1]; };
+        if (negotiated.has_family(ipv4_unicast) && !dropped(ipv4_unicast)) take(update.nlri);
+        if (update.mp_reach_family && negotiated.has_family(*update.mp_reach_family) && !dropped(*update.mp_reach_family))
+            take(update.mp_reach);
     } else if (const auto family = update.end_of_rib()) {
         log_->debug("End-of-RIB from {} for AFI {}", neighbor.config.name,
                     static_cast<int>(family->afi));
@@ -131,7 +134,8 @@ rib::AttrRef Speaker::import_policy(Neighbor& neighbor, const Prefix& prefix, co
 
 void Speaker::check_maximum_prefix(Neighbor& neighbor) {
     const NeighborConfig& config = neighbor.config;
-    if (config.maximum_prefix == 0 || neighbor.maximum_prefix_exceeded) return;
+    // The limit of every family first: past it the session goes, whatever one family says.
+    if (config.maximum_prefix == 0 || neighbor.maximum_prefix_exceeded) return check_family_prefix_limits(neighbor);
     const std::size_t count = loc_rib_.paths_from(neighbor.peer);
     if (!neighbor.maximum_prefix_warned &&
         count * 100 >= std::uint64_t{config.maximum_prefix} * config.maximum_prefix_warning_percent) {
@@ -139,27 +143,31 @@ void Speaker::check_maximum_prefix(Neighbor& neighbor) {
         log_->warn("{}: {} prefixes accepted, {} % of its maximum of {}", config.name, count,
                    config.maximum_prefix_warning_percent, config.maximum_prefix);
     }
-    if (count <= config.maximum_prefix) return;
+    if (count <= config.maximum_prefix) return check_family_prefix_limits(neighbor);
     neighbor.maximum_prefix_exceeded = true;
     if (config.maximum_prefix_warning_only) {
         log_->warn("{}: {} prefixes exceed its maximum of {} (warning only: the session stays up)", config.name,
                    count, config.maximum_prefix);
         return;
     }
+    const bool v4 = neighbor.session->negotiated().has_family(ipv4_unicast);
+    close_past_limit(neighbor, v4 ? ipv4_unicast : ipv6_unicast, count, config.maximum_prefix);
+}
+
+void Speaker::close_past_limit(Neighbor& neighbor, AfiSafi family, std::size_t count, std::uint32_t limit) {
+    const NeighborConfig& config = neighbor.config;
     log_->warn("{}: {} prefixes exceed its maximum of {}: closing the session with Cease / Maximum Number of "
                "Prefixes Reached, {}",
-               config.name, count, config.maximum_prefix,
+               config.name, count, limit,
                config.maximum_prefix_restart.count() > 0
                    ? "restarting in " + std::to_string(config.maximum_prefix_restart.count()) + " s"
                    : std::string("down until `session enable` or `session reset`"));
     // RFC 4486 §4: the data is the AFI, SAFI and the upper bound.
-    const bool v4 = neighbor.session->negotiated().has_family(ipv4_unicast);
-    const AfiSafi family = v4 ? ipv4_unicast : ipv6_unicast;
     Bytes data;
     WireWriter writer(data);
     writer.put_u16(static_cast<std::uint16_t>(family.afi));
     writer.put_u8(static_cast<std::uint8_t>(family.safi));
-    writer.put_u32(config.maximum_prefix);
+    writer.put_u32(limit);
     // Not from inside the session's own read path: stop after this UPDATE is done.
     asio::post(io_, [this, &neighbor, data = std::move(data)]() mutable {
         neighbor.session->stop_with_data(cease_subcode::maximum_prefixes_reached, std::move(data),
@@ -191,6 +199,69 @@ void Speaker::receive_route_refresh(Session& session, const RouteRefreshMessage&
     neighbor.adj_rib_out.clear();
     export_everything(neighbor);
     session.wake_writer();
+}
+
+void Speaker::check_family_prefix_limits(Neighbor& neighbor) {
+    const NeighborConfig& config = neighbor.config;
+    for (int f = 0; f < 2; ++f) {
+        const std::uint32_t limit = config.maximum_prefix_by_family[f];
+        if (limit == 0 || neighbor.family_exceeded[f]) continue;
+        const std::size_t v6 = loc_rib_.ipv6_paths_from(neighbor.peer);
+        const std::size_t count = f == 0 ? loc_rib_.paths_from(neighbor.peer) - v6 : v6;
+        const char* name = f == 0 ? "IPv4" : "IPv6";
+        if (!neighbor.family_warned[f] && count * 100 >= std::uint64_t{limit} * config.maximum_prefix_warning_percent) {
+            neighbor.family_warned[f] = true;
+            log_->warn("{}: {} {} prefixes accepted, {} % of its {} maximum of {}", config.name, count, name,
+                       config.maximum_prefix_warning_percent, name, limit);
+        }
+        if (count <= limit) continue;
+        neighbor.family_exceeded[f] = true;
+        if (config.maximum_prefix_warning_only) {
+            log_->warn("{}: {} {} prefixes exceed its {} maximum of {} (warning only: they stay)", config.name, count,
+                       name, name, limit);
+            continue;
+        }
+        // A session of this family alone goes down, as the total limit does.
+        const AfiSafi family{f == 0 ? Afi::ipv4 : Afi::ipv6, Safi::unicast};
+        const auto& negotiated = neighbor.session->negotiated();
+        if (!negotiated.has_family(f == 0 ? ipv6_unicast : ipv4_unicast)) {
+            neighbor.maximum_prefix_exceeded = true;
+            close_past_limit(neighbor, family, count, limit);
+            return;
+        }
+        log_->warn("{}: {} {} prefixes exceed its {} maximum of {}: its {} routes dropped, the session kept, {}",
+                   config.name, count, name, name, limit, name,
+                   config.maximum_prefix_restart.count() > 0
+                       ? "asking for them again in " + std::to_string(config.maximum_prefix_restart.count()) + " s"
+                       : std::string("until the session restarts"));
+        drop_family(neighbor, f);
+    }
+}
+
+void Speaker::drop_family(Neighbor& neighbor, int family) {
+    neighbor.family_dropped[family] = true;
+    const auto afi = family == 0 ? Afi::ipv4 : Afi::ipv6;
+    loc_rib_.withdraw_all(neighbor.peer, afi);
+    if (neighbor.config.maximum_prefix_restart.count() == 0) return;
+    neighbor.family_restart->expires_after(neighbor.config.maximum_prefix_restart);
+    neighbor.family_restart->async_wait([this, &neighbor](boost::system::error_code ec) {
+        if (ec || stopped_) return;
+        for (int f = 0; f < 2; ++f) {
+            if (!neighbor.family_dropped[f] || !neighbor.session->established()) continue;
+            neighbor.family_dropped[f] = neighbor.family_exceeded[f] = neighbor.family_warned[f] = false;
+            const AfiSafi again{f == 0 ? Afi::ipv4 : Afi::ipv6, Safi::unicast};
+            log_->info("{}: asking again for its {} routes after the maximum-prefix drop", neighbor.config.name,
+                       f == 0 ? "IPv4" : "IPv6");
+            if (neighbor.config.soft_reconfiguration_inbound && neighbor.adj_rib_in_complete) {
+                reapply_import_policy(neighbor);
+            } else if (!neighbor.session->request_refresh(again)) {
+                log_->warn("{}: the peer takes no ROUTE-REFRESH: resetting the session to get its routes again",
+                           neighbor.config.name);
+                neighbor.session->stop("maximum-prefix restart without ROUTE-REFRESH", cease_subcode::administrative_reset);
+                neighbor.session->start();
+            }
+        }
+    });
 }
 
 }  // namespace bgpemu::bgp

@@ -43,7 +43,8 @@ void Speaker::redistribute() {
         };
         if (source.source == Redistribution::Source::connected) {
             for (const auto& interface : config_.interfaces)
-                if (!fib_enabled_ || fib_.has_interface(interface.name)) add(Prefix::make(interface.address, interface.length));
+                if (!fib_enabled_ || fib_.has_interface(interface.name))
+                    for (const auto& address : interface.addresses()) add(Prefix::make(address.address, address.length));
         } else {
             for (const auto& route : config_.static_routes) add(route.prefix);
         }

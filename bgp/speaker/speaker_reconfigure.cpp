@@ -45,6 +45,7 @@ void Speaker::retire_neighbor(std::size_t index) {
     // Before a re-created neighbour with the same address installs its own.
     remove_listener_key(neighbor);
     neighbor.maximum_prefix_restart->cancel();
+    neighbor.family_restart->cancel();
     // Retired first, then stopped: session_down (when it was Established) finds it
     // there and withdraws its routes from the Loc-RIB.
     neighbor.session->stop({}, cease_subcode::peer_deconfigured);
@@ -183,7 +184,7 @@ std::vector<std::string> Speaker::reconfigure(const SpeakerConfig& next) {
         if (std::none_of(next.interfaces.begin(), next.interfaces.end(),
                          [&](const InterfaceConfig& i) { return i.name == interface.name; }))
             fib_.remove_interface(interface.name);
-    for (const auto& interface : next.interfaces) fib_.set_interface(interface.name, interface.address, interface.length);
+    for (const auto& interface : next.interfaces) fib_.set_interface(interface);
     for (const auto& route : previous.static_routes)
         if (std::none_of(next.static_routes.begin(), next.static_routes.end(),
                          [&](const StaticRouteConfig& r) { return r.prefix == route.prefix; }))

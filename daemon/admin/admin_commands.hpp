@@ -96,7 +96,8 @@ private:
     // The node's Azure role in the emulated network (none without one, or unknown).
     [[nodiscard]] dataplane::Role role_of(std::string_view node) const;
     [[nodiscard]] dataplane::ProbeSource probe_source(const boost::json::object& request) const;
-    [[nodiscard]] bgp::IpAddress probe_destination(const boost::json::object& request) const;
+    // The probe's destination, of the family `from` sends.
+    [[nodiscard]] bgp::IpAddress probe_destination(const boost::json::object& request, const dataplane::ProbeSource& from) const;
 
     [[nodiscard]] bgp::Speaker& node(const boost::json::object& request) const;
 

@@ -4,6 +4,7 @@
 #include "daemon/admin/admin_commands.hpp"
 
 #include <set>
+#include <tuple>
 
 #include "daemon/admin/json_text.hpp"
 #include "daemon/admin/request_arguments.hpp"
@@ -162,16 +163,23 @@ dataplane::ProbeSource AdminCommands::probe_source(const json::object& request) 
     const auto from = required_string(request, "from");
     std::optional<bgp::IpAddress> source;
     if (field(request, "source") != nullptr) source = required_address(request, "source");
+    // A probe is of one family: the destination's when it is an address, else the
+    // sender's first.
+    std::optional<bgp::Afi> family;
+    if (const auto to = bgp::IpAddress::parse(required_string(request, "to"))) family = to->afi();
     std::string error;
-    const auto start = network().probe_source(from, source, error);
+    const auto start = network().probe_source(from, source, error, family);
     if (!start) throw CommandError("unknown_node", error);
     return *start;
 }
 
-bgp::IpAddress AdminCommands::probe_destination(const json::object& request) const {
+bgp::IpAddress AdminCommands::probe_destination(const json::object& request, const dataplane::ProbeSource& from) const {
     std::string error;
-    const auto destination = network().destination(required_string(request, "to"), error);
+    const auto destination = network().destination(required_string(request, "to"), error, from.address.afi());
     if (!destination) throw CommandError("unknown_destination", error);
+    if (destination->afi() != from.address.afi())
+        throw CommandError("unknown_destination", "source " + from.address.to_string() + " and destination " +
+                                                      destination->to_string() + " are of different address families");
     return *destination;
 }
 
@@ -179,7 +187,7 @@ bgp::IpAddress AdminCommands::probe_destination(const json::object& request) con
 //  "all_paths"?: bool}: the hops of each path, as the hop model answers them.
 json::value AdminCommands::trace(const json::object& request) const {
     const auto from = probe_source(request);
-    const auto destination = probe_destination(request);
+    const auto destination = probe_destination(request, from);
     const auto& net = network();
     json::array paths;
     for (const auto& path : net.trace(*emulation_, from, destination, optional_bool(request, "all_paths"))) {
@@ -208,7 +216,7 @@ json::value AdminCommands::trace(const json::object& request) const {
 // the reply gets back.
 json::value AdminCommands::ping(const json::object& request) const {
     const auto from = probe_source(request);
-    const auto destination = probe_destination(request);
+    const auto destination = probe_destination(request, from);
     const auto result = network().ping(*emulation_, from, destination);
     json::object out{{"from", network().nodes()[from.node].name},
                      {"source", from.address.to_string()},
@@ -258,9 +266,12 @@ json::value AdminCommands::show_links() const {
         const auto end = [&](const dataplane::Network::End& e) {
             const auto& node = net.nodes()[e.node];
             const auto& interface = node.interfaces[e.interface];
-            return json::object{{"node", node.name},
-                                {"interface", interface.name},
-                                {"address", interface.address.to_string() + "/" + std::to_string(interface.length)}};
+            json::object out{{"node", node.name},
+                             {"interface", interface.name},
+                             {"address", interface.address.to_string() + "/" + std::to_string(interface.length)}};
+            if (const auto& v6 = interface.other_family)
+                out["ipv6_address"] = v6->address.to_string() + "/" + std::to_string(v6->length);
+            return out;
         };
         links.push_back(json::object{{"name", link.name},
                                      {"a", end(link.ends[0])},
@@ -438,14 +449,25 @@ json::value AdminCommands::check(const json::object& request) const {
         for (const auto& speaker : speakers_) {
             for (std::size_t i = 0; i < speaker->neighbor_count(); ++i) {
                 const auto& neighbor = speaker->neighbor_config(i);
-                if (neighbor.maximum_prefix == 0) continue;
-                const auto accepted = speaker->accepted_count(i);
-                if (accepted * 100 < static_cast<std::size_t>(neighbor.maximum_prefix) * neighbor.maximum_prefix_warning_percent) continue;
-                findings.push_back(json::object{
-                    {"kind", "prefix_limit"},
-                    {"node", speaker->config().name},
-                    {"text", neighbor.name + " sends " + std::to_string(accepted) + " prefixes; the limit is " +
-                                 std::to_string(neighbor.maximum_prefix)}});
+                // The limit of every family together, then each family's own.
+                const std::tuple<std::optional<bgp::Afi>, std::uint32_t, const char*> limits[] = {
+                    {std::nullopt, neighbor.maximum_prefix, ""},
+                    {bgp::Afi::ipv4, neighbor.maximum_prefix_by_family[0], " IPv4"},
+                    {bgp::Afi::ipv6, neighbor.maximum_prefix_by_family[1], " IPv6"}};
+                for (const auto& [afi, limit, words] : limits) {
+                    if (limit == 0) continue;
+                    const auto accepted = speaker->accepted_count(i, afi);
+                    const bool dropped = afi && speaker->family_dropped(i, *afi == bgp::Afi::ipv4 ? 0 : 1);
+                    if (!dropped && accepted * 100 < static_cast<std::size_t>(limit) * neighbor.maximum_prefix_warning_percent)
+                        continue;
+                    findings.push_back(json::object{
+                        {"kind", "prefix_limit"},
+                        {"node", speaker->config().name},
+                        {"text", dropped ? neighbor.name + " sent more than its" + words + " limit of " + std::to_string(limit) +
+                                               " prefixes: its" + words + " routes are dropped"
+                                         : neighbor.name + " sends " + std::to_string(accepted) + words +
+                                               " prefixes; the limit is " + std::to_string(limit)}});
+                }
             }
         }
         for (std::size_t n = 0; n < net.nodes().size(); ++n) {

@@ -144,6 +144,10 @@ json::value AdminCommands::show_sessions(const json::object& request) const {
                 {"updates_out", stats.updates_out},
                 {"established_count", stats.established_transitions},
             };
+            json::array dropped;
+            for (int f = 0; f < 2; ++f)
+                if (speaker->family_dropped(i, f)) dropped.push_back(json::value(f == 0 ? "ipv4" : "ipv6"));
+            if (!dropped.empty()) s["families_dropped"] = std::move(dropped);  // past their prefix limits
             s["last_error"] = stats.last_error ? json::value(*stats.last_error) : json::value(nullptr);
             if (session.established()) {
                 s["hold_time_s"] = session.negotiated().hold_time;

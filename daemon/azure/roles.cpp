@@ -195,7 +195,10 @@ void apply_neighbor_defaults(const AzureRole& azure, Role peer_role, const rib::
                 neighbor.route_map_in = policy.route_map("role:msee-customer-in");
                 neighbor.remove_private_as = rib::RemovePrivateAs::yes;
                 neighbor.allowas_in = 2;
-                neighbor.maximum_prefix = azure.premium_circuit ? 10000 : 4000;
+                // Azure runs IPv6 as a session of its own per link, dropped past 100
+                // prefixes alone; the session here carries both, so each family has its limit.
+                neighbor.maximum_prefix_by_family[0] = azure.premium_circuit ? 10000 : 4000;
+                neighbor.maximum_prefix_by_family[1] = 100;
                 neighbor.maximum_prefix_warning_percent = 80;
                 neighbor.maximum_prefix_restart = std::chrono::seconds(60);
             }

@@ -43,10 +43,24 @@ void read_maximum_prefix_limit(Reader& reader, const YAML::Node& value, Neighbor
         read.neighbor.maximum_prefix = static_cast<std::uint32_t>(*limit);
 }
 
-// `maximum_prefix: {limit, warning_percent, restart, warning_only}` (or the limit alone).
+// A family's own limit (`ipv4`, `ipv6`): its routes dropped past it, the session kept.
+template <int family>
+void read_family_prefix_limit(Reader& reader, const YAML::Node& value, NeighborRead& read) {
+    if (auto limit = reader.unsigned_integer(value, read.where() + " maximum_prefix " + (family == 0 ? "ipv4" : "ipv6"), 1,
+                                             4294967295ULL))
+        read.neighbor.maximum_prefix_by_family[family] = static_cast<std::uint32_t>(*limit);
+}
+
+// `maximum_prefix: {limit, ipv4, ipv6, warning_percent, restart, warning_only}` (or the
+// limit alone): `limit` counts every family and closes the session; `ipv4` and `ipv6`
+// count one and drop only it.
 constexpr Key<NeighborRead> maximum_prefix_keys[] = {
     {"limit", read_maximum_prefix_limit,
-     [](Reader& r, const YAML::Node& v, NeighborRead& x) { r.error(v, x.where() + " maximum_prefix needs a 'limit'"); }},
+     [](Reader& r, const YAML::Node& v, NeighborRead& x) {
+         if (!v["ipv4"] && !v["ipv6"]) r.error(v, x.where() + " maximum_prefix needs a 'limit' (or a family's: 'ipv4', 'ipv6')");
+     }},
+    {"ipv4", read_family_prefix_limit<0>},
+    {"ipv6", read_family_prefix_limit<1>},
     {"warning_percent",
      [](Reader& r, const YAML::Node& v, NeighborRead& x) {
          if (auto value = r.unsigned_integer(v, "warning_percent", 1, 100))

@@ -45,7 +45,8 @@ void check_nodes(Reader& reader, const YAML::Node& root, const dataplane::Topolo
             if (!inserted && it->second != where)
                 reader.error(at(node.name), "address " + address.to_string() + " is used by both " + it->second + " and " + where);
         };
-        for (const auto& interface : node.interfaces) claim(interface.address, node.name + ":" + interface.name);
+        for (const auto& interface : node.interfaces)
+            for (const auto& address : interface.addresses()) claim(address.address, node.name + ":" + interface.name);
         for (const auto& address : node.vnet_addresses) claim(address, node.name);
         if (node.vnet.empty()) continue;
         const auto* vnet = topology.find_vnet(node.vnet);
@@ -131,8 +132,10 @@ void resolve_neighbors(Reader& reader, const YAML::Node& root, DaemonConfig& con
             neighbor.interface = link.a.node == speaker.name ? link.a.interface : link.b.interface;
             for (const auto& interface : speaker.interfaces) {
                 if (interface.name != neighbor.interface) continue;
-                if (interface.address.is_v4() && !neighbor.self_next_hop_v4) neighbor.self_next_hop_v4 = interface.address;
-                if (!interface.address.is_v4() && !neighbor.self_next_hop_v6) neighbor.self_next_hop_v6 = interface.address;
+                const auto v4 = interface.address_of(bgp::Afi::ipv4);
+                const auto v6 = interface.address_of(bgp::Afi::ipv6);
+                if (v4 && !neighbor.self_next_hop_v4) neighbor.self_next_hop_v4 = v4->address;
+                if (v6 && !neighbor.self_next_hop_v6) neighbor.self_next_hop_v6 = v6->address;
             }
             // A link configured down starts with its sessions down.
             if (!link.up) neighbor.link_up = false;

@@ -247,7 +247,7 @@ constexpr Key<NodeRead> host_keys[] = {
          if (x.node["vnet"]) {
              if (const auto value = r.address(v, "host address")) x.config.vnet_addresses.push_back(*value);
          } else if (const auto value = address_and_length(r, v, "host address")) {
-             x.config.interfaces.push_back(rib::InterfaceConfig{"eth0", value->first, value->second});
+             x.config.interfaces.push_back(rib::InterfaceConfig{"eth0", value->first, value->second, std::nullopt});
          } else {
              x.complete = false;
          }
@@ -462,15 +462,34 @@ struct InterfaceRead {
 
 constexpr Key<InterfaceRead> interface_keys[] = {
     {"name"},
+    // ADDRESS/LENGTH, or a dual-stack interface's two: [IPV4/LENGTH, IPV6/LENGTH].
     {"address",
      [](Reader& r, const YAML::Node& v, InterfaceRead& x) {
-         const auto value = address_and_length(r, v, "interface '" + x.interface.name + "' address");
-         if (!value) {
+         const auto what = "interface '" + x.interface.name + "' address";
+         if (v.IsSequence() && (v.size() == 0 || v.size() > 2)) {
+             r.error(v, what + " is one ADDRESS/LENGTH or a list of two, one of each family (dual stack)");
              x.complete = false;
              return;
          }
-         x.interface.address = value->first;
-         x.interface.length = value->second;
+         const auto first = address_and_length(r, v.IsSequence() ? v[0] : v, what);
+         if (!first) {
+             x.complete = false;
+             return;
+         }
+         x.interface.address = first->first;
+         x.interface.length = first->second;
+         if (!v.IsSequence() || v.size() < 2) return;
+         const auto second = address_and_length(r, v[1], what);
+         if (!second) {
+             x.complete = false;
+             return;
+         }
+         if (!first->first.is_v4() || second->first.is_v4()) {
+             r.error(v, what + ": a dual-stack interface's addresses are [IPV4/LENGTH, IPV6/LENGTH], in that order");
+             x.complete = false;
+             return;
+         }
+         x.interface.other_family = rib::InterfaceAddress{second->first, second->second};
      },
      [](Reader& r, const YAML::Node& node, InterfaceRead& x) {
          r.error(node, "interface '" + x.interface.name + "' needs an 'address' (ADDRESS/LENGTH)");
@@ -522,8 +541,9 @@ void read_interface(Reader& reader, const YAML::Node& node, std::vector<rib::Int
     if (!read.complete) return;
     for (const auto& other : interfaces) {
         if (other.name == interface.name) reader.error(node, "duplicate interface name '" + interface.name + "'");
-        if (other.address == interface.address)
-            reader.error(node["address"], "interfaces '" + other.name + "' and '" + interface.name + "' have the same address");
+        for (const auto& address : interface.addresses())
+            if (other.has_address(address.address))
+                reader.error(node["address"], "interfaces '" + other.name + "' and '" + interface.name + "' have the same address");
     }
     if (read.hop) hops[interface.name] = *read.hop;
     interfaces.push_back(std::move(interface));

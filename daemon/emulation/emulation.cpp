@@ -196,10 +196,11 @@ bool Emulation::learned_over(std::size_t node, std::size_t link, const bgp::IpAd
     for (int i = 0; i < 2; ++i) {
         if (ends[i].node != node) continue;
         const auto& far = ends[1 - i];
-        const auto& far_address = network_->nodes()[far.node].interfaces[far.interface].address;
+        const auto& far_interface = network_->nodes()[far.node].interfaces[far.interface];
         for (const auto& route : speaker->config().static_routes)
             if (route.prefix.contains(address) &&
-                std::find(route.next_hops.begin(), route.next_hops.end(), far_address) != route.next_hops.end())
+                std::any_of(route.next_hops.begin(), route.next_hops.end(),
+                            [&](const bgp::IpAddress& hop) { return far_interface.has_address(hop); }))
                 return true;
     }
     return false;

@@ -593,6 +593,11 @@ TEST_CASE("interfaces and static routes: the forwarding table's configuration", 
       - {name: b, address: 10.0.0.1/33}
       - {name: c, address: 10.0.0.1/8}
       - {name: c, address: 10.0.0.2/8}
+      - {name: d, address: ['2001:db8:9::1/64', 10.9.0.1/24]}
+      - {name: e, address: [10.8.0.1/24, 10.8.1.1/24]}
+      - {name: f, address: []}
+      - {name: g, address: [10.7.0.1/24, '2001:db8::1/64']}
+      - {name: h, address: '2001:db8::1/64'}
     static_routes:
       - {prefix: 10.0.0.0/8}
       - {prefix: 10.0.0.0/8, next_hop: "2001:db8::1"}
@@ -602,9 +607,14 @@ TEST_CASE("interfaces and static routes: the forwarding table's configuration", 
     CHECK(has_error(errors, "7:28", "must be ADDRESS/LENGTH"));
     CHECK(has_error(errors, "8:28", "must be ADDRESS/LENGTH"));
     CHECK(has_error(errors, "10:9", "duplicate interface name 'c'"));
-    CHECK(has_error(errors, "12:9", "needs 'next_hop'"));
-    CHECK(has_error(errors, "13:40", "not of the prefix's address family"));
-    CHECK(has_error(errors, "14:9", "has both"));
+    // Dual stack: one address of each family, IPv4 first; none shared with another interface.
+    CHECK(has_error(errors, "11:28", "a dual-stack interface's addresses are [IPV4/LENGTH, IPV6/LENGTH], in that order"));
+    CHECK(has_error(errors, "12:28", "a dual-stack interface's addresses are [IPV4/LENGTH, IPV6/LENGTH]"));
+    CHECK(has_error(errors, "13:28", "is one ADDRESS/LENGTH or a list of two, one of each family"));
+    CHECK(has_error(errors, "15:28", "interfaces 'g' and 'h' have the same address"));
+    CHECK(has_error(errors, "17:9", "needs 'next_hop'"));
+    CHECK(has_error(errors, "18:40", "not of the prefix's address family"));
+    CHECK(has_error(errors, "19:9", "has both"));
 }
 
 TEST_CASE("Azure roles: presets by role and peer role, overridable, reserved ASNs refused", "[config][roles]") {
@@ -650,7 +660,8 @@ TEST_CASE("Azure roles: presets by role and peer role, overridable, reserved ASN
     const auto& to_ce = msee.neighbors.at(0);
     CHECK(to_ce.remove_private_as == rib::RemovePrivateAs::yes);
     CHECK(to_ce.allowas_in == 2);
-    CHECK(to_ce.maximum_prefix == 10000);  // premium circuit
+    CHECK(to_ce.maximum_prefix_by_family[0] == 10000);  // premium circuit
+    CHECK(to_ce.maximum_prefix_by_family[1] == 100);    // IPv6, whatever the circuit
     CHECK(to_ce.maximum_prefix_warning_percent == 80);
     CHECK(to_ce.maximum_prefix_restart == std::chrono::seconds(60));
     CHECK_FALSE(to_ce.as_override);

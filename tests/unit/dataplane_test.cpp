@@ -44,7 +44,7 @@ rib::InterfaceConfig interface(std::string_view spec) {
     if (equals == std::string_view::npos || slash == std::string_view::npos)
         throw std::invalid_argument("bad interface in test: " + std::string(spec));
     return rib::InterfaceConfig{std::string(spec.substr(0, equals)), ip(spec.substr(equals + 1, slash - equals - 1)),
-                                static_cast<unsigned>(std::stoul(std::string(spec.substr(slash + 1))))};
+                                static_cast<unsigned>(std::stoul(std::string(spec.substr(slash + 1)))), std::nullopt};
 }
 
 rib::StaticRouteConfig route(std::string_view to, std::vector<std::string_view> next_hops) {

@@ -163,6 +163,32 @@ TEST_CASE("FIB: connected, static and BGP by distance, recursive resolution, fal
     }
 }
 
+TEST_CASE("FIB: a dual-stack interface has a connected route per family; each family goes on its own", "[fib][ipv6]") {
+    Fib fib;
+    InterfaceConfig link{"to-msee", ip("172.16.0.1"), 30, InterfaceAddress{ip("2001:db8:ff::1"), 126}};
+    fib.set_interface(link);
+    CHECK(fib.owns(ip("172.16.0.1")));
+    CHECK(fib.owns(ip("2001:db8:ff::1")));
+    fib.set_bgp(prefix("10.1.0.0/16"), true, {ip("172.16.0.2")}, "msee");
+    fib.set_bgp(prefix("fd00:1::/48"), true, {ip("2001:db8:ff::2")}, "msee");
+    const auto v6 = fib.lookup(ip("fd00:1::4"), ip("2001:db8:1::10"));
+    REQUIRE(v6);
+    REQUIRE(v6->next_hop);
+    CHECK(v6->next_hop->interface == "to-msee");
+    CHECK(fib.installed(prefix("2001:db8:ff::/126")) != nullptr);
+    // Re-set without its IPv6 address: the IPv6 subnet and what resolved through it go.
+    link.other_family.reset();
+    fib.set_interface(link);
+    CHECK(fib.has_interface("to-msee"));
+    CHECK_FALSE(fib.owns(ip("2001:db8:ff::1")));
+    CHECK(fib.installed(prefix("2001:db8:ff::/126")) == nullptr);
+    CHECK_FALSE(fib.lookup(ip("fd00:1::4"), ip("2001:db8:1::10")));
+    CHECK(fib.lookup(ip("10.1.0.4"), ip("192.168.1.10")));
+    fib.remove_interface("to-msee");
+    CHECK_FALSE(fib.has_interface("to-msee"));
+    CHECK_FALSE(fib.lookup(ip("10.1.0.4"), ip("192.168.1.10")));
+}
+
 TEST_CASE("FIB: an ECMP set spreads flows, and one flow always takes the same member", "[fib][ecmp]") {
     Fib fib;
     fib.set_interface("a", ip("192.168.31.17"), 30);
