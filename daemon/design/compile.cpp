@@ -48,15 +48,32 @@ private:
 
 unsigned full_length(const IpAddress& a) { return bgp::max_prefix_length(a.afi()); }
 
+// The first IPv4 address of a list that may hold IPv6 ones (a dual-stack gateway's).
+std::optional<IpAddress> first_v4(const std::vector<IpAddress>& addresses) {
+    const auto it = std::find_if(addresses.begin(), addresses.end(), [](const IpAddress& a) { return a.is_v4(); });
+    return it == addresses.end() ? std::nullopt : std::optional<IpAddress>(*it);
+}
+
+bool has_ipv6(const std::vector<Prefix>& prefixes) {
+    return std::any_of(prefixes.begin(), prefixes.end(), [](const Prefix& p) { return p.afi() == bgp::Afi::ipv6; });
+}
+
 YAML::Node flow(YAML::Node node) {
     node.SetStyle(YAML::EmitterStyle::Flow);
     return node;
 }
 
-YAML::Node interface(const std::string& name, const std::string& address) {
+// `ipv6_address`: a dual-stack interface's IPv6 ADDRESS/LENGTH beside `address`.
+YAML::Node interface(const std::string& name, const std::string& address, const std::string& ipv6_address = {}) {
     YAML::Node node;
     node["name"] = name;
-    node["address"] = address;
+    if (ipv6_address.empty()) {
+        node["address"] = address;
+    } else {
+        node["address"].push_back(address);
+        node["address"].push_back(ipv6_address);
+        node["address"].SetStyle(YAML::EmitterStyle::Flow);
+    }
     return flow(node);
 }
 
@@ -151,11 +168,12 @@ private:
         return n;
     }
 
-    static void add_interface(Node& node, const std::string& name, const std::string& address) {
+    static void add_interface(Node& node, const std::string& name, const std::string& address,
+                              const std::string& ipv6_address = {}) {
         auto list = node.yaml["interfaces"];
         for (const auto& existing : list)
             if (existing["name"].Scalar() == name) return;  // the one a VPN gateway's tunnels share
-        list.push_back(interface(name, address));
+        list.push_back(interface(name, address, ipv6_address));
     }
 
     void add_link(const std::string& a, const std::string& b, double delay_ms, bool shutdown) {
@@ -185,8 +203,18 @@ private:
                                                        address_plus(default_link_pool.address(), 256 * link_pools_.size()), 24)),
                                                    2))
                           .first->second;
-        const Prefix* first_lan = site.lan_prefixes.empty() ? nullptr : &site.lan_prefixes.front();
+        // The CEs' LAN: the first IPv4 LAN prefix (else the first), and beside it the
+        // first IPv6 one (dual stack).
+        const auto first_of = [&](bgp::Afi afi) -> const Prefix* {
+            for (const auto& p : site.lan_prefixes)
+                if (p.afi() == afi) return &p;
+            return nullptr;
+        };
+        const Prefix* first_lan = first_of(bgp::Afi::ipv4);
+        if (!first_lan && !site.lan_prefixes.empty()) first_lan = &site.lan_prefixes.front();
+        const Prefix* first_lan_v6 = first_lan && first_lan->afi() == bgp::Afi::ipv4 ? first_of(bgp::Afi::ipv6) : nullptr;
         std::map<std::string, IpAddress> lan_side;  // CE -> its address toward the LAN router
+        std::map<std::string, IpAddress> lan_side_v6;
         for (std::size_t i = 0; i < site.ces.size(); ++i) {
             const auto& ce = site.ces[i];
             std::optional<IpAddress> router_id;
@@ -224,7 +252,13 @@ private:
                 const auto* on = first_lan;
                 for (const auto& p : site.lan_prefixes)
                     if (p.contains(address)) on = &p;
-                add_interface(node, "lan", with_length(address, on->length()));
+                std::string v6;
+                if (first_lan_v6) {
+                    const auto address_v6 = address_plus(first_lan_v6->address(), 1 + i);
+                    v6 = with_length(address_v6, first_lan_v6->length());
+                    lan_side_v6[ce.name] = address_v6;
+                }
+                add_interface(node, "lan", with_length(address, on->length()), v6);
                 lan_side[ce.name] = address;
             }
             if (site.advertise_only_lan) {
@@ -247,10 +281,11 @@ private:
                 node.yaml["policy"]["route_maps"][prefer_route_map].push_back(flow(entry));
             }
         }
-        compile_lan(site, lan_side);
+        compile_lan(site, lan_side, lan_side_v6);
     }
 
-    void compile_lan(const SiteDesign& site, const std::map<std::string, IpAddress>& lan_side) {
+    void compile_lan(const SiteDesign& site, const std::map<std::string, IpAddress>& lan_side,
+                     const std::map<std::string, IpAddress>& lan_side_v6) {
         // The LAN router (or, without one, the first CE) is the hosts' gateway.
         std::vector<std::pair<Prefix, std::pair<std::string, IpAddress>>> gateways;  // LAN prefix -> node:interface, address
         if (site.lan_router) {
@@ -281,9 +316,10 @@ private:
             }
             routers_.push_back(router);
         } else if (!site.ces.empty()) {
-            if (const auto it = lan_side.find(site.ces.front().name); it != lan_side.end())
-                for (const auto& p : site.lan_prefixes)
-                    if (p.contains(it->second)) gateways.push_back({p, {site.ces.front().name + ":lan", it->second}});
+            for (const auto* side : {&lan_side, &lan_side_v6})
+                if (const auto it = side->find(site.ces.front().name); it != side->end())
+                    for (const auto& p : site.lan_prefixes)
+                        if (p.contains(it->second)) gateways.push_back({p, {site.ces.front().name + ":lan", it->second}});
         }
         for (const auto& host : site.hosts) {
             if (std::none_of(gateways.begin(), gateways.end(), [&](const auto& g) { return g.first.contains(host.address); }))
@@ -321,14 +357,24 @@ private:
             const bool both = std::count_if(ce.ce->expressroute.begin(), ce.ce->expressroute.end(),
                                             [&](const CeCircuitLink& l) { return l.circuit == circuit.name; }) > 1;
             const auto ce_interface = both ? circuit.name + (i == 0 ? "-primary" : "-secondary") : circuit.name;
-            add_interface(node, "ce", with_length(microsoft, prefix.length()));
-            add_interface(nodes_[ce.ce->name], ce_interface, with_length(customer, prefix.length()));
+            // Dual stack: the link's /126 of the IPv6 peering beside its /30, the same
+            // way round, and the session carries both families.
+            std::optional<IpAddress> customer_v6, microsoft_v6;
+            std::string ce_v6, msee_v6;
+            if (const auto& v6 = circuit.ipv6_link_prefixes[i]) {
+                customer_v6 = address_plus(v6->address(), 1);
+                microsoft_v6 = address_plus(v6->address(), 2);
+                ce_v6 = with_length(*customer_v6, v6->length());
+                msee_v6 = with_length(*microsoft_v6, v6->length());
+            }
+            add_interface(node, "ce", with_length(microsoft, prefix.length()), msee_v6);
+            add_interface(nodes_[ce.ce->name], ce_interface, with_length(customer, prefix.length()), ce_v6);
             add_link(ce.ce->name + ":" + ce_interface, msee.name + ":ce", link.delay_ms, link.shutdown);
             const auto what = "ExpressRoute circuit " + circuit.name + ", " + (i == 0 ? "primary" : "secondary") + " link";
-            PlannedNeighbor at_ce{.asn = msee_asn, .description = what, .next_hop = customer,
+            PlannedNeighbor at_ce{.asn = msee_asn, .description = what, .next_hop = customer, .next_hop_v6 = customer_v6,
                                   .prefer = ce.site->prefer_expressroute, .only_lan = ce.site->advertise_only_lan,
                                   .password = circuit.shared_key};
-            PlannedNeighbor at_msee{.asn = ce.site->asn, .description = what, .next_hop = microsoft,
+            PlannedNeighbor at_msee{.asn = ce.site->asn, .description = what, .next_hop = microsoft, .next_hop_v6 = microsoft_v6,
                                     .password = circuit.shared_key};
             add_session(at_ce, ce.ce->name, at_msee, msee.name);
         }
@@ -362,8 +408,8 @@ private:
             return flow(node);
         };
         if (const auto& g = vnet.er_gateway) {
-            Node& node = add_speaker(*g, "er-gateway", "azure", er_gateway_asn,
-                                     g->instance_addresses.empty() ? std::optional<IpAddress>() : g->instance_addresses.front());
+            // Its router id: the first IPv4 instance address (a dual-stack gateway has IPv6 ones too).
+            Node& node = add_speaker(*g, "er-gateway", "azure", er_gateway_asn, first_v4(g->instance_addresses));
             node.yaml["vnet"] = vnet.name;
             node.yaml["vnet_addresses"] = instances(g->instance_addresses);
             if (g->allow_remote_vnet_traffic) node.yaml["allow_remote_vnet_traffic"] = *g->allow_remote_vnet_traffic;
@@ -432,8 +478,8 @@ private:
         };
         std::vector<Member> members;
         for (const auto& instance : vnet.route_server->instances()) members.push_back({instance.name, instance.address});
-        if (const auto& g = vnet.er_gateway; g && !g->instance_addresses.empty())
-            members.push_back({g->name, g->instance_addresses.front()});
+        if (const auto& g = vnet.er_gateway)
+            if (const auto address = first_v4(g->instance_addresses)) members.push_back({g->name, *address});
         if (const auto& g = vnet.vpn_gateway)
             for (const auto& instance : g->instances()) members.push_back({instance.name, instance.bgp_peering_address});
         const auto what = "branch-to-branch in " + vnet.name;
@@ -465,14 +511,27 @@ private:
                 const auto at_msee_address = address_plus(*block, 1);
                 const auto at_gw_address = address_plus(*block, 2);
                 const unsigned length = full_length(*block) - 2;
-                add_interface(nodes_[msee.name], vnet->name, with_length(at_msee_address, length));
-                add_interface(nodes_[gw], msee.name, with_length(at_gw_address, length));
+                // IPv6 too when both ends have it: the circuit's IPv6 peering and an IPv6
+                // address space in the VNet (Azure's dual-stack gateway).
+                std::optional<IpAddress> at_msee_v6, at_gw_v6;
+                if (circuit->dual_stack() && has_ipv6(vnet->address_spaces)) {
+                    if (const auto block_v6 = internal_v6_.take()) {
+                        at_msee_v6 = address_plus(*block_v6, 1);
+                        at_gw_v6 = address_plus(*block_v6, 2);
+                    } else {
+                        reader_.error_at(c.mark, "internal_pool_v6 " + design_.internal_pool_v6.to_string() + " has no /126 left");
+                    }
+                }
+                const auto v6_text = [](const std::optional<IpAddress>& a) { return a ? with_length(*a, 126) : std::string(); };
+                add_interface(nodes_[msee.name], vnet->name, with_length(at_msee_address, length), v6_text(at_msee_v6));
+                add_interface(nodes_[gw], msee.name, with_length(at_gw_address, length), v6_text(at_gw_v6));
                 add_link(msee.name + ":" + vnet->name, gw + ":" + msee.name, c.delay_ms, c.shutdown);
                 const auto what = "connection to circuit " + circuit->name;
-                add_session(PlannedNeighbor{.asn = er_gateway_asn, .description = what, .next_hop = at_msee_address},
+                add_session(PlannedNeighbor{.asn = er_gateway_asn, .description = what, .next_hop = at_msee_address,
+                                            .next_hop_v6 = at_msee_v6},
                             msee.name,
                             PlannedNeighbor{.asn = msee_asn, .description = what, .next_hop = at_gw_address,
-                                            .weight = c.routing_weight},
+                                            .next_hop_v6 = at_gw_v6, .weight = c.routing_weight},
                             gw);
             }
             return;
@@ -634,6 +693,12 @@ private:
         node["asn"] = n.asn;
         if (n.multihop) node["ebgp_multihop"] = 255;
         if (n.no_link) node["next_hop"][n.next_hop.is_v4() ? "ipv4" : "ipv6"] = n.next_hop.to_string();
+        // Each session carries what its link does: the family of its addresses, and IPv6
+        // beside IPv4 on a dual-stack one.
+        YAML::Node families(YAML::NodeType::Sequence);
+        families.push_back(n.next_hop.is_v4() ? "ipv4" : "ipv6");
+        if (n.next_hop_v6 && n.next_hop.is_v4()) families.push_back("ipv6");
+        node["families"] = flow(families);
         if (n.ibgp_next_hop_self) node["next_hop_self"] = true;
         if (n.weight) node["weight"] = n.weight;
         if (!n.password.empty()) node["password"] = n.password;
@@ -695,6 +760,7 @@ private:
     const Design& design_;
     CompiledDesign out_;
     Pool internal_{design_.internal_pool, 4};
+    Pool internal_v6_{design_.internal_pool_v6, 4};
     std::map<std::string, Node> nodes_;
     std::vector<std::string> order_;
     std::set<std::string> externals_;

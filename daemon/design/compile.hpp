@@ -26,6 +26,9 @@ struct PlannedNeighbor {
     std::uint32_t asn = 0;
     std::string description;
     IpAddress next_hop;     // this end's emulated address on the link the session runs over
+    // Dual stack: this end's IPv6 address on that link; the session carries IPv6 too.
+    // Without it, the session carries the family of `next_hop` alone.
+    std::optional<IpAddress> next_hop_v6;
     bool multihop = false;  // over a tunnel
     bool no_link = false;   // inside a VNet: no emulated link says the next hop, so it is written
     bool prefer = false;    // the site's "prefer ExpressRoute": local-preference 200 in

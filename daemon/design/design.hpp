@@ -97,10 +97,15 @@ enum class CircuitLink { primary, secondary };
 struct CircuitDesign {
     std::string name;
     YAML::Mark mark;
-    // primaryPeerAddressPrefix / secondaryPeerAddressPrefix: one /30 (or /126) per link;
-    // the customer takes the first usable address, Microsoft the second.
+    // primaryPeerAddressPrefix / secondaryPeerAddressPrefix: one /30 per link; the
+    // customer takes the first usable address, Microsoft the second.
     Prefix link_prefixes[2];
     YAML::Mark link_marks[2];
+    // The private peering's ipv6PeeringConfig (dual stack): a /126 per link, the same way
+    // round; both links' sessions then carry IPv6 too.
+    std::optional<Prefix> ipv6_link_prefixes[2];
+    YAML::Mark ipv6_mark;
+    [[nodiscard]] bool dual_stack() const { return ipv6_link_prefixes[0].has_value(); }
     bool premium = false;
     std::string shared_key;    // the private peering's MD5 key; empty: none
     NodeDesign msees[2];        // names default to CIRCUIT-msee1, CIRCUIT-msee2
@@ -192,6 +197,8 @@ struct Design {
     Prefix transport_pool = *Prefix::parse("127.65.0.0/16");
     std::uint16_t port = 179;
     Prefix internal_pool = *Prefix::parse("169.254.0.0/16");  // Azure hides these
+    // The IPv6 side of a dual-stack MSEE-gateway link: a unique local prefix (RFC 4193).
+    Prefix internal_pool_v6 = *Prefix::parse("fd00:12:76::/64");
     std::vector<VnetDesign> vnets;
     std::vector<CircuitDesign> circuits;
     std::vector<ConnectionDesign> connections;

@@ -200,15 +200,16 @@ void check_vnets(Reader& reader, const Design& design) {
 
 void check_circuits(Reader& reader, const Design& design) {
     std::vector<std::pair<Prefix, std::string>> links;
+    const auto claim = [&](const Prefix& p, const YAML::Mark& mark, const CircuitDesign& c) {
+        for (const auto& [other, owner] : links)
+            if (overlaps(p, other))
+                reader.error_at(mark, "link prefix " + p.to_string() + " overlaps " + other.to_string() + " of " + owner);
+        links.emplace_back(p, "circuit " + c.name);
+    };
     for (const auto& c : design.circuits)
         for (int i = 0; i < 2; ++i) {
-            const auto& p = c.link_prefixes[i];
-            if (p.length() == 0) continue;
-            for (const auto& [other, owner] : links)
-                if (overlaps(p, other))
-                    reader.error_at(c.link_marks[i], "link prefix " + p.to_string() + " overlaps " + other.to_string() +
-                                                         " of " + owner);
-            links.emplace_back(p, "circuit " + c.name);
+            if (c.link_prefixes[i].length() != 0) claim(c.link_prefixes[i], c.link_marks[i], c);
+            if (const auto& v6 = c.ipv6_link_prefixes[i]) claim(*v6, c.ipv6_mark, c);
         }
 }
 
@@ -271,7 +272,15 @@ void check_connections(Reader& reader, const Design& design) {
             if (ipv6(ce.ce->bgp_peering_address) || ipv6(ce.ce->tunnel_address))
                 reader.error_at(ce.ce->mark, "CE '" + ce.ce->name + "': IPv6 over a site-to-site VPN connection is not modelled; its BGP and tunnel addresses for " +
                                                  label + " must be IPv4");
-            if (seen.insert("ipv6:" + ce.site->name).second)
+            // A site with a dual-stack circuit link sends its IPv6 prefixes over that
+            // alone (the tunnel's session carries IPv4); one without meant them for the tunnel.
+            const auto dual_stack_link = std::any_of(ce.site->ces.begin(), ce.site->ces.end(), [&](const CeDesign& other) {
+                return std::any_of(other.expressroute.begin(), other.expressroute.end(), [&](const CeCircuitLink& link) {
+                    const auto* circuit = find_circuit(design, link.circuit);
+                    return circuit && circuit->dual_stack();
+                });
+            });
+            if (!dual_stack_link && seen.insert("ipv6:" + ce.site->name).second)
                 for (const auto& prefix : ce.site->advertise)
                     if (prefix.afi() != bgp::Afi::ipv4)
                         reader.error_at(ce.site->mark, "site '" + ce.site->name + "' advertises IPv6 prefix " + prefix.to_string() +
@@ -329,6 +338,14 @@ void check_sites(Reader& reader, const Design& design) {
         }
         const auto on_lan = [&](const IpAddress& a) { return inside_any(s.lan_prefixes, a); };
         if (s.lan_router) {
+            // The CE-to-LAN-router links are IPv4 /31s.
+            for (const auto& p : s.lan_prefixes)
+                if (p.afi() == bgp::Afi::ipv6) {
+                    reader.error_at(s.mark, "site '" + s.name + "': IPv6 LAN prefix " + p.to_string() +
+                                                " with a lan_router is not modelled (its links to the CEs are IPv4); "
+                                                "without a lan_router the CEs sit on the LAN prefixes of both families");
+                    break;
+                }
             if (!on_lan(s.lan_router->address))
                 reader.error_at(s.lan_router->mark, "LAN router '" + s.lan_router->name + "': address " + s.lan_router->address.to_string() +
                                                         " is on none of site '" + s.name + "''s lan_prefixes");

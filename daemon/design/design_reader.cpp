@@ -221,12 +221,40 @@ constexpr Key<VnetDesign> vnet_keys[] = {
 void read_link_prefix(Reader& r, const YAML::Node& v, CircuitDesign& c, int link) {
     c.link_marks[link] = v.Mark();
     if (auto p = r.prefix(v, link == 0 ? "primary_peer_address_prefix" : "secondary_peer_address_prefix")) {
-        const unsigned want = p->afi() == bgp::Afi::ipv4 ? 30 : 126;
-        if (p->length() != want)
-            r.error(v, "a circuit link takes a /30 (IPv4) or a /126 (IPv6), not " + p->to_string() +
-                           " (Azure's private peering: the customer uses the first usable address, Microsoft the second)");
+        if (p->afi() != bgp::Afi::ipv4 || p->length() != 30)
+            r.error(v, "a circuit link takes an IPv4 /30, not " + p->to_string() +
+                           " (Azure's private peering: the customer uses the first usable address, Microsoft the second;"
+                           " IPv6 goes in 'ipv6_peering', a /126 per link)");
         else
             c.link_prefixes[link] = *p;
+    }
+}
+
+// `ipv6_peering: {primary_peer_address_prefix, secondary_peer_address_prefix}`: Azure's
+// ipv6PeeringConfig of the private peering, a /126 per link.
+void read_ipv6_peering(Reader& r, const YAML::Node& v, CircuitDesign& c) {
+    c.ipv6_mark = v.Mark();
+    if (!r.is_map(v, "ipv6_peering")) return;
+    static constexpr std::array<std::string_view, 2> keys{"primary_peer_address_prefix", "secondary_peer_address_prefix"};
+    r.refuse_unknown_keys(v, keys, "ipv6_peering");
+    for (int link = 0; link < 2; ++link) {
+        const std::string key(keys[link]);
+        const auto node = v[key];
+        if (!node) {
+            r.error(v, "circuit '" + c.name + "': ipv6_peering needs '" + key + "' (a /126 per link, as Azure's ipv6PeeringConfig)");
+            continue;
+        }
+        const auto p = r.prefix(node, "ipv6_peering " + key);
+        if (!p) continue;
+        if (p->afi() != bgp::Afi::ipv6 || p->length() != 126)
+            r.error(node, "circuit '" + c.name + "': an IPv6 circuit link takes an IPv6 /126, not " + p->to_string());
+        else
+            c.ipv6_link_prefixes[link] = *p;
+    }
+    // Both links or neither (the error above says which is missing).
+    if (!c.ipv6_link_prefixes[0] || !c.ipv6_link_prefixes[1]) {
+        c.ipv6_link_prefixes[0].reset();
+        c.ipv6_link_prefixes[1].reset();
     }
 }
 
@@ -246,6 +274,7 @@ constexpr Key<CircuitDesign> circuit_keys[] = {
      [](Reader& r, const YAML::Node& at, CircuitDesign& c) { link_prefix_missing(r, at, c, "primary_peer_address_prefix"); }},
     {"secondary_peer_address_prefix", [](Reader& r, const YAML::Node& v, CircuitDesign& c) { read_link_prefix(r, v, c, 1); },
      [](Reader& r, const YAML::Node& at, CircuitDesign& c) { link_prefix_missing(r, at, c, "secondary_peer_address_prefix"); }},
+    {"ipv6_peering", read_ipv6_peering},
     {"premium", [](Reader& r, const YAML::Node& v, CircuitDesign& c) { c.premium = r.boolean(v, "premium").value_or(false); }},
     {"shared_key", [](Reader& r, const YAML::Node& v, CircuitDesign& c) { c.shared_key = r.string(v, "shared_key").value_or(""); }},
     {"msee_names", read_msee_name},
@@ -450,6 +479,12 @@ constexpr Key<TransportRead> transport_keys[] = {
     {"internal_pool",
      [](Reader& r, const YAML::Node& v, TransportRead& t) {
          t.design.internal_pool = r.prefix(v, "internal_pool").value_or(t.design.internal_pool);
+     }},
+    {"internal_pool_v6",
+     [](Reader& r, const YAML::Node& v, TransportRead& t) {
+         const auto p = r.prefix(v, "internal_pool_v6");
+         if (p && p->afi() != bgp::Afi::ipv6) return r.error(v, "internal_pool_v6 must be an IPv6 prefix, not " + p->to_string());
+         t.design.internal_pool_v6 = p.value_or(t.design.internal_pool_v6);
      }},
 };
 

@@ -20,6 +20,14 @@ struct Ce {
     std::string prefix_list;  // empty: the site advertises without one
 };
 
+// The session's next hop of a family, if it carries that family (a dual-stack
+// circuit link's carries both).
+std::optional<IpAddress> next_hop_of(const PlannedNeighbor& n, bool v4) {
+    if (n.next_hop.is_v4() == v4) return n.next_hop;
+    if (!v4 && n.next_hop_v6) return n.next_hop_v6;
+    return std::nullopt;
+}
+
 std::string symbol(std::string name) {
     for (auto& c : name)
         if (c == '-' || c == '.') c = '_';
@@ -54,11 +62,15 @@ std::string frr(const Ce& ce, const std::string& source) {
             prefer_written = true;
         }
         if (!n.prefer) out << "route-map from-" << n.name << " permit 10\nexit\n!\n";
-        out << "route-map to-" << n.name << " permit 10\n";
-        if (n.only_lan && !ce.prefix_list.empty())
-            out << " match " << (n.next_hop.is_v4() ? "ip" : "ipv6") << " address prefix-list " << ce.prefix_list << "\n";
-        out << " set " << (n.next_hop.is_v4() ? "ip" : "ipv6 next-hop global") << (n.next_hop.is_v4() ? " next-hop " : " ")
-            << n.next_hop.to_string() << "\nexit\n!\n";
+        // One per family: each matches and sets that family's addresses.
+        for (const bool v4 : {true, false}) {
+            const auto hop = next_hop_of(n, v4);
+            if (!hop) continue;
+            out << "route-map to-" << n.name << (v4 ? "" : "-v6") << " permit 10\n";
+            if (n.only_lan && !ce.prefix_list.empty())
+                out << " match " << (v4 ? "ip" : "ipv6") << " address prefix-list " << ce.prefix_list << "\n";
+            out << " set " << (v4 ? "ip next-hop " : "ipv6 next-hop global ") << hop->to_string() << "\nexit\n!\n";
+        }
     }
     out << "router bgp " << ce.site.asn << "\n bgp router-id " << IpAddress::v4(ce.router_id).to_string() << "\n"
         << " ! The LAN's prefixes are reached through the LAN router; bgpd alone (no zebra) has\n"
@@ -76,18 +88,18 @@ std::string frr(const Ce& ce, const std::string& source) {
     }
     for (const bool v4 : {true, false}) {
         bool any = false;
-        for (const auto& n : ce.neighbors) any = any || n.next_hop.is_v4() == v4;
+        for (const auto& n : ce.neighbors) any = any || next_hop_of(n, v4);
         if (!any) continue;
         out << " !\n address-family " << (v4 ? "ipv4" : "ipv6") << " unicast\n";
         for (const auto& p : ce.site.advertise)
             if (p.address().is_v4() == v4) out << "  network " << p.to_string() << "\n";
         for (const auto& n : ce.neighbors) {
-            if (n.next_hop.is_v4() != v4) continue;
+            if (!next_hop_of(n, v4)) continue;
             const auto a = n.address.to_string();
             if (!v4) out << "  neighbor " << a << " activate\n";
             if (n.ibgp_next_hop_self) out << "  neighbor " << a << " next-hop-self\n";
             out << "  neighbor " << a << " route-map " << (n.prefer ? std::string("prefer-ER-over-VPN") : "from-" + n.name)
-                << " in\n  neighbor " << a << " route-map to-" << n.name << " out\n";
+                << " in\n  neighbor " << a << " route-map to-" << n.name << (v4 ? "" : "-v6") << " out\n";
         }
         out << " exit-address-family\n";
     }
@@ -141,13 +153,18 @@ std::string bird(const Ce& ce, const std::string& source) {
     }
     for (const auto& n : ce.neighbors) {
         const auto s = symbol(n.name);
-        const bool v4 = n.next_hop.is_v4();
         out << "filter from_" << s << " {\n";
         if (n.prefer) out << "  bgp_local_pref = 200;   # prefer-ER-over-VPN\n";
-        out << "  accept;\n}\n\nfilter to_" << s << " {\n";
-        if (n.only_lan && !ce.prefix_list.empty())
-            out << (has_family(v4) ? "  if net !~ " + family_set(v4) + " then reject;\n" : std::string("  reject;\n"));
-        out << "  bgp_next_hop = " << n.next_hop.to_string() << ";\n  accept;\n}\n\n";
+        out << "  accept;\n}\n\n";
+        // One export filter per family the session carries.
+        for (const bool v4 : {true, false}) {
+            const auto hop = next_hop_of(n, v4);
+            if (!hop) continue;
+            out << "filter to_" << s << (v4 ? "" : "_v6") << " {\n";
+            if (n.only_lan && !ce.prefix_list.empty())
+                out << (has_family(v4) ? "  if net !~ " + family_set(v4) + " then reject;\n" : std::string("  reject;\n"));
+            out << "  bgp_next_hop = " << hop->to_string() << ";\n  accept;\n}\n\n";
+        }
         out << "# " << n.name << ": " << n.description << "\nprotocol bgp " << s << " {\n"
             << "  description \"" << n.description << "\";\n"
             << "  local " << ce.local.to_string() << " port " << ce.port << " as " << ce.site.asn << ";\n"
@@ -156,10 +173,14 @@ std::string bird(const Ce& ce, const std::string& source) {
             << "  strict bind on;    # the emulated speakers hold the other addresses of this port\n"
             << "  connect delay time 1;\n  connect retry time 5;\n  error wait time 1, 10;\n";
         if (!n.password.empty()) out << "  password \"" << n.password << "\";\n";
-        out << "  " << (v4 ? "ipv4" : "ipv6") << " {\n    import filter from_" << s << ";\n    export filter to_" << s
-            << ";\n";
-        if (n.ibgp_next_hop_self) out << "    next hop self;\n";
-        out << "  };\n}\n\n";
+        for (const bool v4 : {true, false}) {
+            if (!next_hop_of(n, v4)) continue;
+            out << "  " << (v4 ? "ipv4" : "ipv6") << " {\n    import filter from_" << s << ";\n    export filter to_" << s
+                << (v4 ? "" : "_v6") << ";\n";
+            if (n.ibgp_next_hop_self) out << "    next hop self;\n";
+            out << "  };\n";
+        }
+        out << "}\n\n";
     }
     return out.str();
 }

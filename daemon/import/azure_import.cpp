@@ -638,6 +638,24 @@ private:
             else node[design_keys[i]] = text_of(*link);
         }
         if (!complete) return;
+        // Dual stack: the private peering's ipv6PeeringConfig, a /126 per link (a
+        // Disabled one is left out).
+        if (const auto v6 = p["ipv6PeeringConfig"];
+            v6.present() && folded(v6["state"].string(d_).value_or("enabled")) != "disabled") {
+            YAML::Node links(YAML::NodeType::Map);
+            for (int i = 0; i < 2; ++i) {
+                const auto f = v6[keys[i]];
+                const auto link = prefix(f, f.string(d_));
+                if (!f.present()) d_.error(v6, std::string("ipv6PeeringConfig needs a ") + keys[i] + " (a /126)");
+                else if (link && (link->afi() != bgp::Afi::ipv6 || link->length() != 126))
+                    d_.error(f, "'" + link->to_string() + "' is not an IPv6 /126: an IPv6 private peering link is a /126");
+                else if (link) links[design_keys[i]] = text_of(*link);
+            }
+            if (links.size() == 2) {
+                links.SetStyle(YAML::EmitterStyle::Flow);
+                node["ipv6_peering"] = links;
+            }
+        }
         c.global_reach = p["connections"].items(d_);
         if (folded(r.body["sku"]["tier"].string(d_).value_or("")) == "premium") node["premium"] = true;
         if (const auto key = p["sharedKey"].string(d_); key && !key->empty()) node["shared_key"] = *key;

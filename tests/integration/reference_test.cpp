@@ -1461,4 +1461,83 @@ TEST_CASE("a third topology: two regions, iBGP inside a site, VPN transit betwee
     CHECK(delivered_pairs(daemon) == multi_region_reachable());
 }
 
+// A dual-stack design (`extra_ipv6`: more IPv6 prefixes the site advertises).
+std::string dual_stack_design(int extra_ipv6) {
+    std::string advertise = "[192.168.81.0/24, '2001:db8:81::/64'";
+    for (int i = 1; i <= extra_ipv6; ++i) advertise += ", '2001:db8:81:" + std::to_string(i) + "::/64'";
+    advertise += "]";
+    return R"(transport: {pool: 127.81.0.0/24, port: 1179}
+vnets:
+  - name: prod
+    address_spaces: [10.81.0.0/16, 'fd00:81::/48']
+    er_gateway: {name: prod-ergw, instance_addresses: [10.81.255.4, 'fd00:81:0:ff::4']}
+    vms: [{name: prod-vm, address: 10.81.0.4}, {name: prod-vm6, address: 'fd00:81::4'}]
+circuits:
+  - name: er
+    primary_peer_address_prefix: 172.16.81.0/30
+    secondary_peer_address_prefix: 172.16.81.4/30
+    ipv6_peering: {primary_peer_address_prefix: '2001:db8:ff:81::/126', secondary_peer_address_prefix: '2001:db8:ff:81::4/126'}
+connections:
+  - {type: expressroute, vnet: prod, circuit: er}
+sites:
+  - name: office
+    asn: 64681
+    lan_prefixes: [192.168.81.0/24, '2001:db8:81::/64']
+    advertise: )" + advertise + R"(
+    hosts: [{name: office-pc, address: 192.168.81.10}, {name: office-pc6, address: '2001:db8:81::10'}]
+    ces:
+      - name: office-ce
+        expressroute: [{circuit: er, link: primary}, {circuit: er, link: secondary}]
+)";
+}
+
+TEST_CASE("IPv6 private peering: dual-stack links carry both families, traces go over IPv6, past 100 IPv6 prefixes only IPv6 drops", "[integration][reference][ipv6]") {
+    Daemon daemon(dual_stack_design(0), test_port(48));
+    REQUIRE(daemon.process->converged(60s));
+    const std::set<std::string> msees{"er-msee1", "er-msee2"};
+    // Both families over each link's one session, each with its own next hops.
+    const auto gateway = daemon.rib("prod-ergw");
+    REQUIRE(best_of(gateway.at("2001:db8:81::/64")));
+    CHECK(best_of(gateway.at("2001:db8:81::/64"))->as_path == "12076 64681");
+    CHECK(best_of(gateway.at("2001:db8:81::/64"))->from == msees);
+    CHECK(best_of(gateway.at("192.168.81.0/24"))->from == msees);
+    const auto ce = daemon.rib("office-ce");
+    REQUIRE(ce.contains("fd00:81::/48"));
+    CHECK(best_of(ce.at("fd00:81::/48"))->as_path == "12076");
+    std::set<std::string> next_hops;
+    for (const auto& path : ce.at("fd00:81::/48")) next_hops.insert(std::string(path.at("next_hop").as_string()));
+    CHECK(next_hops == std::set<std::string>{"2001:db8:ff:81::2", "2001:db8:ff:81::6"});
+    CHECK(effective_via(daemon, "prod", "2001:db8:81::/64") == "ExpressRoute");
+    // The hops answer from their IPv6 addresses: the gateway's IPv6 instance, the CE's
+    // LAN side, the MSEE's link side.
+    check_trace(daemon, "prod-vm6", "office-pc6", {{"fd00:81:0:ff::4", "*", "2001:db8:81::10"}});
+    check_trace(daemon, "office-pc6", "prod-vm6",
+                {{"2001:db8:81::1", "2001:db8:ff:81::2", "*", "fd00:81::4"}, {"2001:db8:81::1", "2001:db8:ff:81::6", "*", "fd00:81::4"}});
+    check_trace(daemon, "office-pc", "prod-vm", {{"192.168.81.1", "172.16.81.2", "*", "10.81.0.4"}, {"192.168.81.1", "172.16.81.6", "*", "10.81.0.4"}});
+    CHECK(daemon.run({"ping", "prod-vm6", "office-pc"}).is_null());  // no IPv6 address to send to
+
+    // 101 IPv6 prefixes: past the limit of the IPv6 peering ("ExpressRoute limits": 100).
+    // Azure drops that session alone; here the MSEEs drop the CE's IPv6 routes and keep
+    // the session with its IPv4 ones.
+    REQUIRE(daemon.reload(with_port(dual_stack_design(100), test_port(48), "the file")));
+    const auto ipv6_dropped = [&] {
+        const auto rib = daemon.rib("prod-ergw");
+        return !rib.contains("2001:db8:81::/64") && rib.contains("192.168.81.0/24");
+    };
+    CHECK(wait_until(ipv6_dropped, 30s, 200ms));
+    CHECK(daemon.sessions_up(8, 0));
+    const auto sessions = daemon.run({"show", "sessions", "er-msee1"});
+    REQUIRE(sessions.is_object());
+    for (const auto& s : sessions.at("sessions").as_array())
+        if (s.at("peer") == "office-ce") CHECK(json::serialize(s.at("families_dropped")) == R"(["ipv6"])");
+    check_unreachable(daemon, "prod-vm6", "office-pc6");
+    check_trace(daemon, "prod-vm", "office-pc", {{"10.81.255.4", "*", "192.168.81.10"}});
+
+    // Back within the limit: the session was never reset, so the routes come back with
+    // the MSEE's next ROUTE-REFRESH, a minute on (Azure's restart), or a session reset.
+    REQUIRE(daemon.reload(with_port(dual_stack_design(0), test_port(48), "the file")));
+    REQUIRE(daemon.process->ctl({"session", "reset", "er-msee1", "office-ce"}).exit_code == 0);
+    CHECK(wait_until([&] { return daemon.rib("prod-ergw").contains("2001:db8:81::/64"); }, 30s, 200ms));
+}
+
 }  // namespace bgpemu::test

@@ -250,6 +250,84 @@ TEST_CASE("IPv6 over a site-to-site VPN connection is refused, not half modelled
     CHECK(has_error(gateway, "7:18", "VPN gateway 'v1-vpngw': IPv6 BGP peering address fd00:1:0:fe::fe"));
 }
 
+// `small` made dual stack: an IPv6 space with a VM, the circuit's IPv6 peering, an IPv6 LAN.
+std::string dual_stack(const std::string& ipv6_peering = "{primary_peer_address_prefix: '2001:db8:ff::/126', "
+                                                         "secondary_peer_address_prefix: '2001:db8:ff::4/126'}") {
+    auto yaml = edited(small, "    address_spaces: [10.1.0.0/16]\n", "    address_spaces: [10.1.0.0/16, 'fd00:1::/48']\n");
+    yaml = edited(yaml, "instance_addresses: [10.1.255.4]", "instance_addresses: [10.1.255.4, 'fd00:1:0:ff::4']");
+    yaml = edited(yaml, "    vms: [{name: v1-vm, address: 10.1.0.4}]", "    vms: [{name: v1-vm, address: 10.1.0.4}, {name: v1-vm6, address: 'fd00:1::4'}]");
+    yaml = edited(yaml, "secondary_peer_address_prefix: 172.16.0.4/30}",
+                  "secondary_peer_address_prefix: 172.16.0.4/30, ipv6_peering: " + ipv6_peering + "}");
+    return edited(yaml, "    lan_prefixes: [192.168.1.0/24]\n", "    lan_prefixes: [192.168.1.0/24, '2001:db8:1::/64']\n");
+}
+
+TEST_CASE("IPv6 private peering: dual-stack links and sessions, both families on the LAN", "[design][ipv6]") {
+    const auto yaml = dual_stack();
+    const auto loaded = parse_topology(yaml, "d.yaml");
+    INFO(joined(errors_of(yaml)));
+    REQUIRE(loaded.ok());
+    const auto& ce = speaker(loaded.config, "s1-ce");
+    const auto interface = [](const bgp::SpeakerConfig& s, const std::string& name) {
+        const auto it = std::find_if(s.interfaces.begin(), s.interfaces.end(), [&](const auto& i) { return i.name == name; });
+        REQUIRE(it != s.interfaces.end());
+        return *it;
+    };
+    // The customer takes the first usable address of each /126, Microsoft the second.
+    const auto primary = interface(ce, "c1-primary");
+    CHECK(primary.address.to_string() == "172.16.0.1");
+    REQUIRE(primary.other_family);
+    CHECK(primary.other_family->address.to_string() == "2001:db8:ff::1");
+    CHECK(primary.other_family->length == 126);
+    CHECK(interface(speaker(loaded.config, "c1-msee2"), "ce").other_family->address.to_string() == "2001:db8:ff::6");
+    CHECK(interface(ce, "lan").other_family->address.to_string() == "2001:db8:1::1");
+    // The MSEE-gateway links get an IPv6 side from the internal IPv6 pool.
+    CHECK(interface(speaker(loaded.config, "v1-ergw"), "c1-msee1").other_family->address.to_string() == "fd00:12:76::2");
+    // Each session carries both families, with that end's IPv6 address as its IPv6 next hop.
+    const auto& to_msee = neighbor(ce, "c1-msee1");
+    const std::vector<bgp::AfiSafi> both{{bgp::Afi::ipv4, bgp::Safi::unicast}, {bgp::Afi::ipv6, bgp::Safi::unicast}};
+    CHECK(to_msee.families == both);
+    CHECK(to_msee.self_next_hop_v6->to_string() == "2001:db8:ff::1");
+    CHECK(neighbor(speaker(loaded.config, "c1-msee1"), "v1-ergw").families == both);
+    // The MSEE's limits from the customer, per family ("ExpressRoute limits").
+    const auto& from_ce = neighbor(speaker(loaded.config, "c1-msee1"), "s1-ce");
+    CHECK(from_ce.maximum_prefix_by_family[0] == 4000);
+    CHECK(from_ce.maximum_prefix_by_family[1] == 100);
+    CHECK(speaker(loaded.config, "v1-ergw").router_id == bgp::IpAddress::parse("10.1.255.4")->v4_value());
+
+    // Without the IPv6 peering the sessions carry IPv4 alone, whatever the VNet holds.
+    const auto v4_only = edited(yaml, ", ipv6_peering: {primary_peer_address_prefix: '2001:db8:ff::/126', "
+                                      "secondary_peer_address_prefix: '2001:db8:ff::4/126'}", "");
+    const auto plain = parse_topology(v4_only, "d.yaml");
+    INFO(joined(errors_of(v4_only)));
+    REQUIRE(plain.ok());
+    CHECK(neighbor(speaker(plain.config, "s1-ce"), "c1-msee1").families ==
+          std::vector<bgp::AfiSafi>{{bgp::Afi::ipv4, bgp::Safi::unicast}});
+    CHECK_FALSE(interface(speaker(plain.config, "c1-msee1"), "ce").other_family);
+}
+
+TEST_CASE("IPv6 private peering errors", "[design][ipv6]") {
+    const auto wrong_length = errors_of(dual_stack("{primary_peer_address_prefix: '2001:db8:ff::/64', "
+                                                   "secondary_peer_address_prefix: '2001:db8:ff::4/126'}"));
+    INFO(joined(wrong_length));
+    CHECK(has_error(wrong_length, "8:150", "circuit 'c1': an IPv6 circuit link takes an IPv6 /126, not 2001:db8:ff::/64"));
+    const auto one_link = errors_of(dual_stack("{primary_peer_address_prefix: '2001:db8:ff::/126'}"));
+    INFO(joined(one_link));
+    CHECK(has_error(one_link, "8:120", "ipv6_peering needs 'secondary_peer_address_prefix'"));
+    const auto overlap = errors_of(dual_stack("{primary_peer_address_prefix: '2001:db8:ff::/126', "
+                                              "secondary_peer_address_prefix: '2001:db8:ff::/126'}"));
+    INFO(joined(overlap));
+    CHECK(has_error(overlap, "8:120", "link prefix 2001:db8:ff::/126 overlaps 2001:db8:ff::/126 of circuit c1"));
+    const auto ipv4_in_v6 = errors_of(edited(small, "secondary_peer_address_prefix: 172.16.0.4/30}",
+                                             "secondary_peer_address_prefix: '2001:db8:ff::/126'}"));
+    INFO(joined(ipv4_in_v6));
+    CHECK(has_error(ipv4_in_v6, "8:91", "IPv6 goes in 'ipv6_peering', a /126 per link"));
+    const auto lan_router = errors_of(edited(dual_stack(), "    hosts: [{name: s1-pc, address: 192.168.1.10}]\n",
+                                             "    hosts: [{name: s1-pc, address: 192.168.1.10}]\n"
+                                             "    lan_router: {name: s1-lan, address: 192.168.1.254}\n"));
+    INFO(joined(lan_router));
+    CHECK(has_error(lan_router, "12:5", "site 's1': IPv6 LAN prefix 2001:db8:1::/64 with a lan_router is not modelled"));
+}
+
 TEST_CASE("route tables in a design: passed on as written; a VM with IP forwarding is an appliance", "[design][udr]") {
     const auto yaml = "route_tables:\n"
                       "  - {name: rt, routes: [{address_prefix: 192.168.0.0/16, next_hop_type: VirtualAppliance, next_hop_ip_address: 10.1.0.5}]}\n"
@@ -476,7 +554,7 @@ TEST_CASE("design errors are reported in the design's terms, at its positions", 
         {"    er_gateway: {name: v1-ergw, instance_addresses: [10.1.255.4]}\n", "", "9:5",
          "VNet 'v1' has no ExpressRoute gateway (er_gateway) to connect to circuit 'c1'"},
         {"secondary_peer_address_prefix: 172.16.0.4/30", "secondary_peer_address_prefix: 172.16.0.8/29", "8:91",
-         "a circuit link takes a /30 (IPv4) or a /126 (IPv6)"},
+         "a circuit link takes an IPv4 /30, not 172.16.0.8/29"},
         {"secondary_peer_address_prefix: 172.16.0.4/30", "secondary_peer_address_prefix: 172.16.0.0/30", "8:91",
          "overlaps 172.16.0.0/30 of circuit c1"},
         {"    asn: 64600", "    asn: 65515", "13:10", "ASN 65515 is reserved"},
@@ -566,6 +644,28 @@ TEST_CASE("FRR and BIRD configurations for a CE of the design", "[design]") {
     const auto not_ce = router_config_file(file.path.string(), "c1-msee1", false);
     REQUIRE(not_ce.errors.size() == 1);
     CHECK(not_ce.errors[0].message == "'c1-msee1' is not a CE of the design (its CEs: s1-ce)");
+}
+
+TEST_CASE("FRR and BIRD configurations of a dual-stack CE: IPv6 on the same sessions, its own next hops", "[design][ipv6]") {
+    const TempFile file(dual_stack());
+    const auto frr = router_config_file(file.path.string(), "s1-ce", false);
+    INFO(frr.text);
+    REQUIRE(frr.errors.empty());
+    for (const char* line : {"ipv6 prefix-list s1-out seq 20 permit 2001:db8:1::/64\n", "route-map to-c1-msee1-v6 permit 10\n",
+                             " match ipv6 address prefix-list s1-out\n", " set ipv6 next-hop global 2001:db8:ff::1\n",
+                             " address-family ipv6 unicast\n", "  neighbor 127.70.0.2 activate\n",
+                             "  neighbor 127.70.0.2 route-map to-c1-msee1-v6 out\n", "  network 2001:db8:1::/64\n"}) {
+        INFO(line);
+        CHECK(frr.text.find(line) != std::string::npos);
+    }
+    const auto bird = router_config_file(file.path.string(), "s1-ce", true);
+    INFO(bird.text);
+    REQUIRE(bird.errors.empty());
+    for (const char* line : {"filter to_c1_msee2_v6 {\n", "  bgp_next_hop = 2001:db8:ff::5;\n", "    export filter to_c1_msee2_v6;\n",
+                             "define s1_out_v6 = [ 2001:db8:1::/64 ];\n"}) {
+        INFO(line);
+        CHECK(bird.text.find(line) != std::string::npos);
+    }
 }
 
 TEST_CASE("every topology shipped in configs/ is valid, in either form", "[design][config]") {

@@ -280,6 +280,42 @@ TEST_CASE("Global Reach: a private peering's connection to another circuit's", "
     CHECK(all(refused.errors).find("peerExpressRouteCircuitPeering") != std::string::npos);
 }
 
+TEST_CASE("IPv6 private peering: the peering's ipv6PeeringConfig gives the circuit its /126 links", "[import][ipv6]") {
+    const std::string s = "/subscriptions/s/resourceGroups/g/providers/Microsoft.Network";
+    const auto input = [&](const std::string& ipv6) {
+        return R"([{"id": ")" + s + R"(/virtualNetworks/a", "name": "a", "type": "Microsoft.Network/virtualNetworks",
+  "addressSpace": {"addressPrefixes": ["10.1.0.0/16", "fd00:1::/48"]}, "subnets": [{"name": "GatewaySubnet", "addressPrefix": "10.1.255.0/27"}]},
+ {"id": ")" + s + R"(/virtualNetworkGateways/a-gw", "name": "a-gw", "type": "Microsoft.Network/virtualNetworkGateways",
+  "gatewayType": "ExpressRoute", "ipConfigurations": [{"subnet": {"id": ")" + s + R"(/virtualNetworks/a/subnets/GatewaySubnet"}}]},
+ {"id": ")" + s + R"(/expressRouteCircuits/c", "name": "c", "type": "Microsoft.Network/expressRouteCircuits",
+  "properties": {"peerings": [{"name": "AzurePrivatePeering", "properties": {"peeringType": "AzurePrivatePeering", "peerASN": 65001,
+  "primaryPeerAddressPrefix": "192.168.9.0/30", "secondaryPeerAddressPrefix": "192.168.9.4/30", "ipv6PeeringConfig": )" + ipv6 + R"(}}]}},
+ {"id": ")" + s + R"(/connections/a-c", "name": "a-c", "type": "Microsoft.Network/connections", "connectionType": "ExpressRoute",
+  "virtualNetworkGateway1": {"id": ")" + s + R"(/virtualNetworkGateways/a-gw"}, "peer": {"id": ")" + s + R"(/expressRouteCircuits/c"}}])";
+    };
+    const auto run = [&](const std::string& ipv6) {
+        ImportRequest request;
+        request.texts = {{"all.json", input(ipv6)}};
+        return import_azure(request);
+    };
+    const auto result = run(R"({"primaryPeerAddressPrefix": "2001:db8:ff::/126", "secondaryPeerAddressPrefix": "2001:db8:ff::4/126"})");
+    INFO(all(result.errors));
+    REQUIRE(result.errors.empty());
+    const auto circuit = item_named(YAML::Load(result.design)["circuits"], "c");
+    CHECK(circuit["ipv6_peering"]["primary_peer_address_prefix"].Scalar() == "2001:db8:ff::/126");
+    CHECK(circuit["ipv6_peering"]["secondary_peer_address_prefix"].Scalar() == "2001:db8:ff::4/126");
+    // It compiles into dual-stack links.
+    CHECK(expanded(result.design).find("address: [192.168.9.1/30, 2001:db8:ff::1/126]") != std::string::npos);
+
+    const auto disabled = run(R"({"primaryPeerAddressPrefix": "2001:db8:ff::/126", "secondaryPeerAddressPrefix": "2001:db8:ff::4/126", "state": "Disabled"})");
+    REQUIRE(disabled.errors.empty());
+    CHECK_FALSE(item_named(YAML::Load(disabled.design)["circuits"], "c")["ipv6_peering"]);
+    const auto wrong = run(R"({"primaryPeerAddressPrefix": "2001:db8:ff::/64", "secondaryPeerAddressPrefix": "2001:db8:ff::4/126"})");
+    REQUIRE_FALSE(wrong.errors.empty());
+    CHECK(all(wrong.errors).find("'2001:db8:ff::/64' is not an IPv6 /126") != std::string::npos);
+    CHECK(all(wrong.errors).find("ipv6PeeringConfig") != std::string::npos);
+}
+
 TEST_CASE("bad input: one error naming the file, the JSON path and the resource; nothing written", "[import]") {
     struct Case {
         const char* file;
