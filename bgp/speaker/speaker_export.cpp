@@ -145,10 +145,14 @@ bool Speaker::fill_updates(Session& session, Bytes& out, std::size_t budget) {
                         static_cast<int>(family.afi), prefixes.front().to_string());
         },
         [&](std::span<const Prefix> prefixes) {
-            nlris.clear();
-            for (const auto& prefix : prefixes) nlris.push_back(Nlri{prefix, 0});
-            const AfiSafi family{prefixes.front().afi(), Safi::unicast};
-            session.stats().updates_out += neighbor.packer->withdraw(nlris, family, out);
+            // One batch holds the withdrawals of every family (a session that carried
+            // both loses both at once): each family goes in its own UPDATEs.
+            for (const auto family : {ipv4_unicast, ipv6_unicast}) {
+                nlris.clear();
+                for (const auto& prefix : prefixes)
+                    if (prefix.afi() == family.afi) nlris.push_back(Nlri{prefix, 0});
+                if (!nlris.empty()) session.stats().updates_out += neighbor.packer->withdraw(nlris, family, out);
+            }
         });
     if (!more) {
         // The initial table has gone out: End-of-RIB per family (RFC 4724 §2).

@@ -1516,6 +1516,21 @@ TEST_CASE("IPv6 private peering: dual-stack links carry both families, traces go
     check_trace(daemon, "office-pc", "prod-vm", {{"192.168.81.1", "172.16.81.2", "*", "10.81.0.4"}, {"192.168.81.1", "172.16.81.6", "*", "10.81.0.4"}});
     CHECK(daemon.run({"ping", "prod-vm6", "office-pc"}).is_null());  // no IPv6 address to send to
 
+    // The primary link fails: its session goes with both families, and the MSEE
+    // withdraws both from the gateway at once.
+    REQUIRE(daemon.process->ctl({"link", "down", "office-ce", "er-msee1"}).exit_code == 0);
+    REQUIRE(daemon.process->converged(60s));
+    for (const char* prefix : {"2001:db8:81::/64", "192.168.81.0/24"}) {
+        INFO(prefix);
+        const auto best = best_of(daemon.rib("prod-ergw")[prefix]);
+        REQUIRE(best);
+        CHECK(best->from == std::set<std::string>{"er-msee2"});
+    }
+    check_trace(daemon, "office-pc6", "prod-vm6", {{"2001:db8:81::1", "2001:db8:ff:81::6", "*", "fd00:81::4"}});
+    REQUIRE(daemon.process->ctl({"link", "up", "office-ce", "er-msee1"}).exit_code == 0);
+    REQUIRE(daemon.process->converged(60s));
+    CHECK(best_of(daemon.rib("prod-ergw")["2001:db8:81::/64"])->from == msees);
+
     // 101 IPv6 prefixes: past the limit of the IPv6 peering ("ExpressRoute limits": 100).
     // Azure drops that session alone; here the MSEEs drop the CE's IPv6 routes and keep
     // the session with its IPv4 ones.
