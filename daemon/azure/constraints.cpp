@@ -1,5 +1,7 @@
 #include "daemon/azure/constraints.hpp"
 
+#include <algorithm>
+
 namespace bgpemu::daemon {
 
 bool is_azure_reserved_asn(std::uint32_t asn) noexcept {
@@ -27,9 +29,16 @@ std::optional<std::string> refuse_route_server_peer_asn(Role role, std::uint32_t
     return std::nullopt;
 }
 
-std::optional<std::string> refuse_advertised_count(Role role, std::size_t count) {
-    if (role != Role::er_gateway || count <= er_gateway_max_advertised) return std::nullopt;
-    return "an er-gateway advertises at most 1000 prefixes (its VNet and spokes), not " + std::to_string(count);
+std::optional<std::string> refuse_advertised_count(Role role, const std::vector<bgp::Prefix>& networks) {
+    if (role != Role::er_gateway) return std::nullopt;
+    const auto v6 = static_cast<std::size_t>(
+        std::count_if(networks.begin(), networks.end(), [](const bgp::Prefix& p) { return p.afi() == bgp::Afi::ipv6; }));
+    const auto v4 = networks.size() - v6;
+    if (v4 > er_gateway_max_advertised)
+        return "an er-gateway advertises at most 1000 IPv4 prefixes (its VNet and spokes), not " + std::to_string(v4);
+    if (v6 > er_gateway_max_advertised_v6)
+        return "an er-gateway advertises at most 100 IPv6 prefixes (its VNet and spokes), not " + std::to_string(v6);
+    return std::nullopt;
 }
 
 std::optional<std::string> refuse_premium_circuit(Role role) {

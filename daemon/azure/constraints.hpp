@@ -36,9 +36,11 @@ inline constexpr std::uint32_t route_server_max_prefixes = 4000;
 [[nodiscard]] std::optional<std::string> refuse_route_server_peer_asn(Role role, std::uint32_t peer_asn);
 
 // "Azure subscription and service limits" (ExpressRoute limits): an ExpressRoute
-// gateway advertises at most 1,000 IPv4 prefixes of its VNet and spokes to on-premises.
+// gateway advertises at most 1,000 IPv4 and 100 IPv6 prefixes of its VNet and spokes
+// to on-premises.
 inline constexpr std::size_t er_gateway_max_advertised = 1000;
-[[nodiscard]] std::optional<std::string> refuse_advertised_count(Role role, std::size_t count);
+inline constexpr std::size_t er_gateway_max_advertised_v6 = 100;
+[[nodiscard]] std::optional<std::string> refuse_advertised_count(Role role, const std::vector<bgp::Prefix>& networks);
 
 // Options that only one role has: `premium_circuit` is a property of an ExpressRoute
 // circuit (its MSEEs), `allow_remote_vnet_traffic` one of an ExpressRoute gateway

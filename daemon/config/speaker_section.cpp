@@ -300,7 +300,9 @@ constexpr Key<SpeakerRead> speaker_keys[] = {
     {"networks",
      [](Reader& r, const YAML::Node& v, SpeakerRead& s) {
          each_item(r, v, "networks", [&](const YAML::Node& item) { read_network(r, item, *s.policy, s.speaker); });
-         if (auto refused = refuse_advertised_count(s.azure.role, s.speaker.networks.size())) r.error(v, *refused);
+         std::vector<Prefix> prefixes;
+         for (const auto& network : s.speaker.networks) prefixes.push_back(network.prefix);
+         if (auto refused = refuse_advertised_count(s.azure.role, prefixes)) r.error(v, *refused);
      },
      // A gateway without `networks` advertises its VNet and the spokes that use it.
      [](Reader&, const YAML::Node&, SpeakerRead& s) {

@@ -1661,18 +1661,29 @@ TEST_CASE("sessions between two speakers of the file: the end that would lose a 
 }
 
 TEST_CASE("Azure constraints: options of one role, the ER gateway's advertisement limit", "[config][roles]") {
-    std::string networks;
-    for (int i = 0; i < 1001; ++i) networks += (i ? ", " : "") + std::string("10.") + std::to_string(i / 256) + "." +
-                                               std::to_string(i % 256) + ".0/24";
+    // Per family: 1,000 IPv4 and 100 IPv6; 1,000 IPv4 beside 100 IPv6 is within both.
+    const auto v4 = [](int count) {
+        std::string out;
+        for (int i = 0; i < count; ++i) out += ", 10." + std::to_string(i / 256) + "." + std::to_string(i % 256) + ".0/24";
+        return out;
+    };
+    const auto v6 = [](int count) {
+        std::string out;
+        for (int i = 0; i < count; ++i) out += ", 'fd00:" + std::to_string(i) + "::/48'";
+        return out;
+    };
     const auto errors = errors_of(R"(speakers:
   - {name: a, role: msee, router_id: 1.1.1.1, listen: "127.0.0.2:1790", allow_remote_vnet_traffic: false}
   - {name: b, role: er-gateway, router_id: 1.1.1.2, listen: "127.0.0.3:1790", allow_remote_vnet_traffic: false}
-  - {name: c, role: er-gateway, router_id: 1.1.1.3, listen: "127.0.0.4:1790", networks: [)" + networks + R"(]}
+  - {name: c, role: er-gateway, router_id: 1.1.1.3, listen: "127.0.0.4:1790", networks: [)" + v4(1001).substr(2) + R"(]}
+  - {name: d, role: er-gateway, router_id: 1.1.1.4, listen: "127.0.0.5:1790", networks: [)" + v4(1000).substr(2) + v6(100) + R"(]}
+  - {name: e, role: er-gateway, router_id: 1.1.1.5, listen: "127.0.0.6:1790", networks: [)" + v6(101).substr(2) + R"(]}
 )");
     INFO(joined(errors));
     CHECK(has_error(errors, "2:100", "allow_remote_vnet_traffic applies to role er-gateway only"));
-    CHECK(errors.size() == 2);  // b may set it
-    CHECK(has_error(errors, "4:89", "an er-gateway advertises at most 1000 prefixes (its VNet and spokes), not 1001"));
+    CHECK(errors.size() == 3);  // b may set it; d is within both limits
+    CHECK(has_error(errors, "4:89", "an er-gateway advertises at most 1000 IPv4 prefixes (its VNet and spokes), not 1001"));
+    CHECK(has_error(errors, "6:89", "an er-gateway advertises at most 100 IPv6 prefixes (its VNet and spokes), not 101"));
 }
 
 }  // namespace bgpemu::daemon
