@@ -14,6 +14,10 @@
 // documented values, every emulated speaker's Loc-RIB and every trace to and from
 // Location 2 must be the reference's, before, during and after the failure of BIRD's
 // ExpressRoute link.
+//
+// The dual-stack cases run FRR and then BIRD as the office CE of configs/dual-stack.yaml:
+// each link's one session carries IPv6 beside IPv4, both ways, and IPv6 traces cross
+// the real router.
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 #include <fstream>
@@ -37,8 +41,9 @@ struct ExternalCe {
     std::string design;
     std::string router_config;
 };
-ExternalCe external_ce(const std::filesystem::path& dir, unsigned short port, const std::string& ce, const std::string& option) {
-    ExternalCe out{read_source("configs/azure-interop.yaml", port), {}};
+ExternalCe external_ce(const std::filesystem::path& dir, unsigned short port, const std::string& ce, const std::string& option,
+                       const std::string& source = "configs/azure-interop.yaml") {
+    ExternalCe out{read_source(source, port), {}};
     for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
              {"      - name: " + ce + "\n", "      - name: " + ce + "\n        external: true\n"},
              {"{name: " + ce + ",", "{name: " + ce + ", external: true,"}}) {
@@ -102,7 +107,8 @@ public:
     };
     [[nodiscard]] std::vector<Path> paths(const std::string& prefix) const {
         std::vector<Path> out;
-        const auto value = vtysh_json("show ip bgp " + prefix + " json");
+        const bool v6 = prefix.find(':') != std::string::npos;
+        const auto value = vtysh_json((v6 ? "show bgp ipv6 unicast " : "show ip bgp ") + prefix + " json");
         if (!value.is_object() || !value.as_object().contains("paths")) return out;
         for (const auto& p : value.at("paths").as_array()) {
             const auto& o = p.as_object();
@@ -288,6 +294,69 @@ TEST_CASE("FRR as loc1-ce1 against the emulated Azure", "[integration][external]
         bool crossed = false;
         return hops_of(daemon, "loc1-vm", "hub-vm", crossed).size() == 5;
     }, 20s, 250ms));
+}
+
+TEST_CASE("FRR as the dual-stack office CE: IPv6 over the same sessions, both ways, traces through it", "[integration][external][ipv6]") {
+    TempDir dir("bgpemu-external-v6");
+    const auto port = test_port(49);
+    const auto external = external_ce(dir.path(), port, "office-ce", "--frr-config", "configs/dual-stack.yaml");
+    BgpemuDaemon daemon(external.design, dir.path());
+    FrrCe frr(dir.path(), port, external.router_config);
+    const auto msee1 = word_after(external.router_config, "! er-msee1: ExpressRoute circuit er, primary link\n neighbor ");
+    const auto msee2 = word_after(external.router_config, "! er-msee2: ExpressRoute circuit er, secondary link\n neighbor ");
+    REQUIRE(!msee1.empty());
+    REQUIRE(!msee2.empty());
+    const auto up = [&] { return frr.state(msee1) == "Established" && frr.state(msee2) == "Established"; };
+    const bool sessions = wait_until(up, 60s, 250ms);
+    if (!sessions) UNSCOPED_INFO("FRR log:\n" << frr.log() << "\nbgpemud log:\n" << daemon.log());
+    REQUIRE(sessions);
+    REQUIRE(daemon.ctl({"wait", "converged", "--timeout", "60"}).exit_code == 0);
+    // FRR sent its IPv6 LAN with the link's IPv6 address as next hop; the gateway has it
+    // over both MSEEs.
+    CHECK(best_as_path(daemon, "hub-ergw", "2001:db8:90::/64") == std::optional<std::string>("12076 64720"));
+    CHECK(best_as_path(daemon, "hub-ergw", "192.168.90.0/24") == std::optional<std::string>("12076 64720"));
+    // FRR has the hub's IPv6 space from both MSEEs, preferred at local-preference 200.
+    const auto paths = frr.paths("fd00:90::/48");
+    INFO("FRR log:\n" << frr.log());
+    REQUIRE(paths.size() == 2);
+    for (const auto& path : paths) {
+        CHECK(path.as_path == "12076");
+        CHECK(path.local_pref == 200);
+    }
+    bool crossed_frr = false;
+    const auto hops = hops_of(daemon, "office-pc6", "hub-vm6", crossed_frr);
+    CHECK(crossed_frr);
+    CHECK((!hops.empty() && hops.back() == "fd00:90::4"));
+    crossed_frr = false;
+    const auto back = hops_of(daemon, "hub-vm6", "office-pc6", crossed_frr);
+    CHECK((!back.empty() && back.back() == "2001:db8:90::10"));
+}
+
+TEST_CASE("BIRD as the dual-stack office CE: an IPv6 channel beside the IPv4 one on each session", "[integration][external][ipv6]") {
+    TempDir dir("bgpemu-external-bird-v6");
+    const auto port = test_port(50);
+    const auto external = external_ce(dir.path(), port, "office-ce", "--bird-config", "configs/dual-stack.yaml");
+    BgpemuDaemon daemon(external.design, dir.path());
+    BirdCe bird(dir.path(), external.router_config);
+    // BIRD holds the hub's IPv6 space from both MSEEs, at local-preference 200.
+    const auto from_both = [&] {
+        const auto table = bird.table();
+        const auto it = table.find("fd00:90::/48");
+        return it != table.end() && it->second.size() == 2;
+    };
+    const bool learned = wait_until(from_both, 60s, 250ms);
+    if (!learned) UNSCOPED_INFO("BIRD log:\n" << bird.log() << "\nbgpemud log:\n" << daemon.log());
+    REQUIRE(learned);
+    for (const auto& route : bird.table().at("fd00:90::/48")) {
+        CHECK(route.attributes.as_path == "12076");
+        CHECK(route.attributes.local_pref == std::optional<std::uint32_t>(200));
+    }
+    REQUIRE(daemon.ctl({"wait", "converged", "--timeout", "60"}).exit_code == 0);
+    CHECK(best_as_path(daemon, "hub-ergw", "2001:db8:90::/64") == std::optional<std::string>("12076 64720"));
+    bool crossed_bird = false;
+    const auto hops = hops_of(daemon, "office-pc6", "hub-vm6", crossed_bird);
+    CHECK(crossed_bird);
+    CHECK((!hops.empty() && hops.back() == "fd00:90::4"));
 }
 
 TEST_CASE("BIRD as loc2-ce1 against the emulated Azure", "[integration][external]") {
