@@ -54,7 +54,7 @@ void AdminCommands::register_handlers() {
         {"ping", reading(&AdminCommands::ping)},
         {"link", changing(&AdminCommands::link)},
         {"converged", reading(&AdminCommands::converged)},
-        {"check", reading(&AdminCommands::check)},
+        {"check", [this](const json::object& request) { return check(request); }},
         {"matrix", reading(&AdminCommands::matrix)},
     };
     // The table and the handlers name the same commands, or the daemon does not start.
@@ -77,11 +77,39 @@ std::string AdminCommands::handle_line(std::string_view line) {
                               : std::string("the request must be a JSON object")}};
         return to_json_text(reply);
     }
-    return to_json_text(handle(request.as_object()));
+    return respond(request.as_object()).text();
+}
+
+void CommandResult::append_to(std::string& out) const {
+    if (text_) out += *text_;
+    else append_json_text(out, value_);
+}
+
+json::value CommandResult::value() && {
+    if (!text_) return std::move(value_);
+    return json::parse(*text_);
+}
+
+std::string AdminCommands::Reply::text() const {
+    if (!ok()) return to_json_text(envelope);
+    // The envelope's members, then the result as its "result" member.
+    auto out = to_json_text(envelope);
+    out.pop_back();
+    out += ",\"result\":";
+    result.append_to(out);
+    out += '}';
+    return out;
 }
 
 json::object AdminCommands::handle(const json::object& request) {
+    auto reply = respond(request);
+    if (reply.ok()) reply.envelope["result"] = std::move(reply.result).value();
+    return std::move(reply.envelope);
+}
+
+AdminCommands::Reply AdminCommands::respond(const json::object& request) {
     json::object reply{{"version", admin_protocol_version}};
+    std::optional<CommandResult> result;
     try {
         if (const auto* version = field(request, "version");
             version != nullptr && !(version->is_int64() && version->as_int64() == admin_protocol_version))
@@ -96,14 +124,14 @@ json::object AdminCommands::handle(const json::object& request) {
         // the speakers: the external routers' inferred FIBs hold meanwhile.
         std::optional<Emulation::ExternalFibCache> external_fibs;
         if (emulation_ != nullptr && !command->changes_state) external_fibs.emplace(*emulation_);
-        auto result = handler->second(request);
+        result.emplace(handler->second(request));
         reply["ok"] = true;
-        reply["result"] = std::move(result);
     } catch (const CommandError& e) {
         reply["ok"] = false;
         reply["error"] = json::object{{"code", e.code}, {"message", e.what()}};
     }
-    return reply;
+    if (!result) return Reply{std::move(reply), json::value()};
+    return Reply{std::move(reply), std::move(*result)};
 }
 
 bgp::Speaker& AdminCommands::node(const json::object& request) const {

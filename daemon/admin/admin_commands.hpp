@@ -41,6 +41,25 @@ struct ReloadOutcome {
     std::vector<std::string> changes;
 };
 
+// What a command answers: a JSON value or, for a result of a million entries (a check
+// over every pair of hosts), its JSON text, written as it is computed with no tree of
+// it in memory.
+class CommandResult {
+public:
+    CommandResult(boost::json::value value) : value_(std::move(value)) {}  // NOLINT: every handler's value
+    [[nodiscard]] static CommandResult json_text(std::string text) {
+        CommandResult out{boost::json::value()};
+        out.text_ = std::move(text);
+        return out;
+    }
+    void append_to(std::string& out) const;
+    [[nodiscard]] boost::json::value value() &&;
+
+private:
+    boost::json::value value_;
+    std::optional<std::string> text_;
+};
+
 class AdminCommands {
 public:
     AdminCommands(std::vector<std::unique_ptr<bgp::Speaker>>& speakers, std::string config_file);
@@ -48,6 +67,15 @@ public:
     // One request line (without its newline) to one reply line (without its newline).
     [[nodiscard]] std::string handle_line(std::string_view line);
     [[nodiscard]] boost::json::object handle(const boost::json::object& request);
+    // A reply: its envelope (version, ok, error) and, when ok, the result apart from it,
+    // so a result written as text is sent as it is.
+    struct Reply {
+        boost::json::object envelope;
+        CommandResult result;
+        [[nodiscard]] bool ok() const { return envelope.at("ok").as_bool(); }
+        [[nodiscard]] std::string text() const;  // the reply as one line of JSON
+    };
+    [[nodiscard]] Reply respond(const boost::json::object& request);
     // Whether a handler is registered under this command name (the table's test).
     [[nodiscard]] bool handles(std::string_view command) const { return handlers_.find(command) != handlers_.end(); }
     // What `reload` runs (the daemon's SIGHUP handler).
@@ -65,7 +93,7 @@ public:
     [[nodiscard]] std::string metrics_text() const;
 
 private:
-    using Handler = std::function<boost::json::value(const boost::json::object&)>;
+    using Handler = std::function<CommandResult(const boost::json::object&)>;
     void register_handlers();
 
     [[nodiscard]] boost::json::value status() const;
@@ -90,7 +118,7 @@ private:
     [[nodiscard]] boost::json::value show_topology() const;
     [[nodiscard]] boost::json::value show_events(const boost::json::object& request) const;
     [[nodiscard]] boost::json::value converged(const boost::json::object& request) const;
-    [[nodiscard]] boost::json::value check(const boost::json::object& request) const;
+    [[nodiscard]] CommandResult check(const boost::json::object& request) const;
     [[nodiscard]] boost::json::value matrix(const boost::json::object& request) const;
     [[nodiscard]] const dataplane::Network& network() const;
     // The node's Azure role in the emulated network (none without one, or unknown).

@@ -3,7 +3,6 @@
 #include <charconv>
 #include <cmath>
 
-#include <boost/json/serialize.hpp>
 
 namespace bgpemu::daemon {
 
@@ -20,6 +19,46 @@ void append_double(std::string& out, double value) {
     // The shortest decimal that reads back as the same double, never in exponent form.
     char buffer[400];  // the longest fixed form of a double (1.8e308) fits
     const auto result = std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::fixed);
+    out.append(buffer, result.ptr);
+}
+
+}  // namespace
+
+// A string as JSON (RFC 8259 §7), straight into `out`: a reply can hold a million of
+// them, and a temporary per string was most of the writing.
+void append_json_string(std::string& out, std::string_view text) {
+    static constexpr char hex[] = "0123456789abcdef";
+    out += '"';
+    std::size_t plain = 0;  // the start of the run not yet copied
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c >= 0x20 && c != '"' && c != '\\') continue;
+        out.append(text.data() + plain, i - plain);
+        plain = i + 1;
+        switch (c) {
+            case '"': out += "\\\""; break;
+            case '\\': out += "\\\\"; break;
+            case '\n': out += "\\n"; break;
+            case '\r': out += "\\r"; break;
+            case '\t': out += "\\t"; break;
+            case '\b': out += "\\b"; break;
+            case '\f': out += "\\f"; break;
+            default:
+                out += "\\u00";
+                out += hex[c >> 4];
+                out += hex[c & 0xf];
+        }
+    }
+    out.append(text.data() + plain, text.size() - plain);
+    out += '"';
+}
+
+namespace {
+
+template <typename Integer>
+void append_integer(std::string& out, Integer value) {
+    char buffer[24];
+    const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
     out.append(buffer, result.ptr);
 }
 
@@ -47,15 +86,27 @@ void append_json_text(std::string& out, const json::value& value) {
             for (const auto& member : value.get_object()) {
                 if (!first) out += ',';
                 first = false;
-                out += json::serialize(json::string_view(member.key()));
+                append_json_string(out, member.key());
                 out += ':';
                 append_json_text(out, member.value());
             }
             out += '}';
             return;
         }
-        default:
-            out += json::serialize(value);  // strings (escaped), integers, booleans, null
+        case json::kind::string:
+            append_json_string(out, value.get_string());
+            return;
+        case json::kind::int64:
+            append_integer(out, value.get_int64());
+            return;
+        case json::kind::uint64:
+            append_integer(out, value.get_uint64());
+            return;
+        case json::kind::bool_:
+            out += value.get_bool() ? "true" : "false";
+            return;
+        case json::kind::null:
+            out += "null";
             return;
     }
 }

@@ -14,6 +14,8 @@ namespace bgpemu::daemon {
 
 [[nodiscard]] std::string to_json_text(const boost::json::value& value);
 void append_json_text(std::string& out, const boost::json::value& value);
+// A string as JSON text (quoted and escaped), for replies written without a JSON tree.
+void append_json_string(std::string& out, std::string_view text);
 
 // A reply value as its clients compare and print it: a string's contents, anything else
 // as its JSON text; a member that is absent reads `absent`.

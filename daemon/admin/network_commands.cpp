@@ -5,6 +5,7 @@
 
 #include <set>
 #include <tuple>
+#include <type_traits>
 
 #include "daemon/admin/json_text.hpp"
 #include "daemon/admin/request_arguments.hpp"
@@ -144,12 +145,42 @@ std::string walk_kind(const dataplane::Network& net, const dataplane::WalkOutcom
     return vnets.size() >= 2 ? "peering" : kind;
 }
 
+// A walk's members in order, each handed to `member(key, value)` with a string or the
+// list of nodes: its shape written once, for the JSON tree and for JSON text.
+template <typename Member>
+void walk_members(const dataplane::WalkOutcome& walk, Member&& member) {
+    member("verdict", std::string_view(dataplane::verdict_name(walk.verdict)));
+    member("at", std::string_view(walk.node));
+    member("nodes", walk.nodes);
+    if (walk.verdict != dataplane::WalkOutcome::Verdict::delivered) member("reason", std::string_view(walk.reason));
+}
+
 json::object walk_json(const dataplane::WalkOutcome& walk) {
-    json::array nodes;
-    for (const auto& node : walk.nodes) nodes.push_back(json::value(node));
-    json::object out{{"verdict", dataplane::verdict_name(walk.verdict)}, {"at", walk.node}, {"nodes", std::move(nodes)}};
-    if (walk.verdict != dataplane::WalkOutcome::Verdict::delivered) out["reason"] = walk.reason;
+    json::object out;
+    walk_members(walk, [&](std::string_view key, const auto& value) { out.emplace(key, json::value_from(value)); });
     return out;
+}
+
+void append_walk(std::string& out, const dataplane::WalkOutcome& walk) {
+    char separator = '{';
+    walk_members(walk, [&](std::string_view key, const auto& value) {
+        out += separator;
+        separator = ',';
+        append_json_string(out, key);
+        out += ':';
+        if constexpr (std::is_same_v<std::decay_t<decltype(value)>, std::string_view>) {
+            append_json_string(out, value);
+        } else {
+            char item = '[';
+            for (const auto& node : value) {
+                out += item;
+                item = ',';
+                append_json_string(out, node);
+            }
+            out += item == '[' ? "[]" : "]";
+        }
+    });
+    out += '}';
 }
 
 }  // namespace
@@ -412,7 +443,7 @@ json::value AdminCommands::matrix(const json::object& request) const {
 // other design faults the daemon can see: a session near or past its prefix limit, a
 // learned route more specific than a VNet's address space (an overlap: it draws part of
 // that VNet's traffic wherever it wins the longest match).
-json::value AdminCommands::check(const json::object& request) const {
+CommandResult AdminCommands::check(const json::object& request) const {
     const auto what = optional_string(request, "what").value_or("all");  // or "symmetry": the table has checked
     const auto& net = network();
     std::optional<std::pair<std::size_t, std::size_t>> only;
@@ -426,24 +457,34 @@ json::value AdminCommands::check(const json::object& request) const {
         if (!b) throw CommandError("unknown_node", error);
         only = std::pair{a->node, b->node};
     }
-    json::array pairs;
+    // A thousand hosts make a million pairs: written as JSON text as they are checked,
+    // never as a tree of values (which took six times the text's size).
+    std::string out = "{\"pairs\":[";
+    const auto first_pair = out.size();
     std::size_t problems = 0;
     dataplane::check_symmetry(net, *emulation_, only, [&](const dataplane::PairCheck& pair) {
         const bool problem = pair.verdict == dataplane::PairCheck::Verdict::asymmetric ||
                              pair.verdict == dataplane::PairCheck::Verdict::one_way;
         problems += problem;
-        json::object entry{{"from", pair.from},
-                           {"to", pair.to},
-                           {"verdict", dataplane::pair_verdict_name(pair.verdict)},
-                           {"problem", problem},
-                           {"there", walk_json(pair.there.forward)},
-                           {"back", walk_json(pair.back.forward)}};
+        out += out.size() == first_pair ? "{\"from\":" : ",{\"from\":";
+        append_json_string(out, pair.from);
+        out += ",\"to\":";
+        append_json_string(out, pair.to);
+        out += ",\"verdict\":";
+        append_json_string(out, dataplane::pair_verdict_name(pair.verdict));
+        out += problem ? ",\"problem\":true,\"there\":" : ",\"problem\":false,\"there\":";
+        append_walk(out, pair.there.forward);
+        out += ",\"back\":";
+        append_walk(out, pair.back.forward);
         if (!pair.kind_there.empty()) {
-            entry["kind_there"] = pair.kind_there;
-            entry["kind_back"] = pair.kind_back;
+            out += ",\"kind_there\":";
+            append_json_string(out, pair.kind_there);
+            out += ",\"kind_back\":";
+            append_json_string(out, pair.kind_back);
         }
-        pairs.push_back(std::move(entry));
+        out += '}';
     });
+    out += ']';
     json::array findings;
     if (what == "all") {
         for (const auto& speaker : speakers_) {
@@ -486,7 +527,10 @@ json::value AdminCommands::check(const json::object& request) const {
         }
     }
     problems += findings.size();
-    return json::object{{"pairs", std::move(pairs)}, {"findings", std::move(findings)}, {"problems", problems}};
+    out += ",\"findings\":";
+    append_json_text(out, findings);
+    out += ",\"problems\":" + std::to_string(problems) + "}";
+    return CommandResult::json_text(std::move(out));
 }
 
 }  // namespace bgpemu::daemon

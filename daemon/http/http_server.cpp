@@ -154,8 +154,8 @@ std::variant<Response, EventStream> route(HttpServer::State& state, const Reques
         }
         spdlog::info("http: {} from the API", admin.command->name);
     }
-    const auto reply = state.commands.handle(admin.request);
-    return json_response(request, status_of(reply), reply);
+    const auto reply = state.commands.respond(admin.request);
+    return response(request, status_of(reply.envelope), "application/json", reply.text() + "\n");
 }
 
 // Server-Sent Events: every event `show events` lists (session, link, reload) as it is

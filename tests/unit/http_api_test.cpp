@@ -3,6 +3,7 @@
 // and the checks of Host, Origin and the bearer token.
 #include <catch2/catch.hpp>
 
+#include "daemon/admin/json_text.hpp"
 #include "daemon/http/http_api.hpp"
 
 namespace bgpemu::daemon::http {
@@ -120,6 +121,21 @@ TEST_CASE("Host, Origin and the bearer token", "[http]") {
     CHECK_FALSE(tokens_equal("s3cret", "s3cret-token"));
     CHECK_FALSE(tokens_equal("s3cret-token-and-more", "s3cret-token"));
     CHECK_FALSE(tokens_equal("", ""));  // no token configured matches nothing
+}
+
+TEST_CASE("reply text: strings escaped as RFC 8259 asks, numbers as plain decimals, and it reads back", "[http][json]") {
+    const json::value value = json::object{{"quote \"and\\ back", "line\nbreak\ttab\x01\x1f"},
+                                           {"unicode", "caf\xc3\xa9"},
+                                           {"numbers", json::array{-5, std::uint64_t{18446744073709551615ULL}, 0.6, 81.0}},
+                                           {"flags", json::array{true, false, nullptr}}};
+    const auto text = to_json_text(value);
+    CHECK(text.find(R"("line\nbreak\ttab\u0001\u001f")") != std::string::npos);
+    CHECK(text.find(R"("quote \"and\\ back")") != std::string::npos);
+    CHECK(text.find("[-5,18446744073709551615,0.6,81]") != std::string::npos);
+    CHECK(text.find("[true,false,null]") != std::string::npos);
+    // Read back, it is the same value (81.0 reads as an integer: compare the text).
+    CHECK(to_json_text(json::parse(text)) == text);
+    CHECK(json::parse(text).at("unicode") == "caf\xc3\xa9");
 }
 
 }  // namespace
