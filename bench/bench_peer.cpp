@@ -5,13 +5,15 @@
 // Both sessions connect to the DUT (configure it passive for these peers). Once both
 // are Established, the injector sends N IPv4 /24s (1.0.0.0/24 upwards) with about
 // N / PREFIXES_PER_SET distinct attribute sets (AS paths of 2..6 ASNs, MED, a
-// community), and the receiver counts distinct prefixes until it has all N. One line of
-// JSON on stdout gives the times on one clock:
+// community), and the receiver counts distinct prefixes until it has all N; then the
+// injector withdraws all N and the receiver counts them down to none. One line of JSON
+// on stdout gives the times on one clock:
 //
-//   {"prefixes":N,"attribute_sets":S,"inject_s":..,"propagation_s":..}
+//   {"prefixes":N,"attribute_sets":S,"inject_s":..,"propagation_s":..,"withdrawal_s":..}
 //
 // propagation_s runs from the first UPDATE written to the moment the receiver has seen
-// every prefix. Encoding happens before the clock starts.
+// every prefix, withdrawal_s from the first withdrawal written to the moment it has
+// seen every prefix withdrawn. Encoding happens before the clocks start.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -243,24 +245,30 @@ int main(int argc, char** argv) {
 
     // Encode everything first: the clock measures the DUT, not us.
     bgp::Bytes updates;
+    bgp::Bytes withdrawals;
     std::uint32_t sets = 0;
     {
         bgp::UpdatePacker packer(bgp::EncodeContext{});
         std::vector<bgp::Nlri> batch;
+        std::vector<bgp::Nlri> all;
         for (std::uint32_t first = 0; first < options.prefixes; first += options.prefixes_per_set) {
             batch.clear();
             for (std::uint32_t i = first; i < std::min(options.prefixes, first + options.prefixes_per_set); ++i)
                 batch.push_back(bgp::Nlri{bgp::Prefix::make(bgp::IpAddress::v4(0x01000000U + (i << 8)), 24), 0});
             packer.announce(attribute_set(options, sets++, *next_hop), batch, {bgp::Afi::ipv4, bgp::Safi::unicast},
                             updates);
+            all.insert(all.end(), batch.begin(), batch.end());
         }
+        packer.withdraw(all, {bgp::Afi::ipv4, bgp::Safi::unicast}, withdrawals);
     }
 
     PeerSession receiver("receiver", options, options.receive_from, options.receive_as);
     PeerSession injector("injector", options, options.inject_from, options.inject_as);
 
-    std::atomic<bool> done{false};
+    std::atomic<bool> announced{false};  // the receiver has every prefix
+    std::atomic<bool> done{false};       // and then has seen every one withdrawn
     Clock::time_point all_received;
+    Clock::time_point all_withdrawn;
     const auto deadline = Clock::now() + std::chrono::seconds(options.timeout_s);
     std::thread receiving([&] {
         std::vector<std::uint8_t> seen(options.prefixes, 0);
@@ -277,7 +285,14 @@ int main(int argc, char** argv) {
                 value ? ++count : --count;
             }
         };
-        while (count < options.prefixes) {
+        const auto finished = [&] {
+            if (!announced && count == options.prefixes) {
+                all_received = Clock::now();
+                announced = true;
+            }
+            return announced && count == 0;
+        };
+        while (!finished()) {
             const auto [type, message] = receiver.read_message(deadline);
             if (type == 3) receiver.notification(message);
             if (type != 2) continue;
@@ -295,14 +310,14 @@ int main(int argc, char** argv) {
                 last_keepalive = Clock::now();
             }
         }
-        all_received = Clock::now();
+        all_withdrawn = Clock::now();
         done = true;
     });
     // The injector's side: keep its session alive and fail loudly on a NOTIFICATION.
     std::thread injector_reader([&] {
         auto last_keepalive = Clock::now();
         while (!done) {
-            if (Clock::now() > deadline) fail("timed out: the receiver did not see every prefix");
+            if (Clock::now() > deadline) fail("timed out: the receiver did not see every prefix come and go");
             const auto [type, message] = injector.read_message(Clock::now() + std::chrono::seconds(1), true);
             if (type == 3) injector.notification(message);
             if (Clock::now() - last_keepalive > std::chrono::seconds(30)) {
@@ -317,12 +332,17 @@ int main(int argc, char** argv) {
     const auto start = Clock::now();
     injector.send(updates);
     const auto injected = Clock::now();
+    while (!announced) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    const auto withdrawing = Clock::now();
+    injector.send(withdrawals);
     receiving.join();
     injector_reader.detach();  // blocked in poll for at most a second; the process ends now
 
-    const auto seconds = [&](Clock::time_point t) { return std::chrono::duration<double>(t - start).count(); };
-    std::printf("{\"prefixes\":%u,\"attribute_sets\":%u,\"update_bytes\":%zu,\"inject_s\":%.3f,\"propagation_s\":%.3f}\n",
-                options.prefixes, sets, updates.size(), seconds(injected), seconds(all_received));
+    const auto seconds = [](Clock::time_point from, Clock::time_point to) { return std::chrono::duration<double>(to - from).count(); };
+    std::printf("{\"prefixes\":%u,\"attribute_sets\":%u,\"update_bytes\":%zu,\"inject_s\":%.3f,\"propagation_s\":%.3f,"
+                "\"withdrawal_s\":%.3f}\n",
+                options.prefixes, sets, updates.size(), seconds(start, injected), seconds(start, all_received),
+                seconds(withdrawing, all_withdrawn));
     std::fflush(stdout);
     std::_Exit(0);
 }

@@ -4,11 +4,13 @@
 #   bash bench/run.sh                 # after: cmake --build build
 #   BENCH_SIZES="100000" BENCH_RUNS=1 bash bench/run.sh
 #
-# For each device under test (DUT) and each size N, RUNS times: start the DUT fresh on
-# 127.0.0.50 with two passive eBGP neighbours, let bgpemu-bench-peer inject N IPv4
-# prefixes from 127.0.0.51 and count them at 127.0.0.52, read the DUT's peak resident
-# memory (VmHWM), stop it. Prints a markdown table: median propagation time, peak RSS,
-# bytes per route ((peak - idle RSS) / N) and the ratios to BIRD.
+# For each size N, RUNS rounds, each running every device under test (DUT) once in turn
+# (interleaved, so a slow moment of the shared machine falls on all of them): start the
+# DUT fresh on 127.0.0.50 with two passive eBGP neighbours, let bgpemu-bench-peer inject
+# N IPv4 prefixes from 127.0.0.51 and count them at 127.0.0.52, then withdraw them all
+# and count them gone, read the DUT's peak resident memory (VmHWM), stop it. Prints a
+# markdown table: propagation and withdrawal times (min / median / max), peak RSS and
+# bytes per route ((peak - idle RSS) / N) as medians, and the medians' ratios to BIRD.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -16,7 +18,7 @@ build=${BUILD_DIR:-$root/build}
 peer=$build/bench/bgpemu-bench-peer
 bgpemud=$build/daemon/bgpemud
 sizes=${BENCH_SIZES:-100000 1000000}
-runs=${BENCH_RUNS:-3}
+runs=${BENCH_RUNS:-5}
 per_set=${BENCH_PREFIXES_PER_SET:-10}
 port=${BENCH_PORT:-24179}
 dut_address=127.0.0.50
@@ -111,17 +113,16 @@ available() {
 }
 
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else print v[int((NR + 1) / 2)] }'; }
+spread() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else printf "%s / %s / %s", v[1], v[int((NR + 1) / 2)], v[NR] }'; }
 
-declare -A time_of rss_of bpr_of
-results=()
+duts=()
+for dut in bird bgpemu frr; do
+  if available "$dut"; then duts+=("$dut"); else echo "bench: $dut not installed, skipped" >&2; fi
+done
+declare -A times_of withdrawals_of peaks_of per_route_of
 for n in $sizes; do
-  for dut in bird bgpemu frr; do
-    if ! available "$dut"; then
-      echo "bench: $dut not installed, skipped" >&2
-      continue
-    fi
-    times=() peaks=() per_route=()
-    for run in $(seq 1 "$runs"); do
+  for run in $(seq 1 "$runs"); do
+    for dut in "${duts[@]}"; do
       "start_$dut"
       if ! wait_listening "$port"; then
         echo "bench: $dut did not listen on $dut_address:$port" >&2; cat "$work/dut.log" >&2; exit 1
@@ -137,30 +138,37 @@ for n in $sizes; do
       wait "$dut_pid" 2>/dev/null || true
       dut_pid=
       seconds=$(sed -E 's/.*"propagation_s":([0-9.]+).*/\1/' <<<"$out")
-      echo "bench: $dut N=$n run $run: ${seconds} s, peak RSS $((peak / 1024)) MiB (idle $((idle / 1024)) MiB)" >&2
-      times+=("$seconds")
-      peaks+=("$peak")
-      per_route+=("$(( (peak - idle) * 1024 / n ))")
+      withdrawn=$(sed -E 's/.*"withdrawal_s":([0-9.]+).*/\1/' <<<"$out")
+      echo "bench: $dut N=$n run $run: ${seconds} s, withdrawn in ${withdrawn} s, peak RSS $((peak / 1024)) MiB (idle $((idle / 1024)) MiB)" >&2
+      times_of[$dut,$n]+="$seconds "
+      withdrawals_of[$dut,$n]+="$withdrawn "
+      peaks_of[$dut,$n]+="$peak "
+      per_route_of[$dut,$n]+="$(( (peak - idle) * 1024 / n )) "
       sleep 1  # let the port leave TIME_WAIT behind
     done
-    time_of[$dut,$n]=$(printf '%s\n' "${times[@]}" | median)
-    rss_of[$dut,$n]=$(printf '%s\n' "${peaks[@]}" | median)
-    bpr_of[$dut,$n]=$(printf '%s\n' "${per_route[@]}" | median)
-    results+=("$dut,$n")
   done
 done
 
+values() { tr ' ' '\n' <<<"$1" | grep -v '^$'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+
 echo
-echo "Propagation of N IPv4 prefixes from one eBGP peer to another ($per_set prefixes per attribute set; median of $runs; $(date -u +%Y-%m-%d))"
+echo "N IPv4 prefixes from one eBGP peer to another and withdrawn again ($per_set prefixes per attribute set; $runs runs, DUTs interleaved; $(date -u +%Y-%m-%d))"
 echo
-echo "| DUT | N | propagation s | peak RSS MiB | bytes/route | time vs BIRD | memory/route vs BIRD |"
-echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
-for key in "${results[@]}"; do
-  dut=${key%,*} n=${key#*,}
-  t=${time_of[$key]} r=${rss_of[$key]} b=${bpr_of[$key]}
-  tb=${time_of[bird,$n]:-} bb=${bpr_of[bird,$n]:-}
-  ratio_t=- ratio_b=-
-  [[ -n $tb ]] && ratio_t=$(awk -v a="$t" -v b="$tb" 'BEGIN { printf "%.2f", a / b }')
-  [[ -n $bb && $bb -gt 0 ]] && ratio_b=$(awk -v a="$b" -v b="$bb" 'BEGIN { printf "%.2f", a / b }')
-  printf '| %s | %s | %s | %d | %s | %s | %s |\n' "$dut" "$n" "$t" $((r / 1024)) "$b" "$ratio_t" "$ratio_b"
+echo "| DUT | N | propagation s (min / median / max) | withdrawal s (min / median / max) | peak RSS MiB | bytes/route | time vs BIRD | withdrawal vs BIRD | memory/route vs BIRD |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+for n in $sizes; do
+  for dut in "${duts[@]}"; do
+    key="$dut,$n"
+    t=$(values "${times_of[$key]}" | median) w=$(values "${withdrawals_of[$key]}" | median)
+    r=$(values "${peaks_of[$key]}" | median) b=$(values "${per_route_of[$key]}" | median)
+    ratio_t=- ratio_w=- ratio_b=-
+    if [[ -n ${times_of[bird,$n]:-} ]]; then
+      ratio_t=$(ratio "$t" "$(values "${times_of[bird,$n]}" | median)")
+      ratio_w=$(ratio "$w" "$(values "${withdrawals_of[bird,$n]}" | median)")
+      ratio_b=$(ratio "$b" "$(values "${per_route_of[bird,$n]}" | median)")
+    fi
+    printf '| %s | %s | %s | %s | %d | %s | %s | %s | %s |\n' "$dut" "$n" "$(values "${times_of[$key]}" | spread)" \
+      "$(values "${withdrawals_of[$key]}" | spread)" $((r / 1024)) "$b" "$ratio_t" "$ratio_w" "$ratio_b"
+  done
 done
