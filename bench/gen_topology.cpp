@@ -5,6 +5,7 @@
 // MSEEs of circuit s % C; a VM per VNet, a PC per site, and a link under every session.
 //
 //   bgpemu-gen-topology [--vnets V] [--circuits C] [--sites S] [--port P] > big.yaml
+#include <cstdint>
 #include <cstdlib>
 #include <iostream>
 #include <string>
@@ -35,6 +36,10 @@ std::string link_address(unsigned k, unsigned end) {
 std::string vnet_prefix(unsigned v, const char* host) {
     return "10." + std::to_string(100 + v / 256) + "." + std::to_string(v % 256) + "." + host;
 }
+
+// Site s's AS: a 2-byte private ASN below the ones Azure and IANA reserve (65515 on)
+// for the first thousand, 4-byte private ones (RFC 6996) after them.
+std::uint64_t site_asn(unsigned s) { return s < 1000 ? 64512u + s : 4200000000ULL + s; }
 
 std::string site_prefix(unsigned s, const char* host) {
     return "172." + std::to_string(16 + s / 256) + "." + std::to_string(s % 256) + "." + host;
@@ -87,7 +92,7 @@ int main(int argc, char** argv) {
                 out << "      - {name: vnet" << v << "-ergw, address: " << transport(72, v, o.port) << ", asn: 65515}\n";
             for (unsigned s = c; s < o.sites; s += o.circuits)
                 out << "      - {name: site" << s << "-ce, address: " << transport(73, s, o.port)
-                    << ", asn: " << 64512 + s << "}\n";
+                    << ", asn: " << site_asn(s) << "}\n";
         }
     }
     for (unsigned v = 0; v < o.vnets; ++v) {
@@ -104,7 +109,7 @@ int main(int argc, char** argv) {
     }
     for (unsigned s = 0; s < o.sites; ++s) {
         const unsigned c = s % o.circuits;
-        out << "  - name: site" << s << "-ce\n    role: ce\n    asn: " << 64512 + s << "\n    router_id: "
+        out << "  - name: site" << s << "-ce\n    role: ce\n    asn: " << site_asn(s) << "\n    router_id: "
             << site_prefix(s, "1") << "\n    listen: " << transport(73, s, o.port) << "\n    networks: ["
             << site_prefix(s, "0/24") << "]\n    interfaces:\n      - {name: lan, address: " << site_prefix(s, "1/24")
             << "}\n";
