@@ -159,7 +159,16 @@ void LocRib::run_decision(const std::function<void(const RouteChange&)>& sink) {
     // Swap out first: the sink may cause new announcements (it must not, but be safe).
     std::vector<RouteIndex> batch;
     batch.swap(dirty_);
-    for (const RouteIndex index : batch) {
+    // The batch is in arrival order, its entries anywhere in memory: each is asked for a
+    // few iterations before it is decided, and the index slot of one about to go (no
+    // path left) before it is erased.
+    constexpr std::size_t entry_ahead = 8;
+    constexpr std::size_t slot_ahead = 4;
+    for (std::size_t at = 0; at < batch.size(); ++at) {
+        if (at + entry_ahead < batch.size()) prefetch_address(&entry_at(batch[at + entry_ahead]));
+        if (at + slot_ahead < batch.size())
+            if (const Entry& soon = entry_at(batch[at + slot_ahead]); soon.path_count == 0) prefetch_slot(soon.prefix);
+        const RouteIndex index = batch[at];
         Entry& entry = entry_at(index);
         entry.dirty = false;
         const auto best = select_best(entry);

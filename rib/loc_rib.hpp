@@ -47,6 +47,12 @@ public:
     // Adds or replaces (implicit withdraw) the peer's path for `prefix`.
     void announce(PeerId peer, const bgp::Prefix& prefix, AttrRef attrs, std::uint32_t path_id = 0);
     void withdraw(PeerId peer, const bgp::Prefix& prefix, std::uint32_t path_id = 0);
+    // A batch's caller asks for prefixes ahead of the one it announces or withdraws: their
+    // index slots far ahead, then, nearer, the entries those slots name.
+    void prefetch_slot(const bgp::Prefix& prefix) const noexcept { index_.prefetch(prefix); }
+    void prefetch_entry(const bgp::Prefix& prefix) const noexcept {
+        if (const auto index = index_.probable(prefix)) prefetch_address(&entry_at(*index));
+    }
     // Session down: every path of the peer goes; with `afi`, those of that family (the
     // peer's family dropped past its prefix limit).
     void withdraw_all(PeerId peer, std::optional<bgp::Afi> afi = std::nullopt);

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "bgp/wire/ip.hpp"
+#include "rib/open_addressing.hpp"
 
 namespace bgpemu::rib {
 
@@ -29,6 +30,24 @@ public:
             const Slot& s = slots_[slot];
             if (s.index == empty) return std::nullopt;
             if (s.hash == h && key_of(s.index) == prefix) return s.index;
+        }
+    }
+
+    // Brings `prefix`'s home slot toward the cache: a caller about to look up a batch of
+    // prefixes asks a few ahead, so each lookup does not wait for its own memory.
+    void prefetch(const bgp::Prefix& prefix) const noexcept {
+        if (!slots_.empty()) prefetch_address(slots_.data() + home(hash32(prefix)));
+    }
+
+    // The index the first slot with `prefix`'s hash holds, without reading the key (so
+    // possibly another prefix's): what to prefetch of the entries once the slot is near.
+    [[nodiscard]] std::optional<Index> probable(const bgp::Prefix& prefix) const noexcept {
+        if (slots_.empty()) return std::nullopt;
+        const std::uint32_t h = hash32(prefix);
+        for (std::size_t slot = home(h);; slot = next(slot)) {
+            const Slot& s = slots_[slot];
+            if (s.index == empty) return std::nullopt;
+            if (s.hash == h) return s.index;
         }
     }
 
@@ -49,17 +68,8 @@ public:
             if (s.index == empty) return false;
             if (s.hash == h && key_of(s.index) == prefix) break;
         }
-        // Backward shift: pull later members of the probe run into the hole when their
-        // home slot does not lie (cyclically) between the hole and where they sit.
-        for (std::size_t slot = next(hole);; slot = next(slot)) {
-            if (slots_[slot].index == empty) break;
-            const std::size_t wanted = home(slots_[slot].hash);
-            const bool stays = hole <= slot ? (hole < wanted && wanted <= slot) : (hole < wanted || wanted <= slot);
-            if (stays) continue;
-            slots_[hole] = slots_[slot];
-            hole = slot;
-        }
-        slots_[hole] = Slot{};
+        erase_slot(slots_, hole, [](const Slot& s) { return s.index == empty; },
+                   [this](const Slot& s) { return home(s.hash); });
         --size_;
         return true;
     }

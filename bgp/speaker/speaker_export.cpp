@@ -24,7 +24,6 @@ void Speaker::run_decision() {
     bool changed = false;
     loc_rib_.run_decision([&](const rib::RouteChange& change) {
         changed = true;
-        last_route_change_ = std::chrono::steady_clock::now();
         // Before the export below: summary-only suppression follows the contributors.
         if (!aggregates_.empty()) aggregates_.note_change(change.prefix, change.new_best != nullptr);
         if (fib_enabled_) update_fib(change.prefix, change.new_best);
@@ -35,6 +34,7 @@ void Speaker::run_decision() {
         }
     });
     if (!changed) return;
+    last_route_change_ = std::chrono::steady_clock::now();
     if (!aggregates_.empty()) originate_aggregates();
     for (auto& neighbor : neighbors_)
         if (neighbor->adj_rib_out.pending_count() > 0) neighbor->session->wake_writer();

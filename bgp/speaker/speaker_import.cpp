@@ -49,8 +49,17 @@ std::optional<WireError> Speaker::receive_update(Session& session, UpdateMessage
     neighbor.last_update_received = std::chrono::steady_clock::now();
 
     const bool soft = neighbor.config.soft_reconfiguration_inbound;
+    // A batch's lookups go faster with their memory asked for ahead (LocRib::prefetch_*).
+    constexpr std::size_t slot_ahead = 16;
+    constexpr std::size_t entry_ahead = 6;
+    const auto prefetch = [&](const std::vector<Nlri>& nlris, std::size_t i) {
+        if (i + slot_ahead < nlris.size()) loc_rib_.prefetch_slot(nlris[i + slot_ahead].prefix);
+        if (i + entry_ahead < nlris.size()) loc_rib_.prefetch_entry(nlris[i + entry_ahead].prefix);
+    };
     const auto withdraw = [&](const std::vector<Nlri>& nlris) {
-        for (const auto& nlri : nlris) {
+        for (std::size_t i = 0; i < nlris.size(); ++i) {
+            prefetch(nlris, i);
+            const auto& nlri = nlris[i];
             loc_rib_.withdraw(neighbor.peer, nlri.prefix, nlri.path_id);
             note_accepted(neighbor, nlri.prefix, nlri.path_id, {});
             if (soft) neighbor.adj_rib_in.erase(nlri.prefix, nlri.path_id);
@@ -68,7 +77,9 @@ std::optional<WireError> Speaker::receive_update(Session& session, UpdateMessage
         rib::AttrRef received;
         if (soft && !update.treat_as_withdraw) received = attributes ? attributes : attributes_.intern(update.attributes);
         const auto take = [&](const std::vector<Nlri>& nlris) {
-            for (const auto& nlri : nlris) {
+            for (std::size_t i = 0; i < nlris.size(); ++i) {
+                prefetch(nlris, i);
+                const auto& nlri = nlris[i];
                 if (soft) {
                     if (received) neighbor.adj_rib_in.store(nlri.prefix, nlri.path_id, received);
                     else neighbor.adj_rib_in.erase(nlri.prefix, nlri.path_id);
