@@ -2,6 +2,8 @@
 
 #include <memory>
 
+#include "rib/open_addressing.hpp"
+
 namespace bgpemu::rib {
 
 namespace {
@@ -54,35 +56,52 @@ void AttrRef::release() noexcept {
 AttrStore::~AttrStore() {
     // Every AttrRef must be gone by now (owners are destroyed before the store); free
     // whatever is left rather than leak it.
-    for (auto* node : nodes_) delete node;
+    for (const auto& slot : slots_) delete slot.node;
 }
 
 template <typename Attributes>
 AttrRef AttrStore::intern_impl(Attributes&& attributes) {
-    AttrNode probe;
-    probe.hash = hash_attributes(attributes);
-    // Compare against the candidate without copying it into a node first.
-    probe.value = std::forward<Attributes>(attributes);
-    if (auto it = nodes_.find(&probe); it != nodes_.end()) return AttrRef(*it);
-    auto node = std::make_unique<AttrNode>(std::move(probe));
-    node->store = this;
-    auto* raw = node.release();
-    nodes_.insert(raw);
-    return AttrRef(raw);
+    const std::size_t hash = hash_attributes(attributes);
+    if (!slots_.empty())
+        for (std::size_t at = home(hash); slots_[at].node != nullptr; at = next(at))
+            if (slots_[at].hash == hash && slots_[at].node->value == attributes) return AttrRef(slots_[at].node);
+    auto* node = new AttrNode{std::forward<Attributes>(attributes), hash, 0, this};
+    if ((size_ + 1) * 2 > slots_.size()) grow();
+    place(Slot{node, hash});
+    ++size_;
+    return AttrRef(node);
 }
 
 AttrRef AttrStore::intern(const bgp::PathAttributes& attributes) { return intern_impl(attributes); }
 AttrRef AttrStore::intern(bgp::PathAttributes&& attributes) { return intern_impl(std::move(attributes)); }
 
+void AttrStore::place(Slot slot) {
+    std::size_t at = home(slot.hash);
+    while (slots_[at].node != nullptr) at = next(at);
+    slots_[at] = slot;
+}
+
+void AttrStore::grow() {
+    std::vector<Slot> old;
+    old.swap(slots_);
+    slots_.assign(old.empty() ? 16 : old.size() * 2, Slot{});
+    for (const auto& slot : old)
+        if (slot.node != nullptr) place(slot);
+}
+
 void AttrStore::erase(AttrNode* node) noexcept {
-    nodes_.erase(node);
+    std::size_t hole = home(node->hash);
+    while (slots_[hole].node != node) hole = next(hole);
+    erase_slot(slots_, hole, [](const Slot& s) { return s.node == nullptr; }, [this](const Slot& s) { return home(s.hash); });
+    --size_;
     delete node;
 }
 
 std::size_t AttrStore::memory_bytes() const noexcept {
-    // The hash set's own nodes are about two pointers each, plus one bucket pointer.
-    std::size_t bytes = nodes_.bucket_count() * sizeof(void*) + nodes_.size() * 2 * sizeof(void*);
-    for (const AttrNode* node : nodes_) {
+    std::size_t bytes = slots_.capacity() * sizeof(Slot);
+    for (const auto& slot : slots_) {
+        const AttrNode* node = slot.node;
+        if (node == nullptr) continue;
         const auto& a = node->value;
         bytes += sizeof(AttrNode);
         bytes += a.as_path.segments().capacity() * sizeof(bgp::AsPathSegment);

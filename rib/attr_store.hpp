@@ -9,7 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
-#include <unordered_set>
+#include <vector>
 
 #include "bgp/wire/attributes.hpp"
 
@@ -81,26 +81,37 @@ public:
     [[nodiscard]] AttrRef intern(const bgp::PathAttributes& attributes);
     [[nodiscard]] AttrRef intern(bgp::PathAttributes&& attributes);
     // Distinct attribute sets alive.
-    [[nodiscard]] std::size_t size() const noexcept { return nodes_.size(); }
+    [[nodiscard]] std::size_t size() const noexcept { return size_; }
     // Bytes held by the interned sets: the nodes, their AS paths and communities, the set.
     [[nodiscard]] std::size_t memory_bytes() const noexcept;
 
 private:
     friend class AttrRef;
-    struct NodeHash {
-        using is_transparent = void;
-        std::size_t operator()(const AttrNode* node) const noexcept { return node->hash; }
-    };
-    struct NodeEqual {
-        bool operator()(const AttrNode* a, const AttrNode* b) const noexcept {
-            return a == b || (a->hash == b->hash && a->value == b->value);
-        }
+    // The interned sets: an open-addressing table of (node, hash) slots, linear probing
+    // at most half full, backward-shift deletion. Erasing a set (its last reference
+    // gone, a million times when a full table is withdrawn) finds its slot by pointer
+    // among those of its hash, touching no other node; a node-based set walked its
+    // bucket's chain from node to node.
+    struct Slot {
+        AttrNode* node = nullptr;
+        std::size_t hash = 0;
     };
     void erase(AttrNode* node) noexcept;
     template <typename Attributes>
     AttrRef intern_impl(Attributes&& attributes);
+    // The attribute hash is combined, not finalised: its bits are spread before masking.
+    [[nodiscard]] std::size_t home(std::size_t hash) const noexcept {
+        hash ^= hash >> 33;
+        hash *= 0xff51afd7ed558ccdULL;
+        hash ^= hash >> 33;
+        return hash & (slots_.size() - 1);
+    }
+    [[nodiscard]] std::size_t next(std::size_t slot) const noexcept { return (slot + 1) & (slots_.size() - 1); }
+    void place(Slot slot);
+    void grow();
 
-    std::unordered_set<AttrNode*, NodeHash, NodeEqual> nodes_;
+    std::vector<Slot> slots_;
+    std::size_t size_ = 0;
 };
 
 }  // namespace bgpemu::rib

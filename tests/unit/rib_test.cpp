@@ -1132,6 +1132,41 @@ TEST_CASE("AttrStore: the last reference frees the entry", "[rib][attr_store]") 
     CHECK(again.node()->references == 1);
 }
 
+TEST_CASE("AttrStore: sets come and go in any order; each is found while it lives, and only then", "[rib][attr_store]") {
+    // Enough sets that the table grows several times and probe runs form, released in a
+    // random order so erasing shifts members of every run.
+    AttrStore store;
+    std::vector<std::optional<AttrRef>> refs;
+    std::vector<const AttrNode*> nodes;
+    for (std::uint32_t i = 0; i < 5000; ++i) {
+        auto a = attributes("65001");
+        a.med = i;
+        refs.emplace_back(store.intern(a));
+        nodes.push_back(refs.back()->node());
+    }
+    REQUIRE(store.size() == 5000);
+    std::vector<std::uint32_t> order(5000);
+    for (std::uint32_t i = 0; i < 5000; ++i) order[i] = i;
+    std::mt19937 random(7);
+    std::shuffle(order.begin(), order.end(), random);
+    std::set<std::uint32_t> released;
+    for (std::size_t k = 0; k < order.size(); ++k) {
+        refs[order[k]].reset();
+        released.insert(order[k]);
+        if (k % 500 != 0) continue;
+        // Every set still held is found again as the same node; a released one anew.
+        for (std::uint32_t i = 0; i < 5000; i += 37) {
+            auto a = attributes("65001");
+            a.med = i;
+            const auto found = store.intern(a);
+            if (!released.count(i)) CHECK(found.node() == nodes[i]);
+            else CHECK(found.node()->references == 1);
+        }
+        CHECK(store.size() == 5000 - released.size());
+    }
+    CHECK(store.size() == 0);
+}
+
 // ---- Aggregation (RFC 4271 §9.2.2.2) ------------------------------------------------------
 
 TEST_CASE("aggregate_attributes: AS_SET from the contributors, or ATOMIC_AGGREGATE; AGGREGATOR; ORIGIN", "[rib][aggregate]") {
