@@ -18,6 +18,7 @@
 // The dual-stack cases run FRR and then BIRD as the office CE of configs/dual-stack.yaml:
 // each link's one session carries IPv6 beside IPv4, both ways, and IPv6 traces cross
 // the real router.
+#include <algorithm>
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 #include <fstream>
@@ -128,6 +129,26 @@ private:
     ChildProcess process_;
 };
 
+// Waits until FRR has its sessions with the neighbours the configuration introduces by
+// the comment lines `introducers` ("! er1-msee1: ...\n neighbor "), then until the daemon
+// has converged; returns their transport addresses.
+std::vector<std::string> frr_sessions_up(const FrrCe& frr, const BgpemuDaemon& daemon, const std::string& config,
+                                         const std::vector<std::string>& introducers) {
+    std::vector<std::string> neighbors;
+    for (const auto& introducer : introducers) {
+        neighbors.push_back(word_after(config, introducer));
+        REQUIRE(!neighbors.back().empty());
+    }
+    const auto up = [&] {
+        return std::all_of(neighbors.begin(), neighbors.end(), [&](const std::string& n) { return frr.state(n) == "Established"; });
+    };
+    const bool sessions = wait_until(up, 60s, 250ms);
+    if (!sessions) UNSCOPED_INFO("FRR log:\n" << frr.log() << "\nbgpemud log:\n" << daemon.log());
+    REQUIRE(sessions);
+    REQUIRE(daemon.ctl({"wait", "converged", "--timeout", "60"}).exit_code == 0);
+    return neighbors;
+}
+
 std::vector<std::string> hops_of(const BgpemuDaemon& daemon, const std::string& from, const std::string& to,
                                  bool& crossed_external) {
     std::vector<std::string> hops;
@@ -221,15 +242,10 @@ TEST_CASE("FRR as loc1-ce1 against the emulated Azure", "[integration][external]
     CHECK(waiting.output.find("loc1-ce1 (an external router) not Established") != std::string::npos);
     FrrCe frr(dir.path(), port, external.router_config);
     // The emulated MSEE's and VPN gateway's transport addresses, as the configuration has them.
-    const auto msee = word_after(external.router_config, "! er1-msee1: ExpressRoute circuit er1, primary link\n neighbor ");
-    const auto vpngw = word_after(external.router_config, "backup of ExpressRoute\n neighbor ");
-    REQUIRE(!msee.empty());
-    REQUIRE(!vpngw.empty());
-    const auto up = [&] { return frr.state(msee) == "Established" && frr.state(vpngw) == "Established"; };
-    const bool sessions = wait_until(up, 60s, 250ms);
-    if (!sessions) UNSCOPED_INFO("FRR log:\n" << frr.log() << "\nbgpemud log:\n" << daemon.log());
-    REQUIRE(sessions);
-    REQUIRE(daemon.ctl({"wait", "converged", "--timeout", "60"}).exit_code == 0);
+    const auto neighbors = frr_sessions_up(frr, daemon, external.router_config,
+                                           {"! er1-msee1: ExpressRoute circuit er1, primary link\n neighbor ",
+                                            "backup of ExpressRoute\n neighbor "});
+    const auto& msee = neighbors[0];
     // Converged includes FRR's routes: at once, the hub has Location 1's prefix and the
     // trace from Location 1 reaches it (no waiting after `wait converged`).
     CHECK(best_as_path(daemon, "hub-ergw", "10.2.30.0/25") == std::optional<std::string>("12076 65021"));
@@ -302,15 +318,9 @@ TEST_CASE("FRR as the dual-stack office CE: IPv6 over the same sessions, both wa
     const auto external = external_ce(dir.path(), port, "office-ce", "--frr-config", "configs/dual-stack.yaml");
     BgpemuDaemon daemon(external.design, dir.path());
     FrrCe frr(dir.path(), port, external.router_config);
-    const auto msee1 = word_after(external.router_config, "! er-msee1: ExpressRoute circuit er, primary link\n neighbor ");
-    const auto msee2 = word_after(external.router_config, "! er-msee2: ExpressRoute circuit er, secondary link\n neighbor ");
-    REQUIRE(!msee1.empty());
-    REQUIRE(!msee2.empty());
-    const auto up = [&] { return frr.state(msee1) == "Established" && frr.state(msee2) == "Established"; };
-    const bool sessions = wait_until(up, 60s, 250ms);
-    if (!sessions) UNSCOPED_INFO("FRR log:\n" << frr.log() << "\nbgpemud log:\n" << daemon.log());
-    REQUIRE(sessions);
-    REQUIRE(daemon.ctl({"wait", "converged", "--timeout", "60"}).exit_code == 0);
+    (void)frr_sessions_up(frr, daemon, external.router_config,
+                          {"! er-msee1: ExpressRoute circuit er, primary link\n neighbor ",
+                           "! er-msee2: ExpressRoute circuit er, secondary link\n neighbor "});
     // FRR sent its IPv6 LAN with the link's IPv6 address as next hop; the gateway has it
     // over both MSEEs.
     CHECK(best_as_path(daemon, "hub-ergw", "2001:db8:90::/64") == std::optional<std::string>("12076 64720"));
