@@ -357,7 +357,8 @@ TEST_CASE("BIRD as the dual-stack office CE: an IPv6 channel beside the IPv4 one
     const bool learned = wait_until(from_both, 60s, 250ms);
     if (!learned) UNSCOPED_INFO("BIRD log:\n" << bird.log() << "\nbgpemud log:\n" << daemon.log());
     REQUIRE(learned);
-    for (const auto& route : bird.table().at("fd00:90::/48")) {
+    const auto table = bird.table();  // kept: a loop over a temporary's member outlives it
+    for (const auto& route : table.at("fd00:90::/48")) {
         CHECK(route.attributes.as_path == "12076");
         CHECK(route.attributes.local_pref == std::optional<std::uint32_t>(200));
     }
